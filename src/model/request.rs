@@ -1,0 +1,321 @@
+//! One normalized HAR entry: the `Request` every stage after `normalize` works on.
+//!
+//! Owns the typed request and the parsed rate-limit signals it carries. Strings that could
+//! carry secrets or ids are not stored here at all: hosts, paths and templates are indices into
+//! the capture's tables, identities are indices into its client and user lists. It must not
+//! hold serde HAR types or any raw header value.
+
+use super::time::Micros;
+
+/// Index into one of the capture's interned tables.
+pub type Sym = u32;
+
+/// HTTP method. Unusual methods keep their upper-cased name when it is a plain token.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Method {
+    /// `GET`.
+    Get,
+    /// `HEAD`.
+    Head,
+    /// `POST`.
+    Post,
+    /// `PUT`.
+    Put,
+    /// `PATCH`.
+    Patch,
+    /// `DELETE`.
+    Delete,
+    /// `OPTIONS`.
+    Options,
+    /// `CONNECT`.
+    Connect,
+    /// `TRACE`.
+    Trace,
+    /// Another token (`PROPFIND`, ...); `None` when it was not a valid method token.
+    Other(Option<Box<str>>),
+}
+
+impl Method {
+    /// Parses a method name case-insensitively.
+    pub fn parse(s: &str) -> Method {
+        let up = s.trim().to_ascii_uppercase();
+        match up.as_str() {
+            "GET" => Method::Get,
+            "HEAD" => Method::Head,
+            "POST" => Method::Post,
+            "PUT" => Method::Put,
+            "PATCH" => Method::Patch,
+            "DELETE" => Method::Delete,
+            "OPTIONS" => Method::Options,
+            "CONNECT" => Method::Connect,
+            "TRACE" => Method::Trace,
+            other => {
+                let token = !other.is_empty()
+                    && other.len() <= 16
+                    && other.bytes().all(|b| b.is_ascii_uppercase() || b == b'-');
+                Method::Other(token.then(|| other.into()))
+            }
+        }
+    }
+
+    /// Upper-case name (`PUT`), or `OTHER` for an unreadable method.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Method::Get => "GET",
+            Method::Head => "HEAD",
+            Method::Post => "POST",
+            Method::Put => "PUT",
+            Method::Patch => "PATCH",
+            Method::Delete => "DELETE",
+            Method::Options => "OPTIONS",
+            Method::Connect => "CONNECT",
+            Method::Trace => "TRACE",
+            Method::Other(Some(s)) => s,
+            Method::Other(None) => "OTHER",
+        }
+    }
+
+    /// GET, HEAD and OPTIONS: the methods that do not change server state.
+    pub fn is_read(&self) -> bool {
+        matches!(self, Method::Get | Method::Head | Method::Options)
+    }
+}
+
+/// URL scheme of a request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Scheme {
+    /// `http:`.
+    Http,
+    /// `https:`.
+    Https,
+    /// `ws:`.
+    Ws,
+    /// `wss:`.
+    Wss,
+    /// `data:`, `blob:`, `chrome-extension:` and other schemes that are not network requests.
+    Other,
+}
+
+impl Scheme {
+    /// Lower-case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scheme::Http => "http",
+            Scheme::Https => "https",
+            Scheme::Ws => "ws",
+            Scheme::Wss => "wss",
+            Scheme::Other => "other",
+        }
+    }
+}
+
+/// What the request's `Authorization` header (or `access_token` query) looked like.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub enum Auth {
+    /// No credential seen.
+    #[default]
+    None,
+    /// A bearer token (opaque or JWT) that identifies a client.
+    Bearer,
+    /// Basic or another scheme: a credential, but not an OAuth client.
+    Other,
+    /// A placeholder left by a sanitizer (`[REMOVED]`, `REDACTED`, `!!!sanitized!!!`, ...).
+    Masked,
+}
+
+/// `Retry-After`, resolved to seconds after the response.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct RetryAfter {
+    /// Seconds to wait (HTTP-dates are converted against the response's `Date` or start).
+    pub seconds: f64,
+    /// Whether the header was an HTTP-date rather than delay-seconds.
+    pub was_date: bool,
+}
+
+/// One policy from a `RateLimit-Policy` structured field (`"burst";q=100;w=60`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Policy {
+    /// Quota (`q`).
+    pub quota: u64,
+    /// Window in seconds (`w`), when given.
+    pub window_s: Option<f64>,
+}
+
+/// Every rate-limit number a response carried. All values are numbers; names of policies or
+/// resources are not kept because they are free text chosen by the server.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RateHeaders {
+    /// `inin-ratelimit-count`: requests counted in the current window, this one included.
+    pub inin_count: Option<u64>,
+    /// `inin-ratelimit-allowed`: the budget of the counter.
+    pub inin_allowed: Option<u64>,
+    /// `inin-ratelimit-reset`: seconds until the counter resets.
+    pub inin_reset_s: Option<f64>,
+    /// `X-RateLimit-Limit` / `RateLimit-Limit`.
+    pub limit: Option<u64>,
+    /// `X-RateLimit-Remaining` / `RateLimit-Remaining` / `RateLimit: r=`.
+    pub remaining: Option<u64>,
+    /// `X-RateLimit-Used`.
+    pub used: Option<u64>,
+    /// Reset as seconds from the response (epoch resets are converted).
+    pub reset_s: Option<f64>,
+    /// `RateLimit-Policy` entries.
+    pub policies: Vec<Policy>,
+}
+
+impl RateHeaders {
+    /// Whether any rate-limit number was present.
+    pub fn is_empty(&self) -> bool {
+        *self == RateHeaders::default()
+    }
+}
+
+/// Known machine-readable codes of 429 bodies; anything else is `Unlisted` so that no
+/// server-chosen text reaches a report.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ThrottleCode {
+    /// Genesys normalized: `too.many.requests.retry.after`.
+    TooManyRequestsRetryAfter,
+    /// Genesys legacy: `too.many.requests`.
+    TooManyRequests,
+    /// Okta `E0000047`.
+    OktaRateLimit,
+    /// A code not in why429's list.
+    Unlisted,
+}
+
+impl ThrottleCode {
+    /// Maps a body `code`/`errorCode` to a known code.
+    pub fn from_code(code: &str) -> ThrottleCode {
+        match code {
+            "too.many.requests.retry.after" => ThrottleCode::TooManyRequestsRetryAfter,
+            "too.many.requests" => ThrottleCode::TooManyRequests,
+            "E0000047" => ThrottleCode::OktaRateLimit,
+            _ => ThrottleCode::Unlisted,
+        }
+    }
+
+    /// The code as the server wrote it, or `unlisted code`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ThrottleCode::TooManyRequestsRetryAfter => "too.many.requests.retry.after",
+            ThrottleCode::TooManyRequests => "too.many.requests",
+            ThrottleCode::OktaRateLimit => "E0000047",
+            ThrottleCode::Unlisted => "unlisted code",
+        }
+    }
+}
+
+/// What a 429 body said, as numbers and known codes only.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ThrottleBody {
+    /// `code` / `errorCode`.
+    pub code: Option<ThrottleCode>,
+    /// Legacy "maximum [N] requests within [W] seconds": N.
+    pub limit: Option<u64>,
+    /// Legacy "... within [W] seconds": W.
+    pub window_s: Option<f64>,
+    /// Normalized "Retry the request in [S] seconds": S.
+    pub retry_in_s: Option<f64>,
+    /// `limit.value`.
+    pub limit_value: Option<u64>,
+    /// `limit.key`, kept hashed as a symbol of the capture's limit-key table; only printed
+    /// when it names a layer of the active profile.
+    pub limit_key: Option<Sym>,
+}
+
+/// One request of a capture.
+#[derive(Clone, Debug)]
+pub struct Request {
+    /// 0-based position of the entry in the file's `log.entries`.
+    pub entry: u32,
+    /// Start, µs since the epoch, UTC.
+    pub start: Micros,
+    /// UTC offset of the original `startedDateTime`, seconds.
+    pub utc_offset_s: i32,
+    /// Total time until the response was complete (≥ 0).
+    pub duration: Micros,
+    /// HTTP method.
+    pub method: Method,
+    /// URL scheme.
+    pub scheme: Scheme,
+    /// Host (with port when not the scheme's default): index into `Capture::hosts`.
+    pub host: Sym,
+    /// Concrete path without query or fragment: index into `Capture::paths`.
+    pub path: Sym,
+    /// Endpoint template: index into `Capture::templates`.
+    pub template: Sym,
+    /// Response status; 0 when there was no response.
+    pub status: u16,
+    /// A CORS preflight (OPTIONS with `Access-Control-Request-Method`, or marked by the producer).
+    pub is_preflight: bool,
+    /// Method a preflight announced.
+    pub preflight_method: Option<Method>,
+    /// For a preflight: index (in `Capture::requests`) of the request it cleared the way for.
+    pub pair: Option<u32>,
+    /// Served from a browser cache (never reached the server).
+    pub from_cache: bool,
+    /// Credential kind.
+    pub auth: Auth,
+    /// Client: index into `Capture::clients`, when a bearer token identified one.
+    pub client: Option<u32>,
+    /// Token: index into `Capture::tokens`.
+    pub token: Option<u32>,
+    /// User: index into `Capture::users`.
+    pub user: u32,
+    /// Parsed rate-limit headers of the response.
+    pub rate: Option<Box<RateHeaders>>,
+    /// Parsed `Retry-After` of the response.
+    pub retry_after: Option<RetryAfter>,
+    /// Correlation id: index into `Capture::correlation_ids`.
+    pub correlation: Option<Sym>,
+    /// Parsed 429 body.
+    pub throttle_body: Option<Box<ThrottleBody>>,
+    /// `Access-Control-Max-Age` on a preflight response, seconds.
+    pub max_age_s: Option<i64>,
+    /// Numeric page size from the query (`pageSize`, `per_page`, ...), for graduated limits.
+    pub page_size: Option<u32>,
+}
+
+impl Request {
+    /// Whether a response arrived.
+    pub fn has_response(&self) -> bool {
+        self.status >= 100
+    }
+
+    /// End of the request (start + duration).
+    pub fn end(&self) -> Micros {
+        self.start.saturating_add(self.duration)
+    }
+
+    /// Whether the response was HTTP 429.
+    pub fn is_429(&self) -> bool {
+        self.status == 429
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn methods_parse_case_insensitively() {
+        assert_eq!(Method::parse("put"), Method::Put);
+        assert_eq!(Method::parse("PROPFIND").as_str(), "PROPFIND");
+        assert_eq!(Method::parse("ge t\u{0}").as_str(), "OTHER");
+        assert!(Method::Options.is_read());
+        assert!(!Method::Put.is_read());
+    }
+
+    #[test]
+    fn unknown_codes_are_not_kept_as_text() {
+        assert_eq!(
+            ThrottleCode::from_code("too.many.requests"),
+            ThrottleCode::TooManyRequests
+        );
+        assert_eq!(
+            ThrottleCode::from_code("CNRY-secret").as_str(),
+            "unlisted code"
+        );
+    }
+}

@@ -1,0 +1,103 @@
+//! Types that make leaking a secret hard to write.
+//!
+//! `Sensitive<T>` wraps anything taken from a capture that must never reach an output in clear
+//! (bearer tokens, OAuth client ids, raw paths with ids, correlation ids): it implements neither
+//! `Display` nor `Serialize`, and its `Debug` prints a fixed placeholder. Reading the value needs
+//! an explicit, greppable `expose_*` call. `SafeLabel` is the only text chart code accepts; it
+//! can be built only from sources on the report allow-list. This module must not offer a way
+//! to turn arbitrary capture text into a `SafeLabel`.
+
+use std::fmt;
+
+/// A value from a capture that must never be printed, logged or serialized.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub struct Sensitive<T>(T);
+
+impl<T> Sensitive<T> {
+    /// Wraps a secret.
+    pub fn new(value: T) -> Self {
+        Sensitive(value)
+    }
+
+    /// Reads the secret for computation (hashing, grouping). Never pass the result to output.
+    pub fn expose_for_computation(&self) -> &T {
+        &self.0
+    }
+
+    /// Reads the secret for an output the user opted into (`--show-ids`,
+    /// `--show-client-ids`). Every call site must be behind such a flag.
+    pub fn expose_by_user_choice(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T> fmt::Debug for Sensitive<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Sensitive(<redacted>)")
+    }
+}
+
+/// Text that may appear in any output, including chart labels: built only from allow-listed
+/// sources (fixed words, numbers, endpoint templates, layer names, client labels, hosts).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(transparent)]
+pub struct SafeLabel(String);
+
+impl SafeLabel {
+    /// Fixed wording written in why429's own source.
+    pub fn fixed(text: &'static str) -> Self {
+        SafeLabel(text.to_string())
+    }
+
+    /// A number.
+    pub fn number(n: impl fmt::Display + Copy + Into<f64>) -> Self {
+        SafeLabel(n.to_string())
+    }
+
+    /// Text already proven safe by the report allow-list (templates, hosts, layer names,
+    /// client labels, formatted times and counts). Only `crate::report` and the renderers
+    /// build labels from report values, which hold nothing else.
+    pub(crate) fn from_report(text: &str) -> Self {
+        SafeLabel(text.to_string())
+    }
+
+    /// Joins labels with a separator written in source.
+    pub fn join(parts: &[SafeLabel], sep: &'static str) -> Self {
+        SafeLabel(
+            parts
+                .iter()
+                .map(|p| p.0.as_str())
+                .collect::<Vec<_>>()
+                .join(sep),
+        )
+    }
+
+    /// The label's text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for SafeLabel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sensitive_debug_hides_the_value() {
+        let s = Sensitive::new(String::from("Bearer abc.def.ghi"));
+        assert_eq!(format!("{s:?}"), "Sensitive(<redacted>)");
+        assert_eq!(s.expose_for_computation(), "Bearer abc.def.ghi");
+    }
+
+    #[test]
+    fn safe_labels_join() {
+        let l = SafeLabel::join(&[SafeLabel::fixed("PUT"), SafeLabel::number(3u32)], " ");
+        assert_eq!(l.as_str(), "PUT 3");
+    }
+}

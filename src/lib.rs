@@ -13,9 +13,14 @@
 
 #![deny(missing_docs)]
 
+pub mod batch;
+pub mod cli;
+pub mod diagnose;
 pub mod error;
 pub mod evaluate;
 pub mod ingest;
 pub mod model;
 pub mod normalize;
 pub mod profiles;
+pub mod render;
+pub mod report;

@@ -126,7 +126,7 @@ fn method_id(m: &Method) -> u32 {
 
 /// The request whose identity, method and path a counted request is partitioned by: itself, or
 /// for a preflight, the request it preceded.
-fn identity_of<'a>(capture: &'a Capture, i: usize) -> &'a Request {
+fn identity_of(capture: &Capture, i: usize) -> &Request {
     let r = &capture.requests[i];
     match (r.is_preflight, r.pair) {
         (true, Some(p)) => &capture.requests[p as usize],
@@ -208,7 +208,7 @@ fn evaluate_layer(
     let mut series: Vec<Series> = Vec::new();
     let mut at: Vec<Option<(u32, u32)>> = vec![None; n];
     let mut counted = 0u32;
-    for i in 0..n {
+    for (i, slot) in at.iter_mut().enumerate() {
         if !counts(layer, covered, capture, i, opts) {
             continue;
         }
@@ -231,7 +231,7 @@ fn evaluate_layer(
             series.len() - 1
         });
         let ser = &mut series[s];
-        at[i] = Some((s as u32, ser.members.len() as u32));
+        *slot = Some((s as u32, ser.members.len() as u32));
         ser.members.push(i as u32);
         ser.starts.push(r.start);
         ser.costs.push(layer.cost_of(&r.method));
@@ -251,12 +251,12 @@ fn evaluate_layer(
     };
     for (si, s) in eval.series.iter_mut().enumerate() {
         fill_counts(s, layer, capture);
-        if let Some(m) = window::argmax(&s.attempts) {
-            if s.attempts[m] > eval.peak {
-                eval.peak = s.attempts[m];
-                eval.peak_at = Some(s.starts[m]);
-                eval.peak_series = Some(si);
-            }
+        if let Some(m) = window::argmax(&s.attempts)
+            && s.attempts[m] > eval.peak
+        {
+            eval.peak = s.attempts[m];
+            eval.peak_at = Some(s.starts[m]);
+            eval.peak_series = Some(si);
         }
         if let Some(&a) = s.admitted_counts.iter().max() {
             eval.peak_admitted = eval.peak_admitted.max(a);

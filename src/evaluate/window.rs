@@ -97,27 +97,33 @@ pub fn fixed(
 /// Requests in flight at each request's start: `q.start ≤ r.start < q.end`, where a request
 /// with no duration is in flight for one microsecond (so it always counts itself).
 pub fn in_flight(starts: &[Micros], ends: &[Micros]) -> Vec<u64> {
-    debug_assert!(starts.windows(2).all(|w| w[0] <= w[1]));
-    let n = starts.len();
+    covering(starts, starts, ends)
+}
+
+/// For each point, how many intervals `[start, end)` contain it. `starts` must be sorted;
+/// `points` must be sorted too.
+pub fn covering(points: &[Micros], starts: &[Micros], ends: &[Micros]) -> Vec<u64> {
+    debug_assert!(points.windows(2).all(|w| w[0] <= w[1]));
     let mut sorted_ends: Vec<Micros> = starts
         .iter()
         .zip(ends)
         .map(|(&s, &e)| e.max(s.saturating_add(1)))
         .collect();
     sorted_ends.sort_unstable();
-    let mut out = Vec::with_capacity(n);
+    let n = starts.len();
     let (mut started, mut ended) = (0usize, 0usize);
-    for i in 0..n {
-        let t = starts[i];
-        while started < n && starts[started] <= t {
-            started += 1;
-        }
-        while ended < n && sorted_ends[ended] <= t {
-            ended += 1;
-        }
-        out.push((started - ended) as u64);
-    }
-    out
+    points
+        .iter()
+        .map(|&t| {
+            while started < n && starts[started] <= t {
+                started += 1;
+            }
+            while ended < n && sorted_ends[ended] <= t {
+                ended += 1;
+            }
+            (started - ended) as u64
+        })
+        .collect()
 }
 
 /// Index of the largest value (the first one on ties).

@@ -378,10 +378,10 @@ impl<'a> Headers<'a> {
         } else {
             name
         };
-        if kept_header(&lower) {
-            if let Some(v) = value {
-                self.kept.push((lower, v));
-            }
+        if kept_header(&lower)
+            && let Some(v) = value
+        {
+            self.kept.push((lower, v));
         }
     }
 }
@@ -394,10 +394,10 @@ impl<'de> Visitor<'de> for HeadersVisitor {
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
         let mut h = Headers::default();
         while let Some(slot) = seq.next_element::<HeaderSlot<'de>>()? {
-            if let Some(item) = slot.0 {
-                if let Field::Ok(name) = item.name {
-                    h.push(name, item.value.0);
-                }
+            if let Some(item) = slot.0
+                && let Field::Ok(name) = item.name
+            {
+                h.push(name, item.value.0);
             }
         }
         Ok(h)

@@ -65,7 +65,10 @@ where
                     Err(EntryProblem::Shape(reason)) => {
                         fold(Parsed::Unusable(frame.index, reason))
                     }
-                    Err(EntryProblem::Syntax { what, .. }) if what == "a number out of range" => {
+                    Err(EntryProblem::Syntax {
+                        what: "a number out of range",
+                        ..
+                    }) => {
                         fold(Parsed::Unusable(
                             frame.index,
                             "entry holds a number out of range".into(),
@@ -89,9 +92,7 @@ where
                                     column: c,
                                 }),
                                 format!("invalid JSON in entry {}: {what}", frame.index),
-                                format!(
-                                    "the file is damaged here: re-export the capture, or pass --partial to skip this entry and analyze the others"
-                                ),
+                                "the file is damaged here: re-export the capture, or pass --partial to skip this entry and analyze the others".to_string(),
                             ));
                         }
                     }

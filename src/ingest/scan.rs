@@ -306,7 +306,7 @@ impl<R: Read> Scanner<R> {
         let loc = self.here();
         let (problem, hint) = match self.in_entry {
             Some(i) => (
-                format!("the file ends inside entry {i} ({inside})"),
+                format!("the file ends inside entry {i}"),
                 format!(
                     "the capture was cut short: re-export it, or pass --partial to analyze the {complete} complete entries"
                 ),

@@ -358,7 +358,7 @@ impl<R: Read> Read for Capped<R> {
 pub fn human_bytes(n: u64) -> String {
     const UNITS: [(&str, u64); 3] = [("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)];
     for (unit, size) in UNITS {
-        if n >= size && n % size == 0 {
+        if n >= size && n.is_multiple_of(size) {
             return format!("{} {unit}", n / size);
         }
         if n >= size {
@@ -459,7 +459,7 @@ mod tests {
 
     #[test]
     fn capped_reader_stops_at_the_cap() {
-        let data = vec![b'x'; 100];
+        let data = [b'x'; 100];
         let mut r = Capped {
             inner: &data[..],
             left: 10,

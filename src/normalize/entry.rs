@@ -239,7 +239,7 @@ pub fn draft(entry: &Entry<'_>, key: &FingerprintKey) -> Result<Draft, String> {
         method,
         scheme: parts.scheme,
         host,
-        path: parts.path.to_string(),
+        path: parts.path.into_owned(),
         status,
         is_preflight,
         preflight_method: if is_preflight {

@@ -49,7 +49,7 @@ pub fn retry_after(
     let at = parse_http_date(v)?;
     let now = date_header.and_then(parse_http_date).unwrap_or(response_at);
     Some(RetryAfter {
-        seconds: (time::as_secs(at - now)).max(0.0).min(1e9),
+        seconds: time::as_secs(at - now).clamp(0.0, 1e9),
         was_date: true,
     })
 }

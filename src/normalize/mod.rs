@@ -301,10 +301,10 @@ impl Builder {
                 let c = c as usize;
                 first_use[c].get_or_insert(r.start);
                 counts[c] += 1;
-                if let Some(t) = r.token {
-                    if !tokens_per_client[c].contains(&t) {
-                        tokens_per_client[c].push(t);
-                    }
+                if let Some(t) = r.token
+                    && !tokens_per_client[c].contains(&t)
+                {
+                    tokens_per_client[c].push(t);
                 }
             }
         }

@@ -55,6 +55,13 @@ impl KnownTemplates {
         self.entries.push((segs, template));
     }
 
+    /// Adds every template of another set (after this set's own).
+    pub fn merge(&mut self, other: &KnownTemplates) {
+        for (_, t) in &other.entries {
+            self.add(t);
+        }
+    }
+
     /// Whether no template was declared.
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()

@@ -14,19 +14,19 @@ pub fn parse_started(s: &str) -> Option<(Micros, i32)> {
     let mut p = Cursor { b, i: 0 };
     let year = p.digits(4, 4)? as i32;
     p.eat(b'-')?;
-    let month = p.digits(2, 2)? as u32;
+    let month = p.digits(2, 2)?;
     p.eat(b'-')?;
-    let day = p.digits(2, 2)? as u32;
+    let day = p.digits(2, 2)?;
     if !(p.eat(b'T').is_some() || p.eat(b't').is_some() || p.eat(b' ').is_some()) {
         return None;
     }
-    let hour = p.digits(2, 2)? as u32;
+    let hour = p.digits(2, 2)?;
     p.eat(b':')?;
-    let minute = p.digits(2, 2)? as u32;
+    let minute = p.digits(2, 2)?;
     let mut second = 0u32;
     let mut micros = 0u32;
     if p.eat(b':').is_some() {
-        second = p.digits(2, 2)? as u32;
+        second = p.digits(2, 2)?;
         if p.eat(b'.').is_some() || p.eat(b',').is_some() {
             let start = p.i;
             let mut frac: u64 = 0;

@@ -4,6 +4,8 @@
 //! never stored; only `access_token`-style query parameters are handed back as a credential to
 //! fingerprint. Hosts are lower-cased and keep a non-default port. Pure.
 
+use std::borrow::Cow;
+
 use crate::model::Scheme;
 
 /// The parts of a URL the analysis keeps.
@@ -13,8 +15,8 @@ pub struct UrlParts<'a> {
     pub scheme: Scheme,
     /// `host` or `host:port` (non-default port), lower case; IPv6 in brackets.
     pub host: String,
-    /// Path without query or fragment; `/` when empty.
-    pub path: &'a str,
+    /// Path without query or fragment; `/` when empty; control characters percent-encoded.
+    pub path: Cow<'a, str>,
     /// Value of an `access_token` / `token` / `api_key` query parameter, if any.
     pub query_credential: Option<&'a str>,
     /// Numeric page size (`pageSize`, `page_size`, `per_page`, `limit`), the only query value
@@ -47,7 +49,7 @@ pub fn split(url: &str) -> Option<UrlParts<'_>> {
         return Some(UrlParts {
             scheme: Scheme::Other,
             host: String::new(),
-            path: "/",
+            path: Cow::Borrowed("/"),
             query_credential: None,
             page_size: None,
         });
@@ -63,6 +65,22 @@ pub fn split(url: &str) -> Option<UrlParts<'_>> {
         "/"
     } else {
         &tail[..path_end]
+    };
+    let path = if path.bytes().any(|b| b < 0x20 || b == 0x7f) {
+        // control characters never reach a report: encode them as a browser would
+        Cow::Owned(
+            path.chars()
+                .map(|c| {
+                    if (c as u32) < 0x20 || c as u32 == 0x7f {
+                        format!("%{:02X}", c as u32)
+                    } else {
+                        c.to_string()
+                    }
+                })
+                .collect(),
+        )
+    } else {
+        Cow::Borrowed(path)
     };
     let query = tail[path_end..]
         .strip_prefix('?')
@@ -155,6 +173,7 @@ mod tests {
         assert_eq!(split("http://[::1]:8080/").unwrap().host, "[::1]:8080");
         assert_eq!(split("https://h").unwrap().path, "/");
         assert_eq!(split("https://h?q").unwrap().path, "/");
+        assert_eq!(split("https://h/a\u{1b}[31m").unwrap().path, "/a%1B[31m");
     }
 
     #[test]

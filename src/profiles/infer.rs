@@ -57,10 +57,10 @@ pub fn from_headers(capture: &Capture) -> Profile {
         for p in &h.policies {
             note("ratelimit-policy", p.quota, p.window_s, None);
         }
-        if h.policies.is_empty() {
-            if let Some(l) = h.limit {
-                note("x-ratelimit", l, None, h.reset_s);
-            }
+        if h.policies.is_empty()
+            && let Some(l) = h.limit
+        {
+            note("x-ratelimit", l, None, h.reset_s);
         }
     }
     let mut layers = Vec::new();
@@ -121,6 +121,8 @@ pub fn from_headers(capture: &Capture) -> Profile {
         templates: Vec::new(),
         layers,
         verified: None,
+        confirm: Vec::new(),
+        hidden_sources: None,
         origin: "inferred".into(),
     }
 }

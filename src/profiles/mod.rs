@@ -133,10 +133,10 @@ impl HostGlob {
             }
             _ => (hostport, None),
         };
-        if let Some(want) = &self.port {
-            if port != Some(want.as_str()) {
-                return false;
-            }
+        if let Some(want) = &self.port
+            && port != Some(want.as_str())
+        {
+            return false;
         }
         glob_label_match(self.host.as_bytes(), h.as_bytes())
     }
@@ -342,6 +342,10 @@ pub struct Profile {
     pub layers: Vec<Layer>,
     /// When the numbers were last checked against their sources.
     pub verified: Option<String>,
+    /// How to confirm a diagnosis with the API's own tools (shown in verdicts).
+    pub confirm: Vec<String>,
+    /// Where traffic outside a capture usually comes from for this API.
+    pub hidden_sources: Option<String>,
     /// `built-in` or the file it came from.
     pub origin: String,
 }
@@ -391,7 +395,7 @@ pub fn select_by_host<'a>(profiles: &'a [Profile], hosts: &[String]) -> Vec<&'a 
         .map(|p| (hosts.iter().filter(|h| p.covers(h)).count(), p))
         .filter(|(n, _)| *n > 0)
         .collect();
-    hits.sort_by(|a, b| b.0.cmp(&a.0));
+    hits.sort_by_key(|h| std::cmp::Reverse(h.0));
     hits.into_iter().map(|(_, p)| p).collect()
 }
 

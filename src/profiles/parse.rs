@@ -25,6 +25,10 @@ struct RawProfile {
     #[serde(default)]
     verified: Option<String>,
     #[serde(default)]
+    confirm: Vec<String>,
+    #[serde(default)]
+    hidden_sources: Option<String>,
+    #[serde(default)]
     layer: Vec<RawLayer>,
 }
 
@@ -307,6 +311,8 @@ pub fn parse(file: &str, text: &str) -> Result<Profile, ProfileError> {
         templates,
         layers,
         verified: raw.verified,
+        confirm: raw.confirm,
+        hidden_sources: raw.hidden_sources,
         origin: file.to_string(),
     })
 }

@@ -1,0 +1,225 @@
+//! Options shared by the subcommands and their conversion into library settings.
+//!
+//! Owns reading `--profile` files, `--openapi`, the fingerprint key (`--fingerprint-key` or
+//! `WHY429_FINGERPRINT_KEY`, else random per run), size caps, colour choice, and writing to
+//! stdout so that a closed pipe ends the run quietly. The only place the CLI reads the
+//! environment.
+
+use std::io::{self, IsTerminal, Write};
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+
+use crate::batch::Settings;
+use crate::ingest::{CaptureSource, Input, Limits, ReadOptions};
+use crate::normalize::{FingerprintKey, openapi};
+use crate::profiles::{self, Profile};
+
+use super::Failure;
+
+/// Inputs and how to read them.
+#[derive(Debug, Args)]
+pub struct InputArgs {
+    /// HAR files, directories (searched recursively for *.har, *.har.gz, *.zip), archives, or
+    /// `-` for standard input.
+    #[arg(required = true, value_name = "INPUT")]
+    pub inputs: Vec<PathBuf>,
+    /// Analyze the complete entries of a truncated or damaged capture instead of failing.
+    #[arg(long)]
+    pub partial: bool,
+    /// Largest capture accepted after decompression (e.g. 512M, 4G).
+    #[arg(long, value_name = "SIZE", default_value = "4G", value_parser = parse_size)]
+    pub max_bytes: u64,
+    /// Most HAR files taken from one archive.
+    #[arg(long, value_name = "N", default_value_t = 10_000)]
+    pub max_files: usize,
+}
+
+/// How to interpret the captures.
+#[derive(Debug, Args)]
+pub struct AnalysisArgs {
+    /// Limit profile: a built-in name (genesys-cloud, github, generic) or a TOML file.
+    /// Repeat to combine. Default: chosen by the captures' hosts.
+    #[arg(long = "profile", value_name = "NAME|FILE")]
+    pub profiles: Vec<String>,
+    /// OpenAPI 3 / Swagger 2 document (JSON) whose paths name the endpoint templates.
+    #[arg(long, value_name = "FILE")]
+    pub openapi: Option<PathBuf>,
+    /// Key for token fingerprints, so they are stable across runs (else random per run).
+    /// Also read from WHY429_FINGERPRINT_KEY.
+    #[arg(
+        long,
+        value_name = "KEY",
+        env = "WHY429_FINGERPRINT_KEY",
+        hide_env_values = true
+    )]
+    pub fingerprint_key: Option<String>,
+}
+
+/// `--color`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// Colour when stdout is a terminal and NO_COLOR is not set.
+    Auto,
+    /// Always colour.
+    Always,
+    /// Never colour.
+    Never,
+}
+
+/// Parses `4G`, `512M`, `100K`, `1000`.
+pub fn parse_size(s: &str) -> Result<u64, String> {
+    let s = s.trim();
+    let (num, mult) = match s.char_indices().last() {
+        Some((i, c)) if c.is_ascii_alphabetic() => {
+            let m: u64 = match c.to_ascii_uppercase() {
+                'K' => 1 << 10,
+                'M' => 1 << 20,
+                'G' => 1 << 30,
+                'T' => 1 << 40,
+                _ => return Err(format!("unknown unit `{c}`: use K, M, G or T")),
+            };
+            (&s[..i], m)
+        }
+        _ => (s, 1),
+    };
+    let n: u64 = num
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{s}` is not a size (e.g. 512M, 4G)"))?;
+    n.checked_mul(mult)
+        .filter(|v| *v > 0)
+        .ok_or_else(|| format!("`{s}` is out of range"))
+}
+
+impl InputArgs {
+    /// Reading options.
+    pub fn read_options(&self) -> ReadOptions {
+        ReadOptions {
+            partial: self.partial,
+            limits: Limits {
+                max_bytes: self.max_bytes,
+                max_files: self.max_files,
+            },
+        }
+    }
+
+    /// The inputs, with `-` read from stdin (once).
+    pub fn inputs(&self) -> Result<Vec<Input>, Failure> {
+        let mut out = Vec::new();
+        let mut stdin_used = false;
+        for p in &self.inputs {
+            if p.as_os_str() == "-" {
+                if stdin_used {
+                    return Err(Failure(
+                        "`-` (standard input) can be given only once".into(),
+                    ));
+                }
+                stdin_used = true;
+                out.push(
+                    CaptureSource::read_stdin(self.read_options().limits)
+                        .map_err(|e| Failure(e.to_string()))?,
+                );
+            } else {
+                out.push(Input::Path(p.clone()));
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Loads `--profile` values: built-in names or TOML files.
+pub fn load_profiles(names: &[String]) -> Result<Vec<Profile>, Failure> {
+    let mut out = Vec::new();
+    for n in names {
+        if let Some(p) = profiles::builtin_named(n) {
+            out.push(p);
+            continue;
+        }
+        let path = PathBuf::from(n);
+        if !path.exists() {
+            return Err(Failure(format!(
+                "no built-in profile `{n}` and no such file: built-ins are {}",
+                profiles::builtin_names().join(", ")
+            )));
+        }
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| Failure(format!("{n}: cannot read: {}", e.kind())))?;
+        out.push(profiles::parse::parse(n, &text)?);
+    }
+    profiles::check_combined(&out)?;
+    Ok(out)
+}
+
+impl AnalysisArgs {
+    /// Library settings.
+    pub fn settings(&self, read: ReadOptions) -> Result<Settings, Failure> {
+        let openapi = match &self.openapi {
+            None => None,
+            Some(p) => {
+                let bytes = std::fs::read(p)
+                    .map_err(|e| Failure(format!("{}: cannot read: {}", p.display(), e.kind())))?;
+                Some(
+                    openapi::templates(&bytes)
+                        .map_err(|e| Failure(format!("{}: {}", p.display(), e.0)))?,
+                )
+            }
+        };
+        let key = match &self.fingerprint_key {
+            Some(k) if !k.is_empty() => FingerprintKey::from_passphrase(k),
+            _ => {
+                let mut bytes = [0u8; 32];
+                getrandom::fill(&mut bytes).map_err(|_| {
+                    Failure(
+                        "no system randomness for the fingerprint key: pass --fingerprint-key"
+                            .into(),
+                    )
+                })?;
+                FingerprintKey(bytes)
+            }
+        };
+        Ok(Settings {
+            read,
+            key,
+            openapi,
+            chosen: load_profiles(&self.profiles)?,
+            builtins: profiles::builtin(),
+        })
+    }
+}
+
+/// Whether to colour stdout.
+pub fn use_color(choice: ColorChoice) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && io::stdout().is_terminal()
+        }
+    }
+}
+
+/// Writes to stdout; a closed pipe (`| head`) is not an error.
+pub fn write_stdout(bytes: &[u8]) -> Result<(), Failure> {
+    let mut out = io::stdout().lock();
+    match out.write_all(bytes).and_then(|_| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(Failure(format!("cannot write output: {}", e.kind()))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("4G"), Ok(4 << 30));
+        assert_eq!(parse_size("512m"), Ok(512 << 20));
+        assert_eq!(parse_size("1000"), Ok(1000));
+        assert!(parse_size("0").is_err());
+        assert!(parse_size("12X").is_err());
+        assert!(parse_size("99999999999T").is_err());
+    }
+}

@@ -1,0 +1,164 @@
+//! Facts about a capture that every explanation and finding draws on, computed once.
+//!
+//! Owns the per-request measures that are not limit layers: how many requests of the same
+//! endpoint and user were in flight together, how many of the same user and client started
+//! within the last second, which request retried which, and how long an endpoint's successes
+//! usually take. Pure.
+
+use std::collections::HashMap;
+
+use crate::evaluate::{Evaluation, window};
+use crate::model::{Capture, Micros, Request, time};
+use crate::profiles::{Layer, Profile};
+
+/// The short window the burst measure uses.
+pub const BURST_WINDOW: Micros = time::SECOND;
+
+/// Precomputed measures over a capture.
+pub struct Ctx<'a> {
+    /// The capture.
+    pub capture: &'a Capture,
+    /// Active profiles.
+    pub profiles: &'a [Profile],
+    /// Window counts.
+    pub eval: &'a Evaluation,
+    /// Same user + method + template requests in flight at each request's start (itself
+    /// included); 0 for requests outside these groups (preflights, no response, cache).
+    pub in_flight: Vec<u32>,
+    /// Of those, admitted ones other than the request itself.
+    pub in_flight_admitted_others: Vec<u32>,
+    /// Admitted requests of the same user, client and host that started within the last second
+    /// (`t − 1 s < q.start ≤ t`), the request itself excluded.
+    pub last_second_admitted: Vec<u32>,
+    /// The next request of the same client, method and path (the retry, when there was one).
+    pub next_same_resource: Vec<Option<u32>>,
+    /// Median duration of an endpoint's successful responses, keyed by (method, template).
+    pub success_median: HashMap<(String, u32), Micros>,
+    /// Longest request duration in the capture.
+    pub max_duration: Micros,
+}
+
+/// Whether a request takes part in the behavioural measures.
+pub fn is_traffic(r: &Request) -> bool {
+    !r.is_preflight && r.has_response() && !r.from_cache
+}
+
+impl<'a> Ctx<'a> {
+    /// Computes every measure.
+    pub fn new(capture: &'a Capture, profiles: &'a [Profile], eval: &'a Evaluation) -> Self {
+        let n = capture.requests.len();
+        let reqs = &capture.requests;
+        let mut in_flight = vec![0u32; n];
+        let mut in_flight_admitted_others = vec![0u32; n];
+        let mut last_second_admitted = vec![0u32; n];
+        let mut next_same_resource = vec![None; n];
+
+        let mut by_endpoint: HashMap<(u32, &str, u32), Vec<usize>> = HashMap::new();
+        let mut by_caller: HashMap<(u32, Option<u32>, u32), Vec<usize>> = HashMap::new();
+        let mut by_resource: HashMap<(Option<u32>, &str, u32), Vec<usize>> = HashMap::new();
+        for (i, r) in reqs.iter().enumerate() {
+            if !is_traffic(r) {
+                continue;
+            }
+            by_endpoint
+                .entry((r.user, r.method.as_str(), r.template))
+                .or_default()
+                .push(i);
+            by_caller
+                .entry((r.user, r.client, r.host))
+                .or_default()
+                .push(i);
+            by_resource
+                .entry((r.client, r.method.as_str(), r.path))
+                .or_default()
+                .push(i);
+        }
+        for members in by_endpoint.values() {
+            let starts: Vec<Micros> = members.iter().map(|&i| reqs[i].start).collect();
+            let ends: Vec<Micros> = members.iter().map(|&i| reqs[i].end()).collect();
+            let all = window::in_flight(&starts, &ends);
+            let (adm_s, adm_e): (Vec<Micros>, Vec<Micros>) = members
+                .iter()
+                .filter(|&&i| !reqs[i].is_429())
+                .map(|&i| (reqs[i].start, reqs[i].end()))
+                .unzip();
+            let adm = window::covering(&starts, &adm_s, &adm_e);
+            for (k, &i) in members.iter().enumerate() {
+                in_flight[i] = all[k] as u32;
+                let own = u64::from(!reqs[i].is_429());
+                in_flight_admitted_others[i] = adm[k].saturating_sub(own) as u32;
+            }
+        }
+        for members in by_caller.values() {
+            let adm_starts: Vec<Micros> = members
+                .iter()
+                .filter(|&&i| !reqs[i].is_429())
+                .map(|&i| reqs[i].start)
+                .collect();
+            let ones = vec![1u32; adm_starts.len()];
+            let cum = window::prefix_sums(&ones);
+            for &i in members {
+                let t = reqs[i].start;
+                let c = window::cost_between(&adm_starts, &cum, t - BURST_WINDOW, t);
+                let own = u64::from(!reqs[i].is_429());
+                last_second_admitted[i] = c.saturating_sub(own) as u32;
+            }
+        }
+        for members in by_resource.values() {
+            for w in members.windows(2) {
+                next_same_resource[w[0]] = Some(w[1] as u32);
+            }
+        }
+        let mut durations: HashMap<(String, u32), Vec<Micros>> = HashMap::new();
+        for r in reqs
+            .iter()
+            .filter(|r| is_traffic(r) && (200..400).contains(&r.status))
+        {
+            durations
+                .entry((r.method.as_str().to_string(), r.template))
+                .or_default()
+                .push(r.duration);
+        }
+        let success_median = durations
+            .into_iter()
+            .map(|(k, mut v)| {
+                v.sort_unstable();
+                (k, v[v.len() / 2])
+            })
+            .collect();
+        Ctx {
+            capture,
+            profiles,
+            eval,
+            in_flight,
+            in_flight_admitted_others,
+            last_second_admitted,
+            next_same_resource,
+            success_median,
+            max_duration: reqs.iter().map(|r| r.duration).max().unwrap_or(0),
+        }
+    }
+
+    /// The layer behind an evaluation index.
+    pub fn layer(&self, eval_index: usize) -> &'a Layer {
+        let le = &self.eval.layers[eval_index];
+        &self.profiles[le.profile].layers[le.layer]
+    }
+
+    /// `PUT /api/v2/architect/ivrs/{ivrId}`.
+    pub fn endpoint(&self, r: &Request) -> String {
+        format!("{} {}", r.method.as_str(), self.capture.template(r))
+    }
+
+    /// Local clock time of an instant, e.g. `23:30:02.546`.
+    pub fn clock(&self, t: Micros) -> String {
+        time::clock_local(t, self.capture.utc_offset_s())
+    }
+
+    /// Median success duration of a request's endpoint.
+    pub fn typical_duration(&self, r: &Request) -> Option<Micros> {
+        self.success_median
+            .get(&(r.method.as_str().to_string(), r.template))
+            .copied()
+    }
+}

@@ -1,0 +1,67 @@
+//! Stage 6 — render: one renderer per output format behind one small trait.
+//!
+//! Owns the `Render` trait, the `Format` list and `Style` (colour and width decided by the
+//! caller, never probed here). Renderers read a finished `Report` and compute nothing; every
+//! string that came from a capture is escaped for its format (control characters for the
+//! terminal, Markdown and HTML metacharacters, XML, workflow-command escaping).
+
+pub mod json;
+pub mod terminal;
+
+use std::io;
+
+use crate::report::Report;
+
+/// Output formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// Tables for a terminal.
+    Terminal,
+    /// The JSON contract.
+    Json,
+}
+
+/// How to style output.
+#[derive(Clone, Copy, Debug)]
+pub struct Style {
+    /// ANSI colours.
+    pub color: bool,
+    /// Columns available.
+    pub width: u16,
+}
+
+impl Default for Style {
+    fn default() -> Self {
+        Style {
+            color: false,
+            width: 100,
+        }
+    }
+}
+
+/// A renderer of whole reports.
+pub trait Render {
+    /// Writes the report.
+    fn render(&self, report: &Report, out: &mut dyn io::Write) -> io::Result<()>;
+}
+
+/// The renderer of a format.
+pub fn renderer(format: Format, style: Style) -> Box<dyn Render> {
+    match format {
+        Format::Terminal => Box::new(terminal::Terminal { style }),
+        Format::Json => Box::new(json::Json),
+    }
+}
+
+/// Removes control characters (terminal escapes) from text bound for a terminal or a log.
+pub fn plain(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_control() && c != '\n' {
+                '\u{fffd}'
+            } else {
+                c
+            }
+        })
+        .collect()
+}

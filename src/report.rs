@@ -1,0 +1,703 @@
+//! Stage 5 — report: the one serialisable view model every renderer reads.
+//!
+//! Owns `Report` (the JSON contract of DESIGN.md, schema_version 1, with a JSON Schema from
+//! schemars) and `build`, which turns an `Analysis` into it. This is where the output
+//! allow-list is enforced: a report holds methods, hosts, endpoint templates, statuses, times,
+//! counts, rate-limit numbers, Retry-After, layer names, citations, client labels and keyed
+//! fingerprints — and raw paths, correlation ids or OAuth client ids only when the user asked
+//! (`--show-ids`, `--show-client-ids`). Renderers compute nothing; chart data is prepared here
+//! (`timeline`). Pure.
+
+pub mod timeline;
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::batch::Analysis;
+use crate::diagnose::{Cause, Hypothesis};
+use crate::error::InputError;
+use crate::evaluate::window;
+use crate::model::{Capture, Micros, time};
+use crate::profiles::Kind;
+
+pub use timeline::Timeline;
+
+/// The report contract version.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// What a report may reveal beyond the allow-list.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Disclosure {
+    /// Concrete paths (with ids) and correlation ids.
+    pub show_ids: bool,
+    /// OAuth client ids from JWT claims.
+    pub show_client_ids: bool,
+}
+
+/// The whole report.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Report {
+    /// Always 1 for this contract; fields may be added, none renamed.
+    pub schema_version: u32,
+    /// The tool that wrote it.
+    pub tool: Tool,
+    /// One per capture, in input order.
+    pub captures: Vec<CaptureReport>,
+    /// Inputs that could not be read.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<InputProblem>,
+}
+
+/// `{"name": "why429", "version": "…"}`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Tool {
+    /// `why429`.
+    pub name: String,
+    /// Crate version.
+    pub version: String,
+}
+
+/// An input that could not be read.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct InputProblem {
+    /// The input as given.
+    pub source: String,
+    /// `line:column` or `line:column (entry N)`.
+    pub location: Option<String>,
+    /// What is wrong.
+    pub message: String,
+    /// What to do.
+    pub hint: String,
+}
+
+impl From<&InputError> for InputProblem {
+    fn from(e: &InputError) -> Self {
+        InputProblem {
+            source: e.source.clone(),
+            location: e.location.as_ref().map(|l| l.to_string()),
+            message: e.problem.clone(),
+            hint: e.hint.clone(),
+        }
+    }
+}
+
+/// One capture.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct CaptureReport {
+    /// The input as given (`file.har`, `archive.zip!inner.har`, `<stdin>`).
+    pub source: String,
+    /// Path relative to the input root (how baselines match captures).
+    pub path: String,
+    /// Recognised producer, e.g. `Chromium DevTools 537.36`.
+    pub producer: String,
+    /// `log.version`.
+    pub har_version: Option<String>,
+    /// Entries in `log.entries`.
+    pub entries: u32,
+    /// Usable requests (entries minus skipped).
+    pub requests: u32,
+    /// CORS preflights among them.
+    pub preflights: u32,
+    /// Entries that could not be used, with why.
+    pub skipped: Vec<SkippedEntry>,
+    /// Set when a damaged file was read partially (`--partial`).
+    pub partial: Option<String>,
+    /// First request start (RFC 3339, capture's offset).
+    pub started: Option<String>,
+    /// Last response end.
+    pub ended: Option<String>,
+    /// Span in seconds.
+    pub duration_s: f64,
+    /// `UTC+01:00`.
+    pub utc_offset: String,
+    /// Active profile names joined with `+`.
+    pub profile: String,
+    /// Active profiles.
+    pub profiles: Vec<ProfileRef>,
+    /// OAuth clients.
+    pub clients: Vec<ClientReport>,
+    /// Distinct users (1 unless JWT `sub` claims say otherwise).
+    pub users: u32,
+    /// Set when credentials were removed before export.
+    pub sanitized: Option<SanitizedReport>,
+    /// Requests per endpoint and client.
+    pub endpoints: Vec<EndpointReport>,
+    /// Every layer of the active profiles.
+    pub layers: Vec<LayerReport>,
+    /// One per 429.
+    pub throttles: Vec<ThrottleReport>,
+    /// Observations about the client and the capture.
+    pub findings: Vec<FindingReport>,
+    /// The paragraph to paste.
+    pub verdict: String,
+    /// Chart data (not part of the JSON contract).
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub timeline: Timeline,
+}
+
+/// A skipped entry.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct SkippedEntry {
+    /// 0-based index in `log.entries`.
+    pub entry: u32,
+    /// Why (why429's wording).
+    pub reason: String,
+}
+
+/// An active profile.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ProfileRef {
+    /// Name.
+    pub name: String,
+    /// `built-in`, a file, or `inferred`.
+    pub origin: String,
+    /// One line.
+    pub description: String,
+    /// When its numbers were checked.
+    pub verified: Option<String>,
+}
+
+/// An OAuth client.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ClientReport {
+    /// `client-1`, ...
+    pub label: String,
+    /// Keyed fingerprint (12 hex digits).
+    pub fingerprint: String,
+    /// OAuth client id (only with `--show-client-ids`).
+    pub client_id: Option<String>,
+    /// Requests made with it.
+    pub requests: u32,
+    /// Distinct tokens seen for it.
+    pub tokens: u32,
+}
+
+/// Credentials removed before export.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct SanitizedReport {
+    /// `Authorization` stripped (Chrome's sanitized export).
+    pub authorization_stripped: bool,
+    /// Requests with a placeholder credential.
+    pub masked_requests: u32,
+    /// Preflights announcing an `Authorization` header.
+    pub preflights_announcing_auth: u32,
+}
+
+/// Requests of one endpoint by one client.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct EndpointReport {
+    /// HTTP method.
+    pub method: String,
+    /// Host.
+    pub host: String,
+    /// Endpoint template.
+    pub template: String,
+    /// Client label, `-` without credentials.
+    pub client: String,
+    /// Requests.
+    pub requests: u32,
+    /// 429 responses.
+    pub throttled: u32,
+    /// Requests without a response.
+    pub failed: u32,
+    /// Most requests within any 60 s.
+    pub peak_per_minute: u64,
+    /// When.
+    pub peak_at: Option<String>,
+}
+
+/// One documented (or inferred) layer.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct LayerReport {
+    /// Layer name.
+    pub name: String,
+    /// Its profile.
+    pub profile: String,
+    /// Requests per window, or in flight.
+    pub limit: u64,
+    /// Window in seconds (0 for concurrency).
+    pub window_s: f64,
+    /// `rate` or `concurrency`.
+    pub kind: String,
+    /// `sliding`, `fixed` or `fixed-aligned`.
+    pub algorithm: String,
+    /// Partition dimensions.
+    pub per: Vec<String>,
+    /// Method and template filter, e.g. `PUT /api/v2/architect/ivrs/{ivrId}`.
+    pub filter: Option<String>,
+    /// Requests the layer counted.
+    pub counted: u32,
+    /// Partitions with traffic.
+    pub partitions: u32,
+    /// Most attempts (429s included) within one window in any partition.
+    pub peak: u64,
+    /// When.
+    pub peak_at: Option<String>,
+    /// Partition of the peak, e.g. `user-1 · client-2`.
+    pub peak_partition: Option<String>,
+    /// Most admitted requests within one window.
+    pub peak_admitted: u64,
+    /// peak / limit.
+    pub utilization: f64,
+    /// First request at which attempts exceeded the limit.
+    pub first_breach: Option<String>,
+    /// Peak if CORS preflights counted.
+    pub peak_with_preflights: u64,
+    /// Citation.
+    pub source: Option<String>,
+    /// Caveat.
+    pub note: Option<String>,
+    /// Derived from the capture's headers, not documentation.
+    pub inferred: bool,
+    /// What the capture implies about the real budget.
+    pub budget: Option<BudgetReport>,
+}
+
+/// Inferred budget of a layer.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct BudgetReport {
+    /// Highest visible count that still succeeded.
+    pub highest_ok: Option<u64>,
+    /// Lowest visible count at which a 429 came.
+    pub lowest_throttled: Option<u64>,
+    /// `fixed` or `sliding`, when the Retry-After values say.
+    pub algorithm_guess: Option<String>,
+    /// Why.
+    pub evidence: Vec<String>,
+}
+
+/// One 429 and its explanation.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ThrottleReport {
+    /// 0-based index of the entry in `log.entries`.
+    pub entry: u32,
+    /// Start (RFC 3339, capture's offset).
+    pub started: String,
+    /// HTTP method.
+    pub method: String,
+    /// Host.
+    pub host: String,
+    /// Endpoint template.
+    pub template: String,
+    /// Concrete path (only with `--show-ids`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    /// Correlation id (only with `--show-ids`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub correlation_id: Option<String>,
+    /// Client label.
+    pub client: String,
+    /// 429.
+    pub status: u16,
+    /// `visible-traffic`, `hidden-traffic`, `undocumented-limit` or `unknown`.
+    pub cause: String,
+    /// The layer that fired, when known.
+    pub layer: Option<String>,
+    /// `concurrency` or `burst` (undocumented limits only).
+    pub kind: Option<String>,
+    /// Requests visible in the layer's window (or in flight, or within 1 s).
+    pub visible: Option<u64>,
+    /// The layer's limit (or the estimated undocumented one).
+    pub limit: Option<u64>,
+    /// The layer's window in seconds.
+    pub window_s: Option<f64>,
+    /// Lower bound on requests from outside the capture.
+    pub hidden_at_least: Option<u64>,
+    /// Retry-After, seconds.
+    pub retry_after_s: Option<f64>,
+    /// How long the 429 took, ms.
+    pub duration_ms: f64,
+    /// Sentences a person can check.
+    pub evidence: Vec<String>,
+    /// Other explanations considered, best first.
+    pub alternatives: Vec<AlternativeReport>,
+}
+
+/// A ranked explanation.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct AlternativeReport {
+    /// Cause.
+    pub cause: String,
+    /// Layer.
+    pub layer: Option<String>,
+    /// Kind of undocumented limit.
+    pub kind: Option<String>,
+    /// Score (sum of evidence weights).
+    pub score: i32,
+    /// Evidence for it.
+    #[serde(rename = "for")]
+    pub supporting: Vec<String>,
+    /// Evidence against it.
+    pub against: Vec<String>,
+}
+
+/// An observation.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct FindingReport {
+    /// `retry-after-ignored`, ...
+    pub kind: String,
+    /// `info`, `warning` or `error`.
+    pub severity: String,
+    /// Entry indices concerned.
+    pub entries: Vec<u32>,
+    /// What happened and what to change.
+    pub message: String,
+}
+
+impl Report {
+    /// A report of analyses and unreadable inputs.
+    pub fn new(captures: Vec<CaptureReport>, errors: &[InputError]) -> Report {
+        Report {
+            schema_version: SCHEMA_VERSION,
+            tool: Tool {
+                name: "why429".into(),
+                version: env!("CARGO_PKG_VERSION").into(),
+            },
+            captures,
+            errors: errors.iter().map(InputProblem::from).collect(),
+        }
+    }
+
+    /// The JSON Schema of the contract.
+    pub fn schema() -> serde_json::Value {
+        serde_json::to_value(schemars::schema_for!(Report)).unwrap_or_default()
+    }
+}
+
+fn at(c: &Capture, t: Micros) -> String {
+    time::rfc3339_local(t, c.utc_offset_s())
+}
+
+fn secs(us: Micros) -> f64 {
+    time::as_secs(us)
+}
+
+/// Builds the report of one capture.
+pub fn build(a: &Analysis, disclosure: Disclosure) -> CaptureReport {
+    let c = &a.capture;
+    let span = c.span();
+    let layers = layer_reports(a);
+    CaptureReport {
+        source: c.source.clone(),
+        path: a.relative.clone(),
+        producer: c.producer.label(),
+        har_version: c.har_version.clone(),
+        entries: c.entries,
+        requests: c.requests.len() as u32,
+        preflights: c.requests.iter().filter(|r| r.is_preflight).count() as u32,
+        skipped: c
+            .skipped
+            .iter()
+            .map(|s| SkippedEntry {
+                entry: s.entry,
+                reason: s.reason.clone(),
+            })
+            .collect(),
+        partial: c.partial.clone(),
+        started: span.map(|(s, _)| at(c, s)),
+        ended: span.map(|(_, e)| at(c, e)),
+        duration_s: span.map(|(s, e)| secs(e - s)).unwrap_or(0.0),
+        utc_offset: time::offset_label(c.utc_offset_s()),
+        profile: a
+            .profiles
+            .iter()
+            .map(|p| p.name.as_str())
+            .collect::<Vec<_>>()
+            .join("+"),
+        profiles: a
+            .profiles
+            .iter()
+            .map(|p| ProfileRef {
+                name: p.name.clone(),
+                origin: p.origin.clone(),
+                description: p.description.clone(),
+                verified: p.verified.clone(),
+            })
+            .collect(),
+        clients: c
+            .clients
+            .iter()
+            .map(|cl| ClientReport {
+                label: cl.label.clone(),
+                fingerprint: cl.fingerprint.clone(),
+                client_id: cl
+                    .client_id
+                    .as_ref()
+                    .filter(|_| disclosure.show_client_ids)
+                    .map(|s| s.expose_by_user_choice().clone()),
+                requests: cl.requests,
+                tokens: cl.tokens,
+            })
+            .collect(),
+        users: c.users.iter().filter(|u| u.from_claim).count().max(1) as u32,
+        sanitized: c
+            .sanitization
+            .grouping_unavailable()
+            .then_some(SanitizedReport {
+                authorization_stripped: c.sanitization.authorization_stripped,
+                masked_requests: c.sanitization.masked_requests,
+                preflights_announcing_auth: c.sanitization.preflights_announcing_auth,
+            }),
+        endpoints: endpoint_reports(c),
+        layers,
+        throttles: throttle_reports(a, disclosure),
+        findings: a
+            .diagnosis
+            .findings
+            .iter()
+            .map(|f| FindingReport {
+                kind: f.kind.as_str().into(),
+                severity: f.severity.as_str().into(),
+                entries: f
+                    .requests
+                    .iter()
+                    .map(|&i| c.requests[i as usize].entry)
+                    .collect(),
+                message: f.message.clone(),
+            })
+            .collect(),
+        verdict: a.diagnosis.verdict.clone(),
+        timeline: timeline::build(a),
+    }
+}
+
+fn endpoint_reports(c: &Capture) -> Vec<EndpointReport> {
+    // (host, template, method, client) → request indices
+    let mut groups: BTreeMap<(String, String, String, String), Vec<usize>> = BTreeMap::new();
+    for (i, r) in c.requests.iter().enumerate() {
+        let client = match (r.is_preflight, r.pair) {
+            (true, Some(p)) => c.client_label(&c.requests[p as usize]),
+            _ => c.client_label(r),
+        };
+        groups
+            .entry((
+                c.host(r).to_string(),
+                c.template(r).to_string(),
+                r.method.as_str().to_string(),
+                client.to_string(),
+            ))
+            .or_default()
+            .push(i);
+    }
+    let mut out: Vec<EndpointReport> = groups
+        .into_iter()
+        .map(|((host, template, method, client), idx)| {
+            let starts: Vec<Micros> = idx.iter().map(|&i| c.requests[i].start).collect();
+            let counts = window::sliding(&starts, &vec![1; starts.len()], 60 * time::SECOND);
+            let peak = window::argmax(&counts);
+            EndpointReport {
+                method,
+                host,
+                template,
+                client,
+                requests: idx.len() as u32,
+                throttled: idx.iter().filter(|&&i| c.requests[i].is_429()).count() as u32,
+                failed: idx
+                    .iter()
+                    .filter(|&&i| !c.requests[i].has_response())
+                    .count() as u32,
+                peak_per_minute: peak.map(|p| counts[p]).unwrap_or(0),
+                peak_at: peak.map(|p| at(c, starts[p])),
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        b.throttled
+            .cmp(&a.throttled)
+            .then(b.requests.cmp(&a.requests))
+            .then(a.template.cmp(&b.template))
+            .then(a.method.cmp(&b.method))
+            .then(a.client.cmp(&b.client))
+    });
+    out
+}
+
+/// `user-1 · client-2 · PUT /x/{id}` for a partition key.
+pub fn partition_label(a: &Analysis, layer: usize, series: usize) -> String {
+    let c = &a.capture;
+    let le = &a.evaluation.layers[layer];
+    let l = &a.profiles[le.profile].layers[le.layer];
+    let s = &le.series[series];
+    let first = &c.requests[s.members[0] as usize];
+    let who = match (first.is_preflight, first.pair) {
+        (true, Some(p)) => &c.requests[p as usize],
+        _ => first,
+    };
+    let mut parts = Vec::new();
+    for p in &l.per {
+        match p {
+            crate::profiles::Partition::User => {
+                parts.push(c.users[who.user as usize].label.clone())
+            }
+            crate::profiles::Partition::Client => parts.push(match who.client {
+                Some(_) => c.client_label(who).to_string(),
+                None => "unidentified client".into(),
+            }),
+            crate::profiles::Partition::Token => parts.push(match who.token {
+                Some(t) => format!("token {}", c.tokens[t as usize]),
+                None => "no token".into(),
+            }),
+            crate::profiles::Partition::Endpoint | crate::profiles::Partition::Resource => {
+                parts.push(format!("{} {}", first.method.as_str(), c.template(first)))
+            }
+            crate::profiles::Partition::Org => {}
+        }
+    }
+    if parts.is_empty() {
+        "whole capture".into()
+    } else {
+        parts.join(" · ")
+    }
+}
+
+fn layer_reports(a: &Analysis) -> Vec<LayerReport> {
+    let c = &a.capture;
+    a.evaluation
+        .layers
+        .iter()
+        .enumerate()
+        .map(|(idx, le)| {
+            let profile = &a.profiles[le.profile];
+            let l = &profile.layers[le.layer];
+            let filter = match (l.methods.is_empty(), &l.template) {
+                (true, None) => None,
+                (m, t) => {
+                    let methods = if m {
+                        "any".to_string()
+                    } else {
+                        l.methods
+                            .iter()
+                            .map(|x| x.as_str())
+                            .collect::<Vec<_>>()
+                            .join("|")
+                    };
+                    Some(match t {
+                        Some(t) => format!("{methods} {}", t.as_str()),
+                        None => methods,
+                    })
+                }
+            };
+            let budget = a
+                .diagnosis
+                .budgets
+                .iter()
+                .find(|b| b.layer == idx)
+                .map(|b| BudgetReport {
+                    highest_ok: b.highest_ok,
+                    lowest_throttled: b.lowest_throttled,
+                    algorithm_guess: b.algorithm_guess.map(str::to_string),
+                    evidence: b.evidence.clone(),
+                });
+            LayerReport {
+                name: l.name.clone(),
+                profile: profile.name.clone(),
+                limit: l.limit,
+                window_s: secs(l.window),
+                kind: match l.kind {
+                    Kind::Rate => "rate".into(),
+                    Kind::Concurrency => "concurrency".into(),
+                },
+                algorithm: l.algorithm.as_str().into(),
+                per: l.per.iter().map(|p| p.as_str().to_string()).collect(),
+                filter,
+                counted: le.counted,
+                partitions: le.series.len() as u32,
+                peak: le.peak,
+                peak_at: le.peak_at.map(|t| at(c, t)),
+                peak_partition: le.peak_series.map(|s| partition_label(a, idx, s)),
+                peak_admitted: le.peak_admitted,
+                utilization: if l.limit > 0 {
+                    (le.peak as f64 / l.limit as f64 * 1000.0).round() / 1000.0
+                } else {
+                    0.0
+                },
+                first_breach: le.first_breach.map(|(t, _)| at(c, t)),
+                peak_with_preflights: a
+                    .what_if
+                    .get(idx)
+                    .map(|w| w.peak_with_preflights)
+                    .unwrap_or(le.peak),
+                source: l.source.clone(),
+                note: l.note.clone(),
+                inferred: l.inferred,
+                budget,
+            }
+        })
+        .collect()
+}
+
+fn layer_name(a: &Analysis, idx: usize) -> String {
+    let le = &a.evaluation.layers[idx];
+    a.profiles[le.profile].layers[le.layer].name.clone()
+}
+
+fn alternative(a: &Analysis, h: &Hypothesis) -> AlternativeReport {
+    AlternativeReport {
+        cause: h.cause.as_str().into(),
+        layer: h.layer.map(|l| layer_name(a, l)),
+        kind: h.kind.map(|k| k.as_str().to_string()),
+        score: h.score,
+        supporting: h
+            .evidence
+            .iter()
+            .filter(|e| e.weight > 0)
+            .map(|e| e.text.clone())
+            .collect(),
+        against: h
+            .evidence
+            .iter()
+            .filter(|e| e.weight < 0)
+            .map(|e| e.text.clone())
+            .collect(),
+    }
+}
+
+fn throttle_reports(a: &Analysis, disclosure: Disclosure) -> Vec<ThrottleReport> {
+    let c = &a.capture;
+    a.diagnosis
+        .throttles
+        .iter()
+        .map(|t| {
+            let r = &c.requests[t.request as usize];
+            ThrottleReport {
+                entry: r.entry,
+                started: at(c, r.start),
+                method: r.method.as_str().into(),
+                host: c.host(r).into(),
+                template: c.template(r).into(),
+                path: disclosure
+                    .show_ids
+                    .then(|| c.paths[r.path as usize].expose_by_user_choice().clone()),
+                correlation_id: c
+                    .correlation(r)
+                    .filter(|_| disclosure.show_ids)
+                    .map(|s| s.expose_by_user_choice().clone()),
+                client: c.client_label(r).into(),
+                status: r.status,
+                cause: t.cause.as_str().into(),
+                layer: t.layer.map(|l| layer_name(a, l)),
+                kind: t
+                    .kind
+                    .filter(|_| t.cause == Cause::UndocumentedLimit)
+                    .map(|k| k.as_str().to_string()),
+                visible: t.visible,
+                limit: t.limit,
+                window_s: t.window.map(secs),
+                hidden_at_least: t.hidden_at_least,
+                retry_after_s: t.retry_after_s,
+                duration_ms: (secs(r.duration) * 1000.0 * 10.0).round() / 10.0,
+                evidence: t.evidence.clone(),
+                alternatives: t
+                    .ranked
+                    .iter()
+                    .skip(1)
+                    .take(2)
+                    .map(|h| alternative(a, h))
+                    .collect(),
+            }
+        })
+        .collect()
+}

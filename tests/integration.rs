@@ -1,0 +1,8 @@
+//! The integration test binary: every test that runs the library or the CLI end to end.
+
+mod integration {
+    pub mod cli;
+    pub mod fixtures_read;
+    pub mod lab_truth;
+    pub mod support;
+}

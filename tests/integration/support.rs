@@ -1,0 +1,40 @@
+//! Helpers shared by the integration tests.
+
+use std::path::{Path, PathBuf};
+
+use why429::batch::{self, Analysis, Settings};
+use why429::ingest::{self, Input, ReadOptions};
+use why429::normalize::FingerprintKey;
+use why429::profiles::{self, Profile};
+
+/// The repository's `fixtures/` folder.
+pub fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
+}
+
+/// Settings with a fixed fingerprint key and the given profiles (empty: choose by host).
+pub fn settings(chosen: Vec<Profile>) -> Settings {
+    Settings {
+        read: ReadOptions::default(),
+        key: FingerprintKey::from_passphrase("why429 tests"),
+        openapi: None,
+        chosen,
+        builtins: profiles::builtin(),
+    }
+}
+
+/// Loads a profile file.
+pub fn profile(path: &Path) -> Profile {
+    let text = std::fs::read_to_string(path).unwrap();
+    profiles::parse::parse(&path.display().to_string(), &text).unwrap()
+}
+
+/// Analyzes one file (the first capture it holds).
+pub fn analyze(path: &Path, settings: &Settings) -> Result<Analysis, why429::error::InputError> {
+    let (sources, errors) =
+        ingest::discover(&[Input::Path(path.to_path_buf())], settings.read.limits);
+    if let Some(e) = errors.into_iter().next() {
+        return Err(e);
+    }
+    batch::analyze_one(&sources[0], settings)
+}

@@ -4,5 +4,6 @@ mod integration {
     pub mod cli;
     pub mod fixtures_read;
     pub mod lab_truth;
+    pub mod layers;
     pub mod support;
 }

@@ -11,8 +11,43 @@ use crate::evaluate::{Evaluation, window};
 use crate::model::{Capture, Micros, Request, time};
 use crate::profiles::{Layer, Profile};
 
-/// The short window the burst measure uses.
-pub const BURST_WINDOW: Micros = time::SECOND;
+/// Short windows an undocumented burst limit is looked for in.
+pub const BURST_WINDOWS: [Micros; 4] = [
+    time::SECOND,
+    2 * time::SECOND,
+    5 * time::SECOND,
+    10 * time::SECOND,
+];
+
+/// Who a burst limit may count: one endpoint of a caller, or all of a caller's requests.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BurstScope {
+    /// Same user, client, host, method and template.
+    Endpoint = 0,
+    /// Same user, client and host.
+    Caller = 1,
+}
+
+impl BurstScope {
+    /// Both scopes, narrow first.
+    pub const ALL: [BurstScope; 2] = [BurstScope::Endpoint, BurstScope::Caller];
+}
+
+/// How well a short-window count separates a group's successes from its 429s.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Separation {
+    /// Lowest count (admitted within the window, plus itself) at any 429.
+    pub threshold: u64,
+    /// Successes that came at or above that count.
+    pub violations: usize,
+    /// Successes in the group.
+    pub successes: usize,
+    /// 429s in the group.
+    pub throttled: usize,
+}
+
+/// (user, client, host).
+type CallerKey = (u32, Option<u32>, u32);
 
 /// Precomputed measures over a capture.
 pub struct Ctx<'a> {
@@ -27,9 +62,13 @@ pub struct Ctx<'a> {
     pub in_flight: Vec<u32>,
     /// Of those, admitted ones other than the request itself.
     pub in_flight_admitted_others: Vec<u32>,
-    /// Admitted requests of the same user, client and host that started within the last second
-    /// (`t − 1 s < q.start ≤ t`), the request itself excluded.
-    pub last_second_admitted: Vec<u32>,
+    /// Per scope and window of `BURST_WINDOWS`: admitted requests of the request's group that
+    /// started within the window (`t − w < q.start ≤ t`), the request itself excluded.
+    pub burst_counts: [Vec<[u32; 4]>; 2],
+    /// Per scope: the group of each request (`u32::MAX` outside any group).
+    pub burst_group: [Vec<u32>; 2],
+    /// Per scope, group and window: the separation of successes from 429s.
+    pub separations: [Vec<[Separation; 4]>; 2],
     /// The next request of the same client, method and path (the retry, when there was one).
     pub next_same_resource: Vec<Option<u32>>,
     /// Median duration of an endpoint's successful responses, keyed by (method, template).
@@ -50,11 +89,11 @@ impl<'a> Ctx<'a> {
         let reqs = &capture.requests;
         let mut in_flight = vec![0u32; n];
         let mut in_flight_admitted_others = vec![0u32; n];
-        let mut last_second_admitted = vec![0u32; n];
         let mut next_same_resource = vec![None; n];
 
         let mut by_endpoint: HashMap<(u32, &str, u32), Vec<usize>> = HashMap::new();
-        let mut by_caller: HashMap<(u32, Option<u32>, u32), Vec<usize>> = HashMap::new();
+        let mut by_caller: HashMap<CallerKey, Vec<usize>> = HashMap::new();
+        let mut by_caller_endpoint: HashMap<(CallerKey, &str, u32), Vec<usize>> = HashMap::new();
         let mut by_resource: HashMap<(Option<u32>, &str, u32), Vec<usize>> = HashMap::new();
         for (i, r) in reqs.iter().enumerate() {
             if !is_traffic(r) {
@@ -66,6 +105,10 @@ impl<'a> Ctx<'a> {
                 .push(i);
             by_caller
                 .entry((r.user, r.client, r.host))
+                .or_default()
+                .push(i);
+            by_caller_endpoint
+                .entry(((r.user, r.client, r.host), r.method.as_str(), r.template))
                 .or_default()
                 .push(i);
             by_resource
@@ -89,19 +132,48 @@ impl<'a> Ctx<'a> {
                 in_flight_admitted_others[i] = adm[k].saturating_sub(own) as u32;
             }
         }
-        for members in by_caller.values() {
-            let adm_starts: Vec<Micros> = members
-                .iter()
-                .filter(|&&i| !reqs[i].is_429())
-                .map(|&i| reqs[i].start)
-                .collect();
-            let ones = vec![1u32; adm_starts.len()];
-            let cum = window::prefix_sums(&ones);
-            for &i in members {
-                let t = reqs[i].start;
-                let c = window::cost_between(&adm_starts, &cum, t - BURST_WINDOW, t);
-                let own = u64::from(!reqs[i].is_429());
-                last_second_admitted[i] = c.saturating_sub(own) as u32;
+        let mut burst_counts = [vec![[0u32; 4]; n], vec![[0u32; 4]; n]];
+        let mut burst_group = [vec![u32::MAX; n], vec![u32::MAX; n]];
+        let mut separations: [Vec<[Separation; 4]>; 2] = [Vec::new(), Vec::new()];
+        let mut endpoint_groups: Vec<Vec<usize>> = by_caller_endpoint.into_values().collect();
+        let mut caller_groups: Vec<Vec<usize>> = by_caller.into_values().collect();
+        endpoint_groups.sort();
+        caller_groups.sort();
+        for (scope, groups) in [(0usize, &endpoint_groups), (1usize, &caller_groups)] {
+            for (g, members) in groups.iter().enumerate() {
+                let adm_starts: Vec<Micros> = members
+                    .iter()
+                    .filter(|&&i| !reqs[i].is_429())
+                    .map(|&i| reqs[i].start)
+                    .collect();
+                let cum = window::prefix_sums(&vec![1u32; adm_starts.len()]);
+                for &i in members {
+                    burst_group[scope][i] = g as u32;
+                    let t = reqs[i].start;
+                    let own = u64::from(!reqs[i].is_429());
+                    for (k, w) in BURST_WINDOWS.iter().enumerate() {
+                        let c =
+                            window::cost_between(&adm_starts, &cum, t - w, t).saturating_sub(own);
+                        burst_counts[scope][i][k] = c as u32;
+                    }
+                }
+                let mut sep = [Separation::default(); 4];
+                for (k, s) in sep.iter_mut().enumerate() {
+                    let with_self = |i: usize| burst_counts[scope][i][k] as u64 + 1;
+                    s.threshold = members
+                        .iter()
+                        .filter(|&&i| reqs[i].is_429())
+                        .map(|&i| with_self(i))
+                        .min()
+                        .unwrap_or(u64::MAX);
+                    s.throttled = members.iter().filter(|&&i| reqs[i].is_429()).count();
+                    s.successes = members.len() - s.throttled;
+                    s.violations = members
+                        .iter()
+                        .filter(|&&i| !reqs[i].is_429() && with_self(i) >= s.threshold)
+                        .count();
+                }
+                separations[scope].push(sep);
             }
         }
         for members in by_resource.values() {
@@ -132,7 +204,9 @@ impl<'a> Ctx<'a> {
             eval,
             in_flight,
             in_flight_admitted_others,
-            last_second_admitted,
+            burst_counts,
+            burst_group,
+            separations,
             next_same_resource,
             success_median,
             max_duration: reqs.iter().map(|r| r.duration).max().unwrap_or(0),

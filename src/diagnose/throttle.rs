@@ -308,7 +308,7 @@ pub fn explain(cx: &Ctx<'_>, i: usize) -> Throttle {
             h.add(3, format!("the 429 body names the limit `{}`", l.name));
         } else if named_by_numbers {
             h.add(
-                1,
+                2,
                 format!(
                     "the 429 body states \"maximum {} requests within {}\", which is {}",
                     l.limit,
@@ -385,7 +385,7 @@ pub fn explain(cx: &Ctx<'_>, i: usize) -> Throttle {
                 time::window_label(l.window)
             ));
         }
-        if cx.in_flight[i] <= 1 && cx.last_second_admitted[i] <= 1 {
+        if cx.in_flight[i] <= 1 && cx.burst_counts[1][i][0] <= 1 {
             h.add(
                 1,
                 "the capture is quiet around this 429 (no overlap, no burst)".to_string(),
@@ -653,52 +653,73 @@ fn burst_hypothesis(
     any_visible: bool,
     views: &[View<'_>],
 ) -> Hypothesis {
+    use super::context::{BURST_WINDOWS, BurstScope};
     let r = &cx.capture.requests[i];
     let mut h = Hypothesis::new(Cause::UndocumentedLimit, None, Some(LimitKind::Burst));
-    let b = cx.last_second_admitted[i] as u64 + 1;
-    let group: Vec<usize> = (0..cx.capture.requests.len())
-        .filter(|&j| {
-            let q = &cx.capture.requests[j];
-            super::context::is_traffic(q)
-                && q.user == r.user
-                && q.client == r.client
-                && q.host == r.host
-        })
-        .collect();
-    let threshold = group
+    // a burst limit is shorter than every documented rate window that counts this request
+    let shortest = views
         .iter()
-        .filter(|&&j| cx.capture.requests[j].is_429())
-        .map(|&j| cx.last_second_admitted[j] as u64 + 1)
+        .filter(|v| v.layer.kind == Kind::Rate)
+        .map(|v| v.layer.window)
         .min()
-        .unwrap_or(u64::MAX);
-    let oks: Vec<usize> = group
-        .iter()
-        .copied()
-        .filter(|&j| !cx.capture.requests[j].is_429())
-        .collect();
-    let violations = oks
-        .iter()
-        .filter(|&&j| cx.last_second_admitted[j] as u64 + 1 >= threshold)
-        .count();
-    if b < 3 {
-        h.add(
-            -4,
-            format!("only {b} requests of this caller started within the second before it"),
-        );
-        return h;
+        .unwrap_or(Micros::MAX);
+    // the cleanest split of successes from 429s by a short-window count, narrow scopes and
+    // short windows first
+    let mut best: Option<(BurstScope, usize, super::context::Separation)> = None;
+    for scope in BurstScope::ALL {
+        let g = cx.burst_group[scope as usize][i];
+        if g == u32::MAX {
+            continue;
+        }
+        for (k, w) in BURST_WINDOWS.iter().enumerate() {
+            if *w >= shortest {
+                continue;
+            }
+            let sep = cx.separations[scope as usize][g as usize][k];
+            let usable = sep.throttled >= 2 && sep.successes >= 3 && sep.threshold >= 3;
+            if usable && sep.violations * 20 <= sep.successes {
+                let better = best.is_none_or(|(_, _, b)| {
+                    sep.violations * b.successes < b.violations * sep.successes
+                });
+                if better {
+                    best = Some((scope, k, sep));
+                }
+            }
+        }
     }
-    if !oks.is_empty() && violations * 20 <= oks.len() {
-        h.add(4, format!(
-            "every 429 of this caller came when ≥{threshold} of its requests started within 1 s, and {} of {} successes at fewer: an undocumented limit of about {} per second",
-            oks.len() - violations, oks.len(), threshold - 1
-        ));
-        h.limit = Some(threshold - 1);
-        h.window = Some(time::SECOND);
-    } else {
-        h.add(-1, format!(
-            "{violations} of {} successes of this caller came with as many requests in the same second",
-            oks.len()
-        ));
+    let own = cx.burst_counts[BurstScope::Caller as usize][i][0] as u64 + 1;
+    match best {
+        Some((scope, k, sep)) => {
+            let who = match scope {
+                BurstScope::Endpoint => format!("{} of this caller", cx.endpoint(r)),
+                BurstScope::Caller => "this caller's requests".to_string(),
+            };
+            let w = time::window_label(BURST_WINDOWS[k]);
+            h.add(4, format!(
+                "every 429 of {who} came when ≥{} of them started within {w}, and {} of {} successes at fewer: an undocumented limit of about {} per {w}",
+                sep.threshold,
+                sep.successes - sep.violations,
+                sep.successes,
+                sep.threshold - 1
+            ));
+            h.limit = Some(sep.threshold - 1);
+            h.window = Some(BURST_WINDOWS[k]);
+            h.visible = Some(cx.burst_counts[scope as usize][i][k] as u64 + 1);
+        }
+        None if own < 3 => {
+            h.add(
+                -4,
+                format!("only {own} requests of this caller started within the second before it"),
+            );
+            return h;
+        }
+        None => {
+            h.add(
+                -1,
+                "no short window separates this caller's successes from its 429s".to_string(),
+            );
+            h.visible = Some(own);
+        }
     }
     if let Some(s) = ra.filter(|s| *s <= 2.0) {
         h.add(
@@ -706,16 +727,10 @@ fn burst_hypothesis(
             format!("Retry-After {} s points to a short window", fmt_s(s)),
         );
     }
-    let with_room: Vec<&View<'_>> = views
+    if let Some(hc) = views
         .iter()
-        .filter(|v| v.header.is_some_and(|hc| hc.count <= hc.allowed))
-        .collect();
-    if let Some(v) = with_room.first() {
-        let hc = v.header.unwrap_or(HeaderCount {
-            count: 0,
-            allowed: 0,
-            name: "",
-        });
+        .find_map(|v| v.header.filter(|hc| hc.count <= hc.allowed))
+    {
         h.add(
             1,
             format!(
@@ -730,7 +745,6 @@ fn burst_hypothesis(
             "a documented layer was visibly exhausted at this moment".to_string(),
         );
     }
-    h.visible = Some(b);
     h
 }
 

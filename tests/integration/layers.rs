@@ -1,0 +1,221 @@
+//! Layer peaks against a brute-force count, and profile choice by host.
+
+use std::collections::HashMap;
+
+use why429::batch::Analysis;
+use why429::model::{Method, Request};
+use why429::profiles::{Algorithm, Kind, Layer, Partition};
+
+use super::support;
+
+/// Whether a layer counts a request, written out independently of `evaluate`.
+fn counted(a: &Analysis, profile: usize, l: &Layer, r: &Request) -> bool {
+    let c = &a.capture;
+    let path = c.paths[r.path as usize].expose_for_computation();
+    a.profiles[profile].covers(c.host(r))
+        && r.status >= 100
+        && !r.from_cache
+        && !r.is_preflight
+        && (l.methods.is_empty() || l.methods.contains(&r.method))
+        && l.template.as_ref().is_none_or(|t| t.matches(path))
+}
+
+fn key(a: &Analysis, l: &Layer, r: &Request) -> Vec<String> {
+    l.per
+        .iter()
+        .map(|p| match p {
+            Partition::User => format!("u{}", r.user),
+            Partition::Client => format!("c{:?}", r.client),
+            Partition::Token => format!("t{:?}", r.token),
+            Partition::Endpoint => format!("e{}{}", r.method.as_str(), a.capture.template(r)),
+            Partition::Resource => format!("r{}{}", r.method.as_str(), r.path),
+            Partition::Org => String::new(),
+        })
+        .collect()
+}
+
+/// The most requests of one partition within one window, by checking every pair.
+fn brute_peak(a: &Analysis, profile: usize, l: &Layer) -> u64 {
+    let mut parts: HashMap<Vec<String>, Vec<&Request>> = HashMap::new();
+    for r in a
+        .capture
+        .requests
+        .iter()
+        .filter(|r| counted(a, profile, l, r))
+    {
+        parts.entry(key(a, l, r)).or_default().push(r);
+    }
+    let mut peak = 0;
+    for reqs in parts.values() {
+        for r in reqs {
+            let n = match (l.kind, l.algorithm) {
+                (Kind::Concurrency, _) => reqs
+                    .iter()
+                    .filter(|q| q.start <= r.start && r.start < q.end().max(q.start + 1))
+                    .count(),
+                (Kind::Rate, Algorithm::Sliding) => reqs
+                    .iter()
+                    .filter(|q| r.start - l.window < q.start && q.start <= r.start)
+                    .count(),
+                (Kind::Rate, Algorithm::FixedAligned) => {
+                    let ws = r.start.div_euclid(l.window) * l.window;
+                    reqs.iter()
+                        .filter(|q| q.start >= ws && q.start <= r.start)
+                        .count()
+                }
+                (Kind::Rate, Algorithm::Fixed) => {
+                    // replay the windows from the partition's first request
+                    let mut ws = reqs[0].start;
+                    for q in reqs.iter().take_while(|q| q.start <= r.start) {
+                        if q.start >= ws + l.window {
+                            ws = q.start;
+                        }
+                    }
+                    reqs.iter()
+                        .filter(|q| q.start >= ws && q.start <= r.start)
+                        .count()
+                }
+            };
+            peak = peak.max(n as u64);
+        }
+    }
+    peak
+}
+
+#[test]
+fn every_lab_layer_peak_equals_a_brute_force_count() {
+    let lab = support::fixtures().join("lab");
+    let mut checked = 0;
+    for entry in std::fs::read_dir(&lab).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        let Some(scenario) = name.strip_suffix(".profile.toml") else {
+            continue;
+        };
+        let settings = support::settings(vec![support::profile(&path)]);
+        for variant in ["har", "cdp.har", "sanitized.har"] {
+            let a =
+                support::analyze(&lab.join(format!("{scenario}.{variant}")), &settings).unwrap();
+            for le in &a.evaluation.layers {
+                let l = &a.profiles[le.profile].layers[le.layer];
+                assert_eq!(
+                    le.peak,
+                    brute_peak(&a, le.profile, l),
+                    "{scenario}.{variant}: {}",
+                    l.name
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked >= 60, "{checked}");
+}
+
+#[test]
+fn the_forum_thread_is_evaluated_against_genesys_cloud_by_host() {
+    let a = support::analyze(
+        &support::fixtures().join("forum-thread.har"),
+        &support::settings(Vec::new()),
+    )
+    .unwrap();
+    assert_eq!(a.profiles.len(), 1);
+    assert_eq!(a.profiles[0].name, "genesys-cloud");
+    let (i, le) = a
+        .evaluation
+        .layers
+        .iter()
+        .enumerate()
+        .find(|(_, le)| {
+            a.profiles[le.profile].layers[le.layer].name == "architect.ivrs.put.rate.per.minute"
+        })
+        .unwrap();
+    let l = &a.profiles[le.profile].layers[le.layer];
+    assert_eq!((l.limit, l.window), (100, 60_000_000));
+    assert_eq!(le.peak, 3, "3 PUTs against 100/min");
+    let report = why429::report::build(&a, Default::default());
+    assert_eq!(report.layers[i].peak, 3);
+    assert_eq!(
+        report.layers[i].filter.as_deref(),
+        Some("PUT /api/v2/architect/ivrs/{ivrId}")
+    );
+    // the what-if: preflights before the PUTs would double the count
+    assert_eq!(report.layers[i].peak_with_preflights, 6);
+    // the page's other requests are never counted: every counted request is on the API host
+    for le in &a.evaluation.layers {
+        for s in &le.series {
+            for &m in &s.members {
+                assert_eq!(
+                    a.capture.host(&a.capture.requests[m as usize]),
+                    "api.mypurecloud.de"
+                );
+            }
+        }
+    }
+    assert!(
+        a.capture
+            .requests
+            .iter()
+            .any(|r| r.method == Method::Options)
+    );
+}
+
+#[test]
+fn hosts_pick_profiles_and_generic_infers_layers_from_headers() {
+    let settings = support::settings(Vec::new());
+    // GitHub traffic is counted against the github profile
+    let a = support::analyze(
+        &support::fixtures().join("public/pollyjs-5.1-github-ratelimit-headers.har"),
+        &settings,
+    )
+    .unwrap();
+    assert_eq!(a.profiles[0].name, "github");
+    // an unknown API announcing its budget gets inferred layers, marked as such
+    let a = support::analyze(
+        &support::fixtures().join("public/unknown-missing-creator-ratelimit-headers.har"),
+        &settings,
+    )
+    .unwrap();
+    assert_eq!(a.profiles[0].name, "generic");
+    // lab captures on 127.0.0.1 carry inin-ratelimit headers: their budget is inferred
+    let a = support::analyze(
+        &support::fixtures().join("lab/t03_contact_sync_burst_app_user.har"),
+        &settings,
+    )
+    .unwrap();
+    assert_eq!(a.profiles[0].name, "generic");
+    let inferred: Vec<(&str, u64)> = a.profiles[0]
+        .layers
+        .iter()
+        .map(|l| (l.name.as_str(), l.limit))
+        .collect();
+    assert!(a.profiles[0].layers.iter().all(|l| l.inferred));
+    assert!(
+        inferred.iter().any(|(_, limit)| *limit == 25),
+        "{inferred:?}"
+    );
+}
+
+#[test]
+fn several_profiles_combine() {
+    let lab = support::fixtures().join("lab");
+    let p1 = support::profile(&lab.join("t03_contact_sync_burst_app_user.profile.toml"));
+    let github = why429::profiles::builtin_named("github").unwrap();
+    let a = support::analyze(
+        &lab.join("t03_contact_sync_burst_app_user.har"),
+        &support::settings(vec![p1, github]),
+    )
+    .unwrap();
+    assert_eq!(a.profiles.len(), 2);
+    assert_eq!(
+        a.evaluation.layers.len(),
+        a.profiles.iter().map(|p| p.layers.len()).sum::<usize>()
+    );
+    // github's layers count nothing on the lab host
+    assert!(
+        a.evaluation
+            .layers
+            .iter()
+            .filter(|le| le.profile == 1)
+            .all(|le| le.counted == 0)
+    );
+}

@@ -132,10 +132,26 @@ pub struct CaptureReport {
     pub findings: Vec<FindingReport>,
     /// The paragraph to paste.
     pub verdict: String,
+    /// The verdict in brief: what happened, the main cause, what to do.
+    pub summary: String,
+    /// CI gates checked on this capture (`why429 check`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub gates: Vec<GateResult>,
     /// Chart data (not part of the JSON contract).
     #[serde(skip)]
     #[schemars(skip)]
     pub timeline: Timeline,
+}
+
+/// The outcome of one CI gate on one capture.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct GateResult {
+    /// The gate as given (`429`, `utilization>=80%`, ...).
+    pub gate: String,
+    /// Whether it passed.
+    pub passed: bool,
+    /// What was found.
+    pub message: String,
 }
 
 /// A skipped entry.
@@ -254,6 +270,23 @@ pub struct LayerReport {
     pub inferred: bool,
     /// What the capture implies about the real budget.
     pub budget: Option<BudgetReport>,
+    /// Every partition with traffic, busiest first.
+    pub partition_peaks: Vec<PartitionReport>,
+}
+
+/// One partition of a layer.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct PartitionReport {
+    /// `user-1 · client-2`.
+    pub partition: String,
+    /// Requests counted in it.
+    pub requests: u32,
+    /// Most attempts within one window (or in flight).
+    pub peak: u64,
+    /// When.
+    pub peak_at: Option<String>,
+    /// Most admitted requests within one window.
+    pub peak_admitted: u64,
 }
 
 /// Inferred budget of a layer.
@@ -460,6 +493,8 @@ pub fn build(a: &Analysis, disclosure: Disclosure) -> CaptureReport {
             })
             .collect(),
         verdict: a.diagnosis.verdict.clone(),
+        summary: a.diagnosis.summary.clone(),
+        gates: Vec::new(),
         timeline: timeline::build(a),
     }
 }
@@ -624,6 +659,25 @@ fn layer_reports(a: &Analysis) -> Vec<LayerReport> {
                 note: l.note.clone(),
                 inferred: l.inferred,
                 budget,
+                partition_peaks: {
+                    let mut v: Vec<PartitionReport> = le
+                        .series
+                        .iter()
+                        .enumerate()
+                        .map(|(si, s)| {
+                            let m = window::argmax(&s.attempts);
+                            PartitionReport {
+                                partition: partition_label(a, idx, si),
+                                requests: s.members.len() as u32,
+                                peak: m.map(|m| s.attempts[m]).unwrap_or(0),
+                                peak_at: m.map(|m| at(c, s.starts[m])),
+                                peak_admitted: s.admitted_counts.iter().copied().max().unwrap_or(0),
+                            }
+                        })
+                        .collect();
+                    v.sort_by(|x, y| y.peak.cmp(&x.peak).then(x.partition.cmp(&y.partition)));
+                    v
+                },
             }
         })
         .collect()

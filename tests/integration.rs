@@ -3,6 +3,7 @@
 mod integration {
     pub mod cli;
     pub mod fixtures_read;
+    pub mod formats;
     pub mod lab_truth;
     pub mod layers;
     pub mod support;

@@ -1,13 +1,13 @@
-//! `why429 analyze`: the full report of one or more captures.
+//! `why429 analyze`: the full report of one or more captures, on stdout or as files.
 
-use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
 
 use clap::ValueEnum;
 
 use crate::batch;
 use crate::ingest;
-use crate::render::{self, Format, Style};
-use crate::report::{self, Disclosure, Report};
+use crate::render::{self, Format, Style, chart};
+use crate::report::{self, CaptureReport, Disclosure, Report};
 
 use super::common::{self, AnalysisArgs, ColorChoice, InputArgs};
 use super::{Failure, Outcome};
@@ -19,6 +19,12 @@ pub enum AnalyzeFormat {
     Terminal,
     /// The JSON contract (see `why429 schema`).
     Json,
+    /// GitHub/Discourse Markdown with a plain-text summary on top.
+    Markdown,
+    /// One self-contained HTML file with inline charts.
+    Html,
+    /// JUnit XML.
+    Junit,
 }
 
 impl From<AnalyzeFormat> for Format {
@@ -26,6 +32,9 @@ impl From<AnalyzeFormat> for Format {
         match f {
             AnalyzeFormat::Terminal => Format::Terminal,
             AnalyzeFormat::Json => Format::Json,
+            AnalyzeFormat::Markdown => Format::Markdown,
+            AnalyzeFormat::Html => Format::Html,
+            AnalyzeFormat::Junit => Format::Junit,
         }
     }
 }
@@ -37,9 +46,13 @@ pub struct Args {
     input: InputArgs,
     #[command(flatten)]
     analysis: AnalysisArgs,
-    /// Output format.
+    /// Output format on stdout.
     #[arg(long, value_enum, default_value = "terminal")]
     format: AnalyzeFormat,
+    /// Write report.md, report.html, report.json, timeline.png and timeline.svg into DIR (one
+    /// folder per capture when there are several) instead of printing a report.
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
     /// Colour: auto (terminal and no NO_COLOR), always, never.
     #[arg(long, value_enum, default_value = "auto")]
     color: ColorChoice,
@@ -72,18 +85,98 @@ pub fn run(args: Args) -> Result<Outcome, Failure> {
     for e in &errors {
         eprintln!("why429: {}", render::plain(&e.to_string()));
     }
-    let report = Report::new(captures, &errors);
-    let style = Style {
-        color: common::use_color(args.color) && args.format == AnalyzeFormat::Terminal,
-        width: 100,
-    };
-    let mut buf = Vec::new();
-    render::renderer(args.format.into(), style).render(&report, &mut buf)?;
-    common::write_stdout(&buf)?;
-    let _ = std::io::stderr().is_terminal();
+    if let Some(dir) = &args.out {
+        let written = write_out(dir, &captures)?;
+        let mut listing = String::new();
+        for p in written {
+            listing.push_str(&render::plain(&p.display().to_string()));
+            listing.push('\n');
+        }
+        common::write_stdout(listing.as_bytes())?;
+    } else {
+        let report = Report::new(captures, &errors);
+        let style = Style {
+            color: common::use_color(args.color) && args.format == AnalyzeFormat::Terminal,
+            width: 100,
+        };
+        let mut buf = Vec::new();
+        render::renderer(args.format.into(), style).render(&report, &mut buf)?;
+        common::write_stdout(&buf)?;
+    }
     Ok(if errors.is_empty() {
         Outcome::Clean
     } else {
         Outcome::InputError
     })
+}
+
+/// A folder name from a capture's path: letters, digits, `.`, `-`, `_` only.
+fn folder_name(path: &str) -> String {
+    let s: String = path
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let s = s.trim_matches(|c| c == '.' || c == '_').to_string();
+    if s.is_empty() { "capture".into() } else { s }
+}
+
+/// Writes the report files of every capture; returns the paths written.
+pub fn write_out(dir: &Path, captures: &[CaptureReport]) -> Result<Vec<PathBuf>, Failure> {
+    let mut written = Vec::new();
+    let mut used: Vec<String> = Vec::new();
+    for c in captures {
+        let target = if captures.len() == 1 {
+            dir.to_path_buf()
+        } else {
+            let mut name = folder_name(&c.path);
+            let base = name.clone();
+            let mut k = 2;
+            while used.contains(&name) {
+                name = format!("{base}-{k}");
+                k += 1;
+            }
+            used.push(name.clone());
+            dir.join(name)
+        };
+        std::fs::create_dir_all(&target)
+            .map_err(|e| Failure(format!("{}: cannot create: {}", target.display(), e.kind())))?;
+        let one = Report::new(vec![c.clone()], &[]);
+        let mut files: Vec<(&str, Vec<u8>)> = Vec::new();
+        for (name, format) in [
+            ("report.md", Format::Markdown),
+            ("report.html", Format::Html),
+            ("report.json", Format::Json),
+        ] {
+            let mut buf = Vec::new();
+            render::renderer(format, Style::default()).render(&one, &mut buf)?;
+            files.push((name, buf));
+        }
+        files.push(("timeline.png", chart::png(&c.timeline)?));
+        files.push(("timeline.svg", chart::svg(&c.timeline)?.into_bytes()));
+        for (name, bytes) in files {
+            let p = target.join(name);
+            std::fs::write(&p, bytes)
+                .map_err(|e| Failure(format!("{}: cannot write: {}", p.display(), e.kind())))?;
+            written.push(p);
+        }
+    }
+    Ok(written)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folder_names_are_plain() {
+        assert_eq!(folder_name("a/b c.har"), "a_b_c.har");
+        assert_eq!(folder_name("x.zip!in/y.har"), "x.zip_in_y.har");
+        assert_eq!(folder_name("../.."), "capture");
+    }
 }

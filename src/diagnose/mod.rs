@@ -184,6 +184,8 @@ pub struct Diagnosis {
     pub budgets: Vec<Budget>,
     /// The paragraph to paste.
     pub verdict: String,
+    /// The verdict in brief: what happened, the main cause, what to do.
+    pub summary: String,
 }
 
 /// Diagnoses a capture.
@@ -198,11 +200,12 @@ pub fn diagnose(capture: &Capture, profiles: &[Profile], eval: &Evaluation) -> D
         .collect();
     let findings = findings::find(&cx, &throttles);
     let budgets = budget::infer(&cx);
-    let verdict = verdict::write(&cx, &throttles, &findings, &budgets);
+    let (verdict, summary) = verdict::write(&cx, &throttles, &findings, &budgets);
     Diagnosis {
         throttles,
         findings,
         budgets,
         verdict,
+        summary,
     }
 }

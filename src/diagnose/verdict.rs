@@ -15,18 +15,22 @@ use super::{Cause, Finding, FindingKind, Hypothesis, LimitKind, Severity, Thrott
 
 type GroupKey = (Cause, Option<usize>, Option<LimitKind>);
 
-/// Writes the verdict.
+/// Writes the verdict: the full paragraph, and a short one (what happened, the main cause,
+/// what to do) for summaries.
 pub fn write(
     cx: &Ctx<'_>,
     throttles: &[Throttle],
     findings: &[Finding],
     budgets: &[Budget],
-) -> String {
+) -> (String, String) {
     let mut parts: Vec<String> = Vec::new();
+    let mut short: Vec<String> = Vec::new();
     if throttles.is_empty() {
         parts.push(quiet(cx, budgets));
+        short.push(parts[0].clone());
     } else {
         parts.push(overview(cx, throttles));
+        short.push(parts[0].clone());
         let mut groups: BTreeMap<GroupKey, Vec<&Throttle>> = BTreeMap::new();
         for t in throttles {
             groups
@@ -36,14 +40,20 @@ pub fn write(
         }
         let mut ordered: Vec<(GroupKey, Vec<&Throttle>)> = groups.into_iter().collect();
         ordered.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then(a.0.cmp(&b.0)));
-        for (key, group) in ordered.iter().take(3) {
-            parts.push(group_sentence(cx, *key, group, throttles.len()));
+        for (k, (key, group)) in ordered.iter().take(3).enumerate() {
+            let sentence = group_sentence(cx, *key, group, throttles.len());
+            if k == 0 {
+                short.push(sentence.clone());
+            }
+            parts.push(sentence);
         }
         if let Some((_, main)) = ordered.first() {
-            if let Some(r) = ranking(cx, main[0]) {
-                parts.push(r);
+            if let Some((full, brief)) = ranking(cx, main[0]) {
+                parts.push(full);
+                short.push(brief);
             }
             if let Some(a) = action(cx, ordered[0].0, main) {
+                short.push(a.clone());
                 parts.push(a);
             }
         }
@@ -95,7 +105,7 @@ pub fn write(
             parts.push(format!("To confirm: {}{ids_note}.", confirm.join("; ")));
         }
     }
-    parts.join(" ")
+    (parts.join(" "), short.join(" "))
 }
 
 /// The most frequent (cause, kind) among the throttles.
@@ -294,7 +304,7 @@ fn describe(cx: &Ctx<'_>, h: &Hypothesis) -> String {
     s
 }
 
-fn ranking(cx: &Ctx<'_>, t: &Throttle) -> Option<String> {
+fn ranking(cx: &Ctx<'_>, t: &Throttle) -> Option<(String, String)> {
     let first = t.ranked.first()?;
     let second = t
         .ranked
@@ -305,10 +315,18 @@ fn ranking(cx: &Ctx<'_>, t: &Throttle) -> Option<String> {
     if first.score - second.score > 6 && t.cause == Cause::VisibleTraffic {
         return None;
     }
-    Some(format!(
-        "Ranked explanations for the first 429: (1) {}. (2) {}.",
-        describe(cx, first),
-        describe(cx, second)
+    let mut brief = format!("Less likely: {}", second.summary(cx));
+    if let Some(n) = second.hidden_at_least {
+        brief.push_str(&format!(" (at least {n} hidden requests needed)"));
+    }
+    brief.push('.');
+    Some((
+        format!(
+            "Ranked explanations for the first 429: (1) {}. (2) {}.",
+            describe(cx, first),
+            describe(cx, second)
+        ),
+        brief,
     ))
 }
 

@@ -5,7 +5,11 @@
 //! string that came from a capture is escaped for its format (control characters for the
 //! terminal, Markdown and HTML metacharacters, XML, workflow-command escaping).
 
+pub mod chart;
+pub mod html;
 pub mod json;
+pub mod junit;
+pub mod markdown;
 pub mod terminal;
 
 use std::io;
@@ -19,6 +23,12 @@ pub enum Format {
     Terminal,
     /// The JSON contract.
     Json,
+    /// GitHub/Discourse Markdown with a plain-text summary on top.
+    Markdown,
+    /// One self-contained HTML file.
+    Html,
+    /// JUnit XML.
+    Junit,
 }
 
 /// How to style output.
@@ -50,6 +60,9 @@ pub fn renderer(format: Format, style: Style) -> Box<dyn Render> {
     match format {
         Format::Terminal => Box::new(terminal::Terminal { style }),
         Format::Json => Box::new(json::Json),
+        Format::Markdown => Box::new(markdown::Markdown),
+        Format::Html => Box::new(html::Html),
+        Format::Junit => Box::new(junit::Junit),
     }
 }
 

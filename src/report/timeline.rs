@@ -75,6 +75,9 @@ pub struct Track {
     pub limit: Option<u64>,
     /// (time, count) at each counted request (or bin maxima).
     pub points: Vec<(Micros, u64)>,
+    /// (time, count) the server's own counter reported on responses in this partition, when a
+    /// rate-limit header announces this layer's limit.
+    pub server: Vec<(Micros, u64)>,
 }
 
 /// A Retry-After wait: from the 429's response to the time it asked to retry.
@@ -202,12 +205,12 @@ pub fn build(a: &Analysis) -> Timeline {
             _ => r,
         };
         let method = who.method.as_str().to_string();
+        let client = match who.client {
+            Some(_) => c.client_label(who).to_string(),
+            None => "no credential".to_string(),
+        };
         lane_of
-            .entry((
-                c.client_label(who).to_string(),
-                method,
-                c.template(r).to_string(),
-            ))
+            .entry((client, method, c.template(r).to_string()))
             .or_default()
             .push(i);
     }
@@ -361,6 +364,22 @@ pub fn build(a: &Analysis) -> Timeline {
                 .copied()
                 .zip(s.attempts.iter().copied())
                 .collect();
+            let server: Vec<(Micros, u64)> = s
+                .members
+                .iter()
+                .filter_map(|&m| {
+                    let r = &c.requests[m as usize];
+                    let h = r.rate.as_deref()?;
+                    let count = match (h.inin_count, h.inin_allowed, h.limit) {
+                        (Some(n), Some(a), _) if a == l.limit => Some(n),
+                        (_, _, Some(lim)) if lim == l.limit => {
+                            h.used.or(h.remaining.map(|rem| lim.saturating_sub(rem)))
+                        }
+                        _ => None,
+                    }?;
+                    Some((r.start, count))
+                })
+                .collect();
             Some(Track {
                 label: SafeLabel::from_report(&format!(
                     "{} · {}",
@@ -369,6 +388,7 @@ pub fn build(a: &Analysis) -> Timeline {
                 )),
                 limit: Some(l.limit),
                 points: downsample(points, start, end),
+                server: downsample(server, start, end),
             })
         })
         .collect();
@@ -408,6 +428,7 @@ pub fn build(a: &Analysis) -> Timeline {
                 )),
                 limit: t.limit,
                 points: downsample(points, start, end),
+                server: Vec::new(),
             }
         });
 

@@ -1,0 +1,194 @@
+//! The HTML report: one self-contained file, safe to open offline and to attach to a ticket.
+//!
+//! Owns the page: inline CSS, the timeline charts as inline SVG, no JavaScript, no external
+//! fonts, images or stylesheets, and a Content-Security-Policy that forbids loading anything.
+//! Every string from the capture goes through maud's escaping. Computes nothing.
+
+use std::io;
+
+use maud::{DOCTYPE, Markup, PreEscaped, html};
+
+use crate::report::{CaptureReport, Report};
+
+use super::Render;
+use super::chart;
+
+/// The self-contained HTML page.
+pub struct Html;
+
+/// The policy in the page's `<meta>`: nothing may be loaded, inline styles only.
+pub const CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'";
+
+const CSS: &str = r#"
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;margin:0;color:#1e1e1e;background:#fafafa}
+main{max-width:1440px;margin:0 auto;padding:16px 24px}
+h1{font-size:22px;margin:8px 0}h2{font-size:19px;margin:28px 0 6px;border-bottom:2px solid #ddd;padding-bottom:4px}
+h3{font-size:16px;margin:18px 0 6px}
+.meta{color:#555;font-size:14px}
+.verdict{background:#fff;border-left:4px solid #d62728;padding:10px 14px;font-size:15px;line-height:1.45}
+.quiet{border-left-color:#2e8b57}
+figure{margin:12px 0;background:#fff;border:1px solid #e3e3e3;overflow-x:auto}
+figure svg{display:block;max-width:100%;height:auto}
+table{border-collapse:collapse;background:#fff;font-size:13px;margin:6px 0}
+th,td{border:1px solid #e0e0e0;padding:4px 8px;text-align:left;vertical-align:top}
+th{background:#f2f2f2}td.n{text-align:right;font-variant-numeric:tabular-nums}
+.cause-visible-traffic{color:#b35900;font-weight:600}.cause-hidden-traffic,.cause-undocumented-limit{color:#b00020;font-weight:600}
+.sev-error{color:#b00020;font-weight:600}.sev-warning{color:#b35900;font-weight:600}.sev-info{color:#2e6b8b}
+details{background:#fff;border:1px solid #e3e3e3;margin:4px 0;padding:4px 10px}summary{cursor:pointer}
+code{background:#f2f2f2;padding:0 3px}
+.note{color:#666;font-size:12px}
+"#;
+
+fn basename(source: &str) -> &str {
+    source.rsplit(['/', '\\']).next().unwrap_or(source)
+}
+
+fn capture(c: &CaptureReport) -> Markup {
+    let chart_svg = chart::svg(&c.timeline).ok();
+    let busy: Vec<_> = c.layers.iter().filter(|l| l.counted > 0).collect();
+    html! {
+        section {
+            h2 { (basename(&c.source)) }
+            p.meta {
+                (c.producer) " · HAR " (c.har_version.as_deref().unwrap_or("?")) " · "
+                (c.entries) " entries (" (c.requests) " requests, " (c.preflights) " preflights, "
+                (c.skipped.len()) " skipped) · " (c.started.as_deref().unwrap_or("-")) " → "
+                (c.ended.as_deref().unwrap_or("-")) " (" (c.utc_offset) ") · profile " strong { (c.profile) }
+            }
+            @if let Some(p) = &c.partial { p.meta { "partial capture: " (p) } }
+            div.verdict.quiet[c.throttles.is_empty()] { (c.verdict) }
+            @if let Some(svg) = chart_svg {
+                figure { (PreEscaped(svg)) }
+            }
+            @if !c.throttles.is_empty() {
+                h3 { "Throttles (" (c.throttles.len()) ")" }
+                table {
+                    tr { th { "entry" } th { "started" } th { "endpoint" } th { "client" } th { "cause" } th { "layer / kind" } th { "visible / limit" } th { "Retry-After" } }
+                    @for t in &c.throttles {
+                        tr {
+                            td.n { (t.entry) }
+                            td { (t.started) }
+                            td { (t.method) " " (t.template) }
+                            td { (t.client) }
+                            td { span class=(format!("cause-{}", t.cause)) { (t.cause) } }
+                            td { (t.layer.as_deref().or(t.kind.as_deref()).unwrap_or("-")) }
+                            td.n { (t.visible.map(|v| v.to_string()).unwrap_or_else(|| "-".into())) " / " (t.limit.map(|v| v.to_string()).unwrap_or_else(|| "-".into())) }
+                            td.n { (t.retry_after_s.map(|s| format!("{s} s")).unwrap_or_else(|| "-".into())) }
+                        }
+                    }
+                }
+                @for t in &c.throttles {
+                    details {
+                        summary { "Evidence for entry " (t.entry) " (" (t.cause) ")" }
+                        ul {
+                            @for e in &t.evidence { li { (e) } }
+                        }
+                        @if !t.alternatives.is_empty() {
+                            p.note { "Other explanations considered:" }
+                            ul {
+                                @for a in &t.alternatives {
+                                    li {
+                                        (a.cause) " (" (a.layer.as_deref().or(a.kind.as_deref()).unwrap_or("-")) "), score " (a.score)
+                                        @if let Some(s) = a.supporting.first() { "; for: " (s) }
+                                        @if let Some(s) = a.against.first() { "; against: " (s) }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            @if !busy.is_empty() {
+                h3 { "Layers" }
+                table {
+                    tr { th { "layer" } th { "budget" } th { "per" } th { "peak" } th { "%" } th { "at" } th { "with preflights" } th { "source" } }
+                    @for l in &busy {
+                        tr {
+                            td {
+                                (l.name)
+                                @if let Some(f) = &l.filter { br; span.note { (f) } }
+                                @if l.inferred { br; span.note { "inferred from headers" } }
+                                @if let Some(n) = &l.note { br; span.note { (n) } }
+                            }
+                            td { @if l.kind == "concurrency" { (l.limit) " in flight" } @else { (l.limit) " / " (l.window_s) " s (" (l.algorithm) ")" } }
+                            td { (l.per.join("+")) }
+                            td.n { (l.peak) }
+                            td.n { (format!("{:.0}", l.utilization * 100.0)) }
+                            td { (l.peak_at.as_deref().unwrap_or("-")) }
+                            td.n { (l.peak_with_preflights) }
+                            td {
+                                @if let Some(s) = &l.source {
+                                    @if s.starts_with("https://") { a href=(s) rel="noopener noreferrer" { (s) } } @else { (s) }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            @if !c.findings.is_empty() {
+                h3 { "Findings" }
+                ul {
+                    @for f in &c.findings {
+                        li { span class=(format!("sev-{}", f.severity)) { (f.severity) } " " code { (f.kind) } ": " (f.message) }
+                    }
+                }
+            }
+            @if !c.endpoints.is_empty() {
+                h3 { "Endpoints" }
+                table {
+                    tr { th { "method" } th { "endpoint" } th { "host" } th { "client" } th { "requests" } th { "429" } th { "peak / min" } }
+                    @for e in c.endpoints.iter().take(60) {
+                        tr { td { (e.method) } td { (e.template) } td { (e.host) } td { (e.client) } td.n { (e.requests) } td.n { (e.throttled) } td.n { (e.peak_per_minute) } }
+                    }
+                }
+            }
+            @if !c.clients.is_empty() {
+                h3 { "Clients" }
+                table {
+                    tr { th { "client" } th { "fingerprint" } th { "requests" } th { "tokens" } }
+                    @for cl in &c.clients {
+                        tr { td { (cl.label) } td { code { (cl.fingerprint) } } td.n { (cl.requests) } td.n { (cl.tokens) } }
+                    }
+                }
+            }
+            @if !c.skipped.is_empty() {
+                h3 { "Skipped entries (" (c.skipped.len()) ")" }
+                ul { @for s in c.skipped.iter().take(50) { li { "entry " (s.entry) ": " (s.reason) } } }
+            }
+        }
+    }
+}
+
+impl Render for Html {
+    fn render(&self, report: &Report, out: &mut dyn io::Write) -> io::Result<()> {
+        let page = html! {
+            (DOCTYPE)
+            html lang="en" {
+                head {
+                    meta charset="utf-8";
+                    meta http-equiv="Content-Security-Policy" content=(CSP);
+                    meta name="viewport" content="width=device-width, initial-scale=1";
+                    meta name="referrer" content="no-referrer";
+                    title { "why429 report" }
+                    style { (PreEscaped(CSS)) }
+                }
+                body {
+                    main {
+                        h1 { "why429 report" }
+                        p.meta { (report.captures.len()) " capture(s) · why429 " (report.tool.version) }
+                        @for c in &report.captures { (capture(c)) }
+                        @if !report.errors.is_empty() {
+                            h2 { "Inputs that could not be read" }
+                            ul {
+                                @for e in &report.errors {
+                                    li { (e.source) @if let Some(l) = &e.location { ":" (l) } ": " (e.message) " — " (e.hint) }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        };
+        out.write_all(page.into_string().as_bytes())
+    }
+}

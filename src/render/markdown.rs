@@ -1,0 +1,387 @@
+//! The Markdown report for GitHub and Discourse, with a plain-text summary on top.
+//!
+//! Owns the forum layout: a code-fenced plain-text block of at most 25 lines that reads well in
+//! editors that do not render Markdown, then per capture the verdict, GFM tables and a
+//! `<details>` block of evidence per 429. Every capture-derived string is escaped for Markdown
+//! and HTML. Computes nothing.
+
+use std::io;
+
+use crate::report::{CaptureReport, Report};
+
+use super::terminal::wrap;
+use super::{Render, plain};
+
+/// GitHub/Discourse Markdown.
+pub struct Markdown;
+
+/// Most lines of the plain-text summary.
+pub const SUMMARY_LINES: usize = 25;
+
+/// Escapes text for a Markdown table cell or paragraph (no raw HTML, no formatting).
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in plain(s).chars() {
+        match c {
+            '|' | '\\' | '*' | '_' | '`' | '[' | ']' | '#' | '~' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '\n' => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Text safe inside a fenced code block.
+fn fenced(s: &str) -> String {
+    plain(s).replace('`', "'")
+}
+
+fn basename(source: &str) -> &str {
+    source.rsplit(['/', '\\']).next().unwrap_or(source)
+}
+
+/// The plain-text summary lines of one capture.
+pub fn summary_lines(c: &CaptureReport, width: usize) -> Vec<String> {
+    let mut lines = vec![format!(
+        "why429 · {} · {} · profile {}",
+        basename(&c.source),
+        c.producer,
+        c.profile
+    )];
+    lines.push(format!(
+        "{} entries: {} requests ({} preflights), {} skipped · {} s · {}",
+        c.entries,
+        c.requests,
+        c.preflights,
+        c.skipped.len(),
+        c.duration_s.round(),
+        c.utc_offset
+    ));
+    if c.throttles.is_empty() {
+        lines.push("429s: none".into());
+    } else {
+        let mut causes: Vec<(String, usize)> = Vec::new();
+        for t in &c.throttles {
+            let what = match (&t.layer, &t.kind) {
+                (Some(l), _) => format!("{} on {l}", t.cause),
+                (None, Some(k)) => format!("{} ({k})", t.cause),
+                _ => t.cause.clone(),
+            };
+            match causes.iter_mut().find(|(w, _)| *w == what) {
+                Some(e) => e.1 += 1,
+                None => causes.push((what, 1)),
+            }
+        }
+        lines.push(format!("429s: {}", c.throttles.len()));
+        for (what, n) in causes.iter().take(3) {
+            lines.push(format!("  {n} × {what}"));
+        }
+    }
+    let busy: Vec<&crate::report::LayerReport> = {
+        let mut v: Vec<_> = c.layers.iter().filter(|l| l.counted > 0).collect();
+        v.sort_by(|a, b| b.utilization.total_cmp(&a.utilization));
+        v.into_iter().take(3).collect()
+    };
+    if !busy.is_empty() {
+        lines.push("busiest layers (peak / limit):".into());
+        for l in busy {
+            let window = if l.kind == "concurrency" {
+                "in flight".to_string()
+            } else {
+                format!("per {} s", l.window_s)
+            };
+            lines.push(format!("  {} {} / {} {window}", l.name, l.peak, l.limit));
+        }
+    }
+    lines.push("verdict (in full below):".into());
+    lines.extend(
+        wrap(&c.summary, width)
+            .into_iter()
+            .map(|l| format!("  {l}")),
+    );
+    lines.into_iter().map(|l| fenced(&l)).collect()
+}
+
+/// The whole plain-text summary, at most `SUMMARY_LINES` lines.
+pub fn summary(report: &Report) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    let n = report.captures.len();
+    for (i, c) in report.captures.iter().enumerate() {
+        let mut part = summary_lines(c, 96);
+        if n > 1 {
+            // several captures: keep each to its first lines
+            part.truncate(6);
+        }
+        let room = SUMMARY_LINES.saturating_sub(lines.len());
+        let left = n - i;
+        if part.len() > room || (n > 1 && room < 2) {
+            if room >= 1 {
+                let keep = room.saturating_sub(1);
+                lines.extend(part.into_iter().take(keep));
+                lines.push(if n > 1 {
+                    format!("… and {left} more capture(s): see below")
+                } else {
+                    "… (continued below)".to_string()
+                });
+            }
+            break;
+        }
+        lines.extend(part);
+    }
+    if !report.errors.is_empty() && lines.len() < SUMMARY_LINES {
+        lines.push(format!(
+            "{} input(s) could not be read",
+            report.errors.len()
+        ));
+    }
+    lines.truncate(SUMMARY_LINES);
+    lines
+}
+
+impl Markdown {
+    fn capture(&self, c: &CaptureReport, out: &mut dyn io::Write) -> io::Result<()> {
+        writeln!(out, "## {}", escape(basename(&c.source)))?;
+        writeln!(out)?;
+        writeln!(
+            out,
+            "{} · HAR {} · {} entries ({} requests, {} preflights, {} skipped) · {} → {} ({}) · profile **{}**",
+            escape(&c.producer),
+            escape(c.har_version.as_deref().unwrap_or("?")),
+            c.entries,
+            c.requests,
+            c.preflights,
+            c.skipped.len(),
+            escape(c.started.as_deref().unwrap_or("-")),
+            escape(c.ended.as_deref().unwrap_or("-")),
+            escape(&c.utc_offset),
+            escape(&c.profile)
+        )?;
+        writeln!(out)?;
+        writeln!(out, "**Verdict.** {}", escape(&c.verdict))?;
+        if let Some(p) = &c.partial {
+            writeln!(out)?;
+            writeln!(out, "> partial capture: {}", escape(p))?;
+        }
+        if !c.throttles.is_empty() {
+            writeln!(out)?;
+            writeln!(out, "### Throttles ({})", c.throttles.len())?;
+            writeln!(out)?;
+            writeln!(
+                out,
+                "| entry | started | endpoint | client | cause | layer / kind | Retry-After |"
+            )?;
+            writeln!(out, "|---:|---|---|---|---|---|---:|")?;
+            for t in &c.throttles {
+                writeln!(
+                    out,
+                    "| {} | {} | {} {} | {} | {} | {} | {} |",
+                    t.entry,
+                    escape(t.started.get(11..23).unwrap_or(&t.started)),
+                    escape(&t.method),
+                    escape(&t.template),
+                    escape(&t.client),
+                    escape(&t.cause),
+                    escape(t.layer.as_deref().or(t.kind.as_deref()).unwrap_or("-")),
+                    t.retry_after_s
+                        .map(|s| format!("{s} s"))
+                        .unwrap_or_else(|| "-".into())
+                )?;
+            }
+            writeln!(out)?;
+            for t in &c.throttles {
+                writeln!(
+                    out,
+                    "<details><summary>Evidence for entry {} ({})</summary>",
+                    t.entry,
+                    escape(&t.cause)
+                )?;
+                writeln!(out)?;
+                for e in &t.evidence {
+                    writeln!(out, "- {}", escape(e))?;
+                }
+                for a in &t.alternatives {
+                    let what = a.layer.as_deref().or(a.kind.as_deref()).unwrap_or("-");
+                    writeln!(
+                        out,
+                        "- alternative, score {}: {} ({}){}{}",
+                        a.score,
+                        escape(&a.cause),
+                        escape(what),
+                        a.supporting
+                            .first()
+                            .map(|s| format!("; for: {}", escape(s)))
+                            .unwrap_or_default(),
+                        a.against
+                            .first()
+                            .map(|s| format!("; against: {}", escape(s)))
+                            .unwrap_or_default()
+                    )?;
+                }
+                writeln!(out)?;
+                writeln!(out, "</details>")?;
+                writeln!(out)?;
+            }
+        }
+        let layers: Vec<_> = c.layers.iter().filter(|l| l.counted > 0).collect();
+        if !layers.is_empty() {
+            writeln!(out)?;
+            writeln!(out, "### Layers")?;
+            writeln!(out)?;
+            writeln!(
+                out,
+                "| layer | budget | per | peak | % | at | with preflights | source |"
+            )?;
+            writeln!(out, "|---|---|---|---:|---:|---|---:|---|")?;
+            for l in layers {
+                let budget = if l.kind == "concurrency" {
+                    format!("{} in flight", l.limit)
+                } else {
+                    format!("{} / {} s", l.limit, l.window_s)
+                };
+                let name = match &l.filter {
+                    Some(f) => format!("{} ({})", escape(&l.name), escape(f)),
+                    None => escape(&l.name),
+                };
+                writeln!(
+                    out,
+                    "| {}{} | {} | {} | {} | {:.0} | {} | {} | {} |",
+                    name,
+                    if l.inferred { " (inferred)" } else { "" },
+                    budget,
+                    escape(&l.per.join("+")),
+                    l.peak,
+                    l.utilization * 100.0,
+                    escape(
+                        l.peak_at
+                            .as_deref()
+                            .and_then(|s| s.get(11..23))
+                            .unwrap_or("-")
+                    ),
+                    l.peak_with_preflights,
+                    escape(l.source.as_deref().unwrap_or("-"))
+                )?;
+            }
+        }
+        if !c.findings.is_empty() {
+            writeln!(out)?;
+            writeln!(out, "### Findings")?;
+            writeln!(out)?;
+            for f in &c.findings {
+                writeln!(
+                    out,
+                    "- **{}** `{}`: {}",
+                    f.severity,
+                    f.kind,
+                    escape(&f.message)
+                )?;
+            }
+        }
+        if !c.endpoints.is_empty() {
+            writeln!(out)?;
+            writeln!(out, "### Endpoints")?;
+            writeln!(out)?;
+            writeln!(
+                out,
+                "| method | endpoint | host | client | requests | 429 | peak / min |"
+            )?;
+            writeln!(out, "|---|---|---|---|---:|---:|---:|")?;
+            for e in c.endpoints.iter().take(40) {
+                writeln!(
+                    out,
+                    "| {} | {} | {} | {} | {} | {} | {} |",
+                    escape(&e.method),
+                    escape(&e.template),
+                    escape(&e.host),
+                    escape(&e.client),
+                    e.requests,
+                    e.throttled,
+                    e.peak_per_minute
+                )?;
+            }
+            if c.endpoints.len() > 40 {
+                writeln!(out)?;
+                writeln!(
+                    out,
+                    "… {} more endpoints in the JSON report.",
+                    c.endpoints.len() - 40
+                )?;
+            }
+        }
+        if !c.clients.is_empty() {
+            writeln!(out)?;
+            writeln!(out, "### Clients")?;
+            writeln!(out)?;
+            writeln!(out, "| client | fingerprint | requests | tokens |")?;
+            writeln!(out, "|---|---|---:|---:|")?;
+            for cl in &c.clients {
+                writeln!(
+                    out,
+                    "| {} | `{}` | {} | {} |",
+                    escape(&cl.label),
+                    escape(&cl.fingerprint),
+                    cl.requests,
+                    cl.tokens
+                )?;
+            }
+        }
+        if !c.skipped.is_empty() {
+            writeln!(out)?;
+            writeln!(out, "### Skipped entries ({})", c.skipped.len())?;
+            writeln!(out)?;
+            for s in c.skipped.iter().take(20) {
+                writeln!(out, "- entry {}: {}", s.entry, escape(&s.reason))?;
+            }
+        }
+        writeln!(out)
+    }
+}
+
+impl Render for Markdown {
+    fn render(&self, report: &Report, out: &mut dyn io::Write) -> io::Result<()> {
+        writeln!(out, "```text")?;
+        for line in summary(report) {
+            writeln!(out, "{line}")?;
+        }
+        writeln!(out, "```")?;
+        writeln!(out)?;
+        for c in &report.captures {
+            self.capture(c, out)?;
+        }
+        for e in &report.errors {
+            writeln!(
+                out,
+                "- could not read {}{}: {} ({})",
+                escape(&e.source),
+                e.location
+                    .as_deref()
+                    .map(|l| format!(":{}", escape(l)))
+                    .unwrap_or_default(),
+                escape(&e.message),
+                escape(&e.hint)
+            )?;
+        }
+        writeln!(
+            out,
+            "<sub>report by why429 {}</sub>",
+            escape(&report.tool.version)
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_markdown_and_html() {
+        assert_eq!(escape("a|b<script>*x*"), "a\\|b&lt;script&gt;\\*x\\*");
+        assert_eq!(escape("/x/{id}"), "/x/{id}");
+        assert_eq!(fenced("a```b"), "a'''b");
+    }
+}

@@ -1,10 +1,12 @@
 //! The integration test binary: every test that runs the library or the CLI end to end.
 
 mod integration {
+    pub mod canary;
     pub mod cli;
     pub mod fixtures_read;
     pub mod formats;
     pub mod lab_truth;
     pub mod layers;
+    pub mod reports;
     pub mod support;
 }

@@ -10,6 +10,27 @@
 use std::fmt;
 
 /// A value from a capture that must never be printed, logged or serialized.
+///
+/// It cannot be formatted for display:
+///
+/// ```compile_fail
+/// let token = why429::model::Sensitive::new(String::from("Bearer secret"));
+/// println!("{token}");
+/// ```
+///
+/// nor serialized into a report:
+///
+/// ```compile_fail
+/// let token = why429::model::Sensitive::new(String::from("Bearer secret"));
+/// let _ = serde_json::to_string(&token);
+/// ```
+///
+/// and its `Debug` form is a placeholder:
+///
+/// ```
+/// let token = why429::model::Sensitive::new(String::from("Bearer secret"));
+/// assert_eq!(format!("{token:?}"), "Sensitive(<redacted>)");
+/// ```
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct Sensitive<T>(T);
 

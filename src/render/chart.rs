@@ -245,12 +245,13 @@ struct Key {
 fn legend<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     pen: Pen,
-    keys: &[Key],
+    keys: &[Option<Key>],
     at: (i32, i32),
 ) -> DrawResult<DB> {
     let (w, _) = area.dim_in_pixel();
     let column = (w as i32 - at.0 - 20) / 2;
     for (k, key) in keys.iter().enumerate() {
+        let Some(key) = key else { continue };
         let x = at.0 + (k % 2) as i32 * column;
         let y = at.1 + 10 + (k / 2) as i32 * LEGEND_ROW;
         if key.marker {
@@ -280,69 +281,72 @@ fn legend_height(keys: usize) -> u32 {
     keys.div_ceil(2) as u32 * LEGEND_ROW as u32 + 8
 }
 
-/// Keys of the tracks panel.
-fn track_keys(t: &Timeline) -> Vec<Key> {
+/// Keys of the tracks panel, as rows of two cells (a track and its server count side by side).
+fn track_keys(t: &Timeline) -> Vec<Option<Key>> {
     let mut keys = Vec::new();
     for (k, tr) in t.tracks.iter().enumerate() {
         let c = TRACK_COLORS[k % TRACK_COLORS.len()];
         let peak = tr.points.iter().map(|p| p.1).max().unwrap_or(0);
-        keys.push(Key {
+        let admitted = tr.admitted.iter().map(|p| p.1).max().unwrap_or(0);
+        keys.push(Some(Key {
             label: match tr.limit {
-                Some(l) => format!("{} (peak {peak} of {l})", tr.label),
+                Some(l) if admitted < peak => format!(
+                    "{}: admitted, peak {admitted} of {l} (thin: all attempts, peak {peak})",
+                    tr.label
+                ),
+                Some(l) => format!("{}: peak {peak} of {l}", tr.label),
                 None => tr.label.to_string(),
             },
             color: c,
             dashed: false,
             marker: false,
             circle: false,
-        });
-        if !tr.server.is_empty() {
-            keys.push(Key {
-                label: "the server's own count for it (rate-limit header)".into(),
-                color: c,
-                dashed: false,
-                marker: false,
-                circle: true,
-            });
-        }
+        }));
+        keys.push((!tr.server.is_empty()).then(|| Key {
+            label: "its count on the server (rate-limit header)".into(),
+            color: c,
+            dashed: false,
+            marker: false,
+            circle: true,
+        }));
     }
-    keys.push(Key {
+    keys.push(Some(Key {
         label: "100 % = the layer's limit".into(),
         color: THROTTLED,
         dashed: true,
         marker: false,
         circle: false,
-    });
-    keys.push(Key {
+    }));
+    keys.push(Some(Key {
         label: "429 (shade: the Retry-After wait)".into(),
         color: THROTTLED,
         dashed: false,
         marker: true,
         circle: false,
-    });
+    }));
     keys
 }
 
 /// Keys of the in-flight panel.
-fn flight_keys(t: &Timeline) -> Vec<Key> {
+fn flight_keys(t: &Timeline) -> Vec<Option<Key>> {
     let Some(tr) = &t.in_flight else {
         return Vec::new();
     };
-    let mut keys = vec![Key {
+    let mut keys = vec![Some(Key {
         label: tr.label.to_string(),
         color: SERVER_ERR,
         dashed: false,
         marker: false,
         circle: false,
-    }];
+    })];
     if let Some(limit) = tr.limit {
-        keys.push(Key {
+        keys.push(Some(Key {
             label: format!("about {limit} allowed (inferred from the capture)"),
             color: SERVER_ERR,
             dashed: true,
             marker: false,
             circle: false,
-        });
+        }));
     }
     keys
 }
@@ -498,16 +502,30 @@ fn draw_tracks<DB: DrawingBackend>(
         6,
         THROTTLED.mix(0.7).stroke_width(2),
     ))?;
+    let admitted: Vec<Vec<(Micros, f64)>> = t
+        .tracks
+        .iter()
+        .map(|tr| percent(&tr.admitted, tr.limit))
+        .collect();
     for (k, pts) in series.iter().enumerate() {
         let c = TRACK_COLORS[k % TRACK_COLORS.len()];
-        chart.draw_series(LineSeries::new(step(pts), c.stroke_width(2)))?;
+        if admitted[k].is_empty() {
+            chart.draw_series(LineSeries::new(step(pts), c.stroke_width(2)))?;
+        } else {
+            chart.draw_series(LineSeries::new(step(pts), c.mix(0.45).stroke_width(1)))?;
+            chart.draw_series(LineSeries::new(step(&admitted[k]), c.stroke_width(3)))?;
+        }
         chart.draw_series(
             server[k]
                 .iter()
                 .map(|&(x, y)| Circle::new((x, y), 4, c.stroke_width(2))),
         )?;
     }
-    if let Some(first) = series.first() {
+    let line = admitted
+        .first()
+        .filter(|a| !a.is_empty())
+        .or(series.first());
+    if let Some(first) = line {
         let at = |x: Micros| -> f64 {
             let k = first.partition_point(|p| p.0 <= x);
             if k == 0 { 0.0 } else { first[k - 1].1 }

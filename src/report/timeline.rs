@@ -73,8 +73,10 @@ pub struct Track {
     pub label: SafeLabel,
     /// The limit line, when there is one.
     pub limit: Option<u64>,
-    /// (time, count) at each counted request (or bin maxima).
+    /// (time, count of all attempts, 429s included) at each counted request (or bin maxima).
     pub points: Vec<(Micros, u64)>,
+    /// (time, count of admitted requests) at the same requests; empty when not a layer.
+    pub admitted: Vec<(Micros, u64)>,
     /// (time, count) the server's own counter reported on responses in this partition, when a
     /// rate-limit header announces this layer's limit.
     pub server: Vec<(Micros, u64)>,
@@ -315,18 +317,23 @@ pub fn build(a: &Analysis) -> Timeline {
     }
 
     // tracks: layers the 429s blame (and their rankings), else the busiest one
-    let mut chosen: Vec<usize> = Vec::new();
+    // layers blamed most first, then the ones the rankings considered
+    let mut blamed: BTreeMap<usize, usize> = BTreeMap::new();
     for t in &a.diagnosis.throttles {
-        for l in t
-            .layer
-            .iter()
-            .chain(t.ranked.iter().filter_map(|h| h.layer.as_ref()))
-        {
-            if !chosen.contains(l) && chosen.len() < 3 {
-                chosen.push(*l);
+        if let Some(l) = t.layer {
+            *blamed.entry(l).or_default() += 1;
+        }
+    }
+    let mut chosen: Vec<usize> = blamed.keys().copied().collect();
+    chosen.sort_by_key(|l| std::cmp::Reverse(blamed[l]));
+    for t in &a.diagnosis.throttles {
+        for l in t.ranked.iter().filter_map(|h| h.layer) {
+            if !chosen.contains(&l) {
+                chosen.push(l);
             }
         }
     }
+    chosen.truncate(3);
     if chosen.is_empty()
         && let Some((idx, _)) = a
             .evaluation
@@ -364,6 +371,12 @@ pub fn build(a: &Analysis) -> Timeline {
                 .copied()
                 .zip(s.attempts.iter().copied())
                 .collect();
+            let admitted: Vec<(Micros, u64)> = s
+                .starts
+                .iter()
+                .copied()
+                .zip(s.admitted_counts.iter().copied())
+                .collect();
             let server: Vec<(Micros, u64)> = s
                 .members
                 .iter()
@@ -388,6 +401,7 @@ pub fn build(a: &Analysis) -> Timeline {
                 )),
                 limit: Some(l.limit),
                 points: downsample(points, start, end),
+                admitted: downsample(admitted, start, end),
                 server: downsample(server, start, end),
             })
         })
@@ -428,6 +442,7 @@ pub fn build(a: &Analysis) -> Timeline {
                 )),
                 limit: t.limit,
                 points: downsample(points, start, end),
+                admitted: Vec::new(),
                 server: Vec::new(),
             }
         });

@@ -1,0 +1,400 @@
+//! Secret canaries: unique markers planted in every sensitive place of a capture must never
+//! reach any output — any format, any `--out` file, stderr, or an error message — in clear,
+//! base64, percent-encoded, escaped, re-cased or as a 10-character prefix. A marker-free twin
+//! of the capture must give the same analysis, so redaction cannot pass by dropping data.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use base64::Engine;
+use serde_json::{Value, json};
+
+use super::cli::why429;
+
+/// Markers by the place they are planted.
+struct Canaries {
+    markers: BTreeMap<&'static str, String>,
+}
+
+impl Canaries {
+    fn new(seed: u64) -> Self {
+        let places = [
+            "auth-opaque",
+            "auth-jwt-client",
+            "auth-jwt-sub",
+            "auth-jwt-email",
+            "cookie-header",
+            "cookie-name",
+            "cookie-value",
+            "set-cookie",
+            "resp-cookie",
+            "api-key",
+            "custom-token",
+            "query-name",
+            "query-value",
+            "query-token",
+            "fragment",
+            "path-id",
+            "post-text",
+            "post-param",
+            "resp-body",
+            "body-429-message",
+            "body-429-code",
+            "body-429-key",
+            "redirect-url",
+            "location",
+            "entry-comment",
+            "page-title",
+            "log-comment",
+            "server-ip",
+            "initiator-url",
+            "websocket",
+            "correlation-id",
+            "creator-comment",
+            "proxy-auth",
+            "www-authenticate",
+            "custom-field",
+        ];
+        let mut x = seed;
+        let markers = places
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                x = x
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                // the place number first, so even 10-character prefixes are unique
+                (*p, format!("CNRY{i:02}{:016x}", x))
+            })
+            .collect();
+        Canaries { markers }
+    }
+
+    fn m(&self, place: &str) -> &str {
+        &self.markers[place]
+    }
+}
+
+fn jwt(payload: &Value) -> String {
+    let e = |v: &Value| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string());
+    format!(
+        "{}.{}.c2lnbmF0dXJl",
+        e(&json!({"alg": "RS256", "typ": "JWT"})),
+        e(payload)
+    )
+}
+
+/// A capture with 429s, preflights and two clients, with a canary in every sensitive place.
+/// With `twin`, every canary is replaced by a marker-free string of the same length.
+fn capture(c: &Canaries, twin: bool) -> String {
+    let host = "api.mypurecloud.ie";
+    let jwt_token = jwt(&json!({
+        "client_id": c.m("auth-jwt-client"),
+        "sub": c.m("auth-jwt-sub"),
+        "email": format!("{}@example.com", c.m("auth-jwt-email")),
+    }));
+    let mut entries = Vec::new();
+    let t0 = 1_767_000_000_000i64; // ms
+    for i in 0..24 {
+        let jwt_client = i % 3 == 0;
+        let auth = if jwt_client {
+            format!("Bearer {jwt_token}")
+        } else {
+            format!("Bearer {}", c.m("auth-opaque"))
+        };
+        let status = if (6..14).contains(&i) && i % 2 == 0 {
+            429
+        } else {
+            200
+        };
+        let start = t0 + i as i64 * 150;
+        let path = format!("/api/v2/users/{}{i}/queues", c.m("path-id"));
+        let url = format!(
+            "https://{host}{path}?{}={}&access_token={}#{}",
+            c.m("query-name"),
+            c.m("query-value"),
+            c.m("query-token"),
+            c.m("fragment")
+        );
+        let body_429 = json!({
+            "message": format!("Rate limit exceeded the maximum [300] requests within [60] seconds {}", c.m("body-429-message")),
+            "code": c.m("body-429-code"),
+            "status": 429,
+            "limit": {"key": c.m("body-429-key"), "namespace": "platform.api", "value": 300},
+            "contextId": c.m("correlation-id"),
+        });
+        let text = if status == 429 {
+            body_429.to_string()
+        } else {
+            json!({"entities": [], "secret": c.m("resp-body")}).to_string()
+        };
+        let mut resp_headers = vec![
+            json!({"name": "content-type", "value": "application/json"}),
+            json!({"name": "inin-correlation-id", "value": c.m("correlation-id")}),
+            json!({"name": "set-cookie", "value": format!("session={}; Path=/; HttpOnly", c.m("set-cookie"))}),
+            json!({"name": "location", "value": format!("https://{host}/next?code={}", c.m("location"))}),
+            json!({"name": "www-authenticate", "value": format!("Bearer realm=\"{}\"", c.m("www-authenticate"))}),
+            json!({"name": "inin-ratelimit-count", "value": (i + 1).to_string()}),
+            json!({"name": "inin-ratelimit-allowed", "value": "300"}),
+            json!({"name": "inin-ratelimit-reset", "value": "60"}),
+        ];
+        if status == 429 {
+            resp_headers.push(json!({"name": "retry-after", "value": "1"}));
+        }
+        if i == 5 {
+            entries.push(json!({
+                "startedDateTime": chrono_ms(start - 40),
+                "time": 20,
+                "request": {"method": "OPTIONS", "url": url, "httpVersion": "h2", "headers": [
+                    {"name": ":authority", "value": host},
+                    {"name": "access-control-request-method", "value": "GET"},
+                    {"name": "access-control-request-headers", "value": "authorization"},
+                ], "cookies": [], "queryString": [], "headersSize": -1, "bodySize": 0},
+                "response": {"status": 204, "headers": [{"name": "access-control-max-age", "value": "0"}], "content": {"size": 0}},
+                "timings": {"send": 1, "wait": 18, "receive": 1},
+                "_initiator": {"type": "preflight", "url": format!("https://{host}/{}", c.m("initiator-url"))},
+            }));
+        }
+        entries.push(json!({
+            "startedDateTime": chrono_ms(start),
+            "time": if status == 429 { 30 } else { 120 },
+            "comment": c.m("entry-comment"),
+            "serverIPAddress": format!("10.0.0.1-{}", c.m("server-ip")),
+            "_initiator": {"type": "script", "url": format!("https://app.example.com/{}", c.m("initiator-url"))},
+            "_custom": c.m("custom-field"),
+            "_webSocketMessages": [{"type": "send", "time": 1.0, "opcode": 1, "data": c.m("websocket")}],
+            "request": {
+                "method": "GET",
+                "url": url,
+                "httpVersion": "h2",
+                "headers": [
+                    {"name": ":authority", "value": host},
+                    {"name": "authorization", "value": auth},
+                    {"name": "cookie", "value": format!("sid={}", c.m("cookie-header"))},
+                    {"name": "x-api-key", "value": c.m("api-key")},
+                    {"name": "x-custom-token", "value": c.m("custom-token")},
+                    {"name": "proxy-authorization", "value": format!("Basic {}", c.m("proxy-auth"))},
+                ],
+                "cookies": [{"name": c.m("cookie-name"), "value": c.m("cookie-value")}],
+                "queryString": [{"name": c.m("query-name"), "value": c.m("query-value")}],
+                "postData": {"mimeType": "application/json", "text": json!({"p": c.m("post-text")}).to_string(),
+                             "params": [{"name": "p", "value": c.m("post-param")}]},
+                "headersSize": -1,
+                "bodySize": 0,
+            },
+            "response": {
+                "status": status,
+                "statusText": "",
+                "httpVersion": "h2",
+                "headers": resp_headers,
+                "cookies": [{"name": "session", "value": c.m("resp-cookie")}],
+                "content": {"size": text.len(), "mimeType": "application/json", "text": text},
+                "redirectURL": format!("https://{host}/cb#access_token={}", c.m("redirect-url")),
+            },
+            "timings": {"send": 1, "wait": 100, "receive": 19},
+            "cache": {},
+        }));
+    }
+    let har = json!({"log": {
+        "version": "1.2",
+        "creator": {"name": "WebInspector", "version": "537.36", "comment": c.m("creator-comment")},
+        "comment": c.m("log-comment"),
+        "pages": [{"id": "page_1", "title": c.m("page-title"), "startedDateTime": chrono_ms(t0 - 1000), "pageTimings": {}}],
+        "entries": entries,
+    }});
+    let mut text = serde_json::to_string_pretty(&har).unwrap();
+    if twin {
+        for m in c.markers.values() {
+            let neutral: String = m
+                .chars()
+                .enumerate()
+                .map(|(i, ch)| {
+                    if i < 4 {
+                        'Z'
+                    } else if ch.is_ascii_digit() {
+                        '7'
+                    } else {
+                        ch
+                    }
+                })
+                .collect();
+            text = text.replace(m.as_str(), &neutral);
+        }
+    }
+    text
+}
+
+fn chrono_ms(ms: i64) -> String {
+    why429::model::time::rfc3339_utc(ms * 1000)
+}
+
+/// Every form in which a marker must not appear.
+fn variants(marker: &str) -> Vec<String> {
+    let b64 = |s: &str| {
+        [
+            base64::engine::general_purpose::STANDARD.encode(s),
+            base64::engine::general_purpose::STANDARD_NO_PAD.encode(s),
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s),
+        ]
+    };
+    let mut v = vec![
+        marker.to_string(),
+        marker.to_ascii_lowercase(),
+        marker.to_ascii_uppercase(),
+        marker[..10].to_string(),
+        marker[..10].to_ascii_lowercase(),
+        percent_encoding::utf8_percent_encode(marker, percent_encoding::NON_ALPHANUMERIC)
+            .to_string(),
+        serde_json::to_string(marker).unwrap(),
+        marker.chars().map(|c| format!("&#{};", c as u32)).collect(),
+    ];
+    v.extend(b64(marker));
+    v
+}
+
+fn scan(what: &str, bytes: &[u8], c: &Canaries, allowed: &[&str]) {
+    let text = String::from_utf8_lossy(bytes);
+    for (place, m) in &c.markers {
+        if allowed.contains(place) {
+            continue;
+        }
+        for v in variants(m) {
+            assert!(
+                !text.contains(&v),
+                "{what} leaks the {place} canary (as `{v}`)"
+            );
+        }
+    }
+}
+
+fn run(args: &[&str], input: &Path) -> std::process::Output {
+    why429().args(args).arg(input).output().unwrap()
+}
+
+#[test]
+fn no_output_of_any_format_contains_a_canary() {
+    let c = Canaries::new(0x5eed);
+    let dir = tempfile::tempdir().unwrap();
+    let har = dir.path().join("canary.har");
+    std::fs::write(&har, capture(&c, false)).unwrap();
+    for format in ["terminal", "json", "markdown", "html", "junit"] {
+        let out = run(&["analyze", "--color", "always", "--format", format], &har);
+        assert!(
+            out.status.success(),
+            "{format}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        scan(&format!("--format {format} stdout"), &out.stdout, &c, &[]);
+        scan(&format!("--format {format} stderr"), &out.stderr, &c, &[]);
+    }
+    // the capture really was analyzed: 429s explained, clients grouped
+    let json: Value =
+        serde_json::from_slice(&run(&["analyze", "--format", "json"], &har).stdout).unwrap();
+    assert_eq!(
+        json["captures"][0]["throttles"].as_array().unwrap().len(),
+        4
+    );
+    assert_eq!(json["captures"][0]["clients"].as_array().unwrap().len(), 2);
+    // --out files
+    let out_dir = dir.path().join("out");
+    let out = why429()
+        .args(["analyze", "--out"])
+        .arg(&out_dir)
+        .arg(&har)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    scan("--out listing", &out.stdout, &c, &[]);
+    for f in [
+        "report.md",
+        "report.html",
+        "report.json",
+        "timeline.svg",
+        "timeline.png",
+    ] {
+        scan(f, &std::fs::read(out_dir.join(f)).unwrap(), &c, &[]);
+    }
+    // opting in to ids shows paths and correlation ids, and still no credential or body
+    let out = run(
+        &[
+            "analyze",
+            "--format",
+            "json",
+            "--show-ids",
+            "--show-client-ids",
+        ],
+        &har,
+    );
+    scan(
+        "--show-ids --show-client-ids",
+        &out.stdout,
+        &c,
+        &["path-id", "correlation-id", "auth-jwt-client"],
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains(c.m("auth-jwt-client")));
+}
+
+#[test]
+fn error_messages_contain_no_canary() {
+    let c = Canaries::new(0xbad);
+    let text = capture(&c, false);
+    let dir = tempfile::tempdir().unwrap();
+    // cut the file right after each of several markers, and damage it inside an entry
+    for place in [
+        "auth-opaque",
+        "cookie-header",
+        "post-text",
+        "resp-body",
+        "page-title",
+        "query-value",
+    ] {
+        let at = text.find(c.m(place)).unwrap() + c.m(place).len();
+        let cut = dir.path().join(format!("cut-{place}.har"));
+        std::fs::write(&cut, &text[..at]).unwrap();
+        let out = run(&["analyze"], &cut);
+        assert_eq!(out.status.code(), Some(2));
+        scan(&format!("truncated after {place}"), &out.stderr, &c, &[]);
+        scan(&format!("truncated after {place}"), &out.stdout, &c, &[]);
+        let broken = dir.path().join(format!("broken-{place}.har"));
+        std::fs::write(&broken, format!("{}\u{1}{}", &text[..at], &text[at..])).unwrap();
+        // damage inside an entry is an error; in parts that are skipped (pages) it is not read
+        let out = run(&["analyze", "--format", "json"], &broken);
+        assert!(matches!(out.status.code(), Some(0 | 2)), "{place}");
+        scan(&format!("damaged after {place}"), &out.stderr, &c, &[]);
+        scan(
+            &format!("damaged after {place} (json)"),
+            &out.stdout,
+            &c,
+            &[],
+        );
+        let out = run(&["analyze", "--partial", "--format", "json"], &broken);
+        scan(&format!("--partial after {place}"), &out.stdout, &c, &[]);
+        scan(&format!("--partial after {place}"), &out.stderr, &c, &[]);
+    }
+}
+
+#[test]
+fn a_marker_free_twin_gives_the_same_analysis() {
+    let c = Canaries::new(0x7717);
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a.har"), dir.path().join("b.har"));
+    std::fs::write(&a, capture(&c, false)).unwrap();
+    std::fs::write(&b, capture(&c, true)).unwrap();
+    // token fingerprints differ between the twins (the tokens differ): mask them
+    let token = regex::Regex::new("token [0-9a-f]{12}").unwrap();
+    let view = |p: &Path| -> Value {
+        let out = run(&["analyze", "--format", "json"], p).stdout;
+        let masked = token.replace_all(std::str::from_utf8(&out).unwrap(), "token <fingerprint>");
+        let v: Value = serde_json::from_str(&masked).unwrap();
+        let cap = &v["captures"][0];
+        json!({
+            "throttles": cap["throttles"],
+            "findings": cap["findings"],
+            "layers": cap["layers"],
+            "endpoints": cap["endpoints"],
+            "clients": cap["clients"].as_array().unwrap().iter().map(|c| json!([c["label"], c["requests"], c["tokens"]])).collect::<Vec<_>>(),
+            "verdict": cap["verdict"],
+        })
+    };
+    assert_eq!(view(&a), view(&b));
+}

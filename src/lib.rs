@@ -14,6 +14,7 @@
 #![deny(missing_docs)]
 
 pub mod batch;
+pub mod check;
 pub mod cli;
 pub mod diagnose;
 pub mod error;

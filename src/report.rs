@@ -137,6 +137,9 @@ pub struct CaptureReport {
     /// CI gates checked on this capture (`why429 check`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub gates: Vec<GateResult>,
+    /// Changes since a baseline (`why429 check --baseline`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub changes: Vec<Change>,
     /// Chart data (not part of the JSON contract).
     #[serde(skip)]
     #[schemars(skip)]
@@ -151,6 +154,17 @@ pub struct GateResult {
     /// Whether it passed.
     pub passed: bool,
     /// What was found.
+    pub message: String,
+}
+
+/// What changed for one capture between a baseline and now.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Change {
+    /// The capture's path.
+    pub path: String,
+    /// Whether it makes `check --baseline` fail.
+    pub regression: bool,
+    /// What changed.
     pub message: String,
 }
 
@@ -495,6 +509,7 @@ pub fn build(a: &Analysis, disclosure: Disclosure) -> CaptureReport {
         verdict: a.diagnosis.verdict.clone(),
         summary: a.diagnosis.summary.clone(),
         gates: Vec::new(),
+        changes: Vec::new(),
         timeline: timeline::build(a),
     }
 }

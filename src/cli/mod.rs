@@ -5,7 +5,9 @@
 //! anything itself: subcommands call the library.
 
 pub mod analyze;
+pub mod check;
 pub mod common;
+pub mod diff;
 pub mod profiles;
 
 use std::process::ExitCode;
@@ -24,6 +26,12 @@ pub struct Cli {
 enum Command {
     /// Analyze captures: timeline, layers, every 429 explained, findings, verdict.
     Analyze(analyze::Args),
+    /// Batch-check captures in CI: gates (--fail-on), baselines, shards; exit 1 when a gate fails.
+    Check(check::Args),
+    /// Compare two JSON reports (what `check --baseline` would report), without gating.
+    Diff(diff::DiffArgs),
+    /// Join JSON reports of shards into one.
+    Merge(diff::MergeArgs),
     /// List built-in limit profiles, show one, or check a profile file.
     Profiles(profiles::Args),
     /// Print the JSON Schema of `--format json` reports.
@@ -61,6 +69,9 @@ impl<E: std::error::Error> From<E> for Failure {
 pub fn run(cli: Cli) -> Result<Outcome, Failure> {
     match cli.command {
         Command::Analyze(args) => analyze::run(args),
+        Command::Check(args) => check::run(args),
+        Command::Diff(args) => diff::diff(args),
+        Command::Merge(args) => diff::merge(args),
         Command::Profiles(args) => profiles::run(args),
         Command::Schema => {
             let schema = crate::report::Report::schema();

@@ -11,6 +11,9 @@ use crate::evaluate::{Evaluation, window};
 use crate::model::{Capture, Micros, Request, time};
 use crate::profiles::{Layer, Profile};
 
+/// HAR start times and arrival at the server differ by a few milliseconds.
+const EDGE: Micros = 50 * time::MILLISECOND;
+
 /// Short windows an undocumented burst limit is looked for in.
 pub const BURST_WINDOWS: [Micros; 4] = [
     time::SECOND,
@@ -19,18 +22,24 @@ pub const BURST_WINDOWS: [Micros; 4] = [
     10 * time::SECOND,
 ];
 
-/// Who a burst limit may count: one endpoint of a caller, or all of a caller's requests.
+/// Who a burst limit may count: one record, one endpoint, or all of a caller's requests.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum BurstScope {
+    /// Same user, client, host, method and concrete path (per-record limits).
+    Resource = 0,
     /// Same user, client, host, method and template.
-    Endpoint = 0,
+    Endpoint = 1,
     /// Same user, client and host.
-    Caller = 1,
+    Caller = 2,
 }
 
 impl BurstScope {
-    /// Both scopes, narrow first.
-    pub const ALL: [BurstScope; 2] = [BurstScope::Endpoint, BurstScope::Caller];
+    /// Every scope, narrow first.
+    pub const ALL: [BurstScope; 3] = [
+        BurstScope::Resource,
+        BurstScope::Endpoint,
+        BurstScope::Caller,
+    ];
 }
 
 /// How well a short-window count separates a group's successes from its 429s.
@@ -63,12 +72,13 @@ pub struct Ctx<'a> {
     /// Of those, admitted ones other than the request itself.
     pub in_flight_admitted_others: Vec<u32>,
     /// Per scope and window of `BURST_WINDOWS`: admitted requests of the request's group that
-    /// started within the window (`t − w < q.start ≤ t`), the request itself excluded.
-    pub burst_counts: [Vec<[u32; 4]>; 2],
+    /// may have started within the window (`t − w − 50 ms < q.start ≤ t + 50 ms`), the request
+    /// itself excluded.
+    pub burst_counts: [Vec<[u32; 4]>; 3],
     /// Per scope: the group of each request (`u32::MAX` outside any group).
-    pub burst_group: [Vec<u32>; 2],
+    pub burst_group: [Vec<u32>; 3],
     /// Per scope, group and window: the separation of successes from 429s.
-    pub separations: [Vec<[Separation; 4]>; 2],
+    pub separations: [Vec<[Separation; 4]>; 3],
     /// The next request of the same client, method and path (the retry, when there was one).
     pub next_same_resource: Vec<Option<u32>>,
     /// Median duration of an endpoint's successful responses, keyed by (method, template).
@@ -94,6 +104,7 @@ impl<'a> Ctx<'a> {
         let mut by_endpoint: HashMap<(u32, &str, u32), Vec<usize>> = HashMap::new();
         let mut by_caller: HashMap<CallerKey, Vec<usize>> = HashMap::new();
         let mut by_caller_endpoint: HashMap<(CallerKey, &str, u32), Vec<usize>> = HashMap::new();
+        let mut by_caller_resource: HashMap<(CallerKey, &str, u32), Vec<usize>> = HashMap::new();
         let mut by_resource: HashMap<(Option<u32>, &str, u32), Vec<usize>> = HashMap::new();
         for (i, r) in reqs.iter().enumerate() {
             if !is_traffic(r) {
@@ -109,6 +120,10 @@ impl<'a> Ctx<'a> {
                 .push(i);
             by_caller_endpoint
                 .entry(((r.user, r.client, r.host), r.method.as_str(), r.template))
+                .or_default()
+                .push(i);
+            by_caller_resource
+                .entry(((r.user, r.client, r.host), r.method.as_str(), r.path))
                 .or_default()
                 .push(i);
             by_resource
@@ -132,14 +147,20 @@ impl<'a> Ctx<'a> {
                 in_flight_admitted_others[i] = adm[k].saturating_sub(own) as u32;
             }
         }
-        let mut burst_counts = [vec![[0u32; 4]; n], vec![[0u32; 4]; n]];
-        let mut burst_group = [vec![u32::MAX; n], vec![u32::MAX; n]];
-        let mut separations: [Vec<[Separation; 4]>; 2] = [Vec::new(), Vec::new()];
+        let mut burst_counts = [vec![[0u32; 4]; n], vec![[0u32; 4]; n], vec![[0u32; 4]; n]];
+        let mut burst_group = [vec![u32::MAX; n], vec![u32::MAX; n], vec![u32::MAX; n]];
+        let mut separations: [Vec<[Separation; 4]>; 3] = [Vec::new(), Vec::new(), Vec::new()];
+        let mut resource_groups: Vec<Vec<usize>> = by_caller_resource.into_values().collect();
         let mut endpoint_groups: Vec<Vec<usize>> = by_caller_endpoint.into_values().collect();
         let mut caller_groups: Vec<Vec<usize>> = by_caller.into_values().collect();
+        resource_groups.sort();
         endpoint_groups.sort();
         caller_groups.sort();
-        for (scope, groups) in [(0usize, &endpoint_groups), (1usize, &caller_groups)] {
+        for (scope, groups) in [
+            (0usize, &resource_groups),
+            (1usize, &endpoint_groups),
+            (2usize, &caller_groups),
+        ] {
             for (g, members) in groups.iter().enumerate() {
                 let adm_starts: Vec<Micros> = members
                     .iter()
@@ -147,30 +168,36 @@ impl<'a> Ctx<'a> {
                     .map(|&i| reqs[i].start)
                     .collect();
                 let cum = window::prefix_sums(&vec![1u32; adm_starts.len()]);
-                for &i in members {
+                // counts with the timing uncertainty on the hypothesis' side: a 429 counts what
+                // may have been in its window, a success only what surely was
+                let mut inner = vec![[0u32; 4]; members.len()];
+                for (m, &i) in members.iter().enumerate() {
                     burst_group[scope][i] = g as u32;
                     let t = reqs[i].start;
                     let own = u64::from(!reqs[i].is_429());
                     for (k, w) in BURST_WINDOWS.iter().enumerate() {
-                        let c =
-                            window::cost_between(&adm_starts, &cum, t - w, t).saturating_sub(own);
-                        burst_counts[scope][i][k] = c as u32;
+                        let outer = window::cost_between(&adm_starts, &cum, t - w - EDGE, t + EDGE)
+                            .saturating_sub(own);
+                        let sure = window::cost_between(&adm_starts, &cum, t - w + EDGE, t)
+                            .saturating_sub(own);
+                        burst_counts[scope][i][k] = outer as u32;
+                        inner[m][k] = sure as u32;
                     }
                 }
                 let mut sep = [Separation::default(); 4];
                 for (k, s) in sep.iter_mut().enumerate() {
-                    let with_self = |i: usize| burst_counts[scope][i][k] as u64 + 1;
                     s.threshold = members
                         .iter()
                         .filter(|&&i| reqs[i].is_429())
-                        .map(|&i| with_self(i))
+                        .map(|&i| burst_counts[scope][i][k] as u64 + 1)
                         .min()
                         .unwrap_or(u64::MAX);
                     s.throttled = members.iter().filter(|&&i| reqs[i].is_429()).count();
                     s.successes = members.len() - s.throttled;
                     s.violations = members
                         .iter()
-                        .filter(|&&i| !reqs[i].is_429() && with_self(i) >= s.threshold)
+                        .zip(&inner)
+                        .filter(|(i, c)| !reqs[**i].is_429() && c[k] as u64 + 1 >= s.threshold)
                         .count();
                 }
                 separations[scope].push(sep);

@@ -12,7 +12,7 @@ use crate::evaluate::Series;
 use crate::model::{Micros, Request, time};
 use crate::profiles::{Algorithm, Kind, Layer, Partition};
 
-use super::context::Ctx;
+use super::context::{BURST_WINDOWS, BurstScope, Ctx};
 use super::{Cause, Hypothesis, LimitKind, Throttle};
 
 /// Timestamps in a HAR and arrival at the server differ by a few milliseconds; a request this
@@ -58,8 +58,10 @@ fn window_counts(
     match (l.kind, l.algorithm) {
         (Kind::Concurrency, _) => {
             let att = s.attempts[m];
-            let adm = admitted_in_flight(cx, s, m);
-            (adm, adm, adm, att, None)
+            let adm = admitted_in_flight(cx, s, m, 0);
+            // requests that started just after it may have reached the server first
+            let far = admitted_in_flight(cx, s, m, EDGE);
+            (adm, adm, far, att, None)
         }
         (Kind::Rate, Algorithm::Sliding) => {
             let w = l.window;
@@ -81,10 +83,11 @@ fn window_counts(
     }
 }
 
-/// Admitted members other than `m` in flight at `m`'s start.
-fn admitted_in_flight(cx: &Ctx<'_>, s: &Series, m: usize) -> u64 {
+/// Admitted members other than `m` in flight at `m`'s start, counting those that started up
+/// to `later` after it.
+fn admitted_in_flight(cx: &Ctx<'_>, s: &Series, m: usize, later: Micros) -> u64 {
     let t = s.starts[m];
-    let hi = s.starts.partition_point(|&x| x <= t);
+    let hi = s.starts.partition_point(|&x| x <= t + later);
     let mut n = 0;
     for k in (0..hi).rev() {
         if s.starts[k] < t - cx.max_duration {
@@ -385,7 +388,7 @@ pub fn explain(cx: &Ctx<'_>, i: usize) -> Throttle {
                 time::window_label(l.window)
             ));
         }
-        if cx.in_flight[i] <= 1 && cx.burst_counts[1][i][0] <= 1 {
+        if cx.in_flight[i] <= 1 && cx.burst_counts[BurstScope::Caller as usize][i][0] <= 1 {
             h.add(
                 1,
                 "the capture is quiet around this 429 (no overlap, no burst)".to_string(),
@@ -653,7 +656,6 @@ fn burst_hypothesis(
     any_visible: bool,
     views: &[View<'_>],
 ) -> Hypothesis {
-    use super::context::{BURST_WINDOWS, BurstScope};
     let r = &cx.capture.requests[i];
     let mut h = Hypothesis::new(Cause::UndocumentedLimit, None, Some(LimitKind::Burst));
     // a burst limit is shorter than every documented rate window that counts this request
@@ -691,6 +693,9 @@ fn burst_hypothesis(
     match best {
         Some((scope, k, sep)) => {
             let who = match scope {
+                BurstScope::Resource => {
+                    format!("{} of this caller on the same record", cx.endpoint(r))
+                }
                 BurstScope::Endpoint => format!("{} of this caller", cx.endpoint(r)),
                 BurstScope::Caller => "this caller's requests".to_string(),
             };

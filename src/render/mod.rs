@@ -6,6 +6,8 @@
 //! terminal, Markdown and HTML metacharacters, XML, workflow-command escaping).
 
 pub mod chart;
+pub mod gates;
+pub mod github;
 pub mod html;
 pub mod json;
 pub mod junit;
@@ -29,6 +31,10 @@ pub enum Format {
     Html,
     /// JUnit XML.
     Junit,
+    /// GitHub Actions workflow commands.
+    Github,
+    /// One line per capture with its CI gates.
+    Gates,
 }
 
 /// How to style output.
@@ -63,6 +69,8 @@ pub fn renderer(format: Format, style: Style) -> Box<dyn Render> {
         Format::Markdown => Box::new(markdown::Markdown),
         Format::Html => Box::new(html::Html),
         Format::Junit => Box::new(junit::Junit),
+        Format::Github => Box::new(github::Github),
+        Format::Gates => Box::new(gates::Gates { style }),
     }
 }
 

@@ -50,15 +50,50 @@ fn expectations(truth: &Path) -> HashMap<String, Expected> {
             .unwrap();
         let key = &snap["key"];
         let limit = snap["limit"].as_u64().unwrap();
-        let w = snap["window_s"].as_f64().unwrap();
         let t = l["t"].as_f64().unwrap();
+        let seq = l["seq"].as_u64().unwrap();
+        let same = |q: &&Value| {
+            q["source"] == "browser"
+                && q["seq"].as_u64().unwrap() != seq
+                && q["counted_in"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|c| c == layer.as_str())
+                && q["layers"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|s| s["layer"] == layer.as_str() && &s["key"] == key)
+        };
+        if snap["kind"] == "concurrency" {
+            // the browser's own admitted requests in flight when this one arrived
+            let visible = lines
+                .iter()
+                .filter(same)
+                .filter(|q| q["t"].as_f64().unwrap() <= t && q["t_done"].as_f64().unwrap() > t)
+                .count() as u64;
+            let cause = if visible >= limit {
+                Cause::VisibleTraffic
+            } else {
+                Cause::HiddenTraffic
+            };
+            out.insert(
+                cid,
+                Expected {
+                    cause,
+                    layer: Some(layer),
+                },
+            );
+            continue;
+        }
+        let w = snap["window_s"].as_f64().unwrap();
         let from = match snap.get("algorithm").and_then(|a| a.as_str()) {
             // reset_s is rounded to the millisecond: widen by 20 ms so the request that
             // opened the window stays inside it
             Some("fixed") => t + snap["reset_s"].as_f64().unwrap() - w - 0.02,
             _ => t - w,
         };
-        let seq = l["seq"].as_u64().unwrap();
         let visible = lines
             .iter()
             .filter(|q| {

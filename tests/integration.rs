@@ -2,6 +2,7 @@
 
 mod integration {
     pub mod canary;
+    pub mod check;
     pub mod cli;
     pub mod fixtures_read;
     pub mod formats;

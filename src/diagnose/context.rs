@@ -71,6 +71,11 @@ pub struct Ctx<'a> {
     pub in_flight: Vec<u32>,
     /// Of those, admitted ones other than the request itself.
     pub in_flight_admitted_others: Vec<u32>,
+    /// Group (user, method, template) of each request for the in-flight measure
+    /// (`u32::MAX` outside any group).
+    pub flight_group: Vec<u32>,
+    /// Per group: how well the admitted-in-flight count separates successes from 429s.
+    pub flight_separations: Vec<Separation>,
     /// Per scope and window of `BURST_WINDOWS`: admitted requests of the request's group that
     /// may have started within the window (`t − w − 50 ms < q.start ≤ t + 50 ms`), the request
     /// itself excluded.
@@ -131,7 +136,11 @@ impl<'a> Ctx<'a> {
                 .or_default()
                 .push(i);
         }
-        for members in by_endpoint.values() {
+        let mut flight_group = vec![u32::MAX; n];
+        let mut flight_separations = Vec::new();
+        let mut endpoint_members: Vec<&Vec<usize>> = by_endpoint.values().collect();
+        endpoint_members.sort();
+        for members in endpoint_members {
             let starts: Vec<Micros> = members.iter().map(|&i| reqs[i].start).collect();
             let ends: Vec<Micros> = members.iter().map(|&i| reqs[i].end()).collect();
             let all = window::in_flight(&starts, &ends);
@@ -145,7 +154,26 @@ impl<'a> Ctx<'a> {
                 in_flight[i] = all[k] as u32;
                 let own = u64::from(!reqs[i].is_429());
                 in_flight_admitted_others[i] = adm[k].saturating_sub(own) as u32;
+                flight_group[i] = flight_separations.len() as u32;
             }
+            let throttled = members.iter().filter(|&&i| reqs[i].is_429()).count();
+            let threshold = members
+                .iter()
+                .filter(|&&i| reqs[i].is_429())
+                .map(|&i| in_flight_admitted_others[i] as u64)
+                .min()
+                .unwrap_or(0);
+            flight_separations.push(Separation {
+                threshold,
+                throttled,
+                successes: members.len() - throttled,
+                violations: members
+                    .iter()
+                    .filter(|&&i| {
+                        !reqs[i].is_429() && in_flight_admitted_others[i] as u64 >= threshold
+                    })
+                    .count(),
+            });
         }
         let mut burst_counts = [vec![[0u32; 4]; n], vec![[0u32; 4]; n], vec![[0u32; 4]; n]];
         let mut burst_group = [vec![u32::MAX; n], vec![u32::MAX; n], vec![u32::MAX; n]];
@@ -231,6 +259,8 @@ impl<'a> Ctx<'a> {
             eval,
             in_flight,
             in_flight_admitted_others,
+            flight_group,
+            flight_separations,
             burst_counts,
             burst_group,
             separations,

@@ -506,16 +506,20 @@ fn earlier_header(cx: &Ctx<'_>, v: &View<'_>) -> Option<(HeaderCount, Micros, u6
         return None;
     }
     let s = v.series;
-    (0..v.member).rev().find_map(|k| {
-        if !s.admitted[k] {
-            return None;
-        }
-        let q = &cx.capture.requests[s.members[k] as usize];
-        let hc = header_for(l, q)?;
-        let (att, adm) = s.between(q.start - l.window, q.start);
-        let _ = att;
-        Some((hc, q.start, adm))
-    })
+    // only successes within the window before the 429 say anything about its budget
+    let from = s.starts[v.member] - l.window;
+    (0..v.member)
+        .rev()
+        .take_while(|&k| s.starts[k] > from)
+        .find_map(|k| {
+            if !s.admitted[k] {
+                return None;
+            }
+            let q = &cx.capture.requests[s.members[k] as usize];
+            let hc = header_for(l, q)?;
+            let (_, adm) = s.between(q.start - l.window, q.start);
+            Some((hc, q.start, adm))
+        })
 }
 
 fn visible_request_near(s: &Series, t: Micros) -> bool {
@@ -579,42 +583,22 @@ fn concurrency_hypothesis(
         cx.clock(r.start)
     ));
     // does the in-flight count separate successes from 429s on this endpoint?
-    let group: Vec<usize> = (0..cx.capture.requests.len())
-        .filter(|&j| {
-            let q = &cx.capture.requests[j];
-            cx.in_flight[j] > 0
-                && q.user == r.user
-                && q.method == r.method
-                && q.template == r.template
-        })
-        .collect();
-    let threshold = group
-        .iter()
-        .filter(|&&j| cx.capture.requests[j].is_429())
-        .map(|&j| cx.in_flight_admitted_others[j])
-        .min()
-        .unwrap_or(0);
-    let oks: Vec<usize> = group
-        .iter()
-        .copied()
-        .filter(|&j| !cx.capture.requests[j].is_429())
-        .collect();
-    let violations = oks
-        .iter()
-        .filter(|&&j| cx.in_flight_admitted_others[j] >= threshold)
-        .count();
-    let throttled = group.len() - oks.len();
-    if threshold >= 1 && !oks.is_empty() && violations * 10 <= oks.len() {
+    let sep = cx.flight_separations[cx.flight_group[i] as usize];
+    let threshold = sep.threshold;
+    if threshold >= 1 && sep.successes > 0 && sep.violations * 10 <= sep.successes {
         h.add(3, format!(
             "every 429 of {endpoint} came with ≥{threshold} admitted requests of it in flight, and {} of {} successes with fewer: an undocumented limit of about {threshold} in flight",
-            oks.len() - violations, oks.len()
+            sep.successes - sep.violations, sep.successes
         ));
-        h.limit = Some(threshold as u64);
-    } else if throttled > 1 {
-        h.add(-1, format!(
-            "{violations} of {} successes of {endpoint} had as many requests in flight as the 429s",
-            oks.len()
-        ));
+        h.limit = Some(threshold);
+    } else if sep.throttled > 1 {
+        h.add(
+            -1,
+            format!(
+                "{} of {} successes of {endpoint} had as many requests in flight as the 429s",
+                sep.violations, sep.successes
+            ),
+        );
     }
     match ra {
         Some(s) if s <= 2.0 => h.add(

@@ -51,81 +51,124 @@ where
     F: FnMut(Parsed<T>),
 {
     source.with_reader(options.limits, |reader| {
-        let mut pending: Vec<scan::Frame> = Vec::with_capacity(BATCH);
-        let mut damage: Option<InputError> = None;
-        let mut skipped_damaged: Vec<(u32, String)> = Vec::new();
-        let flush = |pending: &mut Vec<scan::Frame>,
-                         damage: &mut Option<InputError>,
-                         skipped: &mut Vec<(u32, String)>,
-                         fold: &mut F| {
-            let results = map_batch(pending, &map);
-            for (frame, result) in pending.iter().zip(results) {
-                match result {
-                    Ok(t) => fold(Parsed::Entry(frame.index, t)),
-                    Err(EntryProblem::Shape(reason)) => {
-                        fold(Parsed::Unusable(frame.index, reason))
+        // the framer runs on its own thread and hands over batches, so framing and parsing
+        // overlap; the bounded channel keeps memory at a few batches
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<scan::Frame>>(4);
+        std::thread::scope(|scope| {
+            let framer = scope.spawn(move || {
+                let mut batch: Vec<scan::Frame> = Vec::with_capacity(BATCH);
+                let mut open = true;
+                let meta = scan::scan(reader, &source.name, options.partial, &mut |frame| {
+                    if !open {
+                        return;
                     }
-                    Err(EntryProblem::Syntax {
-                        what: "a number out of range",
-                        ..
-                    }) => {
-                        fold(Parsed::Unusable(
-                            frame.index,
-                            "entry holds a number out of range".into(),
-                        ))
+                    batch.push(frame);
+                    if batch.len() >= BATCH {
+                        let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+                        // the receiver stops listening once the file is known to be damaged
+                        open = tx.send(full).is_ok();
                     }
-                    Err(EntryProblem::Syntax { line, column, what }) => {
-                        let reason = format!("entry is not valid JSON ({what})");
-                        if options.partial {
-                            skipped.push((frame.index, reason.clone()));
-                            fold(Parsed::Unusable(frame.index, reason));
-                        } else if damage.is_none() {
-                            let (l, c) = frame.file_position(line, column);
-                            *damage = Some(InputError::new(
-                                InputErrorKind::Syntax {
-                                    complete: frame.index,
-                                },
-                                &source.name,
-                                Some(Location::Entry {
-                                    index: frame.index,
-                                    line: l,
-                                    column: c,
-                                }),
-                                format!("invalid JSON in entry {}: {what}", frame.index),
-                                "the file is damaged here: re-export the capture, or pass --partial to skip this entry and analyze the others".to_string(),
-                            ));
+                });
+                if open && !batch.is_empty() {
+                    let _ = tx.send(batch);
+                }
+                meta
+            });
+            let mut damage: Option<InputError> = None;
+            let mut skipped_damaged = 0usize;
+            for batch in rx.iter() {
+                let results = map_batch(&batch, &map);
+                for (frame, result) in batch.iter().zip(results) {
+                    match classify(frame, result, options.partial, &source.name) {
+                        Outcome::Fold(p) => fold(p),
+                        Outcome::Skipped(p) => {
+                            skipped_damaged += 1;
+                            fold(p)
+                        }
+                        Outcome::Damaged(e) => {
+                            damage = Some(e);
+                            break;
                         }
                     }
                 }
+                if damage.is_some() {
+                    break; // dropping the receiver ends the framer early
+                }
             }
-            pending.clear();
-        };
-        let meta = scan::scan(reader, &source.name, options.partial, &mut |frame| {
-            if damage.is_some() {
-                return;
+            drop(rx);
+            let meta = framer.join().unwrap_or_else(|_| {
+                Err(InputError::new(
+                    InputErrorKind::Io,
+                    &source.name,
+                    None,
+                    "the reader stopped unexpectedly",
+                    "try again; if it persists, report it with the capture's size and producer",
+                ))
+            });
+            // damage inside an entry came before any later framing problem
+            if let Some(d) = damage {
+                return Err(d);
             }
-            pending.push(frame);
-            if pending.len() >= BATCH {
-                flush(&mut pending, &mut damage, &mut skipped_damaged, &mut fold);
+            let mut meta = meta?;
+            if skipped_damaged > 0 && meta.partial.is_none() {
+                meta.partial = Some(format!(
+                    "{skipped_damaged} damaged entries skipped (--partial)"
+                ));
             }
-        });
-        // a framing error wins over a damaged entry found earlier only if it came first
-        if let Some(d) = damage {
-            return Err(d);
-        }
-        let mut meta = meta?;
-        flush(&mut pending, &mut damage, &mut skipped_damaged, &mut fold);
-        if let Some(d) = damage {
-            return Err(d);
-        }
-        if !skipped_damaged.is_empty() && meta.partial.is_none() {
-            meta.partial = Some(format!(
-                "{} damaged entries skipped (--partial)",
-                skipped_damaged.len()
-            ));
-        }
-        Ok(meta)
+            Ok(meta)
+        })
     })
+}
+
+/// What to do with one mapped frame.
+enum Outcome<T> {
+    /// Hand it to `fold`.
+    Fold(Parsed<T>),
+    /// A damaged entry skipped under `--partial` (also folded).
+    Skipped(Parsed<T>),
+    /// The file is damaged here.
+    Damaged(InputError),
+}
+
+fn classify<T>(
+    frame: &scan::Frame,
+    result: Result<T, EntryProblem>,
+    partial: bool,
+    source: &str,
+) -> Outcome<T> {
+    match result {
+        Ok(t) => Outcome::Fold(Parsed::Entry(frame.index, t)),
+        Err(EntryProblem::Shape(reason)) => Outcome::Fold(Parsed::Unusable(frame.index, reason)),
+        Err(EntryProblem::Syntax {
+            what: "a number out of range",
+            ..
+        }) => Outcome::Fold(Parsed::Unusable(
+            frame.index,
+            "entry holds a number out of range".into(),
+        )),
+        Err(EntryProblem::Syntax { line, column, what }) => {
+            if partial {
+                return Outcome::Skipped(Parsed::Unusable(
+                    frame.index,
+                    format!("entry is not valid JSON ({what})"),
+                ));
+            }
+            let (l, c) = frame.file_position(line, column);
+            Outcome::Damaged(InputError::new(
+                InputErrorKind::Syntax {
+                    complete: frame.index,
+                },
+                source,
+                Some(Location::Entry {
+                    index: frame.index,
+                    line: l,
+                    column: c,
+                }),
+                format!("invalid JSON in entry {}: {what}", frame.index),
+                "the file is damaged here: re-export the capture, or pass --partial to skip this entry and analyze the others",
+            ))
+        }
+    }
 }
 
 fn map_batch<T: Send, M>(frames: &[scan::Frame], map: &M) -> Vec<Result<T, EntryProblem>>

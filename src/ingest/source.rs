@@ -369,11 +369,14 @@ pub fn human_bytes(n: u64) -> String {
 }
 
 /// Wraps a byte stream: gunzips it when it starts with the gzip magic, then applies the cap.
-fn decoded<'a, R: Read + 'a>(mut r: R, limits: Limits) -> io::Result<Box<dyn Read + 'a>> {
+fn decoded<'a, R: Read + Send + 'a>(
+    mut r: R,
+    limits: Limits,
+) -> io::Result<Box<dyn Read + Send + 'a>> {
     let mut head = [0u8; 2];
     let n = read_up_to(&mut r, &mut head)?;
     let chained = Cursor::new(head[..n].to_vec()).chain(r);
-    let inner: Box<dyn Read + 'a> = if head[..n] == *GZIP_MAGIC {
+    let inner: Box<dyn Read + Send + 'a> = if head[..n] == *GZIP_MAGIC {
         Box::new(flate2::read::MultiGzDecoder::new(chained))
     } else {
         Box::new(chained)
@@ -390,7 +393,7 @@ impl CaptureSource {
     pub fn with_reader<T>(
         &self,
         limits: Limits,
-        f: impl FnOnce(&mut dyn Read) -> Result<T, InputError>,
+        f: impl FnOnce(&mut (dyn Read + Send)) -> Result<T, InputError>,
     ) -> Result<T, InputError> {
         let err = |e: io::Error| io_error(&self.name, &e);
         match &self.kind {

@@ -16,6 +16,11 @@ use super::chart;
 /// The self-contained HTML page.
 pub struct Html;
 
+/// Most throttles listed in the table; the JSON report has them all.
+const MAX_ROWS: usize = 500;
+/// Most throttles with an evidence block.
+const MAX_DETAILS: usize = 100;
+
 /// The policy in the page's `<meta>`: nothing may be loaded, inline styles only.
 pub const CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'";
 
@@ -64,7 +69,7 @@ fn capture(c: &CaptureReport) -> Markup {
                 h3 { "Throttles (" (c.throttles.len()) ")" }
                 table {
                     tr { th { "entry" } th { "started" } th { "endpoint" } th { "client" } th { "cause" } th { "layer / kind" } th { "visible / limit" } th { "Retry-After" } }
-                    @for t in &c.throttles {
+                    @for t in c.throttles.iter().take(MAX_ROWS) {
                         tr {
                             td.n { (t.entry) }
                             td { (t.started) }
@@ -77,7 +82,10 @@ fn capture(c: &CaptureReport) -> Markup {
                         }
                     }
                 }
-                @for t in &c.throttles {
+                @if c.throttles.len() > MAX_ROWS {
+                    p.note { "… " (c.throttles.len() - MAX_ROWS) " more 429s in the JSON report." }
+                }
+                @for t in c.throttles.iter().take(MAX_DETAILS) {
                     details {
                         summary { "Evidence for entry " (t.entry) " (" (t.cause) ")" }
                         ul {

@@ -17,6 +17,10 @@ pub struct Markdown;
 
 /// Most lines of the plain-text summary.
 pub const SUMMARY_LINES: usize = 25;
+/// Most throttles listed in the table; the JSON report has them all.
+const MAX_ROWS: usize = 200;
+/// Most throttles with an evidence block.
+const MAX_DETAILS: usize = 30;
 
 /// Escapes text for a Markdown table cell or paragraph (no raw HTML, no formatting).
 pub fn escape(s: &str) -> String {
@@ -177,7 +181,7 @@ impl Markdown {
                 "| entry | started | endpoint | client | cause | layer / kind | Retry-After |"
             )?;
             writeln!(out, "|---:|---|---|---|---|---|---:|")?;
-            for t in &c.throttles {
+            for t in c.throttles.iter().take(MAX_ROWS) {
                 writeln!(
                     out,
                     "| {} | {} | {} {} | {} | {} | {} | {} |",
@@ -193,8 +197,23 @@ impl Markdown {
                         .unwrap_or_else(|| "-".into())
                 )?;
             }
+            if c.throttles.len() > MAX_ROWS {
+                writeln!(out)?;
+                writeln!(
+                    out,
+                    "… {} more 429s in the JSON report.",
+                    c.throttles.len() - MAX_ROWS
+                )?;
+            }
             writeln!(out)?;
-            for t in &c.throttles {
+            if c.throttles.len() > MAX_DETAILS {
+                writeln!(
+                    out,
+                    "Evidence for the first {MAX_DETAILS} 429s (all of it is in the JSON report):"
+                )?;
+                writeln!(out)?;
+            }
+            for t in c.throttles.iter().take(MAX_DETAILS) {
                 writeln!(
                     out,
                     "<details><summary>Evidence for entry {} ({})</summary>",

@@ -94,14 +94,7 @@ pub fn analyze_built(
     let capture = builder.finish(&source.name, meta, &known);
     let profiles = profiles::materialize(chosen, &capture);
     let evaluation = evaluate::evaluate(&capture, &profiles, evaluate::Options::default());
-    let with_preflights = evaluate::evaluate(
-        &capture,
-        &profiles,
-        evaluate::Options {
-            count_preflights: true,
-        },
-    );
-    let what_if = evaluate::preflight_what_if(&evaluation, &with_preflights);
+    let what_if = evaluate::preflight_what_if(&capture, &profiles, &evaluation);
     let diagnosis = diagnose::diagnose(&capture, &profiles, &evaluation);
     Analysis {
         capture,

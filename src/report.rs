@@ -684,9 +684,10 @@ fn layer_reports(a: &Analysis) -> Vec<LayerReport> {
                             PartitionReport {
                                 partition: partition_label(a, idx, si),
                                 requests: s.members.len() as u32,
-                                peak: m.map(|m| s.attempts[m]).unwrap_or(0),
+                                peak: m.map(|m| s.attempts[m] as u64).unwrap_or(0),
                                 peak_at: m.map(|m| at(c, s.starts[m])),
-                                peak_admitted: s.admitted_counts.iter().copied().max().unwrap_or(0),
+                                peak_admitted: s.admitted_counts.iter().copied().max().unwrap_or(0)
+                                    as u64,
                             }
                         })
                         .collect();

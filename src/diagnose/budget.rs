@@ -43,13 +43,13 @@ pub fn infer(cx: &Ctx<'_>) -> Vec<Budget> {
         for (si, s) in le.series.iter().enumerate() {
             for k in 0..s.members.len() {
                 if s.admitted[k] {
-                    let c = s.admitted_counts[k];
+                    let c = s.admitted_counts[k] as u64;
                     highest_ok = Some(highest_ok.map_or(c, |h| h.max(c)));
                     continue;
                 }
                 let t = s.starts[k];
                 let before = match layer.kind {
-                    Kind::Concurrency => s.attempts[k].saturating_sub(1),
+                    Kind::Concurrency => (s.attempts[k] as u64).saturating_sub(1),
                     Kind::Rate => s.between(t - layer.window, t).1,
                 };
                 let c = before + s.costs[k] as u64;

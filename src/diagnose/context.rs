@@ -55,8 +55,35 @@ pub struct Separation {
     pub throttled: usize,
 }
 
-/// (user, client, host).
-type CallerKey = (u32, Option<u32>, u32);
+/// Traffic requests grouped by a key, flattened: group `g` is `order[bounds[g]..bounds[g + 1]]`.
+struct Groups {
+    order: Vec<usize>,
+    bounds: Vec<usize>,
+}
+
+impl Groups {
+    fn by<'r, K: Ord>(reqs: &'r [Request], key: impl Fn(&'r Request) -> K) -> Groups {
+        let mut order: Vec<usize> = (0..reqs.len()).filter(|&i| is_traffic(&reqs[i])).collect();
+        // stable: within a group, time order is kept
+        order.sort_by_key(|&i| key(&reqs[i]));
+        let mut bounds = vec![0];
+        for k in 1..order.len() {
+            if key(&reqs[order[k]]) != key(&reqs[order[k - 1]]) {
+                bounds.push(k);
+            }
+        }
+        if !order.is_empty() {
+            bounds.push(order.len());
+        } else {
+            bounds.clear();
+        }
+        Groups { order, bounds }
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &[usize]> {
+        self.bounds.windows(2).map(|w| &self.order[w[0]..w[1]])
+    }
+}
 
 /// Precomputed measures over a capture.
 pub struct Ctx<'a> {
@@ -106,41 +133,19 @@ impl<'a> Ctx<'a> {
         let mut in_flight_admitted_others = vec![0u32; n];
         let mut next_same_resource = vec![None; n];
 
-        let mut by_endpoint: HashMap<(u32, &str, u32), Vec<usize>> = HashMap::new();
-        let mut by_caller: HashMap<CallerKey, Vec<usize>> = HashMap::new();
-        let mut by_caller_endpoint: HashMap<(CallerKey, &str, u32), Vec<usize>> = HashMap::new();
-        let mut by_caller_resource: HashMap<(CallerKey, &str, u32), Vec<usize>> = HashMap::new();
-        let mut by_resource: HashMap<(Option<u32>, &str, u32), Vec<usize>> = HashMap::new();
-        for (i, r) in reqs.iter().enumerate() {
-            if !is_traffic(r) {
-                continue;
-            }
-            by_endpoint
-                .entry((r.user, r.method.as_str(), r.template))
-                .or_default()
-                .push(i);
-            by_caller
-                .entry((r.user, r.client, r.host))
-                .or_default()
-                .push(i);
-            by_caller_endpoint
-                .entry(((r.user, r.client, r.host), r.method.as_str(), r.template))
-                .or_default()
-                .push(i);
-            by_caller_resource
-                .entry(((r.user, r.client, r.host), r.method.as_str(), r.path))
-                .or_default()
-                .push(i);
-            by_resource
-                .entry((r.client, r.method.as_str(), r.path))
-                .or_default()
-                .push(i);
-        }
+        // groups of traffic requests, each in time order (requests are sorted by start)
+        let by_endpoint = Groups::by(reqs, |r| (r.user, r.method.as_str(), r.template));
+        let by_caller = Groups::by(reqs, |r| (r.user, r.client, r.host));
+        let by_caller_endpoint = Groups::by(reqs, |r| {
+            ((r.user, r.client, r.host), r.method.as_str(), r.template)
+        });
+        let by_caller_resource = Groups::by(reqs, |r| {
+            ((r.user, r.client, r.host), r.method.as_str(), r.path)
+        });
+        let by_resource = Groups::by(reqs, |r| (r.client, r.method.as_str(), r.path));
         let mut flight_group = vec![u32::MAX; n];
         let mut flight_separations = Vec::new();
-        let mut endpoint_members: Vec<&Vec<usize>> = by_endpoint.values().collect();
-        endpoint_members.sort();
-        for members in endpoint_members {
+        for members in by_endpoint.iter() {
             let starts: Vec<Micros> = members.iter().map(|&i| reqs[i].start).collect();
             let ends: Vec<Micros> = members.iter().map(|&i| reqs[i].end()).collect();
             let all = window::in_flight(&starts, &ends);
@@ -178,16 +183,10 @@ impl<'a> Ctx<'a> {
         let mut burst_counts = [vec![[0u32; 4]; n], vec![[0u32; 4]; n], vec![[0u32; 4]; n]];
         let mut burst_group = [vec![u32::MAX; n], vec![u32::MAX; n], vec![u32::MAX; n]];
         let mut separations: [Vec<[Separation; 4]>; 3] = [Vec::new(), Vec::new(), Vec::new()];
-        let mut resource_groups: Vec<Vec<usize>> = by_caller_resource.into_values().collect();
-        let mut endpoint_groups: Vec<Vec<usize>> = by_caller_endpoint.into_values().collect();
-        let mut caller_groups: Vec<Vec<usize>> = by_caller.into_values().collect();
-        resource_groups.sort();
-        endpoint_groups.sort();
-        caller_groups.sort();
         for (scope, groups) in [
-            (0usize, &resource_groups),
-            (1usize, &endpoint_groups),
-            (2usize, &caller_groups),
+            (0usize, &by_caller_resource),
+            (1usize, &by_caller_endpoint),
+            (2usize, &by_caller),
         ] {
             for (g, members) in groups.iter().enumerate() {
                 let adm_starts: Vec<Micros> = members
@@ -231,7 +230,7 @@ impl<'a> Ctx<'a> {
                 separations[scope].push(sep);
             }
         }
-        for members in by_resource.values() {
+        for members in by_resource.iter() {
             for w in members.windows(2) {
                 next_same_resource[w[0]] = Some(w[1] as u32);
             }

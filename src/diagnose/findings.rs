@@ -309,7 +309,7 @@ fn parallel_bursts(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
         .layers
         .iter()
         .enumerate()
-        .filter(|(_, le)| le.at[ex].is_some())
+        .filter(|(_, le)| le.at(ex).is_some())
         .map(|(k, _)| cx.layer(k))
         .filter(|l| l.kind == Kind::Rate && (l.template.is_some() || !l.methods.is_empty()))
         .map(|l| (l.window / l.limit.max(1) as i64, l.budget_label()))

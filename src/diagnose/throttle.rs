@@ -57,7 +57,7 @@ fn window_counts(
 ) -> (u64, u64, u64, u64, Option<Micros>) {
     match (l.kind, l.algorithm) {
         (Kind::Concurrency, _) => {
-            let att = s.attempts[m];
+            let att = s.attempts[m] as u64;
             let adm = admitted_in_flight(cx, s, m, 0);
             // requests that started just after it may have reached the server first
             let far = admitted_in_flight(cx, s, m, EDGE);
@@ -476,7 +476,7 @@ fn views_at<'a>(cx: &'a Ctx<'a>, i: usize) -> Vec<View<'a>> {
     let r = &cx.capture.requests[i];
     let mut out = Vec::new();
     for (idx, le) in cx.eval.layers.iter().enumerate() {
-        let Some((s, m)) = le.at[i] else { continue };
+        let Some((s, m)) = le.at(i) else { continue };
         let layer = cx.layer(idx);
         let series = &le.series[s as usize];
         let m = m as usize;

@@ -41,9 +41,9 @@ pub struct Series {
     /// Whether each member was admitted (not a 429).
     pub admitted: Vec<bool>,
     /// Count at each member over all attempts (in flight, for concurrency layers).
-    pub attempts: Vec<u64>,
+    pub attempts: Vec<u32>,
     /// Count at each member over admitted requests only (0 at a 429 for concurrency layers).
-    pub admitted_counts: Vec<u64>,
+    pub admitted_counts: Vec<u32>,
     /// Prefix sums of costs over all attempts.
     pub cum_attempts: Vec<u64>,
     /// Prefix sums of costs over admitted requests.
@@ -76,8 +76,11 @@ pub struct LayerEval {
     pub layer: usize,
     /// Partitions with at least one counted request, in order of first request.
     pub series: Vec<Series>,
-    /// For each request of the capture: (series, member) when counted.
-    pub at: Vec<Option<(u32, u32)>>,
+    /// For each request of the capture: its member number across all series (in series
+    /// order), or `NOT_COUNTED`; empty when the layer counted nothing.
+    slots: Vec<u32>,
+    /// First member number of each series.
+    offsets: Vec<u32>,
     /// Most attempts within one window in any partition (or most in flight).
     pub peak: u64,
     /// When the peak happened.
@@ -97,6 +100,20 @@ pub struct LayerEval {
 pub struct Evaluation {
     /// One per layer, profiles in order, layers in order.
     pub layers: Vec<LayerEval>,
+}
+
+const NOT_COUNTED: u32 = u32::MAX;
+
+impl LayerEval {
+    /// The (series, member) of a request, when the layer counted it.
+    pub fn at(&self, request: usize) -> Option<(u32, u32)> {
+        let slot = *self.slots.get(request)?;
+        if slot == NOT_COUNTED {
+            return None;
+        }
+        let s = self.offsets.partition_point(|&o| o <= slot) - 1;
+        Some((s as u32, slot - self.offsets[s]))
+    }
 }
 
 impl Evaluation {
@@ -206,12 +223,16 @@ fn evaluate_layer(
     let n = capture.requests.len();
     let mut index: HashMap<PartitionKey, usize> = HashMap::new();
     let mut series: Vec<Series> = Vec::new();
-    let mut at: Vec<Option<(u32, u32)>> = vec![None; n];
+    let mut at: Vec<Option<(u32, u32)>> = Vec::new();
     let mut counted = 0u32;
-    for (i, slot) in at.iter_mut().enumerate() {
+    for i in 0..n {
         if !counts(layer, covered, capture, i, opts) {
             continue;
         }
+        if at.is_empty() {
+            at = vec![None; n];
+        }
+        let slot = &mut at[i];
         counted += 1;
         let r = &capture.requests[i];
         let key = partition_key(layer, capture, i);
@@ -237,11 +258,23 @@ fn evaluate_layer(
         ser.costs.push(layer.cost_of(&r.method));
         ser.admitted.push(!r.is_429());
     }
+    // member numbers across series: 4 bytes per request instead of a (series, member) pair
+    let mut offsets = Vec::with_capacity(series.len());
+    let mut total = 0u32;
+    for s in &series {
+        offsets.push(total);
+        total += s.members.len() as u32;
+    }
+    let slots: Vec<u32> = at
+        .into_iter()
+        .map(|x| x.map_or(NOT_COUNTED, |(s, m)| offsets[s as usize] + m))
+        .collect();
     let mut eval = LayerEval {
         profile,
         layer: layer_index,
         series,
-        at,
+        slots,
+        offsets,
         peak: 0,
         peak_at: None,
         peak_series: None,
@@ -252,16 +285,16 @@ fn evaluate_layer(
     for (si, s) in eval.series.iter_mut().enumerate() {
         fill_counts(s, layer, capture);
         if let Some(m) = window::argmax(&s.attempts)
-            && s.attempts[m] > eval.peak
+            && s.attempts[m] as u64 > eval.peak
         {
-            eval.peak = s.attempts[m];
+            eval.peak = s.attempts[m] as u64;
             eval.peak_at = Some(s.starts[m]);
             eval.peak_series = Some(si);
         }
         if let Some(&a) = s.admitted_counts.iter().max() {
-            eval.peak_admitted = eval.peak_admitted.max(a);
+            eval.peak_admitted = eval.peak_admitted.max(a as u64);
         }
-        if let Some(k) = s.attempts.iter().position(|&c| c > layer.limit) {
+        if let Some(k) = s.attempts.iter().position(|&c| c as u64 > layer.limit) {
             let candidate = (s.starts[k], s.members[k]);
             if eval.first_breach.is_none_or(|b| candidate < b) {
                 eval.first_breach = Some(candidate);
@@ -269,6 +302,13 @@ fn evaluate_layer(
         }
     }
     eval
+}
+
+/// Counts as u32 (saturating): a count never needs more, and the series stay small.
+fn narrow(v: Vec<u64>) -> Vec<u32> {
+    v.into_iter()
+        .map(|x| x.min(u32::MAX as u64) as u32)
+        .collect()
 }
 
 fn fill_counts(s: &mut Series, layer: &Layer, capture: &Capture) {
@@ -287,7 +327,7 @@ fn fill_counts(s: &mut Series, layer: &Layer, capture: &Capture) {
                 .iter()
                 .map(|&m| capture.requests[m as usize].end())
                 .collect();
-            s.attempts = window::in_flight(&s.starts, &ends);
+            s.attempts = narrow(window::in_flight(&s.starts, &ends));
             // admitted only: the in-flight count among requests that were not rejected
             let (adm_starts, adm_ends): (Vec<Micros>, Vec<Micros>) = s
                 .starts
@@ -305,7 +345,7 @@ fn fill_counts(s: &mut Series, layer: &Layer, capture: &Capture) {
                 .map(|ok| {
                     if *ok {
                         k += 1;
-                        adm[k - 1]
+                        adm[k - 1].min(u32::MAX as u64) as u32
                     } else {
                         0
                     }
@@ -313,17 +353,51 @@ fn fill_counts(s: &mut Series, layer: &Layer, capture: &Capture) {
                 .collect();
         }
         (Kind::Rate, Algorithm::Sliding) => {
-            s.attempts = window::sliding(&s.starts, &s.costs, layer.window);
-            s.admitted_counts = window::sliding(&s.starts, &admitted_costs, layer.window);
+            s.attempts = narrow(window::sliding(&s.starts, &s.costs, layer.window));
+            s.admitted_counts = narrow(window::sliding(&s.starts, &admitted_costs, layer.window));
         }
         (Kind::Rate, alg) => {
             let aligned = alg == Algorithm::FixedAligned;
             let (a, opened) = window::fixed(&s.starts, &s.costs, layer.window, aligned);
-            s.attempts = a;
+            s.attempts = narrow(a);
             s.window_opened = opened;
-            s.admitted_counts = window::fixed(&s.starts, &admitted_costs, layer.window, aligned).0;
+            s.admitted_counts =
+                narrow(window::fixed(&s.starts, &admitted_costs, layer.window, aligned).0);
         }
     }
+}
+
+/// Peaks of every layer if CORS preflights counted, evaluated one layer at a time so that only
+/// one extra layer is held in memory; layers that already count them, or captures without
+/// preflights, keep their peak.
+pub fn preflight_what_if(
+    capture: &Capture,
+    profiles: &[Profile],
+    base: &Evaluation,
+) -> Vec<PreflightWhatIf> {
+    let any = capture.requests.iter().any(|r| r.is_preflight);
+    let opts = Options {
+        count_preflights: true,
+    };
+    base.layers
+        .iter()
+        .enumerate()
+        .map(|(i, le)| {
+            let profile = &profiles[le.profile];
+            let layer = &profile.layers[le.layer];
+            let peak_with_preflights = if any && !layer.counts_preflight {
+                let covered: Vec<bool> = capture.hosts.iter().map(|h| profile.covers(h)).collect();
+                evaluate_layer(capture, layer, &covered, opts, le.profile, le.layer).peak
+            } else {
+                le.peak
+            };
+            PreflightWhatIf {
+                layer: i,
+                peak: le.peak,
+                peak_with_preflights,
+            }
+        })
+        .collect()
 }
 
 /// How counting preflights changes a layer's peak (the what-if).
@@ -335,18 +409,4 @@ pub struct PreflightWhatIf {
     pub peak: u64,
     /// Peak if preflights counted.
     pub peak_with_preflights: u64,
-}
-
-/// Compares each layer's peak with and without preflights counted.
-pub fn preflight_what_if(base: &Evaluation, with_preflights: &Evaluation) -> Vec<PreflightWhatIf> {
-    base.layers
-        .iter()
-        .zip(&with_preflights.layers)
-        .enumerate()
-        .map(|(i, (a, b))| PreflightWhatIf {
-            layer: i,
-            peak: a.peak,
-            peak_with_preflights: b.peak,
-        })
-        .collect()
 }

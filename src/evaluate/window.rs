@@ -127,7 +127,7 @@ pub fn covering(points: &[Micros], starts: &[Micros], ends: &[Micros]) -> Vec<u6
 }
 
 /// Index of the largest value (the first one on ties).
-pub fn argmax(v: &[u64]) -> Option<usize> {
+pub fn argmax<T: PartialOrd + Copy>(v: &[T]) -> Option<usize> {
     let mut best: Option<usize> = None;
     for (i, &x) in v.iter().enumerate() {
         if best.is_none_or(|b| x > v[b]) {

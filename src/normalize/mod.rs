@@ -11,6 +11,7 @@ pub mod body;
 pub mod entry;
 pub mod headers;
 pub mod identity;
+pub mod intern;
 pub mod openapi;
 pub mod producer;
 pub mod template;
@@ -18,6 +19,8 @@ pub mod time;
 pub mod url;
 
 use std::collections::HashMap;
+
+use intern::Interner;
 
 use crate::ingest::{LogMeta, Parsed};
 use crate::model::{
@@ -32,22 +35,29 @@ pub use template::KnownTemplates;
 /// How long after a preflight its request may start and still be paired with it.
 const PREFLIGHT_PAIRING: Micros = 10 * crate::model::time::SECOND;
 
-#[derive(Default)]
-struct Interner {
-    index: HashMap<String, Sym>,
-    items: Vec<String>,
+/// A concrete path on a host, interned once.
+#[derive(PartialEq, Eq)]
+struct PathKey {
+    host: Sym,
+    path: String,
 }
 
-impl Interner {
-    fn intern(&mut self, s: &str) -> Sym {
-        if let Some(&i) = self.index.get(s) {
-            return i;
-        }
-        let i = self.items.len() as Sym;
-        self.items.push(s.to_string());
-        self.index.insert(s.to_string(), i);
-        i
+impl std::hash::Hash for PathKey {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        // hashes like the `(Sym, &str)` it is looked up with
+        self.host.hash(state);
+        self.path.as_str().hash(state);
     }
+}
+
+impl PartialEq<(Sym, &str)> for PathKey {
+    fn eq(&self, other: &(Sym, &str)) -> bool {
+        self.host == other.0 && self.path == other.1
+    }
+}
+
+fn owned(s: &str) -> String {
+    s.to_string()
 }
 
 /// Identity key of a client before labelling: a JWT client claim or a token.
@@ -68,12 +78,10 @@ struct ClientDraft {
 pub struct Builder {
     requests: Vec<Request>,
     skipped: Vec<Skipped>,
-    hosts: Interner,
-    /// (host sym, path) → path sym
-    paths: HashMap<(Sym, String), Sym>,
-    path_list: Vec<(Sym, String)>,
-    correlations: Interner,
-    limit_keys: Interner,
+    hosts: Interner<String>,
+    paths: Interner<PathKey>,
+    correlations: Interner<String>,
+    limit_keys: Interner<String>,
     tokens: HashMap<Fingerprint, u32>,
     token_list: Vec<Fingerprint>,
     clients: HashMap<ClientKey, u32>,
@@ -103,15 +111,11 @@ impl Builder {
     }
 
     fn add(&mut self, entry: u32, d: Draft) {
-        let host = self.hosts.intern(&d.host);
-        let next = self.path_list.len() as Sym;
-        let path = *self
-            .paths
-            .entry((host, d.path.clone()))
-            .or_insert_with(|| next);
-        if path == next {
-            self.path_list.push((host, d.path));
-        }
+        let host = self.hosts.intern(d.host.as_str(), owned);
+        let path = self.paths.intern(&(host, d.path.as_str()), |_| PathKey {
+            host,
+            path: d.path.clone(),
+        });
         if d.preflight_announces_auth {
             self.sanitization.preflights_announcing_auth += 1;
         }
@@ -164,10 +168,12 @@ impl Builder {
         let correlation = d
             .correlation
             .as_deref()
-            .map(|c| self.correlations.intern(c));
+            .map(|c| self.correlations.intern(c, owned));
         let throttle_body = d.body.map(|facts| {
             let mut body: ThrottleBody = facts.body;
-            body.limit_key = facts.limit_key.map(|k| self.limit_keys.intern(&k));
+            body.limit_key = facts
+                .limit_key
+                .map(|k| self.limit_keys.intern(k.as_str(), owned));
             Box::new(body)
         });
         self.requests.push(Request {
@@ -200,7 +206,7 @@ impl Builder {
 
     /// Hosts seen so far, in order of first appearance (for choosing a profile).
     pub fn hosts(&self) -> &[String] {
-        &self.hosts.items
+        self.hosts.items()
     }
 
     /// Requests folded so far.
@@ -238,22 +244,23 @@ impl Builder {
             entries: meta.entries,
             skipped: self.skipped,
             requests: self.requests,
-            hosts: self.hosts.items,
+            hosts: self.hosts.into_items(),
             paths: self
-                .path_list
+                .paths
+                .into_items()
                 .into_iter()
-                .map(|(_, p)| Sensitive::new(p))
+                .map(|k| Sensitive::new(k.path))
                 .collect(),
             templates,
             correlation_ids: self
                 .correlations
-                .items
+                .into_items()
                 .into_iter()
                 .map(Sensitive::new)
                 .collect(),
             limit_keys: self
                 .limit_keys
-                .items
+                .into_items()
                 .into_iter()
                 .map(Sensitive::new)
                 .collect(),
@@ -266,29 +273,33 @@ impl Builder {
     }
 
     fn assign_templates(&mut self, known: &KnownTemplates) -> Vec<String> {
-        let mut table = Interner::default();
-        let mut path_template: Vec<Sym> = vec![0; self.path_list.len()];
+        let mut table: Interner<String> = Interner::default();
+        let paths = self.paths.items();
+        let mut path_template: Vec<Sym> = vec![0; paths.len()];
         let mut unknown: Vec<usize> = Vec::new();
-        for (i, (_, path)) in self.path_list.iter().enumerate() {
-            match known.find(path) {
-                Some(t) => path_template[i] = table.intern(t),
+        for (i, k) in paths.iter().enumerate() {
+            match known.find(&k.path) {
+                Some(t) => path_template[i] = table.intern(t, owned),
                 None => unknown.push(i),
             }
         }
+        let hosts = self.hosts.items();
         let inputs: Vec<(&str, &str)> = unknown
             .iter()
             .map(|&i| {
-                let (h, p) = &self.path_list[i];
-                (self.hosts.items[*h as usize].as_str(), p.as_str())
+                (
+                    hosts[paths[i].host as usize].as_str(),
+                    paths[i].path.as_str(),
+                )
             })
             .collect();
         for (&i, t) in unknown.iter().zip(template::infer(&inputs)) {
-            path_template[i] = table.intern(&t);
+            path_template[i] = table.intern(t.as_str(), owned);
         }
         for r in &mut self.requests {
             r.template = path_template[r.path as usize];
         }
-        table.items
+        table.into_items()
     }
 
     fn label_clients(&mut self) -> Vec<Client> {

@@ -362,20 +362,20 @@ pub fn build(a: &Analysis) -> Timeline {
                 .diagnosis
                 .throttles
                 .iter()
-                .find_map(|t| le.at[t.request as usize].map(|(s, _)| s as usize))
+                .find_map(|t| le.at(t.request as usize).map(|(s, _)| s as usize))
                 .or(le.peak_series)?;
             let s = &le.series[series];
             let points: Vec<(Micros, u64)> = s
                 .starts
                 .iter()
                 .copied()
-                .zip(s.attempts.iter().copied())
+                .zip(s.attempts.iter().map(|&c| c as u64))
                 .collect();
             let admitted: Vec<(Micros, u64)> = s
                 .starts
                 .iter()
                 .copied()
-                .zip(s.admitted_counts.iter().copied())
+                .zip(s.admitted_counts.iter().map(|&c| c as u64))
                 .collect();
             let server: Vec<(Micros, u64)> = s
                 .members

@@ -8,7 +8,7 @@
 use rayon::prelude::*;
 
 use crate::diagnose::{self, Diagnosis};
-use crate::error::InputError;
+use crate::error::{InputError, InputErrorKind, Location};
 use crate::evaluate::{self, Evaluation, PreflightWhatIf};
 use crate::ingest::{self, CaptureSource, ReadOptions};
 use crate::model::Capture;
@@ -106,10 +106,29 @@ pub fn analyze_built(
     }
 }
 
-/// Analyzes one capture.
+/// Analyzes one capture. A capture whose every entry is unusable is an input error (there is
+/// nothing to analyze), unless `--partial` asks for whatever can be had.
 pub fn analyze_one(source: &CaptureSource, settings: &Settings) -> Result<Analysis, InputError> {
     let (builder, meta) = read_capture(source, settings)?;
-    Ok(analyze_built(builder, &meta, source, settings))
+    let analysis = analyze_built(builder, &meta, source, settings);
+    let c = &analysis.capture;
+    match c.skipped.first() {
+        Some(first) if c.requests.is_empty() && !settings.read.partial => Err(InputError::new(
+            InputErrorKind::NoUsableEntry,
+            &source.name,
+            Some(Location::Index { index: first.entry }),
+            match c.entries {
+                1 => format!("the only entry cannot be used: {}", first.reason),
+                n => format!(
+                    "none of the {n} entries can be used (the first one: {})",
+                    first.reason
+                ),
+            },
+            "the capture is damaged or was edited: re-export it, or pass --partial to see every \
+             skipped entry and why",
+        )),
+        _ => Ok(analysis),
+    }
 }
 
 /// Analyzes many captures in parallel; results come back in the order of `sources`.

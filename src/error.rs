@@ -17,7 +17,12 @@ pub enum Location {
         /// 1-based column (bytes).
         column: u64,
     },
-    /// 0-based index in `log.entries`, with its line and column when known.
+    /// 0-based index in `log.entries` (line and column unknown).
+    Index {
+        /// 0-based entry index.
+        index: u32,
+    },
+    /// 0-based index in `log.entries`, with its line and column.
     Entry {
         /// 0-based entry index.
         index: u32,
@@ -32,6 +37,7 @@ impl fmt::Display for Location {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Location::LineCol { line, column } => write!(f, "{line}:{column}"),
+            Location::Index { index } => write!(f, "entry {index}"),
             Location::Entry {
                 index,
                 line,
@@ -64,6 +70,9 @@ pub enum InputErrorKind {
     TooLarge,
     /// Nothing to analyze (empty directory, empty archive).
     Empty,
+    /// The HAR is readable but none of its entries can be used (impossible dates, wrong
+    /// types everywhere).
+    NoUsableEntry,
 }
 
 /// A capture or input that cannot be read.
@@ -111,6 +120,10 @@ impl InputError {
 impl fmt::Display for InputError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.location {
+            // `file:line:col:` like compilers; an index alone reads better after a space
+            Some(loc @ Location::Index { .. }) => {
+                write!(f, "{}: {}: {}", self.source, loc, self.problem)?
+            }
             Some(loc) => write!(f, "{}:{}: {}", self.source, loc, self.problem)?,
             None => write!(f, "{}: {}", self.source, self.problem)?,
         }

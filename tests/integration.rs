@@ -4,8 +4,10 @@ mod integration {
     pub mod canary;
     pub mod check;
     pub mod cli;
+    pub mod exercise;
     pub mod fixtures_read;
     pub mod formats;
+    pub mod hostile;
     pub mod lab_truth;
     pub mod layers;
     pub mod reports;

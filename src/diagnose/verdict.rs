@@ -120,6 +120,15 @@ fn throttles_main(throttles: &[Throttle]) -> Option<(Cause, Option<LimitKind>)> 
 fn quiet(cx: &Ctx<'_>, budgets: &[Budget]) -> String {
     let c = cx.capture;
     let n = c.requests.len();
+    if n == 0 {
+        return match c.skipped.len() {
+            0 => "The capture holds no request: record it again with the traffic in question."
+                .to_string(),
+            k => format!(
+                "No entry could be used ({k} skipped, reasons below): there is nothing to analyze."
+            ),
+        };
+    }
     let pre = c.requests.iter().filter(|r| r.is_preflight).count();
     let span = c
         .span()

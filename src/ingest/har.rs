@@ -656,7 +656,7 @@ pub fn parse_entry(bytes: &[u8]) -> Result<Entry<'_>, EntryProblem> {
                 Category::Syntax | Category::Eof | Category::Io => Err(EntryProblem::Syntax {
                     line: err.line(),
                     column: err.column(),
-                    what: syntax_hint(&err),
+                    what: syntax_hint(&err, bytes),
                 }),
             }
         }
@@ -664,9 +664,13 @@ pub fn parse_entry(bytes: &[u8]) -> Result<Entry<'_>, EntryProblem> {
 }
 
 /// A short, value-free description of a serde_json syntax error.
-fn syntax_hint(err: &serde_json::Error) -> &'static str {
+fn syntax_hint(err: &serde_json::Error, bytes: &[u8]) -> &'static str {
     // serde_json's syntax messages name expectations, never values; match the known ones
     let m = err.to_string();
+    // serde_json reports invalid UTF-8 bytes as an invalid code point
+    if m.contains("invalid unicode code point") && std::str::from_utf8(bytes).is_err() {
+        return "invalid UTF-8 (HAR files are UTF-8)";
+    }
     for (needle, what) in [
         ("recursion limit", "nesting too deep"),
         ("number out of range", "a number out of range"),

@@ -632,7 +632,7 @@ impl<R: Read> Scanner<R> {
         self.skip_bom_and_ws()?;
         let Some(first) = self.peek()? else {
             return Err(InputError::new(
-                InputErrorKind::NotHar,
+                InputErrorKind::Empty,
                 &self.source,
                 None,
                 "the file is empty",
@@ -655,6 +655,8 @@ impl<R: Read> Scanner<R> {
             if self.peek()? == Some(b';') {
                 self.pos += 1;
             }
+        } else if !first.is_ascii() || first.is_ascii_control() {
+            return Err(self.not_har("not a HAR: the file holds binary data, not JSON text"));
         } else {
             let what = Self::describe(first);
             return Err(self.not_har(format!(
@@ -716,23 +718,36 @@ impl<R: Read> Scanner<R> {
     }
 
     fn jsonp_prefix(&mut self) -> Res<()> {
-        let mut n = 0;
+        let mut word = Vec::new();
         while let Some(b) = self.peek()? {
             if b.is_ascii_alphanumeric() || b == b'_' || b == b'$' || b == b'.' {
                 self.pos += 1;
-                n += 1;
-                if n > 256 {
+                word.push(b);
+                if word.len() > 256 {
                     break;
                 }
             } else {
                 break;
             }
         }
+        let literal = matches!(&word[..], b"null" | b"true" | b"false");
         self.skip_ws()?;
-        if self.peek()? != Some(b'(') {
-            return Err(self.not_har(
-                "not a HAR: the file starts with a word that is not a JSONP call `name({...})`",
-            ));
+        match self.peek()? {
+            Some(b'(') => {}
+            None if literal => {
+                let word = String::from_utf8_lossy(&word).into_owned();
+                return Err(self.not_har(format!(
+                    "not a HAR: the file holds the JSON value `{word}`, expected an object `{{\"log\": ...}}`"
+                )));
+            }
+            Some(b) if !b.is_ascii() || (b.is_ascii_control() && !b.is_ascii_whitespace()) => {
+                return Err(self.not_har("not a HAR: the file holds binary data, not JSON text"));
+            }
+            _ => {
+                return Err(self.not_har(
+                    "not a HAR: the file starts with a word that is not a JSONP call `name({...})`",
+                ));
+            }
         }
         self.pos += 1;
         self.skip_ws()?;
@@ -1087,11 +1102,14 @@ mod tests {
         let e = frames(b"\xFF\xFE{\x00").unwrap_err();
         assert_eq!(e.kind, InputErrorKind::Encoding);
         let e = frames(b"").unwrap_err();
-        assert_eq!(e.kind, InputErrorKind::NotHar);
+        assert_eq!(e.kind, InputErrorKind::Empty);
         let e = frames(b"\x00\x01\x02").unwrap_err();
         assert_eq!(e.kind, InputErrorKind::Encoding);
         let e = frames(b"null").unwrap_err();
         assert_eq!(e.kind, InputErrorKind::NotHar);
+        assert!(e.problem.contains("the JSON value `null`"), "{e}");
+        let e = frames(b"\x89PNG\r\n").unwrap_err();
+        assert!(e.problem.contains("binary data"), "{e}");
         let e = frames(b"{}").unwrap_err();
         assert_eq!(e.kind, InputErrorKind::NotHar);
     }

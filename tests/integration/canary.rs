@@ -12,12 +12,13 @@ use serde_json::{Value, json};
 use super::cli::why429;
 
 /// Markers by the place they are planted.
-struct Canaries {
+pub struct Canaries {
     markers: BTreeMap<&'static str, String>,
 }
 
 impl Canaries {
-    fn new(seed: u64) -> Self {
+    /// Markers derived from `seed`.
+    pub fn new(seed: u64) -> Self {
         let places = [
             "auth-opaque",
             "auth-jwt-client",
@@ -86,7 +87,8 @@ fn jwt(payload: &Value) -> String {
 
 /// A capture with 429s, preflights and two clients, with a canary in every sensitive place.
 /// With `twin`, every canary is replaced by a marker-free string of the same length.
-fn capture(c: &Canaries, twin: bool) -> String {
+/// A capture with every marker planted (`twin`: the same capture with neutral values).
+pub fn capture(c: &Canaries, twin: bool) -> String {
     let host = "api.mypurecloud.ie";
     let jwt_token = jwt(&json!({
         "client_id": c.m("auth-jwt-client"),
@@ -252,7 +254,8 @@ fn variants(marker: &str) -> Vec<String> {
     v
 }
 
-fn scan(what: &str, bytes: &[u8], c: &Canaries, allowed: &[&str]) {
+/// Fails if `bytes` hold any form of a marker not `allowed`.
+pub fn scan(what: &str, bytes: &[u8], c: &Canaries, allowed: &[&str]) {
     let text = String::from_utf8_lossy(bytes);
     for (place, m) in &c.markers {
         if allowed.contains(place) {

@@ -38,7 +38,8 @@ fn hars(dir: &str) -> Vec<std::path::PathBuf> {
 
 #[test]
 fn every_public_capture_has_the_entry_count_of_a_plain_parse() {
-    let settings = support::settings(Vec::new());
+    // partial: one capture has no usable entry, which strict reading rejects (tested below)
+    let settings = support::partial(support::settings(Vec::new()));
     let mut read = 0;
     for path in hars("public") {
         let name = path.file_name().unwrap().to_string_lossy().to_string();
@@ -87,8 +88,25 @@ fn every_lab_capture_has_the_entry_count_of_a_plain_parse() {
 }
 
 #[test]
+fn a_capture_without_a_usable_entry_is_an_error_unless_partial() {
+    let path = support::fixtures().join("public/unknown-missing-creator-ratelimit-headers.har");
+    let e = support::analyze(&path, &support::settings(Vec::new())).unwrap_err();
+    assert_eq!(e.kind, InputErrorKind::NoUsableEntry);
+    let text = e.to_string();
+    assert!(
+        text.contains("unknown-missing-creator-ratelimit-headers.har: entry 0:"),
+        "{text}"
+    );
+    assert!(text.contains("request.url is missing"), "{text}");
+    assert!(text.contains("--partial"), "{text}");
+    let a = support::analyze(&path, &support::partial(support::settings(Vec::new()))).unwrap();
+    assert_eq!((a.capture.entries, a.capture.skipped.len()), (1, 1));
+    assert!(a.capture.requests.is_empty());
+}
+
+#[test]
 fn producers_are_recognised() {
-    let settings = support::settings(Vec::new());
+    let settings = support::partial(support::settings(Vec::new()));
     for (file, producer) in [
         (
             "browsertime-1.0-chrome49-h2.har",

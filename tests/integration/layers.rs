@@ -161,7 +161,7 @@ fn the_forum_thread_is_evaluated_against_genesys_cloud_by_host() {
 
 #[test]
 fn hosts_pick_profiles_and_generic_infers_layers_from_headers() {
-    let settings = support::settings(Vec::new());
+    let settings = support::partial(support::settings(Vec::new()));
     // GitHub traffic is counted against the github profile
     let a = support::analyze(
         &support::fixtures().join("public/pollyjs-5.1-github-ratelimit-headers.har"),

@@ -23,6 +23,13 @@ pub fn settings(chosen: Vec<Profile>) -> Settings {
     }
 }
 
+/// The same settings reading with `--partial` (captures whose every entry is unusable are
+/// analyzed instead of rejected).
+pub fn partial(mut settings: Settings) -> Settings {
+    settings.read.partial = true;
+    settings
+}
+
 /// Loads a profile file.
 pub fn profile(path: &Path) -> Profile {
     let text = std::fs::read_to_string(path).unwrap();

@@ -3,7 +3,8 @@
 //! Owns `Settings` (everything an analysis depends on, resolved by the CLI), `analyze_one`
 //! (ingest → normalize → profile choice → evaluate → diagnose for a single capture) and
 //! `analyze_all` (rayon over captures, results in input order whatever the thread timing).
-//! With `ingest`, the only stage that touches files and threads; it must not render.
+//! `sanitize_one` streams a capture through a `sanitize::Plan` into a writer. With `ingest`,
+//! the only stage that touches files and threads; it must not render.
 
 use rayon::prelude::*;
 
@@ -14,6 +15,7 @@ use crate::ingest::{self, CaptureSource, ReadOptions};
 use crate::model::Capture;
 use crate::normalize::{self, Builder, FingerprintKey, KnownTemplates};
 use crate::profiles::{self, Profile};
+use crate::sanitize;
 
 /// What an analysis depends on.
 #[derive(Clone, Debug)]
@@ -57,7 +59,7 @@ pub fn read_capture(
     let meta = ingest::read(
         source,
         settings.read,
-        |_, entry| normalize::draft(entry, key),
+        |_, _, entry| normalize::draft(entry, key),
         |parsed| builder.push(parsed),
     )?;
     Ok((builder, meta))
@@ -145,4 +147,76 @@ pub fn analyze_all(
             r
         })
         .collect()
+}
+
+/// A sanitized copy written by `sanitize_one`.
+#[derive(Debug)]
+pub struct Sanitized {
+    /// The analysis of the original.
+    pub analysis: Analysis,
+    /// What was removed or replaced, by kind.
+    pub removed: sanitize::raw::Removed,
+}
+
+/// Why `sanitize_one` stopped.
+#[derive(Debug)]
+pub enum SanitizeError {
+    /// The capture could not be read.
+    Input(InputError),
+    /// The output could not be written.
+    Output(std::io::Error),
+}
+
+/// Writes a copy of one capture that is safe to share (see `sanitize`) to `out`: analyzes the
+/// original, plans every stand-in, then streams the entries through the plan in file order.
+pub fn sanitize_one(
+    source: &CaptureSource,
+    settings: &Settings,
+    options: sanitize::Options,
+    out: &mut dyn std::io::Write,
+) -> Result<Sanitized, SanitizeError> {
+    use sanitize::raw::{Kind, Removed};
+    let analysis = analyze_one(source, settings).map_err(SanitizeError::Input)?;
+    let plan = sanitize::Plan::new(&analysis, &settings.key, options);
+    let mut removed = plan.planned().clone();
+    let c = &analysis.capture;
+    removed.add(Kind::Pages, u64::from(c.pages));
+    removed.add(Kind::Comments, u64::from(c.log_fields));
+    let mut written: Result<(), std::io::Error> = out.write_all(plan.head().as_bytes());
+    let mut first = true;
+    ingest::read(
+        source,
+        settings.read,
+        |index, json, _| {
+            let mut r = Removed::default();
+            let entry = plan.entry(index, json, &mut r);
+            (
+                serde_json::to_vec(&entry).unwrap_or_else(|_| b"{}".to_vec()),
+                r,
+            )
+        },
+        |parsed| {
+            let bytes = match parsed {
+                ingest::Parsed::Entry(_, (bytes, r)) => {
+                    removed.merge(&r);
+                    bytes
+                }
+                ingest::Parsed::Unusable(_, _) => {
+                    removed.add(Kind::UnusableEntries, 1);
+                    b"{}".to_vec()
+                }
+            };
+            if written.is_ok() {
+                let sep: &[u8] = if first { b"" } else { b",\n" };
+                first = false;
+                written = out.write_all(sep).and_then(|_| out.write_all(&bytes));
+            }
+        },
+    )
+    .map_err(SanitizeError::Input)?;
+    written
+        .and_then(|_| out.write_all(plan.tail().as_bytes()))
+        .and_then(|_| out.flush())
+        .map_err(SanitizeError::Output)?;
+    Ok(Sanitized { analysis, removed })
 }

@@ -8,6 +8,9 @@
 //! per layer and partition) → `diagnose` (throttles and findings) → `report` (one serialisable
 //! view model) → `render` (terminal, Markdown, HTML, JSON, JUnit, GitHub, charts).
 //!
+//! `sanitize` stands beside `report`: from the analysis of a capture it rewrites the capture
+//! itself into one that is safe to share and gives the same analysis.
+//!
 //! A stage imports only the stages before it plus `model`. Only the binary, `ingest` and
 //! `batch` touch files, the terminal, the environment or threads.
 
@@ -25,3 +28,4 @@ pub mod normalize;
 pub mod profiles;
 pub mod render;
 pub mod report;
+pub mod sanitize;

@@ -11,5 +11,6 @@ mod integration {
     pub mod lab_truth;
     pub mod layers;
     pub mod reports;
+    pub mod sanitize;
     pub mod support;
 }

@@ -9,6 +9,7 @@ pub mod check;
 pub mod common;
 pub mod diff;
 pub mod profiles;
+pub mod sanitize;
 
 use std::process::ExitCode;
 
@@ -34,6 +35,8 @@ enum Command {
     Merge(diff::MergeArgs),
     /// List built-in limit profiles, show one, or check a profile file.
     Profiles(profiles::Args),
+    /// Write a copy of a capture that is safe to post publicly and gives the same analysis.
+    Sanitize(sanitize::Args),
     /// Print the JSON Schema of `--format json` reports.
     Schema,
 }
@@ -43,7 +46,7 @@ enum Command {
 pub enum Outcome {
     /// Everything read, every gate passed.
     Clean = 0,
-    /// A gate failed (`check`).
+    /// A gate failed (`check`), or a sanitized copy analyzes differently (`sanitize`).
     GateFailed = 1,
     /// Usage error or an input that could not be read.
     InputError = 2,
@@ -73,6 +76,7 @@ pub fn run(cli: Cli) -> Result<Outcome, Failure> {
         Command::Diff(args) => diff::diff(args),
         Command::Merge(args) => diff::merge(args),
         Command::Profiles(args) => profiles::run(args),
+        Command::Sanitize(args) => sanitize::run(args),
         Command::Schema => {
             let schema = crate::report::Report::schema();
             let text = serde_json::to_string_pretty(&schema)?;

@@ -37,8 +37,9 @@ pub enum Parsed<T> {
 /// Entries parsed per batch handed to `map` (bounded memory, room for parallelism).
 const BATCH: usize = 256;
 
-/// Reads one capture: calls `map` on each parsed entry (possibly in parallel), then `fold` on
-/// each result in file order.
+/// Reads one capture: calls `map` on each parsed entry (possibly in parallel) with its index,
+/// its JSON text (strings over 64 KiB cut short) and its lenient parse, then `fold` on each
+/// result in file order.
 pub fn read<T, M, F>(
     source: &CaptureSource,
     options: ReadOptions,
@@ -47,7 +48,7 @@ pub fn read<T, M, F>(
 ) -> Result<LogMeta, InputError>
 where
     T: Send,
-    M: Fn(u32, &Entry<'_>) -> T + Sync,
+    M: Fn(u32, &[u8], &Entry<'_>) -> T + Sync,
     F: FnMut(Parsed<T>),
 {
     source.with_reader(options.limits, |reader| {
@@ -173,10 +174,10 @@ fn classify<T>(
 
 fn map_batch<T: Send, M>(frames: &[scan::Frame], map: &M) -> Vec<Result<T, EntryProblem>>
 where
-    M: Fn(u32, &Entry<'_>) -> T + Sync,
+    M: Fn(u32, &[u8], &Entry<'_>) -> T + Sync,
 {
     use rayon::prelude::*;
-    let one = |f: &scan::Frame| har::parse_entry(&f.bytes).map(|e| map(f.index, &e));
+    let one = |f: &scan::Frame| har::parse_entry(&f.bytes).map(|e| map(f.index, &f.bytes, &e));
     if frames.len() >= 32 {
         frames.par_iter().map(one).collect()
     } else {

@@ -97,6 +97,10 @@ pub struct LogMeta {
     pub jsonp: bool,
     /// Set when `partial` reading stopped early: what was lost.
     pub partial: Option<String>,
+    /// Elements of `log.pages`.
+    pub pages: u32,
+    /// Other fields of `log` (`comment`, tool-specific `_...` fields).
+    pub other_fields: u32,
 }
 
 /// Reads one HAR document from `src`, calling `on_entry` for each entry frame in file order.
@@ -837,6 +841,13 @@ impl<R: Read> Scanner<R> {
                 saw_entries = true;
                 s.entries(meta, on_entry)
             }
+            "pages" => {
+                let mut raw = Vec::new();
+                s.walk_value(Some(&mut raw), &mut Vec::new(), "`log`")?;
+                meta.pages = serde_json::from_slice::<Vec<serde::de::IgnoredAny>>(&raw)
+                    .map_or(0, |v| v.len() as u32);
+                Ok(())
+            }
             "version" | "creator" | "browser" => {
                 let mut raw = Vec::new();
                 s.walk_value(Some(&mut raw), &mut Vec::new(), "`log`")?;
@@ -847,7 +858,10 @@ impl<R: Read> Scanner<R> {
                 }
                 Ok(())
             }
-            _ => s.walk_value(None, &mut Vec::new(), "`log`"),
+            _ => {
+                meta.other_fields += 1;
+                s.walk_value(None, &mut Vec::new(), "`log`")
+            }
         })?;
         if !saw_entries {
             return Err(InputError::new(

@@ -132,6 +132,10 @@ pub struct Capture {
     pub sanitization: Sanitization,
     /// Whether the file was cut short and only complete entries were read (`--partial`).
     pub partial: Option<String>,
+    /// Elements of `log.pages`.
+    pub pages: u32,
+    /// Other fields of `log` (`comment`, tool-specific fields).
+    pub log_fields: u32,
 }
 
 impl Capture {

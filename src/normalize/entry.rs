@@ -191,17 +191,11 @@ pub fn draft(entry: &Entry<'_>, key: &FingerprintKey) -> Result<Draft, String> {
     let retry_after = rh
         .get("retry-after")
         .and_then(|v| headers::retry_after(v, rh.get("date"), response_at));
-    let correlation = [
-        "inin-correlation-id",
-        "x-correlation-id",
-        "x-request-id",
-        "x-amzn-requestid",
-        "x-github-request-id",
-    ]
-    .iter()
-    .find_map(|n| rh.get(n))
-    .filter(|v| !v.is_empty() && v.len() <= 200)
-    .map(str::to_string);
+    let correlation = headers::CORRELATION
+        .iter()
+        .find_map(|n| rh.get(n))
+        .filter(|v| !v.is_empty() && v.len() <= 200)
+        .map(str::to_string);
 
     let body = if matches!(status, 429 | 503) {
         resp.and_then(|r| r.content.0.ok()).and_then(|c| {

@@ -8,6 +8,34 @@ use crate::model::{Micros, Policy, RateHeaders, RetryAfter, time};
 
 use super::time::parse_http_date;
 
+/// Response headers that carry rate-limit numbers (lower case).
+pub const RATE_LIMIT: [&str; 15] = [
+    "ratelimit",
+    "ratelimit-policy",
+    "ratelimit-limit",
+    "ratelimit-remaining",
+    "ratelimit-reset",
+    "x-ratelimit-limit",
+    "x-ratelimit-remaining",
+    "x-ratelimit-reset",
+    "x-ratelimit-used",
+    "x-rate-limit-limit",
+    "x-rate-limit-remaining",
+    "x-rate-limit-reset",
+    "inin-ratelimit-count",
+    "inin-ratelimit-allowed",
+    "inin-ratelimit-reset",
+];
+
+/// Response headers that carry a correlation id, in the order they are looked for.
+pub const CORRELATION: [&str; 5] = [
+    "inin-correlation-id",
+    "x-correlation-id",
+    "x-request-id",
+    "x-amzn-requestid",
+    "x-github-request-id",
+];
+
 /// Reads the leading unsigned integer of a header value (`"100, 100;w=60"` → 100).
 fn leading_u64(v: &str) -> Option<u64> {
     let v = v.trim();
@@ -80,7 +108,7 @@ fn sf_params(item: &str) -> Vec<(&str, f64)> {
 }
 
 /// Splits a structured-field list on commas outside quotes.
-fn sf_list(v: &str) -> Vec<&str> {
+pub fn sf_list(v: &str) -> Vec<&str> {
     let mut out = Vec::new();
     let (mut start, mut quoted) = (0, false);
     for (i, c) in v.char_indices() {

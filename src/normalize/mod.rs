@@ -269,6 +269,8 @@ impl Builder {
             tokens: self.token_list.iter().map(Fingerprint::short).collect(),
             sanitization,
             partial: meta.partial.clone(),
+            pages: meta.pages,
+            log_fields: meta.other_fields,
         }
     }
 

@@ -61,7 +61,8 @@ fn lookup(table: &[(&str, &'static str)], name: Option<&str>) -> Option<&'static
     let n = name?.to_ascii_lowercase();
     table
         .iter()
-        .find(|(needle, _)| n.contains(needle))
+        // the shown name is recognised too, so a sanitized copy keeps its producer
+        .find(|(needle, shown)| n.contains(needle) || n == shown.to_ascii_lowercase())
         .map(|(_, shown)| *shown)
 }
 
@@ -117,6 +118,18 @@ mod tests {
             None,
         );
         assert_eq!(p.label(), "Insomnia 2022.1.1");
+    }
+
+    #[test]
+    fn shown_names_are_recognised_as_themselves() {
+        for (_, shown) in PRODUCERS {
+            let p = producer(Some(&nv(shown, "1.0")), None);
+            assert_eq!(p.name, *shown);
+        }
+        for (_, shown) in BROWSERS {
+            let p = producer(None, Some(&nv(shown, "1")));
+            assert_eq!(p.browser.unwrap().0, *shown);
+        }
     }
 
     #[test]

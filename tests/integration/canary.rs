@@ -71,7 +71,8 @@ impl Canaries {
         Canaries { markers }
     }
 
-    fn m(&self, place: &str) -> &str {
+    /// The marker planted in `place`.
+    pub fn m(&self, place: &str) -> &str {
         &self.markers[place]
     }
 }

@@ -205,7 +205,11 @@ impl<'a> Plan<'a> {
     /// Rewrites the entry at `index` from its JSON text, counting what it leaves out.
     pub fn entry(&self, index: u32, json: &[u8], removed: &mut Removed) -> Value {
         let request = self.by_entry.get(index as usize).copied().flatten();
-        let (Some(i), Ok(raw)) = (request, serde_json::from_slice::<Value>(json)) else {
+        // the entry parser skips fields it ignores without checking their UTF-8; read those
+        // bytes as replacement characters rather than lose a usable entry
+        let parsed = serde_json::from_slice::<Value>(json)
+            .or_else(|_| serde_json::from_str::<Value>(&String::from_utf8_lossy(json)));
+        let (Some(i), Ok(raw)) = (request, parsed) else {
             removed.add(Kind::UnusableEntries, 1);
             return json!({});
         };

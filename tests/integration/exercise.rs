@@ -64,6 +64,31 @@ pub struct Outcome {
     pub outputs: Vec<Vec<u8>>,
 }
 
+/// Sanitizes a capture that was analyzed, checks that the copy reads back to the same
+/// analysis, and returns the copy.
+fn sanitize_and_compare(
+    source: &why429::ingest::CaptureSource,
+    settings: &Settings,
+    analysis: &why429::batch::Analysis,
+) -> Vec<u8> {
+    let mut copy = Vec::new();
+    let done = batch::sanitize_one(source, settings, Default::default(), &mut copy)
+        .expect("a capture that was analyzed can be sanitized");
+    let (sources, errors) = ingest::discover(
+        &[Input::Stdin(Arc::new(copy.clone()))],
+        settings.read.limits,
+    );
+    assert!(
+        errors.is_empty(),
+        "the sanitized copy is discovered: {errors:?}"
+    );
+    let again = batch::analyze_one(&sources[0], settings).expect("the sanitized copy reads back");
+    let differences = why429::sanitize::verify::differences(&done.analysis, &again);
+    assert!(differences.is_empty(), "{differences:?}");
+    assert_eq!(done.analysis.capture.entries, analysis.capture.entries);
+    copy
+}
+
 /// Runs `bytes` (as if piped on stdin) through the pipeline and every renderer; `png` also
 /// rasterizes the timeline chart (slow, so callers sample it).
 pub fn run(bytes: &[u8], settings: &Settings, png: bool) -> Outcome {
@@ -95,6 +120,9 @@ pub fn run(bytes: &[u8], settings: &Settings, png: bool) -> Outcome {
                     outcome.outputs.push(png);
                 }
                 captures.push(capture);
+                outcome
+                    .outputs
+                    .push(sanitize_and_compare(source, settings, &analysis));
             }
             Err(e) => outcome.errors.push(e),
         }

@@ -446,3 +446,23 @@ proptest! {
         }
     }
 }
+
+/// Inputs that once broke a property or crashed, kept as files (see `fixtures/bad/README.md`).
+#[test]
+fn every_past_finding_stays_fixed() {
+    let dir = support::fixtures().join("bad");
+    let mut n = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "md") {
+            continue;
+        }
+        let bytes = std::fs::read(&path).unwrap();
+        for partial in [false, true] {
+            // panics (and failed sanitize round trips) fail the test
+            exercise::run(&bytes, &hostile_settings(partial), true);
+        }
+        n += 1;
+    }
+    assert!(n >= 1);
+}

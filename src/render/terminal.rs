@@ -72,15 +72,17 @@ impl Terminal {
         } else {
             format!(", {} skipped", c.skipped.len())
         };
-        writeln!(
-            out,
-            "{} · HAR {} · {} entries ({} requests, {} preflights{skipped})",
-            c.producer,
-            c.har_version.as_deref().unwrap_or("?"),
-            c.entries,
-            c.requests,
-            c.preflights
-        )?;
+        let meta = [
+            c.producer.clone(),
+            format!("HAR {}", c.har_version.as_deref().unwrap_or("?")),
+            format!(
+                "{} entries ({} requests, {} preflights{skipped})",
+                c.entries, c.requests, c.preflights
+            ),
+        ];
+        for line in pack(&meta, " · ", self.style.width as usize) {
+            writeln!(out, "{line}")?;
+        }
         if let (Some(s), Some(e)) = (&c.started, &c.ended) {
             writeln!(
                 out,
@@ -96,7 +98,12 @@ impl Terminal {
             .iter()
             .map(|p| format!("{} ({})", p.name, plain(&p.origin)))
             .collect();
-        writeln!(out, "profile: {}", origins.join(", "))?;
+        for line in wrap(
+            &format!("profile: {}", origins.join(", ")),
+            self.style.width as usize,
+        ) {
+            writeln!(out, "{line}")?;
+        }
         if let Some(p) = &c.partial {
             writeln!(
                 out,
@@ -322,6 +329,23 @@ impl Terminal {
         }
         Ok(())
     }
+}
+
+/// Joins parts with `sep`, starting a new line where the next part would pass `width`.
+fn pack(parts: &[String], sep: &str, width: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    for part in parts {
+        match lines.last_mut() {
+            Some(line)
+                if line.chars().count() + sep.chars().count() + part.chars().count() <= width =>
+            {
+                line.push_str(sep);
+                line.push_str(part);
+            }
+            _ => lines.push(part.clone()),
+        }
+    }
+    lines
 }
 
 /// Word-wraps text to a width.

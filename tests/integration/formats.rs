@@ -10,18 +10,10 @@ use why429::report::{self, Report};
 use super::support;
 
 fn all_fixtures() -> Vec<PathBuf> {
-    let mut out = vec![support::fixtures().join("forum-thread.har")];
-    for dir in ["public", "lab"] {
-        let mut v: Vec<PathBuf> = std::fs::read_dir(support::fixtures().join(dir))
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .filter(|p| p.extension().is_some_and(|e| e == "har"))
-            .filter(|p| !p.ends_with("corrupt-truncated-not-json.har"))
-            .collect();
-        v.sort();
-        out.extend(v);
-    }
-    out
+    support::every_capture()
+        .into_iter()
+        .filter(|p| !p.ends_with("corrupt-truncated-not-json.har"))
+        .collect()
 }
 
 fn analyses() -> Vec<(PathBuf, Analysis)> {

@@ -14,20 +14,6 @@ use super::canary::{self, Canaries};
 use super::cli::why429;
 use super::support;
 
-fn every_fixture() -> Vec<PathBuf> {
-    let mut out = vec![support::fixtures().join("forum-thread.har")];
-    for dir in ["public", "lab"] {
-        let mut v: Vec<PathBuf> = std::fs::read_dir(support::fixtures().join(dir))
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .filter(|p| p.extension().is_some_and(|e| e == "har"))
-            .collect();
-        v.sort();
-        out.extend(v);
-    }
-    out
-}
-
 fn sanitized(source: &ingest::CaptureSource, settings: &Settings, keep_ids: bool) -> Vec<u8> {
     let mut out = Vec::new();
     batch::sanitize_one(source, settings, sanitize::Options { keep_ids }, &mut out).unwrap();
@@ -74,7 +60,7 @@ fn the_copy_gives_the_same_analysis_on_every_fixture() {
     // partial: one public capture has no usable entry; it must survive sanitizing too
     let settings = support::partial(support::settings(Vec::new()));
     let mut checked = 0;
-    for path in every_fixture() {
+    for path in support::every_capture() {
         let (sources, errors) = ingest::discover(&[Input::Path(path.clone())], Default::default());
         if !errors.is_empty() {
             continue;

@@ -12,6 +12,21 @@ pub fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
 }
 
+/// Every bundled capture: the forum thread, then `public/` and `lab/` in name order.
+pub fn every_capture() -> Vec<PathBuf> {
+    let mut out = vec![fixtures().join("forum-thread.har")];
+    for dir in ["public", "lab"] {
+        let mut v: Vec<PathBuf> = std::fs::read_dir(fixtures().join(dir))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "har"))
+            .collect();
+        v.sort();
+        out.extend(v);
+    }
+    out
+}
+
 /// Settings with a fixed fingerprint key and the given profiles (empty: choose by host).
 pub fn settings(chosen: Vec<Profile>) -> Settings {
     Settings {

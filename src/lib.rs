@@ -13,6 +13,33 @@
 //!
 //! A stage imports only the stages before it plus `model`. Only the binary, `ingest` and
 //! `batch` touch files, the terminal, the environment or threads.
+//!
+//! Analyzing a capture held in memory:
+//!
+//! ```
+//! use std::sync::Arc;
+//! use why429::{batch, ingest, normalize::FingerprintKey, profiles};
+//!
+//! let har = br#"{"log": {"version": "1.2", "entries": [
+//!   {"startedDateTime": "2025-03-27T22:30:02.316Z", "time": 48,
+//!    "request": {"method": "GET", "url": "https://api.mypurecloud.de/api/v2/users/me",
+//!                "headers": [{"name": "Authorization", "value": "Bearer abc"}]},
+//!    "response": {"status": 429, "headers": [{"name": "Retry-After", "value": "30"}]}}]}}"#;
+//! let settings = batch::Settings {
+//!     read: Default::default(),
+//!     key: FingerprintKey::from_passphrase("docs"),
+//!     openapi: None,
+//!     chosen: Vec::new(),                // choose profiles by host: genesys-cloud here
+//!     builtins: profiles::builtin(),
+//! };
+//! let input = ingest::Input::Stdin(Arc::new(har.to_vec()));
+//! let (sources, errors) = ingest::discover(&[input], settings.read.limits);
+//! assert!(errors.is_empty());
+//! let analysis = batch::analyze_one(&sources[0], &settings)?;
+//! assert_eq!(analysis.profiles[0].name, "genesys-cloud");
+//! assert_eq!(analysis.diagnosis.throttles.len(), 1);
+//! # Ok::<(), why429::error::InputError>(())
+//! ```
 
 #![deny(missing_docs)]
 

@@ -59,6 +59,7 @@ fn capture() -> Capture {
             status: if x % 50 == 0 { 429 } else { 200 },
             is_preflight: false,
             preflight_method: None,
+            announces_auth: false,
             pair: None,
             from_cache: false,
             auth: Auth::Bearer,

@@ -172,12 +172,12 @@ pub enum SanitizeError {
 pub fn sanitize_one(
     source: &CaptureSource,
     settings: &Settings,
-    options: sanitize::Options,
+    options: &sanitize::Options,
     out: &mut dyn std::io::Write,
 ) -> Result<Sanitized, SanitizeError> {
     use sanitize::raw::{Kind, Removed};
     let analysis = analyze_one(source, settings).map_err(SanitizeError::Input)?;
-    let plan = sanitize::Plan::new(&analysis, &settings.key, options);
+    let plan = sanitize::Plan::new(&analysis, options);
     let mut removed = plan.planned().clone();
     let c = &analysis.capture;
     removed.add(Kind::Pages, u64::from(c.pages));

@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use crate::batch::{self, SanitizeError};
 use crate::ingest::{self, Input};
+use crate::normalize::FingerprintKey;
 use crate::render;
 use crate::sanitize::{self, verify};
 
@@ -61,35 +62,50 @@ pub fn run(args: Args) -> Result<Outcome, Failure> {
         }
     };
     let to_stdout = args.output.as_os_str() == "-";
-    if !to_stdout
-        && let Some(Input::Path(p)) = inputs.first()
-        && same_file(p, &args.output)
-    {
-        return Err(Failure(format!(
-            "{}: the output is the input; choose another file name",
-            args.output.display()
-        )));
+    if !to_stdout {
+        // the capture chosen (a directory's only HAR, an archive) and every named input
+        let named = inputs.iter().filter_map(|i| match i {
+            Input::Path(p) => Some(p.as_path()),
+            Input::Stdin(_) => None,
+        });
+        if source
+            .file()
+            .into_iter()
+            .chain(named)
+            .any(|p| same_file(p, &args.output))
+        {
+            return Err(Failure(format!(
+                "{}: the output is the input; choose another file name",
+                render::plain(&args.output.display().to_string())
+            )));
+        }
     }
     let gz = args
         .output
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("gz"));
+    // stand-ins never use the fingerprint key of reports: a fresh key per copy
+    let mut key = [0u8; 32];
+    getrandom::fill(&mut key)
+        .map_err(|_| Failure("no system randomness for the stand-ins' key".into()))?;
     let options = sanitize::Options {
         keep_ids: args.keep_ids,
+        key: FingerprintKey(key),
     };
 
     // write into memory, then to its place: verification reads it back, and a half-written
     // file never replaces a good one
-    let mut bytes = Vec::new();
+    let mut buffer = Vec::new();
     let result = if gz {
-        let mut enc = flate2::write::GzEncoder::new(&mut bytes, flate2::Compression::default());
-        let r = batch::sanitize_one(source, &settings, options, &mut enc);
+        let mut enc = flate2::write::GzEncoder::new(&mut buffer, flate2::Compression::default());
+        let r = batch::sanitize_one(source, &settings, &options, &mut enc);
         enc.finish()
             .map_err(|e| Failure(format!("cannot compress: {}", e.kind())))?;
         r
     } else {
-        batch::sanitize_one(source, &settings, options, &mut bytes)
+        batch::sanitize_one(source, &settings, &options, &mut buffer)
     };
+    let bytes = Arc::new(buffer);
     let done = match result {
         Ok(d) => d,
         Err(SanitizeError::Input(e)) => return Err(Failure(e.to_string())),
@@ -100,8 +116,7 @@ pub fn run(args: Args) -> Result<Outcome, Failure> {
 
     let mut differences = Vec::new();
     if !args.no_verify {
-        let (copies, errs) =
-            ingest::discover(&[Input::Stdin(Arc::new(bytes.clone()))], read.limits);
+        let (copies, errs) = ingest::discover(&[Input::Stdin(bytes.clone())], read.limits);
         match (copies.first(), errs.first()) {
             (Some(copy), None) => match batch::analyze_one(copy, &settings) {
                 Ok(again) => differences = verify::differences(&done.analysis, &again),
@@ -115,7 +130,16 @@ pub fn run(args: Args) -> Result<Outcome, Failure> {
     }
 
     if to_stdout {
-        super::common::write_stdout(&bytes)?;
+        // unlike a report, a copy cut short by a closed pipe is not a copy
+        let mut out = std::io::stdout().lock();
+        out.write_all(&bytes)
+            .and_then(|_| out.flush())
+            .map_err(|e| {
+                Failure(format!(
+                    "standard output closed before the copy was written ({})",
+                    e.kind()
+                ))
+            })?;
     } else {
         write_atomically(&args.output, &bytes)?;
     }
@@ -171,11 +195,6 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "sanitized.har".into());
-    let tmp = dir.join(format!(".{name}.why429-partial"));
     let fail = |e: std::io::Error| {
         Failure(format!(
             "{}: cannot write: {}",
@@ -183,13 +202,15 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
             e.kind()
         ))
     };
-    let mut f = std::fs::File::create(&tmp).map_err(fail)?;
-    f.write_all(bytes).and_then(|_| f.sync_all()).map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        fail(e)
-    })?;
-    std::fs::rename(&tmp, path).map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        fail(e)
-    })
+    // a new file with a unique name, never following a link planted at a guessable name
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".why429-")
+        .suffix(".partial")
+        .tempfile_in(&dir)
+        .map_err(fail)?;
+    tmp.write_all(bytes)
+        .and_then(|_| tmp.as_file().sync_all())
+        .map_err(fail)?;
+    tmp.persist(path).map_err(|e| fail(e.error))?;
+    Ok(())
 }

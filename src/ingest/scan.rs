@@ -1007,6 +1007,22 @@ fn trim_partial_escape(o: &mut Vec<u8>, start: usize, dropped: &mut u64) {
             o.truncate(cut_at);
         }
     }
+    // a high surrogate whose low half was cut off is not valid JSON: drop it too
+    let n = o.len();
+    if n >= start + 6 && o[n - 6] == b'\\' && o[n - 5] == b'u' {
+        let hex = std::str::from_utf8(&o[n - 4..])
+            .ok()
+            .and_then(|h| u16::from_str_radix(h, 16).ok());
+        let mut k = n - 6;
+        while k > start && o[k - 1] == b'\\' {
+            k -= 1;
+        }
+        let unescaped = (n - 6 - k).is_multiple_of(2);
+        if unescaped && hex.is_some_and(|h| (0xD800..0xDC00).contains(&h)) {
+            *dropped += 6;
+            o.truncate(n - 6);
+        }
+    }
 }
 
 #[cfg(test)]
@@ -1091,7 +1107,8 @@ mod tests {
 
     #[test]
     fn cut_never_leaves_a_dangling_escape() {
-        for pad in 0..8 {
+        // every phase of a cut through escaped surrogate pairs (12 bytes each)
+        for pad in 0..24 {
             let s = format!(
                 "{}{}",
                 "a".repeat(MAX_TEXT - pad),

@@ -389,6 +389,15 @@ fn decoded<'a, R: Read + Send + 'a>(
 }
 
 impl CaptureSource {
+    /// The file the capture is read from (the archive, for a member of one), or `None` for
+    /// standard input.
+    pub fn file(&self) -> Option<&Path> {
+        match &self.kind {
+            Kind::File(p) | Kind::ZipMember(p, _) => Some(p),
+            Kind::Bytes(_) | Kind::BytesZipMember(..) => None,
+        }
+    }
+
     /// Opens the capture as a stream of HAR bytes (decompressed, capped) and hands it to `f`.
     pub fn with_reader<T>(
         &self,

@@ -251,6 +251,8 @@ pub struct Request {
     pub is_preflight: bool,
     /// Method a preflight announced.
     pub preflight_method: Option<Method>,
+    /// A preflight whose `Access-Control-Request-Headers` include `authorization`.
+    pub announces_auth: bool,
     /// For a preflight: index (in `Capture::requests`) of the request it cleared the way for.
     pub pair: Option<u32>,
     /// Served from a browser cache (never reached the server).

@@ -52,6 +52,25 @@ pub fn rfc3339_local(us: Micros, offset_s: i32) -> String {
     }
 }
 
+/// RFC 3339 in the given offset with microsecond precision, the form that reads back to the
+/// same instant and offset, e.g. `2025-03-27T23:30:02.546000+01:00`.
+pub fn rfc3339_exact(us: Micros, offset_s: i32) -> String {
+    let offset = FixedOffset::east_opt(offset_s)
+        .unwrap_or(FixedOffset::east_opt(0).expect("0 is a valid offset"));
+    match offset.timestamp_micros(us).single() {
+        Some(t) => t.to_rfc3339_opts(SecondsFormat::Micros, false),
+        None => String::from("invalid-time"),
+    }
+}
+
+/// An HTTP date (IMF-fixdate), e.g. `Thu, 27 Mar 2025 22:30:02 GMT`.
+pub fn http_date(us: Micros) -> String {
+    match Utc.timestamp_micros(us).single() {
+        Some(t) => t.format("%a, %d %b %Y %H:%M:%S GMT").to_string(),
+        None => String::from("invalid-time"),
+    }
+}
+
 /// Local wall-clock time of day with milliseconds, e.g. `23:30:02.546`.
 pub fn clock_local(us: Micros, offset_s: i32) -> String {
     local(us, offset_s)

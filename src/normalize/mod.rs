@@ -189,6 +189,7 @@ impl Builder {
             status: d.status,
             is_preflight: d.is_preflight,
             preflight_method: d.preflight_method,
+            announces_auth: d.preflight_announces_auth,
             pair: None,
             from_cache: d.from_cache,
             auth: d.identity.auth,

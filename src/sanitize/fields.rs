@@ -1,99 +1,85 @@
-//! What survives of a header value, a status text or a 429 body in a sanitized capture.
+//! The values a sanitized capture writes, rebuilt from what the analysis read.
 //!
-//! Owns the value rules: rate-limit headers reduced to their numbers and known parameter names
-//! (policy names and partition keys replaced), `Retry-After` and `Date` kept only when they are
-//! a number or an HTTP date, preflight headers reduced to method and header-name tokens, status
-//! texts from a fixed table, 429 bodies rebuilt from the numbers and known code the analysis
-//! read. Every rule keeps what the analysis reads and nothing else. Pure.
+//! Owns turning normalized facts back into HAR text: rate-limit headers written from their
+//! parsed numbers (policy names and partition keys never survive), `Retry-After` as seconds,
+//! HTTP dates re-rendered, a fixed set of HTTP versions, status texts from a fixed table, and
+//! 429 bodies holding only the known code and stated numbers. Nothing here copies text from
+//! the original capture. Pure.
 
-use crate::model::{ThrottleBody, ThrottleCode};
-use crate::normalize::headers::sf_list;
-use crate::normalize::time::{parse_http_date, parse_started};
+use crate::model::{Micros, RateHeaders, ThrottleBody, ThrottleCode, time};
+use crate::normalize::time::parse_http_date;
 
-/// Parameter names of rate-limit fields whose numbers the analysis reads.
-const RATE_PARAMS: [&str; 7] = ["q", "w", "r", "t", "remaining", "reset", "limit"];
-
-fn numeric(v: &str) -> bool {
-    !v.is_empty() && v.len() <= 24 && v.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+/// A number as the analysis reads it back: `{}` prints integers without a fraction and
+/// fractions in full (never an exponent), which the header and body readers parse to the same
+/// value.
+fn num(x: f64) -> String {
+    format!("{x}")
 }
 
-fn plain_date(v: &str) -> bool {
-    v.len() <= 64
-        && v.bytes().all(|b| {
-            b.is_ascii_alphanumeric() || matches!(b, b' ' | b',' | b':' | b'-' | b'+' | b'.')
-        })
-}
-
-/// A rate-limit header value reduced to numbers: `"burst";q=100;w=60;pk=:abc:` →
-/// `"policy-1";q=100;w=60`. `None` when nothing numeric is left.
-pub fn rate_limit(name: &str, value: &str) -> Option<String> {
-    let v = value.trim();
-    if name.ends_with("-reset") && !numeric(v) && plain_date(v) && parse_started(v).is_some() {
-        return Some(v.to_string());
-    }
-    let mut items = Vec::new();
-    for (i, item) in sf_list(v).into_iter().enumerate() {
-        let mut parts = Vec::new();
-        let mut numbers = 0;
-        for (j, part) in item.split(';').enumerate() {
-            let part = part.trim();
-            match part.split_once('=') {
-                Some((k, n)) => {
-                    let (k, n) = (k.trim(), n.trim().trim_matches('"'));
-                    if RATE_PARAMS.contains(&k) && numeric(n) {
-                        parts.push(format!("{k}={n}"));
-                        numbers += 1;
-                    }
-                }
-                None if numeric(part) => {
-                    parts.push(part.to_string());
-                    numbers += 1;
-                }
-                // a policy name: server-chosen text
-                None if j == 0 && !part.is_empty() => parts.push(format!("\"policy-{}\"", i + 1)),
-                None => {}
-            }
+/// The rate-limit headers that read back to `rate`, one header per number.
+pub fn rate_headers(rate: &RateHeaders) -> Vec<(&'static str, String)> {
+    let mut out = Vec::new();
+    let mut push = |name: &'static str, v: Option<String>| {
+        if let Some(v) = v {
+            out.push((name, v));
         }
-        if numbers > 0 {
-            items.push(parts.join(";"));
-        }
+    };
+    push(
+        "inin-ratelimit-count",
+        rate.inin_count.map(|n| n.to_string()),
+    );
+    push(
+        "inin-ratelimit-allowed",
+        rate.inin_allowed.map(|n| n.to_string()),
+    );
+    push("inin-ratelimit-reset", rate.inin_reset_s.map(num));
+    push("X-RateLimit-Limit", rate.limit.map(|n| n.to_string()));
+    push(
+        "X-RateLimit-Remaining",
+        rate.remaining.map(|n| n.to_string()),
+    );
+    push("X-RateLimit-Used", rate.used.map(|n| n.to_string()));
+    // seconds from the response, in the IETF field (no epoch interpretation, any precision)
+    push("RateLimit", rate.reset_s.map(|s| format!("t={}", num(s))));
+    if !rate.policies.is_empty() {
+        let items: Vec<String> = rate
+            .policies
+            .iter()
+            .enumerate()
+            .map(|(i, p)| match p.window_s {
+                Some(w) => format!("\"policy-{}\";q={};w={}", i + 1, p.quota, num(w)),
+                None => format!("\"policy-{}\";q={}", i + 1, p.quota),
+            })
+            .collect();
+        push("RateLimit-Policy", Some(items.join(", ")));
     }
-    (!items.is_empty()).then(|| items.join(", "))
+    out
 }
 
-/// `Retry-After` as delay-seconds or an HTTP date; anything else is dropped.
-pub fn retry_after(value: &str) -> Option<String> {
-    let v = value.trim();
-    if numeric(v) || (plain_date(v) && parse_http_date(v).is_some()) {
-        return Some(v.to_string());
-    }
-    None
+/// `Retry-After` as delay-seconds.
+pub fn retry_after(seconds: f64) -> String {
+    num(seconds)
 }
 
-/// `Date` when it is an HTTP date.
+/// A `Date` value re-rendered from the instant it names, or `None` when it names none.
 pub fn date(value: &str) -> Option<String> {
-    let v = value.trim();
-    (plain_date(v) && parse_http_date(v).is_some()).then(|| v.to_string())
+    parse_http_date(value.trim()).map(time::http_date)
 }
 
-/// `Access-Control-Max-Age` when it is an integer.
-pub fn max_age(value: &str) -> Option<String> {
-    value.trim().parse::<i64>().ok().map(|n| n.to_string())
-}
-
-/// `Access-Control-Request-Headers` as lower-case header-name tokens.
-pub fn header_names(value: &str) -> Option<String> {
-    let names: Vec<String> = value
-        .split(',')
-        .map(|n| n.trim().to_ascii_lowercase())
-        .filter(|n| {
-            !n.is_empty()
-                && n.len() <= 64
-                && n.bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-        })
-        .collect();
-    (!names.is_empty()).then(|| names.join(","))
+/// One of a fixed set of HTTP versions for a producer's `httpVersion`.
+pub fn http_version(value: &str) -> Option<&'static str> {
+    let v = value.trim().to_ascii_lowercase();
+    if v.contains("1.1") {
+        Some("HTTP/1.1")
+    } else if v.contains("1.0") {
+        Some("HTTP/1.0")
+    } else if v.contains('2') {
+        Some("HTTP/2.0")
+    } else if v.contains('3') {
+        Some("HTTP/3")
+    } else {
+        None
+    }
 }
 
 /// A correlation id kept as it is when it is hexadecimal (UUIDs, request ids), which is what
@@ -104,36 +90,6 @@ pub fn plain_correlation(value: &str) -> bool {
         && v.bytes()
             .all(|b| b.is_ascii_hexdigit() || matches!(b, b'-' | b':' | b'.'))
         && v.bytes().filter(u8::is_ascii_hexdigit).count() >= 8
-}
-
-/// A media type without parameters (`application/json`).
-pub fn media_type(value: &str) -> Option<String> {
-    let t = value.split(';').next()?.trim().to_ascii_lowercase();
-    let ok = t.len() <= 100
-        && t.contains('/')
-        && t.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'/' | b'.' | b'+' | b'-'));
-    ok.then_some(t)
-}
-
-/// A short producer token (`preflight`, `xhr`, `disk`, `memory`), or `None`.
-pub fn token(value: &str) -> Option<String> {
-    let v = value.trim();
-    (!v.is_empty()
-        && v.len() <= 32
-        && v.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b' ')))
-    .then(|| v.to_string())
-}
-
-/// An HTTP version (`HTTP/1.1`, `h2`, `http/2.0`), or `None`.
-pub fn http_version(value: &str) -> Option<String> {
-    let v = value.trim();
-    (!v.is_empty()
-        && v.len() <= 16
-        && v.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'/' | b'.' | b'-')))
-    .then(|| v.to_string())
 }
 
 /// The standard reason phrase of a status, or an empty text.
@@ -170,11 +126,6 @@ pub fn status_text(status: u16) -> &'static str {
     }
 }
 
-fn secs(s: f64) -> String {
-    // `{}` prints 60.0 as `60` and keeps fractions, both of which the body reader parses back
-    format!("{s}")
-}
-
 /// A throttling body rebuilt from what the analysis read: the known code, the stated numbers
 /// and the limit key (already replaced by a layer name or a stand-in).
 pub fn throttle_body(body: &ThrottleBody, status: u16, limit_key: Option<&str>) -> String {
@@ -183,11 +134,11 @@ pub fn throttle_body(body: &ThrottleBody, status: u16, limit_key: Option<&str>) 
     if let (Some(n), Some(w)) = (body.limit, body.window_s) {
         message.push(format!(
             "Rate limit exceeded the maximum [{n}] requests within [{}] seconds",
-            secs(w)
+            num(w)
         ));
     }
     if let Some(s) = body.retry_in_s {
-        message.push(format!("Retry the request in [{}] seconds", secs(s)));
+        message.push(format!("Retry the request in [{}] seconds", num(s)));
     }
     if !message.is_empty() {
         obj.insert("message".into(), message.join(". ").into());
@@ -213,50 +164,73 @@ pub fn throttle_body(body: &ThrottleBody, status: u16, limit_key: Option<&str>) 
     serde_json::Value::Object(obj).to_string()
 }
 
+/// A duration in milliseconds that reads back to the same microseconds.
+pub fn millis(us: Micros) -> f64 {
+    us as f64 / 1000.0
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::normalize::body;
+    use crate::model::Policy;
+    use crate::normalize::{body, headers};
 
     #[test]
-    fn rate_limit_values_keep_numbers_only() {
-        assert_eq!(
-            rate_limit(
-                "ratelimit-policy",
-                r#""burst";q=100;w=60;pk=:Y2FuYXJ5:, "day";q=1000"#
-            )
-            .as_deref(),
-            Some(r#""policy-1";q=100;w=60, "policy-2";q=1000"#)
-        );
-        assert_eq!(
-            rate_limit("x-ratelimit-limit", "100, 100;w=60").as_deref(),
-            Some("100, 100;w=60")
-        );
-        assert_eq!(
-            rate_limit("ratelimit", "limit=100, remaining=50, reset=30").as_deref(),
-            Some("limit=100, remaining=50, reset=30")
-        );
-        assert_eq!(
-            rate_limit("x-ratelimit-reset", "2026-01-01T00:00:00Z").as_deref(),
-            Some("2026-01-01T00:00:00Z")
-        );
-        assert_eq!(rate_limit("x-ratelimit-limit", "CNRY-secret"), None);
+    fn rate_headers_read_back_to_the_same_numbers() {
+        let rate = RateHeaders {
+            inin_count: Some(26),
+            inin_allowed: Some(25),
+            inin_reset_s: Some(14.25),
+            limit: Some(5000),
+            remaining: Some(0),
+            used: Some(5000),
+            reset_s: Some(29.453_021 - 1e-15),
+            policies: vec![
+                Policy {
+                    quota: 100,
+                    window_s: Some(60.0),
+                },
+                Policy {
+                    quota: 1000,
+                    window_s: None,
+                },
+            ],
+        };
+        let written = rate_headers(&rate);
+        let lower: Vec<(String, String)> = written
+            .iter()
+            .map(|(n, v)| (n.to_ascii_lowercase(), v.clone()))
+            .collect();
+        let again = headers::rate_headers(lower.iter().map(|(n, v)| (n.as_str(), v.as_str())), 0);
+        assert_eq!(again, rate);
+        assert!(written.iter().all(|(_, v)| !v.contains("burst")));
     }
 
     #[test]
-    fn dates_and_delays_survive_text_does_not() {
-        assert_eq!(retry_after(" 55 ").as_deref(), Some("55"));
+    fn dates_are_re_rendered_and_text_is_dropped() {
         assert_eq!(
-            retry_after("Sun, 06 Nov 1994 08:49:37 GMT").as_deref(),
+            date("Sun, 06 Nov 1994 08:49:37 GMT").as_deref(),
             Some("Sun, 06 Nov 1994 08:49:37 GMT")
         );
-        assert_eq!(retry_after("soon, CNRY"), None);
         assert_eq!(date("CNRY"), None);
-        assert_eq!(max_age("600"), Some("600".into()));
-        assert_eq!(
-            header_names("Authorization, Content-Type, x-CNRY=1").as_deref(),
-            Some("authorization,content-type")
-        );
+        assert_eq!(http_version("h2"), Some("HTTP/2.0"));
+        assert_eq!(http_version("HTTP/1.1"), Some("HTTP/1.1"));
+        assert_eq!(http_version("CNRYLEAK"), None);
+    }
+
+    #[test]
+    fn durations_read_back_to_the_same_microseconds() {
+        for us in [
+            0,
+            1,
+            999,
+            61_200,
+            111_808,
+            123_456_789,
+            7 * 24 * 3600 * 1_000_000,
+        ] {
+            assert_eq!(time::secs(millis(us) / 1000.0), us);
+        }
     }
 
     #[test]

@@ -21,15 +21,19 @@ use serde_json::{Map, Value, json};
 
 use crate::batch::Analysis;
 use crate::model::Request;
+use crate::model::{Method, time};
 use crate::normalize::FingerprintKey;
-use crate::normalize::headers::{CORRELATION, RATE_LIMIT};
+use crate::normalize::headers::CORRELATION;
 use raw::{Kind, Removed};
 
-/// Choices of the user.
-#[derive(Clone, Copy, Debug, Default)]
+/// How to write the copy.
+#[derive(Clone, Debug)]
 pub struct Options {
     /// Keep ids in paths as they are (`--keep-ids`).
     pub keep_ids: bool,
+    /// Key of the stand-ins. Use a fresh random key per copy: one that is known or reused
+    /// would let short ids be recovered by trial or copies be linked to each other.
+    pub key: FingerprintKey,
 }
 
 /// What each entry becomes, decided from the analysis of the original.
@@ -47,6 +51,10 @@ pub struct Plan<'a> {
     /// Whether request `headersSize` must still show removed headers (the original was a
     /// sanitized export).
     keep_headers_size: bool,
+    /// Custom method names, in order of first use (written as `EXT-A`, `EXT-B`, ...).
+    methods: Vec<Box<str>>,
+    /// Key of the stand-ins.
+    key: FingerprintKey,
     /// Replacements counted while planning.
     planned: Removed,
 }
@@ -85,8 +93,9 @@ fn pseudonymized(path: &str, template: &str, ids: &mut standin::PathIds) -> Stri
 
 impl<'a> Plan<'a> {
     /// Plans the rewrite of an analyzed capture.
-    pub fn new(analysis: &'a Analysis, key: &FingerprintKey, options: Options) -> Plan<'a> {
+    pub fn new(analysis: &'a Analysis, options: &Options) -> Plan<'a> {
         let c = &analysis.capture;
+        let key = &options.key;
         let mut by_entry = vec![None; c.entries as usize];
         for (i, r) in c.requests.iter().enumerate() {
             if let Some(slot) = by_entry.get_mut(r.entry as usize) {
@@ -144,6 +153,19 @@ impl<'a> Plan<'a> {
                 }
             })
             .collect();
+        let mut methods: Vec<Box<str>> = Vec::new();
+        for r in &c.requests {
+            for m in [Some(&r.method), r.preflight_method.as_ref()]
+                .into_iter()
+                .flatten()
+            {
+                if let Method::Other(Some(name)) = m
+                    && !methods.contains(name)
+                {
+                    methods.push(name.clone());
+                }
+            }
+        }
         Plan {
             analysis,
             by_entry,
@@ -151,6 +173,8 @@ impl<'a> Plan<'a> {
             limit_keys,
             correlations,
             keep_headers_size: c.sanitization.authorization_stripped,
+            methods,
+            key: key.clone(),
             planned,
         }
     }
@@ -202,82 +226,72 @@ impl<'a> Plan<'a> {
         "\n]}}\n"
     }
 
-    /// Rewrites the entry at `index` from its JSON text, counting what it leaves out.
+    /// Writes the entry at `index`: from the request it became, never from the entry's own
+    /// text, which is only read to count what is left out (and for byte sizes).
     pub fn entry(&self, index: u32, json: &[u8], removed: &mut Removed) -> Value {
-        let request = self.by_entry.get(index as usize).copied().flatten();
         // the entry parser skips fields it ignores without checking their UTF-8; read those
-        // bytes as replacement characters rather than lose a usable entry
-        let parsed = serde_json::from_slice::<Value>(json)
-            .or_else(|_| serde_json::from_str::<Value>(&String::from_utf8_lossy(json)));
-        let (Some(i), Ok(raw)) = (request, parsed) else {
+        // bytes as replacement characters so the count still covers the entry
+        let raw = serde_json::from_slice::<Value>(json)
+            .or_else(|_| serde_json::from_str::<Value>(&String::from_utf8_lossy(json)))
+            .ok();
+        let Some(i) = self.by_entry.get(index as usize).copied().flatten() else {
             removed.add(Kind::UnusableEntries, 1);
             return json!({});
         };
+        let raw = raw.unwrap_or(Value::Null);
         raw::count_removed(&raw, removed);
         let r = &self.analysis.capture.requests[i as usize];
         let mut e = Map::new();
-        if let Some(s) = raw::string(raw.get("startedDateTime")) {
-            e.insert("startedDateTime".into(), s.into());
-        }
-        if let Some(t) = raw::number(raw.get("time")) {
-            e.insert("time".into(), t);
-        }
+        e.insert(
+            "startedDateTime".into(),
+            time::rfc3339_exact(r.start, r.utc_offset_s).into(),
+        );
+        let ms = fields::millis(r.duration);
+        e.insert("time".into(), json!(ms));
         e.insert("request".into(), self.request(i as usize, r, &raw));
-        if let Some(resp) = raw.get("response").filter(|v| v.is_object()) {
-            e.insert("response".into(), self.response(r, resp, &raw, removed));
-        }
+        e.insert("response".into(), self.response(r, &raw, removed));
         e.insert("cache".into(), json!({}));
-        let mut timings = Map::new();
-        if let Some(Value::Object(t)) = raw.get("timings") {
-            for k in [
-                "blocked", "dns", "connect", "ssl", "send", "wait", "receive",
-            ] {
-                if let Some(n) = raw::number(t.get(k)) {
-                    timings.insert(k.into(), n);
-                }
-            }
+        e.insert(
+            "timings".into(),
+            json!({"blocked": -1, "dns": -1, "connect": -1, "send": 0, "wait": ms, "receive": 0}),
+        );
+        if r.from_cache {
+            e.insert("_fromCache".into(), "memory".into());
         }
-        e.insert("timings".into(), timings.into());
-        for k in [
-            "_fromCache",
-            "_fetchType",
-            "_initiator_type",
-            "_resourceType",
-        ] {
-            if let Some(t) = raw::string(raw.get(k)).and_then(fields::token) {
-                e.insert(k.into(), t.into());
-            }
-        }
-        if let Some(t) = raw
-            .get("_initiator")
-            .and_then(|i| raw::string(i.get("type")))
-            .and_then(fields::token)
-        {
-            e.insert("_initiator".into(), json!({ "type": t }));
+        if r.is_preflight {
+            e.insert("_resourceType".into(), "preflight".into());
         }
         Value::Object(e)
     }
 
+    /// The method name written for a method: standard ones as they are, others as
+    /// `EXT-A`, `EXT-B`, ... (a custom method name is text chosen by someone).
+    fn method(&self, m: &Method) -> String {
+        match m {
+            Method::Other(Some(name)) => self
+                .methods
+                .iter()
+                .position(|n| n.as_ref() == name.as_ref())
+                .map_or_else(|| "OTHER".to_string(), standin::extension_method),
+            // not a method token: something that reads back as one again
+            Method::Other(None) => "UNREADABLE METHOD".to_string(),
+            other => other.as_str().to_string(),
+        }
+    }
+
     fn request(&self, i: usize, r: &Request, raw: &Value) -> Value {
         let c = &self.analysis.capture;
-        let req = raw.get("request");
-        let list = raw::headers(req.and_then(|q| q.get("headers")));
         let mut headers = Vec::new();
-        if let Some(value) = standin::credential(c, r) {
+        if let Some(value) = standin::credential(c, r, &self.key) {
             headers.push(("Authorization", value));
         }
-        if r.is_preflight
-            && let Some(m) = raw::header(&list, "access-control-request-method")
-        {
-            headers.push((
-                "Access-Control-Request-Method",
-                crate::model::Method::parse(m).as_str().to_string(),
-            ));
-        }
-        if let Some(v) =
-            raw::header(&list, "access-control-request-headers").and_then(fields::header_names)
-        {
-            headers.push(("Access-Control-Request-Headers", v));
+        if r.is_preflight {
+            if let Some(m) = &r.preflight_method {
+                headers.push(("Access-Control-Request-Method", self.method(m)));
+            }
+            if r.announces_auth {
+                headers.push(("Access-Control-Request-Headers", "authorization".into()));
+            }
         }
         let path = &self.paths[i];
         let mut url = format!("{}://{}{}", r.scheme.as_str(), c.host(r), path);
@@ -286,28 +300,31 @@ impl<'a> Plan<'a> {
             url.push_str(&format!("?pageSize={n}"));
             query.push(json!({"name": "pageSize", "value": n.to_string()}));
         }
+        let method = self.method(&r.method);
+        let req = raw.get("request");
+        let version = if self.keep_headers_size {
+            Some("HTTP/1.1")
+        } else {
+            req.and_then(|q| raw::string(q.get("httpVersion")))
+                .and_then(fields::http_version)
+        };
+        // a sanitized export is recognised by headersSize exceeding the listed headers: keep
+        // that sign where the original had it, never create it
+        let size = if self.keep_headers_size {
+            let listed: usize = headers.iter().map(|(n, v)| n.len() + v.len() + 4).sum();
+            json!(listed + method.len() + path.len() + 12 + 40 + 256)
+        } else {
+            json!(-1)
+        };
         let mut out = Map::new();
-        out.insert("method".into(), r.method.as_str().into());
+        out.insert("method".into(), method.into());
         out.insert("url".into(), url.into());
-        let version = req
-            .and_then(|q| raw::string(q.get("httpVersion")))
-            .and_then(fields::http_version);
-        if let Some(v) = &version {
-            out.insert("httpVersion".into(), v.as_str().into());
+        if let Some(v) = version {
+            out.insert("httpVersion".into(), v.into());
         }
         out.insert("headers".into(), header_list(&headers));
         out.insert("queryString".into(), query.into());
         out.insert("cookies".into(), json!([]));
-        // a sanitized export is recognised by headersSize exceeding the listed headers;
-        // keep that sign only where the original had it, never create it
-        let size = match (self.keep_headers_size, &version) {
-            (true, Some(v)) if v.contains("1.") => {
-                let listed: usize = headers.iter().map(|(n, v)| n.len() + v.len() + 4).sum();
-                let request_line = r.method.as_str().len() + path.len() + 12;
-                json!(listed + request_line + 40 + 256)
-            }
-            _ => json!(-1),
-        };
         out.insert("headersSize".into(), size);
         out.insert(
             "bodySize".into(),
@@ -317,24 +334,21 @@ impl<'a> Plan<'a> {
         Value::Object(out)
     }
 
-    fn response(&self, r: &Request, resp: &Value, raw: &Value, removed: &mut Removed) -> Value {
-        let list = raw::headers(resp.get("headers"));
-        let mut headers = Vec::new();
-        for (name, value) in &list {
-            let Some(value) = value.as_deref() else {
-                continue;
-            };
-            let kept = match name.as_str() {
-                n if RATE_LIMIT.contains(&n) => fields::rate_limit(n, value),
-                "retry-after" => fields::retry_after(value),
-                "date" => fields::date(value),
-                "access-control-max-age" => fields::max_age(value),
-                "content-type" => fields::media_type(value),
-                _ => None,
-            };
-            if let Some(v) = kept {
-                headers.push((header_case(name), v));
-            }
+    fn response(&self, r: &Request, raw: &Value, removed: &mut Removed) -> Value {
+        let resp = raw.get("response");
+        let list = raw::headers(resp.and_then(|v| v.get("headers")));
+        let mut headers: Vec<(&str, String)> = Vec::new();
+        if let Some(d) = raw::header(&list, "date").and_then(fields::date) {
+            headers.push(("Date", d));
+        }
+        if let Some(rate) = r.rate.as_deref() {
+            headers.extend(fields::rate_headers(rate));
+        }
+        if let Some(ra) = r.retry_after {
+            headers.push(("Retry-After", fields::retry_after(ra.seconds)));
+        }
+        if let Some(age) = r.max_age_s {
+            headers.push(("Access-Control-Max-Age", age.to_string()));
         }
         if let Some(sym) = r.correlation {
             let name = CORRELATION
@@ -344,35 +358,34 @@ impl<'a> Plan<'a> {
                 .unwrap_or("x-correlation-id");
             headers.push((name, self.correlations[sym as usize].clone()));
         }
+        let content_raw = resp.and_then(|v| v.get("content"));
         let mut content = Map::new();
-        let content_raw = resp.get("content");
         content.insert(
             "size".into(),
             content_raw
                 .and_then(|c| raw::number(c.get("size")))
                 .unwrap_or(json!(0)),
         );
-        let mime = content_raw
-            .and_then(|c| raw::string(c.get("mimeType")))
-            .and_then(fields::media_type)
-            .unwrap_or_default();
-        content.insert("mimeType".into(), mime.into());
         if let Some(body) = r.throttle_body.as_deref() {
             let key = body.limit_key.map(|k| self.limit_keys[k as usize].as_str());
-            content.insert(
-                "text".into(),
-                fields::throttle_body(body, r.status, key).into(),
-            );
+            let text = fields::throttle_body(body, r.status, key);
+            content.insert("size".into(), text.len().into());
+            content.insert("mimeType".into(), "application/json".into());
+            content.insert("text".into(), text.into());
             removed.add(Kind::ThrottleBodies, 1);
-        } else if raw::has_body(raw) {
-            removed.add(Kind::ResponseBodies, 1);
+        } else {
+            content.insert("mimeType".into(), "".into());
+            if raw::has_body(raw) {
+                removed.add(Kind::ResponseBodies, 1);
+            }
         }
         let mut out = Map::new();
-        if let Some(s) = raw::number(resp.get("status")) {
-            out.insert("status".into(), s);
-        }
+        out.insert("status".into(), r.status.into());
         out.insert("statusText".into(), fields::status_text(r.status).into());
-        if let Some(v) = raw::string(resp.get("httpVersion")).and_then(fields::http_version) {
+        if let Some(v) = resp
+            .and_then(|v| raw::string(v.get("httpVersion")))
+            .and_then(fields::http_version)
+        {
             out.insert("httpVersion".into(), v.into());
         }
         out.insert("headers".into(), header_list(&headers));
@@ -381,12 +394,9 @@ impl<'a> Plan<'a> {
         out.insert("redirectURL".into(), "".into());
         out.insert("headersSize".into(), json!(-1));
         for k in ["bodySize", "_transferSize"] {
-            if let Some(n) = raw::number(resp.get(k)) {
+            if let Some(n) = resp.and_then(|v| raw::number(v.get(k))) {
                 out.insert(k.into(), n);
             }
-        }
-        if let Some(t) = raw::string(resp.get("_fulfilledBy")).and_then(fields::token) {
-            out.insert("_fulfilledBy".into(), t.into());
         }
         Value::Object(out)
     }
@@ -398,21 +408,6 @@ fn header_list(headers: &[(&str, String)]) -> Value {
         .map(|(n, v)| json!({"name": n, "value": v}))
         .collect::<Vec<_>>()
         .into()
-}
-
-/// The conventional spelling of a kept header name.
-fn header_case(lower: &str) -> &'static str {
-    match lower {
-        "retry-after" => "Retry-After",
-        "date" => "Date",
-        "access-control-max-age" => "Access-Control-Max-Age",
-        "content-type" => "Content-Type",
-        n => RATE_LIMIT
-            .iter()
-            .find(|r| **r == n)
-            .copied()
-            .unwrap_or("x-unknown"),
-    }
 }
 
 #[cfg(test)]

@@ -113,6 +113,20 @@ impl PathIds {
     }
 }
 
+/// The stand-in for the `n`-th custom method: `EXT-A`, ..., `EXT-Z`, `EXT-AA`, ... (letters
+/// only, so it reads back as the same custom method).
+pub fn extension_method(n: usize) -> String {
+    let mut letters = Vec::new();
+    let mut k = n + 1;
+    while k > 0 {
+        k -= 1;
+        letters.push(b'A' + (k % 26) as u8);
+        k /= 26;
+    }
+    letters.reverse();
+    format!("EXT-{}", String::from_utf8(letters).expect("ASCII letters"))
+}
+
 /// A pseudonymous UUID for a value (correlation ids that are not plain hexadecimal).
 pub fn uuid(key: &FingerprintKey, kind: &str, original: &str) -> String {
     let h = hex(&key.fingerprint(kind, original.as_bytes()).0);
@@ -136,7 +150,7 @@ fn b64(s: &str) -> String {
 /// Requests grouped by a JWT claim get an unsigned JWT whose `client_id` and `sub` are the
 /// capture's labels, so the same clients and users form again; other tokens get an opaque
 /// `why429-client-N-<fingerprint>` value, one per original token.
-pub fn credential(capture: &Capture, r: &Request) -> Option<String> {
+pub fn credential(capture: &Capture, r: &Request, key: &FingerprintKey) -> Option<String> {
     if r.is_preflight {
         return None;
     }
@@ -146,10 +160,9 @@ pub fn credential(capture: &Capture, r: &Request) -> Option<String> {
         Auth::Bearer | Auth::Other => {
             let token = r.token? as usize;
             let client = &capture.clients[r.client? as usize];
-            let token_fp = capture
-                .tokens
-                .get(token)
-                .map_or("", |t| &t[..t.len().min(6)]);
+            // a fingerprint under the copy's own key: unlinkable to the report's fingerprints
+            let original = capture.tokens.get(token).map_or("", String::as_str);
+            let token_fp = key.fingerprint("token", original.as_bytes()).short()[..6].to_string();
             let scheme = if r.auth == Auth::Bearer {
                 "Bearer"
             } else {
@@ -222,6 +235,18 @@ mod tests {
         let a = PathIds::new(key()).of("12345");
         let b = PathIds::new(FingerprintKey::from_passphrase("other")).of("12345");
         assert_ne!(a, b);
+    }
+
+    #[test]
+    fn extension_methods_are_distinct_method_tokens() {
+        let names: Vec<String> = (0..800).map(extension_method).collect();
+        assert_eq!(names[0], "EXT-A");
+        assert_eq!(names[26], "EXT-AA");
+        let distinct: HashSet<&String> = names.iter().collect();
+        assert_eq!(distinct.len(), names.len());
+        for n in &names {
+            assert_eq!(crate::model::Method::parse(n).as_str(), n);
+        }
     }
 
     #[test]

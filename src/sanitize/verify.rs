@@ -1,130 +1,111 @@
 //! Checking that a sanitized capture gives the same analysis as its original.
 //!
-//! Owns the comparison: throttles (entry, cause, layer and the numbers they cite), findings
-//! (kind, severity, entries), layer peaks, endpoint templates and the number of clients, users
-//! and tokens. Differences are described by what differs, never by capture values. Pure.
+//! Owns the comparison: the whole report of each (every throttle with its evidence, finding,
+//! layer, endpoint, client and the verdict), less what a copy changes by design: the source
+//! name, token fingerprints and custom method names (each compared by its rank of first use),
+//! the HAR version, the reasons unusable entries were skipped (they are written as `{}`) and
+//! the note that a damaged original was read partially (the copy is whole).
+//! Differences are named by report field, never by capture values. Pure.
+
+use serde_json::Value;
 
 use crate::batch::Analysis;
+use crate::report::{self, Disclosure};
 
-/// A throttle: entry, cause, layer, visible and hidden counts.
-type ThrottleFacts = (u32, String, Option<String>, Option<u64>, Option<u64>);
+/// Report fields a faithful copy may change.
+const CHANGED_BY_DESIGN: [&str; 6] = [
+    "source",
+    "path",
+    "fingerprint",
+    "har_version",
+    "reason",
+    // a copy of a partially read capture holds the complete entries, and nothing else
+    "partial",
+];
 
-/// What the comparison looks at, in a form that can be compared as a whole.
-#[derive(Debug, PartialEq)]
-struct Facts {
-    throttles: Vec<ThrottleFacts>,
-    findings: Vec<(String, String, Vec<u32>)>,
-    layers: Vec<(String, u64, Option<i64>, u32)>,
-    templates: Vec<String>,
-    identities: (usize, usize, usize),
-}
-
-fn facts(a: &Analysis) -> Facts {
-    let c = &a.capture;
-    let entry = |request: u32| c.requests[request as usize].entry;
-    let layer_name = |i: usize| {
-        let le = &a.evaluation.layers[i];
-        a.profiles[le.profile].layers[le.layer].name.clone()
-    };
-    let throttles = a
-        .diagnosis
-        .throttles
-        .iter()
-        .map(|t| {
-            (
-                entry(t.request),
-                format!("{:?}", t.cause),
-                t.layer.map(layer_name),
-                t.visible,
-                t.hidden_at_least,
-            )
-        })
-        .collect();
-    let findings = a
-        .diagnosis
-        .findings
-        .iter()
-        .map(|f| {
-            let mut entries: Vec<u32> = f.requests.iter().map(|&r| entry(r)).collect();
-            entries.sort_unstable();
-            (
-                format!("{:?}", f.kind),
-                format!("{:?}", f.severity),
-                entries,
-            )
-        })
-        .collect();
-    let layers = (0..a.evaluation.layers.len())
-        .map(|i| {
-            let le = &a.evaluation.layers[i];
-            (layer_name(i), le.peak, le.peak_at, le.counted)
-        })
-        .collect();
-    let mut templates: Vec<String> = c
-        .requests
-        .iter()
-        .map(|r| c.template(r).to_string())
-        .collect();
-    templates.sort();
-    templates.dedup();
-    Facts {
-        throttles,
-        findings,
-        layers,
-        templates,
-        identities: (c.clients.len(), c.users.len(), c.tokens.len()),
+fn strip(v: &mut Value) {
+    match v {
+        Value::Object(o) => {
+            for k in CHANGED_BY_DESIGN {
+                o.remove(k);
+            }
+            o.values_mut().for_each(strip);
+        }
+        Value::Array(a) => {
+            a.iter_mut().for_each(strip);
+            // partitions are listed by their label, and token labels are fingerprints: order
+            // them by content once fingerprints are ranks
+            if a.iter().all(|v| v.get("partition").is_some()) {
+                a.sort_by_cached_key(|v| v.to_string());
+            }
+        }
+        _ => {}
     }
 }
 
-/// How the analysis of `sanitized` differs from that of `original` (empty: the same).
+/// The report of an analysis in the form two faithful copies share.
+pub fn comparable(a: &Analysis) -> Value {
+    let report = report::build(a, Disclosure::default());
+    let mut text = serde_json::to_string(&report).unwrap_or_default();
+    for (i, fp) in a.capture.tokens.iter().enumerate() {
+        text = text.replace(fp.as_str(), &format!("token#{i}"));
+    }
+    // custom method names are replaced in a copy (`EXT-A`, ...): compare them by rank of first
+    // use too
+    let mut custom: Vec<&str> = Vec::new();
+    for r in &a.capture.requests {
+        for m in [Some(&r.method), r.preflight_method.as_ref()]
+            .into_iter()
+            .flatten()
+        {
+            if let crate::model::Method::Other(Some(name)) = m
+                && !custom.contains(&name.as_ref())
+            {
+                custom.push(name);
+            }
+        }
+    }
+    for (i, name) in custom.iter().enumerate() {
+        text = text.replace(&format!("\"{name} "), &format!("\"method#{i} "));
+        text = text.replace(&format!("\"{name}\""), &format!("\"method#{i}\""));
+    }
+    let mut v: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+    strip(&mut v);
+    v
+}
+
+/// The report fields in which the analysis of `sanitized` differs from that of `original`
+/// (empty: the same analysis).
 pub fn differences(original: &Analysis, sanitized: &Analysis) -> Vec<String> {
-    let (a, b) = (facts(original), facts(sanitized));
-    let mut out = Vec::new();
-    if a.throttles != b.throttles {
-        out.push(format!(
-            "throttles differ ({} explained before, {} after)",
-            a.throttles.len(),
-            b.throttles.len()
-        ));
-    }
-    if a.findings != b.findings {
-        out.push(format!(
-            "findings differ ({} before, {} after)",
-            a.findings.len(),
-            b.findings.len()
-        ));
-    }
-    if a.layers != b.layers {
-        out.push("layer peaks differ".into());
-    }
-    if a.templates != b.templates {
-        out.push(format!(
-            "endpoint templates differ ({} before, {} after)",
-            a.templates.len(),
-            b.templates.len()
-        ));
-    }
-    if a.identities != b.identities {
-        out.push(format!(
-            "clients/users/tokens differ ({:?} before, {:?} after)",
-            a.identities, b.identities
-        ));
-    }
-    out
+    let (a, b) = (comparable(original), comparable(sanitized));
+    let (Value::Object(a), Value::Object(b)) = (a, b) else {
+        return vec!["the reports cannot be compared".into()];
+    };
+    let mut keys: Vec<&String> = a.keys().chain(b.keys()).collect();
+    keys.sort();
+    keys.dedup();
+    keys.into_iter()
+        .filter(|k| a.get(*k) != b.get(*k))
+        .map(|k| k.to_string())
+        .collect()
 }
 
 /// A one-line account of what was compared.
 pub fn compared(a: &Analysis) -> String {
-    let f = facts(a);
+    let c = &a.capture;
     let n = |count: usize, one: &str, many: &str| {
         format!("{count} {}", if count == 1 { one } else { many })
     };
+    let mut endpoints: Vec<u32> = c.requests.iter().map(|r| r.template).collect();
+    endpoints.sort_unstable();
+    endpoints.dedup();
     [
-        n(f.throttles.len(), "throttle", "throttles"),
-        n(f.findings.len(), "finding", "findings"),
-        n(f.layers.len(), "layer", "layers"),
-        n(f.templates.len(), "endpoint", "endpoints"),
-        n(f.identities.0, "client", "clients"),
+        n(c.requests.len(), "request", "requests"),
+        n(a.diagnosis.throttles.len(), "throttle", "throttles"),
+        n(a.diagnosis.findings.len(), "finding", "findings"),
+        n(a.evaluation.layers.len(), "layer", "layers"),
+        n(endpoints.len(), "endpoint", "endpoints"),
+        n(c.clients.len(), "client", "clients"),
     ]
     .join(", ")
 }

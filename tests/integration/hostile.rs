@@ -9,6 +9,11 @@ use proptest::prelude::*;
 use serde_json::Value;
 use why429::error::{InputError, InputErrorKind};
 
+use std::sync::Arc;
+
+use why429::batch;
+use why429::ingest::{self, Input};
+
 use super::canary::{self, Canaries};
 use super::exercise::{self, hostile_settings};
 use super::support;
@@ -167,8 +172,34 @@ fn each_class_of_damage_names_the_place_and_a_next_step() {
     }
 }
 
+/// The request of a one-entry capture.
+fn only_request(bytes: &[u8]) -> why429::model::Request {
+    let settings = hostile_settings(false);
+    let (sources, errors) = ingest::discover(
+        &[Input::Stdin(Arc::new(bytes.to_vec()))],
+        settings.read.limits,
+    );
+    assert!(errors.is_empty(), "{errors:?}");
+    let a = batch::analyze_one(&sources[0], &settings).unwrap();
+    assert_eq!(a.capture.requests.len(), 1);
+    a.capture.requests[0].clone()
+}
+
 #[test]
 fn numbers_out_of_range_in_timings_are_clamped_not_trusted() {
+    const WEEK: i64 = 7 * 24 * 3600 * 1_000_000;
+    let from_timings = only_request(&with_time("-1")).duration;
+    assert!(
+        (0..WEEK).contains(&from_timings),
+        "-1 falls back to the timings"
+    );
+    assert_eq!(
+        only_request(&with_time("1000000000000000000000000000000")).duration,
+        WEEK
+    );
+    assert_eq!(only_request(&with_time("1e308")).duration, WEEK);
+    assert_eq!(only_request(&with_time("-1e300")).duration, from_timings);
+    // and the whole pipeline takes them
     for value in ["-1", "1000000000000000000000000000000", "-1e300", "1e308"] {
         let outcome = exercise::run(&with_time(value), &hostile_settings(false), false);
         assert_eq!(outcome.analyzed, 1, "time {value}: {:?}", outcome.errors);
@@ -185,8 +216,12 @@ fn a_double_bom_reads_like_a_single_one() {
 
 #[test]
 fn truncation_at_every_byte_is_an_error_or_a_partial_analysis() {
-    let good = small_capture();
+    // five entries, so a cut can fall after complete ones
+    let good =
+        std::fs::read(support::fixtures().join("public/playwright-1.58-chromium130-no-pages.har"))
+            .unwrap();
     let end = good.iter().rposition(|b| !b.is_ascii_whitespace()).unwrap();
+    let mut partial_analyses = 0;
     for cut in 0..end {
         let bytes = &good[..cut];
         let strict = exercise::run(bytes, &hostile_settings(false), false);
@@ -196,8 +231,21 @@ fn truncation_at_every_byte_is_an_error_or_a_partial_analysis() {
             cut == 0 || e.location.is_some() || e.kind == InputErrorKind::Empty,
             "cut at {cut}: {e}"
         );
-        exercise::run(bytes, &hostile_settings(true), false);
+        let partial = exercise::run(bytes, &hostile_settings(true), false);
+        for c in &partial.captures {
+            assert!(
+                c.entries <= 5,
+                "cut at {cut}: only complete entries are read"
+            );
+            assert_eq!(c.requests + c.skipped, c.entries as usize, "cut at {cut}");
+            partial_analyses += 1;
+        }
     }
+    // cuts after the first complete entry give partial analyses
+    assert!(
+        partial_analyses > end / 2,
+        "{partial_analyses} of {end} cuts"
+    );
 }
 
 fn gzip(bytes: &[u8]) -> Vec<u8> {
@@ -265,7 +313,19 @@ enum Damage {
     Insert(f64, &'static str),
     /// Replace the n-th JSON value (any depth) with a value of another type or range.
     Replace(usize, Value),
+    /// Replace the n-th JSON value with raw JSON text no Rust string can hold (a lone
+    /// surrogate escape, an out-of-range number).
+    ReplaceRaw(usize, &'static str),
 }
+
+const RAW_VALUES: [&str; 6] = [
+    "\"\\ud800\"",
+    "\"\\udfff tail\"",
+    "1e999",
+    "-0",
+    "\"\\u0000\"",
+    "123456789012345678901234567890",
+];
 
 const TOKENS: [&str; 14] = [
     "1e999999",
@@ -314,6 +374,8 @@ fn damage() -> impl Strategy<Value = Damage> {
         (any::<usize>(), hostile_value()).prop_map(|(n, v)| Damage::Replace(n, v)),
         (any::<usize>(), hostile_value()).prop_map(|(n, v)| Damage::Replace(n, v)),
         (any::<usize>(), hostile_value()).prop_map(|(n, v)| Damage::Replace(n, v)),
+        (any::<usize>(), prop::sample::select(RAW_VALUES.to_vec()))
+            .prop_map(|(n, v)| Damage::ReplaceRaw(n, v)),
     ]
 }
 
@@ -344,6 +406,20 @@ fn replace_nth(doc: &mut Value, n: usize, with: Value) {
     walk(doc, &mut n, &mut Some(with));
 }
 
+/// Replaces the `n`-th value of the document between the outer braces (a BOM or a JSONP call
+/// stay around it); `raw` swaps a marker string for raw JSON text afterwards.
+fn replace_in(b: &mut Vec<u8>, n: usize, with: Value, raw: Option<(&str, &str)>) {
+    let start = b.iter().position(|&c| c == b'{').unwrap();
+    let end = b.iter().rposition(|&c| c == b'}').unwrap() + 1;
+    let mut doc: Value = serde_json::from_slice(&b[start..end]).unwrap();
+    replace_nth(&mut doc, n, with);
+    let mut text = serde_json::to_string(&doc).unwrap();
+    if let Some((marker, raw)) = raw {
+        text = text.replace(&format!("\"{marker}\""), raw);
+    }
+    b.splice(start..end, text.into_bytes());
+}
+
 fn apply(base: &[u8], damage: &Damage) -> Vec<u8> {
     let at = |f: f64| ((base.len() as f64 * f) as usize).min(base.len());
     let mut b = base.to_vec();
@@ -368,13 +444,10 @@ fn apply(base: &[u8], damage: &Damage) -> Vec<u8> {
         Damage::Insert(f, token) => {
             b.splice(at(*f)..at(*f), token.bytes());
         }
-        Damage::Replace(n, with) => {
-            // the document between its outer braces (a BOM or a JSONP call stay around it)
-            let start = base.iter().position(|&c| c == b'{').unwrap();
-            let end = base.iter().rposition(|&c| c == b'}').unwrap() + 1;
-            let mut doc: Value = serde_json::from_slice(&base[start..end]).unwrap();
-            replace_nth(&mut doc, *n, with.clone());
-            b.splice(start..end, serde_json::to_vec(&doc).unwrap());
+        Damage::Replace(n, with) => replace_in(&mut b, *n, with.clone(), None),
+        Damage::ReplaceRaw(n, raw) => {
+            let marker = "why429-raw-value-marker";
+            replace_in(&mut b, *n, Value::from(marker), Some((marker, raw)));
         }
     }
     b
@@ -417,7 +490,8 @@ proptest! {
 
     #[test]
     fn damaged_real_captures_never_panic_and_never_leak(
-        base in 0..8usize,
+        // the canary capture (index 7) a third of the time
+        base in prop_oneof![2 => 0..7usize, 1 => Just(7usize)],
         damage in damage(),
         partial in any::<bool>(),
     ) {
@@ -437,8 +511,11 @@ proptest! {
         for c in &outcome.captures {
             prop_assert_eq!(c.requests + c.skipped, c.entries as usize, "{}", name);
         }
-        // replacing a value never moves a secret into a shown place
-        if name == "canary" && matches!(damage, Damage::Replace(..)) {
+        // replacing a value or cutting the file never moves a secret into a shown place (byte
+        // edits can: deleting a `?` makes a query value part of the path)
+        if name == "canary"
+            && matches!(damage, Damage::Replace(..) | Damage::ReplaceRaw(..) | Damage::Truncate(_))
+        {
             let c = Canaries::new(0xbad);
             for out in &outcome.outputs {
                 canary::scan("damaged canary capture", out, &c, &[]);

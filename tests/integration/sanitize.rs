@@ -7,43 +7,24 @@ use std::sync::Arc;
 use serde_json::Value;
 use why429::batch::{self, Settings};
 use why429::ingest::{self, Input};
-use why429::report::{self, Disclosure};
-use why429::sanitize::{self, raw::Kind};
+use why429::normalize::FingerprintKey;
+use why429::sanitize::{self, raw::Kind, verify};
 
 use super::canary::{self, Canaries};
 use super::cli::why429;
 use super::support;
 
-fn sanitized(source: &ingest::CaptureSource, settings: &Settings, keep_ids: bool) -> Vec<u8> {
-    let mut out = Vec::new();
-    batch::sanitize_one(source, settings, sanitize::Options { keep_ids }, &mut out).unwrap();
-    out
+fn options(keep_ids: bool) -> sanitize::Options {
+    sanitize::Options {
+        keep_ids,
+        key: FingerprintKey::from_passphrase("stand-ins of the tests"),
+    }
 }
 
-/// The report of an analysis as JSON, without what a copy is expected to change: the source
-/// name, token fingerprints (the tokens are new: each is replaced by its rank of first use),
-/// the HAR version and the reasons entries were unusable (they are written as `{}`).
-fn comparable(a: &batch::Analysis) -> Value {
-    fn strip(v: &mut Value) {
-        match v {
-            Value::Object(o) => {
-                for k in ["source", "path", "fingerprint", "har_version", "reason"] {
-                    o.remove(k);
-                }
-                o.values_mut().for_each(strip);
-            }
-            Value::Array(a) => a.iter_mut().for_each(strip),
-            _ => {}
-        }
-    }
-    // token fingerprints become their first-use rank, which a faithful copy keeps
-    let mut text = serde_json::to_string(&report::build(a, Disclosure::default())).unwrap();
-    for (i, fp) in a.capture.tokens.iter().enumerate() {
-        text = text.replace(fp.as_str(), &format!("token#{i}"));
-    }
-    let mut v: Value = serde_json::from_str(&text).unwrap();
-    strip(&mut v);
-    v
+fn sanitized(source: &ingest::CaptureSource, settings: &Settings, keep_ids: bool) -> Vec<u8> {
+    let mut out = Vec::new();
+    batch::sanitize_one(source, settings, &options(keep_ids), &mut out).unwrap();
+    out
 }
 
 fn analyze_bytes(bytes: &[u8], settings: &Settings) -> batch::Analysis {
@@ -69,14 +50,37 @@ fn the_copy_gives_the_same_analysis_on_every_fixture() {
             assert!(path.ends_with("corrupt-truncated-not-json.har"), "{path:?}");
             continue;
         };
-        let copy = sanitized(&sources[0], &settings, false);
-        let again = analyze_bytes(&copy, &settings);
         let name = path.file_name().unwrap().to_string_lossy().to_string();
-        let (a, b) = (comparable(&original), comparable(&again));
-        for (key, value) in a.as_object().unwrap() {
-            assert_eq!(value, &b[key], "{name}: `{key}` differs");
+        for keep_ids in [false, true] {
+            let copy = sanitized(&sources[0], &settings, keep_ids);
+            let again = analyze_bytes(&copy, &settings);
+            // the facts the property names, compared directly
+            let throttles = |a: &batch::Analysis| -> Vec<(u32, String, Option<usize>)> {
+                a.diagnosis
+                    .throttles
+                    .iter()
+                    .map(|t| {
+                        let r = &a.capture.requests[t.request as usize];
+                        (r.entry, format!("{:?}", t.cause), t.layer)
+                    })
+                    .collect()
+            };
+            assert_eq!(throttles(&original), throttles(&again), "{name}");
+            assert_eq!(
+                original.capture.requests.len(),
+                again.capture.requests.len(),
+                "{name}"
+            );
+            // and the whole report, less what a copy changes by design
+            let (a, b) = (verify::comparable(&original), verify::comparable(&again));
+            for (key, value) in a.as_object().unwrap() {
+                assert_eq!(
+                    value, &b[key],
+                    "{name} (keep_ids {keep_ids}): `{key}` differs"
+                );
+            }
+            assert_eq!(a, b, "{name}: the whole report");
         }
-        assert_eq!(a, b, "{name}: the whole report");
         checked += 1;
     }
     assert!(checked >= 100, "only {checked} fixtures checked");
@@ -121,7 +125,7 @@ fn removals_are_counted_by_kind() {
     let path = support::fixtures().join("forum-thread.har");
     let (sources, _) = ingest::discover(&[Input::Path(path)], Default::default());
     let mut out = Vec::new();
-    let done = batch::sanitize_one(&sources[0], &settings, Default::default(), &mut out).unwrap();
+    let done = batch::sanitize_one(&sources[0], &settings, &options(false), &mut out).unwrap();
     let r = &done.removed;
     // the forum capture: 14 requests with a token, 4 throttles with a body, 3 ids in paths
     let c = &done.analysis.capture;
@@ -174,6 +178,21 @@ fn the_command_refuses_to_overwrite_its_input_or_to_guess_a_capture() {
         forum,
         "the input is untouched"
     );
+    // a folder holding one capture: the capture chosen is the input too
+    std::fs::create_dir(dir.path().join("one")).unwrap();
+    let inside = write(&dir.path().join("one"), "cap.har", &forum);
+    why429()
+        .args(["sanitize", "-o"])
+        .arg(&inside)
+        .arg(dir.path().join("one"))
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("the output is the input"));
+    assert_eq!(
+        std::fs::read(&inside).unwrap(),
+        forum,
+        "the input is untouched"
+    );
     std::fs::create_dir(dir.path().join("two")).unwrap();
     write(&dir.path().join("two"), "a.har", &forum);
     write(&dir.path().join("two"), "b.har", &forum);
@@ -219,4 +238,64 @@ fn a_gz_output_is_compressed_and_reads_back_the_same() {
             .contains("partial")),
         "no temporary file is left behind"
     );
+}
+
+/// Markers in the fields a copy writes in some form (versions, producer fields, media types,
+/// preflight headers, methods, rate-limit policy names, dates): none may survive.
+#[test]
+fn fields_the_copy_rewrites_carry_no_text_of_the_original() {
+    let c = Canaries::new(0x0dd);
+    let mut har: Value = serde_json::from_str(&canary::capture(&c, false)).unwrap();
+    let marker = "CNRYXFIELD";
+    for (i, e) in har["log"]["entries"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .enumerate()
+    {
+        let m = format!("{marker}{i:02}");
+        e["request"]["httpVersion"] = Value::from(format!("HTTP/1.1 {m}"));
+        e["response"]["httpVersion"] = Value::from(format!("h2-{m}"));
+        for k in [
+            "_fromCache",
+            "_fetchType",
+            "_initiator_type",
+            "_resourceType",
+        ] {
+            e[k] = Value::from(format!("{m} cache"));
+        }
+        e["_initiator"] = serde_json::json!({"type": format!("{m}init")});
+        e["response"]["_fulfilledBy"] = Value::from(format!("{m} (disk cache)"));
+        e["response"]["content"]["mimeType"] = Value::from(format!("text/{m}+json"));
+        let headers = e["response"]["headers"].as_array_mut().unwrap();
+        headers.push(serde_json::json!({"name": "Content-Type", "value": format!("text/{m}")}));
+        headers.push(serde_json::json!({"name": "RateLimit-Policy",
+            "value": format!("\"{m}\";q=100;w=60;pk=:{m}:")}));
+        headers.push(serde_json::json!({"name": "X-RateLimit-Limit", "value": format!("100 {m}")}));
+        headers.push(
+            serde_json::json!({"name": "Date", "value": format!("Thu, 27 Mar 2025 22:30:02 {m}")}),
+        );
+        e["request"]["headers"]
+            .as_array_mut()
+            .unwrap()
+            .push(serde_json::json!({"name": "Access-Control-Request-Headers",
+                "value": format!("authorization, x-{m}")}));
+        if i == 3 {
+            e["request"]["method"] = Value::from(format!("{m}-verb"));
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let input = write(dir.path(), "in.har", har.to_string().as_bytes());
+    let run = why429()
+        .args(["sanitize", "-o", "-"])
+        .arg(&input)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("verified"), "{stderr}");
+    let copy = String::from_utf8_lossy(&run.stdout).to_ascii_uppercase();
+    assert!(!copy.contains(marker), "a rewritten field kept its text");
+    assert!(!stderr.to_ascii_uppercase().contains(marker));
+    canary::scan("sanitized copy", &run.stdout, &c, &[]);
 }

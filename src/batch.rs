@@ -30,6 +30,8 @@ pub struct Settings {
     pub chosen: Vec<Profile>,
     /// Built-in profiles to choose from.
     pub builtins: Vec<Profile>,
+    /// `--count-preflights`: every layer counts CORS preflights, as if the API did.
+    pub count_preflights: bool,
 }
 
 /// Everything known about one capture after the pure stages.
@@ -94,7 +96,12 @@ pub fn analyze_built(
     let chosen = profiles::resolve(&settings.chosen, &settings.builtins, builder.hosts());
     let known = known_templates(&chosen, settings.openapi.as_ref());
     let capture = builder.finish(&source.name, meta, &known);
-    let profiles = profiles::materialize(chosen, &capture);
+    let mut profiles = profiles::materialize(chosen, &capture);
+    if settings.count_preflights {
+        for l in profiles.iter_mut().flat_map(|p| p.layers.iter_mut()) {
+            l.counts_preflight = true;
+        }
+    }
     let evaluation = evaluate::evaluate(&capture, &profiles, evaluate::Options::default());
     let what_if = evaluate::preflight_what_if(&capture, &profiles, &evaluation);
     let diagnosis = diagnose::diagnose(&capture, &profiles, &evaluation);

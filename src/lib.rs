@@ -31,6 +31,7 @@
 //!     openapi: None,
 //!     chosen: Vec::new(),                // choose profiles by host: genesys-cloud here
 //!     builtins: profiles::builtin(),
+//!     count_preflights: false,
 //! };
 //! let input = ingest::Input::Stdin(Arc::new(har.to_vec()));
 //! let (sources, errors) = ingest::discover(&[input], settings.read.limits);

@@ -270,10 +270,15 @@ pub struct LayerReport {
     pub peak_partition: Option<String>,
     /// Most admitted requests within one window.
     pub peak_admitted: u64,
+    /// Budget left at the peak: limit − peak (negative: attempts went over by that many).
+    pub headroom: i64,
     /// peak / limit.
     pub utilization: f64,
     /// First request at which attempts exceeded the limit.
     pub first_breach: Option<String>,
+    /// Whether CORS preflights count towards this layer (from the profile, or every layer with
+    /// `--count-preflights`).
+    pub counts_preflight: bool,
     /// Peak if CORS preflights counted.
     pub peak_with_preflights: u64,
     /// Citation.
@@ -301,6 +306,8 @@ pub struct PartitionReport {
     pub peak_at: Option<String>,
     /// Most admitted requests within one window.
     pub peak_admitted: u64,
+    /// Budget left at the partition's peak: limit − peak.
+    pub headroom: i64,
 }
 
 /// Inferred budget of a layer.
@@ -343,7 +350,8 @@ pub struct ThrottleReport {
     pub cause: String,
     /// The layer that fired, when known.
     pub layer: Option<String>,
-    /// `concurrency` or `burst` (undocumented limits only).
+    /// `concurrency`, `burst` or `rate` (a limit stated by the 429 body; undocumented limits
+    /// only).
     pub kind: Option<String>,
     /// Requests visible in the layer's window (or in flight, or within 1 s).
     pub visible: Option<u64>,
@@ -659,12 +667,14 @@ fn layer_reports(a: &Analysis) -> Vec<LayerReport> {
                 peak_at: le.peak_at.map(|t| at(c, t)),
                 peak_partition: le.peak_series.map(|s| partition_label(a, idx, s)),
                 peak_admitted: le.peak_admitted,
+                headroom: l.limit as i64 - le.peak as i64,
                 utilization: if l.limit > 0 {
                     (le.peak as f64 / l.limit as f64 * 1000.0).round() / 1000.0
                 } else {
                     0.0
                 },
                 first_breach: le.first_breach.map(|(t, _)| at(c, t)),
+                counts_preflight: l.counts_preflight,
                 peak_with_preflights: a
                     .what_if
                     .get(idx)
@@ -681,13 +691,15 @@ fn layer_reports(a: &Analysis) -> Vec<LayerReport> {
                         .enumerate()
                         .map(|(si, s)| {
                             let m = window::argmax(&s.attempts);
+                            let peak = m.map(|m| s.attempts[m] as u64).unwrap_or(0);
                             PartitionReport {
                                 partition: partition_label(a, idx, si),
                                 requests: s.members.len() as u32,
-                                peak: m.map(|m| s.attempts[m] as u64).unwrap_or(0),
+                                peak,
                                 peak_at: m.map(|m| at(c, s.starts[m])),
                                 peak_admitted: s.admitted_counts.iter().copied().max().unwrap_or(0)
                                     as u64,
+                                headroom: l.limit as i64 - peak as i64,
                             }
                         })
                         .collect();

@@ -4,6 +4,7 @@ mod integration {
     pub mod canary;
     pub mod check;
     pub mod cli;
+    pub mod diagnose;
     pub mod exercise;
     pub mod fixtures_read;
     pub mod formats;

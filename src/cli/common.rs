@@ -54,6 +54,10 @@ pub struct AnalysisArgs {
         hide_env_values = true
     )]
     pub fingerprint_key: Option<String>,
+    /// Count CORS preflights towards every layer, as if the API did (a what-if; the layer
+    /// table's "if preflights counted" column shows the same without the flag).
+    #[arg(long)]
+    pub count_preflights: bool,
 }
 
 /// `--color`.
@@ -184,6 +188,7 @@ impl AnalysisArgs {
             openapi,
             chosen: load_profiles(&self.profiles)?,
             builtins: profiles::builtin(),
+            count_preflights: self.count_preflights,
         })
     }
 }

@@ -66,7 +66,7 @@ pub fn run(args: Args) -> Result<Outcome, Failure> {
         // the capture chosen (a directory's only HAR, an archive) and every named input
         let named = inputs.iter().filter_map(|i| match i {
             Input::Path(p) => Some(p.as_path()),
-            Input::Stdin(_) => None,
+            Input::Stdin(_) | Input::Spooled(_) => None,
         });
         if source
             .file()

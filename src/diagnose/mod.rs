@@ -10,6 +10,7 @@
 pub mod budget;
 pub mod context;
 pub mod findings;
+pub mod stated;
 pub mod throttle;
 pub mod verdict;
 
@@ -62,14 +63,18 @@ pub enum LimitKind {
     Concurrency,
     /// A short-window rate (per second) while every documented layer had room.
     Burst,
+    /// A rate limit the 429 body states ("maximum [N] requests within [W] seconds", or a
+    /// `limit.key`) that no documented layer counting the request has.
+    Rate,
 }
 
 impl LimitKind {
-    /// `concurrency` or `burst`.
+    /// `concurrency`, `burst` or `rate`.
     pub fn as_str(self) -> &'static str {
         match self {
             LimitKind::Concurrency => "concurrency",
             LimitKind::Burst => "burst",
+            LimitKind::Rate => "rate",
         }
     }
 }

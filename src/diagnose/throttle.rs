@@ -9,7 +9,7 @@
 //! explicit rules; the best one is the cause, the others stay ranked with their evidence. Pure.
 
 use crate::evaluate::Series;
-use crate::model::{Micros, Request, time};
+use crate::model::{Micros, Request, ThrottleBody, time};
 use crate::profiles::{Algorithm, Kind, Layer, Partition};
 
 use super::context::{BURST_WINDOWS, BurstScope, Ctx};
@@ -165,11 +165,7 @@ pub fn explain(cx: &Ctx<'_>, i: usize) -> Throttle {
         let l = v.layer;
         let budget = l.budget_label();
         let named_by_key = body_key == Some(l.name.as_str());
-        let named_by_numbers = body.is_some_and(|b| {
-            b.limit == Some(l.limit)
-                && b.window_s
-                    .is_some_and(|w| (w - time::as_secs(l.window)).abs() <= 1.0)
-        });
+        let named_by_numbers = body.is_some_and(|b| states_numbers_of(b, l));
         let other_key = body_key.is_some() && !named_by_key;
         let ra_too_long =
             l.kind == Kind::Rate && ra.is_some_and(|s| s > time::as_secs(l.window) + 2.0);
@@ -401,6 +397,17 @@ pub fn explain(cx: &Ctx<'_>, i: usize) -> Throttle {
         hyps.push(h);
     }
 
+    if let Some(b) = body {
+        let st = super::stated::Statement {
+            body: b,
+            numbers_documented: views.iter().any(|v| {
+                states_numbers_of(b, v.layer)
+                    || (b.limit.is_none() && b.limit_value == Some(v.layer.limit))
+            }),
+            key_documented: body_key.is_some_and(|k| views.iter().any(|v| v.layer.name == k)),
+        };
+        hyps.extend(super::stated::hypothesis(cx, i, &st, ra, any_visible));
+    }
     hyps.push(concurrency_hypothesis(cx, i, &endpoint, ra, any_visible));
     hyps.push(burst_hypothesis(cx, i, ra, any_visible, &views));
 
@@ -451,6 +458,13 @@ pub fn explain(cx: &Ctx<'_>, i: usize) -> Throttle {
         }
     }
     throttle
+}
+
+/// Whether a 429 body's "maximum [N] requests within [W] seconds" is this layer.
+fn states_numbers_of(b: &ThrottleBody, l: &Layer) -> bool {
+    b.limit == Some(l.limit)
+        && b.window_s
+            .is_some_and(|w| (w - time::as_secs(l.window)).abs() <= 1.0)
 }
 
 /// 3: definitely over the limit on admitted requests; 2: over only counting requests at the

@@ -269,12 +269,43 @@ fn group_sentence(cx: &Ctx<'_>, key: GroupKey, group: &[&Throttle], total: usize
                     .unwrap_or_default()
             )
         }
+        (Cause::UndocumentedLimit, _, Some(LimitKind::Rate)) => {
+            let r = &cx.capture.requests[t0.request as usize];
+            let stated = match (t0.limit, t0.window) {
+                (Some(n), Some(w)) => format!("{n} requests within {}", time::window_label(w)),
+                (Some(n), None) => format!("a limit of {n}"),
+                _ => "a limit by name".to_string(),
+            };
+            let seen = match (t0.visible, t0.limit) {
+                (Some(v), Some(n)) if v >= n => format!(
+                    "; the capture shows {} admitted requests of this caller in that window at {at}, enough to reach it",
+                    if v > n {
+                        format!("at least {n}")
+                    } else {
+                        v.to_string()
+                    }
+                ),
+                (Some(v), Some(n)) => format!(
+                    "; the capture shows only {v} admitted requests of this caller in that window at {at}, so at least {} came from elsewhere",
+                    n - v
+                ),
+                _ => String::new(),
+            };
+            format!(
+                "{count}: a limit the documentation does not state, which the server's 429 body gives as {stated} ({}){seen}.",
+                cx.endpoint(r)
+            )
+        }
         (Cause::UndocumentedLimit, _, _) => {
             let limit = group.iter().filter_map(|t| t.limit).min();
+            let per = match t0.window {
+                Some(w) if w != time::SECOND => time::window_label(w),
+                _ => "second".to_string(),
+            };
             format!(
-                "{count}: a limit the documentation does not state, on requests per second: the 429s came in bursts while every documented layer had room{}.",
+                "{count}: a limit the documentation does not state, on short bursts: the 429s came in bursts while every documented layer had room{}.",
                 limit
-                    .map(|c| format!(", consistent with about {c} requests per second per client"))
+                    .map(|c| format!(", consistent with about {c} requests per {per} per caller"))
                     .unwrap_or_default()
             )
         }
@@ -364,6 +395,14 @@ fn action(cx: &Ctx<'_>, key: GroupKey, group: &[&Throttle]) -> Option<String> {
             "What to do: send {} one at a time, waiting for each response before the next.",
             cx.endpoint(r)
         )),
+        (Cause::UndocumentedLimit, _, Some(LimitKind::Rate)) => Some(match (t0.limit, t0.window) {
+            (Some(n), Some(w)) => format!(
+                "What to do: keep {} under the stated {n} per {}, and ask the API's owner to document this limit.",
+                cx.endpoint(r),
+                time::window_label(w)
+            ),
+            _ => "What to do: ask the API's owner which limit the 429 names and its budget; until then, honour Retry-After.".to_string(),
+        }),
         (Cause::UndocumentedLimit, ..) => Some(
             "What to do: smooth the client's rate, e.g. a client-side limiter well under the observed per-second threshold."
                 .to_string(),

@@ -696,6 +696,13 @@ impl<R: Read> Scanner<R> {
                 }
                 return Err(self.encoding("invalid UTF-8 at the start of the file"));
             }
+            // UTF-16 BE starts with a zero byte before printable ASCII; anything else is junk
+            let next_printable = avail >= 2
+                && (self.buf[self.pos + 1].is_ascii_graphic()
+                    || self.buf[self.pos + 1].is_ascii_whitespace());
+            if b == 0 && !next_printable {
+                return Err(self.not_har("not a HAR: the file holds binary data, not JSON text"));
+            }
             if b == 0xFF || b == 0xFE || b == 0 {
                 return Err(
                     self.encoding("the file is UTF-16 (or another wide encoding), not UTF-8")
@@ -1134,8 +1141,13 @@ mod tests {
         assert_eq!(e.kind, InputErrorKind::Encoding);
         let e = frames(b"").unwrap_err();
         assert_eq!(e.kind, InputErrorKind::Empty);
+        let e = frames(b"\x00{\x00\"").unwrap_err();
+        assert_eq!(e.kind, InputErrorKind::Encoding, "UTF-16 BE");
         let e = frames(b"\x00\x01\x02").unwrap_err();
-        assert_eq!(e.kind, InputErrorKind::Encoding);
+        assert_eq!(e.kind, InputErrorKind::NotHar);
+        assert!(e.problem.contains("binary data"), "{e}");
+        let e = frames(&[0u8; 100]).unwrap_err();
+        assert!(e.problem.contains("binary data"), "{e}");
         let e = frames(b"null").unwrap_err();
         assert_eq!(e.kind, InputErrorKind::NotHar);
         assert!(e.problem.contains("the JSON value `null`"), "{e}");

@@ -18,9 +18,24 @@ use crate::error::{InputError, InputErrorKind};
 pub enum Input {
     /// A file or directory.
     Path(PathBuf),
-    /// `-`: standard input, already read (stdin can be read only once).
+    /// A capture held in memory, shown as `<stdin>`.
     Stdin(Arc<Vec<u8>>),
+    /// `-`: standard input, copied to a temporary file first (stdin can be read only once,
+    /// and a file keeps memory flat however large the capture), shown as `<stdin>`.
+    Spooled(Spool),
 }
+
+/// Standard input copied to a temporary file, removed when the last handle goes.
+#[derive(Clone, Debug)]
+pub struct Spool(Arc<tempfile::NamedTempFile>);
+
+impl PartialEq for Spool {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for Spool {}
 
 /// Caps that protect against decompression bombs and runaway inputs.
 #[derive(Clone, Copy, Debug)]
@@ -48,6 +63,8 @@ pub struct CaptureSource {
     /// Path relative to the input root (for baseline matching in CI).
     pub relative: String,
     kind: Kind,
+    /// Keeps a spooled stdin's file alive while the capture is read.
+    _spool: Option<Spool>,
 }
 
 #[derive(Clone, Debug)]
@@ -96,7 +113,22 @@ pub fn discover(inputs: &[Input], limits: Limits) -> (Vec<CaptureSource>, Vec<In
                         name: "<stdin>".into(),
                         relative: "<stdin>".into(),
                         kind: Kind::Bytes(bytes.clone()),
+                        _spool: None,
                     });
+                }
+            }
+            Input::Spooled(spool) => {
+                let before = out.len();
+                add_file(
+                    spool.0.path(),
+                    "<stdin>",
+                    "<stdin>",
+                    limits,
+                    &mut out,
+                    &mut errors,
+                );
+                for s in &mut out[before..] {
+                    s._spool = Some(spool.clone());
                 }
             }
             Input::Path(p) => {
@@ -191,6 +223,7 @@ fn add_file(
             name: shown.to_string(),
             relative: relative.to_string(),
             kind: Kind::File(p.to_path_buf()),
+            _spool: None,
         });
     }
 }
@@ -289,6 +322,7 @@ fn expand_zip(
                     name: format!("{shown}!{name}"),
                     relative: format!("{relative}!{name}"),
                     kind: Kind::ZipMember(p.to_path_buf(), i),
+                    _spool: None,
                 });
             }
         }
@@ -317,6 +351,7 @@ fn expand_zip_bytes(
                     name: format!("{shown}!{name}"),
                     relative: format!("{shown}!{name}"),
                     kind: Kind::BytesZipMember(bytes.clone(), i),
+                    _spool: None,
                 });
             }
         }
@@ -437,15 +472,23 @@ impl CaptureSource {
         }
     }
 
-    /// Reads stdin for `-` (it can be read only once), capped.
+    /// Copies stdin for `-` (it can be read only once) to a temporary file, capped.
     pub fn read_stdin(limits: Limits) -> Result<Input, InputError> {
-        let mut buf = Vec::new();
+        let mut spool = tempfile::NamedTempFile::new().map_err(|e| {
+            let mut ie = io_error("<stdin>", &e);
+            ie.problem = format!(
+                "cannot create a temporary file for standard input: {}",
+                e.kind()
+            );
+            ie.hint = "set TMPDIR to a writable directory, or pass the file by path".into();
+            ie
+        })?;
         let mut capped = Capped {
             inner: io::stdin().lock(),
             left: limits.max_bytes,
             cap: limits.max_bytes,
         };
-        capped.read_to_end(&mut buf).map_err(|e| {
+        io::copy(&mut capped, &mut spool).map_err(|e| {
             let mut ie = io_error("<stdin>", &e);
             if e.kind() == io::ErrorKind::FileTooLarge {
                 ie.kind = InputErrorKind::TooLarge;
@@ -454,7 +497,7 @@ impl CaptureSource {
             }
             ie
         })?;
-        Ok(Input::Stdin(Arc::new(buf)))
+        Ok(Input::Spooled(Spool(Arc::new(spool))))
     }
 }
 

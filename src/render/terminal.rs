@@ -217,7 +217,9 @@ impl Terminal {
                         .unwrap_or("-")
                         .to_string(),
                     l.peak_partition.clone().unwrap_or_else(|| "-".into()),
-                    if l.peak_with_preflights != l.peak {
+                    if l.counts_preflight {
+                        "counted".into()
+                    } else if l.peak_with_preflights != l.peak {
                         l.peak_with_preflights.to_string()
                     } else {
                         "same".into()

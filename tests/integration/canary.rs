@@ -318,6 +318,13 @@ fn no_output_of_any_format_contains_a_canary() {
     ] {
         scan(f, &std::fs::read(out_dir.join(f)).unwrap(), &c, &[]);
     }
+    // The PNG's text is pixels; it is drawn by the same code as the SVG, whose labels are
+    // text, so the SVG scan above covers every label the PNG shows.
+    let svg = std::fs::read_to_string(out_dir.join("timeline.svg")).unwrap();
+    assert!(
+        svg.contains("client-1") && svg.contains("/api/v2/"),
+        "the SVG holds the chart's labels as text"
+    );
     // opting in to ids shows paths and correlation ids, and still no credential or body
     let out = run(
         &[
@@ -401,4 +408,68 @@ fn a_marker_free_twin_gives_the_same_analysis() {
         })
     };
     assert_eq!(view(&a), view(&b));
+}
+
+#[test]
+fn check_and_diff_outputs_contain_no_canary() {
+    let c = Canaries::new(0xc4ec);
+    let dir = tempfile::tempdir().unwrap();
+    let har = dir.path().join("canary.har");
+    std::fs::write(&har, capture(&c, false)).unwrap();
+    let summary = dir.path().join("step-summary.md");
+    for format in ["text", "json", "junit", "github"] {
+        let out = why429()
+            .args(["check", "--quiet", "--color", "always", "--format", format])
+            .args(["--fail-on", "429", "--fail-on", "utilization>=1%"])
+            .env("GITHUB_STEP_SUMMARY", &summary)
+            .arg(&har)
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{format}: the 429s fail the gate: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        scan(
+            &format!("check --format {format} stdout"),
+            &out.stdout,
+            &c,
+            &[],
+        );
+        scan(
+            &format!("check --format {format} stderr"),
+            &out.stderr,
+            &c,
+            &[],
+        );
+    }
+    let written = std::fs::read(&summary).unwrap();
+    assert!(!written.is_empty(), "the job summary was written");
+    scan("GITHUB_STEP_SUMMARY", &written, &c, &[]);
+
+    // a baseline from the marker-free twin, then the canary capture against it
+    let twin = dir.path().join("twin.har");
+    std::fs::write(&twin, capture(&c, true)).unwrap();
+    let base = dir.path().join("base.json");
+    let out = run(&["analyze", "--format", "json"], &twin);
+    std::fs::write(&base, &out.stdout).unwrap();
+    let new = dir.path().join("new.json");
+    std::fs::write(&new, run(&["analyze", "--format", "json"], &har).stdout).unwrap();
+    let out = why429().arg("diff").arg(&base).arg(&new).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    scan("diff stdout", &out.stdout, &c, &[]);
+    scan("diff stderr", &out.stderr, &c, &[]);
+    let out = why429()
+        .args(["check", "--quiet", "--format", "json", "--baseline"])
+        .arg(&base)
+        .arg(&har)
+        .output()
+        .unwrap();
+    scan("check --baseline stdout", &out.stdout, &c, &[]);
+    scan("check --baseline stderr", &out.stderr, &c, &[]);
 }

@@ -248,3 +248,94 @@ fn usage_errors_exit_2_and_never_panic() {
         .code(2)
         .stderr(predicate::str::contains("no built-in profile `nope`"));
 }
+
+fn ivr_layer(json: &serde_json::Value) -> serde_json::Value {
+    json["captures"][0]["layers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["name"] == "architect.ivrs.put.rate.per.minute")
+        .unwrap()
+        .clone()
+}
+
+#[test]
+fn count_preflights_makes_every_layer_count_them() {
+    let plain = why429()
+        .args(["analyze", "--format", "json"])
+        .arg(forum())
+        .output()
+        .unwrap();
+    let l = ivr_layer(&json_of(&plain.stdout));
+    assert_eq!(
+        (l["peak"].clone(), l["peak_with_preflights"].clone()),
+        (3.into(), 6.into())
+    );
+    assert_eq!(l["counts_preflight"], false);
+    assert_eq!(l["headroom"], 97);
+
+    let counted = why429()
+        .args(["analyze", "--format", "json", "--count-preflights"])
+        .arg(forum())
+        .output()
+        .unwrap();
+    assert!(counted.status.success());
+    let l = ivr_layer(&json_of(&counted.stdout));
+    assert_eq!(l["peak"], 6, "the what-if peak becomes the peak");
+    assert_eq!(l["counts_preflight"], true);
+    assert_eq!(l["headroom"], 94);
+}
+
+#[test]
+fn openapi_paths_name_the_templates() {
+    let dir = tempfile::tempdir().unwrap();
+    let entry = |path: &str, second: u32| {
+        serde_json::json!({
+            "startedDateTime": format!("2026-01-05T09:00:0{second}.000Z"),
+            "time": 10,
+            "request": {"method": "GET", "url": format!("https://shop.example.test{path}"),
+                        "httpVersion": "HTTP/1.1", "headers": [], "queryString": [], "cookies": [],
+                        "headersSize": -1, "bodySize": 0},
+            "response": {"status": 200, "statusText": "OK", "httpVersion": "HTTP/1.1",
+                         "headers": [], "cookies": [], "content": {"size": 0, "mimeType": "text/plain"},
+                         "redirectURL": "", "headersSize": -1, "bodySize": 0},
+            "cache": {}, "timings": {"send": 0, "wait": 10, "receive": 0}
+        })
+    };
+    let har = serde_json::json!({"log": {"version": "1.2", "creator": {"name": "test", "version": "1"},
+        "entries": [entry("/shelves/garden/books/alpha", 1), entry("/shelves/kitchen/books/beta", 2)]}});
+    let har_path = dir.path().join("shop.har");
+    std::fs::write(&har_path, har.to_string()).unwrap();
+    let spec = serde_json::json!({"openapi": "3.0.0", "info": {"title": "shop", "version": "1"},
+        "paths": {"/shelves/{shelf}/books/{title}": {"get": {}}}});
+    let spec_path = dir.path().join("shop.json");
+    std::fs::write(&spec_path, spec.to_string()).unwrap();
+
+    let out = why429()
+        .args(["analyze", "--format", "json", "--openapi"])
+        .arg(&spec_path)
+        .arg(&har_path)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v = json_of(&out.stdout);
+    let templates: Vec<&str> = v["captures"][0]["endpoints"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["template"].as_str().unwrap())
+        .collect();
+    assert_eq!(templates, ["/shelves/{shelf}/books/{title}"]);
+
+    why429()
+        .args(["analyze", "--openapi"])
+        .arg(&har_path)
+        .arg(&har_path)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("shop.har"));
+}

@@ -37,6 +37,7 @@ pub fn hostile_settings(partial: bool) -> Settings {
         openapi: None,
         chosen: Vec::new(),
         builtins: profiles::builtin(),
+        count_preflights: false,
     }
 }
 

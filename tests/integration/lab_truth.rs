@@ -186,6 +186,12 @@ fn score(har: &Path, truth: &Path, profile: &Path) -> (usize, usize, usize, usiz
             }
         }
     }
+    assert_eq!(
+        total,
+        expected.len(),
+        "{}: every 429 the server logged for the browser must be in the capture and explained",
+        har.display()
+    );
     (right, total, right_layer, visible_total, wrong)
 }
 

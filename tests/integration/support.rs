@@ -35,6 +35,7 @@ pub fn settings(chosen: Vec<Profile>) -> Settings {
         openapi: None,
         chosen,
         builtins: profiles::builtin(),
+        count_preflights: false,
     }
 }
 

@@ -11,8 +11,9 @@
 //! `sanitize` stands beside `report`: from the analysis of a capture it rewrites the capture
 //! itself into one that is safe to share and gives the same analysis.
 //!
-//! A stage imports only the stages before it plus `model`. Only the binary, `ingest` and
-//! `batch` touch files, the terminal, the environment or threads.
+//! A stage imports only the stages before it plus `model`; `analysis` holds what the pure stages
+//! produce for one capture. Only the binary's commands (`cli`), `ingest` and `batch` touch
+//! files, the terminal, the environment or threads.
 //!
 //! Analyzing a capture held in memory:
 //!
@@ -44,6 +45,7 @@
 
 #![deny(missing_docs)]
 
+pub mod analysis;
 pub mod batch;
 pub mod check;
 pub mod cli;

@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::batch::Analysis;
+use crate::analysis::Analysis;
 use crate::diagnose::{Cause, Hypothesis};
 use crate::error::InputError;
 use crate::evaluate::window;

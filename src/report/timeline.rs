@@ -9,7 +9,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::batch::Analysis;
+use crate::analysis::Analysis;
 use crate::diagnose::{Cause, LimitKind};
 use crate::model::{Micros, SafeLabel};
 

@@ -19,7 +19,7 @@ use std::collections::HashMap;
 
 use serde_json::{Map, Value, json};
 
-use crate::batch::Analysis;
+use crate::analysis::Analysis;
 use crate::model::Request;
 use crate::model::{Method, time};
 use crate::normalize::FingerprintKey;

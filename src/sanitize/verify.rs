@@ -9,7 +9,7 @@
 
 use serde_json::Value;
 
-use crate::batch::Analysis;
+use crate::analysis::Analysis;
 use crate::report::{self, Disclosure};
 
 /// Report fields a faithful copy may change.

@@ -66,12 +66,41 @@ pub fn comparable(a: &Analysis) -> Value {
         }
     }
     for (i, name) in custom.iter().enumerate() {
-        text = text.replace(&format!("\"{name} "), &format!("\"method#{i} "));
-        text = text.replace(&format!("\"{name}\""), &format!("\"method#{i}\""));
+        text = replace_token(&text, name, &format!("method#{i}"));
     }
     let mut v: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
     strip(&mut v);
     v
+}
+
+/// Whether `c` can be part of an HTTP method name (an RFC 9110 token character).
+fn is_tchar(c: char) -> bool {
+    c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c)
+}
+
+/// `text` with every whole-token occurrence of `name` (not part of a longer method-like word)
+/// replaced: in `"method"` fields, at the start of endpoint labels and inside sentences.
+fn replace_token(text: &str, name: &str, by: &str) -> String {
+    if name.is_empty() {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    let mut prev: Option<char> = None;
+    while let Some(at) = rest.find(name) {
+        let before = rest[..at].chars().next_back().or(prev);
+        let after = rest[at + name.len()..].chars().next();
+        out.push_str(&rest[..at]);
+        if before.is_none_or(|c| !is_tchar(c)) && after.is_none_or(|c| !is_tchar(c)) {
+            out.push_str(by);
+        } else {
+            out.push_str(name);
+        }
+        prev = name.chars().next_back();
+        rest = &rest[at + name.len()..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// The report fields in which the analysis of `sanitized` differs from that of `original`
@@ -108,4 +137,21 @@ pub fn compared(a: &Analysis) -> String {
         n(c.clients.len(), "client", "clients"),
     ]
     .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::replace_token;
+
+    #[test]
+    fn custom_methods_are_replaced_only_as_whole_tokens() {
+        let text =
+            r#"{"method":"GYT","e":"no other GYT /a of this user","f":"GET /b","g":"GYTS /c"}"#;
+        assert_eq!(
+            replace_token(text, "GYT", "method#0"),
+            r#"{"method":"method#0","e":"no other method#0 /a of this user","f":"GET /b","g":"GYTS /c"}"#
+        );
+        assert_eq!(replace_token("GET /x", "T", "m"), "GET /x");
+        assert_eq!(replace_token("T /x", "T", "m"), "m /x");
+    }
 }

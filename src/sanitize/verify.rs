@@ -33,9 +33,12 @@ fn strip(v: &mut Value) {
         }
         Value::Array(a) => {
             a.iter_mut().for_each(strip);
-            // partitions are listed by their label, and token labels are fingerprints: order
-            // them by content once fingerprints are ranks
-            if a.iter().all(|v| v.get("partition").is_some()) {
+            // partitions are listed by their label, and token labels are fingerprints; rows
+            // with a method (endpoints, throttles) are ordered by it, and custom method names
+            // are renamed in a copy: order them by content once names are ranks
+            if a.iter()
+                .all(|v| v.get("partition").is_some() || v.get("method").is_some())
+            {
                 a.sort_by_cached_key(|v| v.to_string());
             }
         }

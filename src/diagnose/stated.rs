@@ -109,7 +109,8 @@ pub fn hypothesis(
     Some(h)
 }
 
-fn at_least(seen: u64, cap: u64) -> String {
+/// A count from `recent`, which stops at `cap`: reaching it means "at least".
+pub(super) fn at_least(seen: u64, cap: u64) -> String {
     if seen >= cap {
         format!("at least {cap}")
     } else {

@@ -279,11 +279,7 @@ fn group_sentence(cx: &Ctx<'_>, key: GroupKey, group: &[&Throttle], total: usize
             let seen = match (t0.visible, t0.limit) {
                 (Some(v), Some(n)) if v >= n => format!(
                     "; the capture shows {} admitted requests of this caller in that window at {at}, enough to reach it",
-                    if v > n {
-                        format!("at least {n}")
-                    } else {
-                        v.to_string()
-                    }
+                    super::stated::at_least(v, n)
                 ),
                 (Some(v), Some(n)) => format!(
                     "; the capture shows only {v} admitted requests of this caller in that window at {at}, so at least {} came from elsewhere",

@@ -552,7 +552,7 @@ fn endpoint_reports(c: &Capture) -> Vec<EndpointReport> {
                 template,
                 client,
                 requests: idx.len() as u32,
-                throttled: idx.iter().filter(|&&i| c.requests[i].is_429()).count() as u32,
+                throttled: idx.iter().filter(|&&i| c.requests[i].is_throttle()).count() as u32,
                 failed: idx
                     .iter()
                     .filter(|&&i| !c.requests[i].has_response())

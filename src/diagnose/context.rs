@@ -151,20 +151,20 @@ impl<'a> Ctx<'a> {
             let all = window::in_flight(&starts, &ends);
             let (adm_s, adm_e): (Vec<Micros>, Vec<Micros>) = members
                 .iter()
-                .filter(|&&i| !reqs[i].is_429())
+                .filter(|&&i| !reqs[i].is_throttle())
                 .map(|&i| (reqs[i].start, reqs[i].end()))
                 .unzip();
             let adm = window::covering(&starts, &adm_s, &adm_e);
             for (k, &i) in members.iter().enumerate() {
                 in_flight[i] = all[k] as u32;
-                let own = u64::from(!reqs[i].is_429());
+                let own = u64::from(!reqs[i].is_throttle());
                 in_flight_admitted_others[i] = adm[k].saturating_sub(own) as u32;
                 flight_group[i] = flight_separations.len() as u32;
             }
-            let throttled = members.iter().filter(|&&i| reqs[i].is_429()).count();
+            let throttled = members.iter().filter(|&&i| reqs[i].is_throttle()).count();
             let threshold = members
                 .iter()
-                .filter(|&&i| reqs[i].is_429())
+                .filter(|&&i| reqs[i].is_throttle())
                 .map(|&i| in_flight_admitted_others[i] as u64)
                 .min()
                 .unwrap_or(0);
@@ -175,7 +175,7 @@ impl<'a> Ctx<'a> {
                 violations: members
                     .iter()
                     .filter(|&&i| {
-                        !reqs[i].is_429() && in_flight_admitted_others[i] as u64 >= threshold
+                        !reqs[i].is_throttle() && in_flight_admitted_others[i] as u64 >= threshold
                     })
                     .count(),
             });
@@ -191,7 +191,7 @@ impl<'a> Ctx<'a> {
             for (g, members) in groups.iter().enumerate() {
                 let adm_starts: Vec<Micros> = members
                     .iter()
-                    .filter(|&&i| !reqs[i].is_429())
+                    .filter(|&&i| !reqs[i].is_throttle())
                     .map(|&i| reqs[i].start)
                     .collect();
                 let cum = window::prefix_sums(&vec![1u32; adm_starts.len()]);
@@ -201,7 +201,7 @@ impl<'a> Ctx<'a> {
                 for (m, &i) in members.iter().enumerate() {
                     burst_group[scope][i] = g as u32;
                     let t = reqs[i].start;
-                    let own = u64::from(!reqs[i].is_429());
+                    let own = u64::from(!reqs[i].is_throttle());
                     for (k, w) in BURST_WINDOWS.iter().enumerate() {
                         let outer = window::cost_between(&adm_starts, &cum, t - w - EDGE, t + EDGE)
                             .saturating_sub(own);
@@ -215,16 +215,16 @@ impl<'a> Ctx<'a> {
                 for (k, s) in sep.iter_mut().enumerate() {
                     s.threshold = members
                         .iter()
-                        .filter(|&&i| reqs[i].is_429())
+                        .filter(|&&i| reqs[i].is_throttle())
                         .map(|&i| burst_counts[scope][i][k] as u64 + 1)
                         .min()
                         .unwrap_or(u64::MAX);
-                    s.throttled = members.iter().filter(|&&i| reqs[i].is_429()).count();
+                    s.throttled = members.iter().filter(|&&i| reqs[i].is_throttle()).count();
                     s.successes = members.len() - s.throttled;
                     s.violations = members
                         .iter()
                         .zip(&inner)
-                        .filter(|(i, c)| !reqs[**i].is_429() && c[k] as u64 + 1 >= s.threshold)
+                        .filter(|(i, c)| !reqs[**i].is_throttle() && c[k] as u64 + 1 >= s.threshold)
                         .count();
                 }
                 separations[scope].push(sep);

@@ -143,7 +143,7 @@ fn retries(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
     let mut early: Vec<(usize, usize, Micros, f64)> = Vec::new(); // (429, retry, waited, asked)
     let mut failed: Vec<(usize, usize, f64)> = Vec::new();
     for (i, r) in reqs.iter().enumerate() {
-        if !r.is_429() {
+        if !r.is_throttle() {
             continue;
         }
         let Some(ra) = r.retry_after.map(|x| x.seconds) else {
@@ -159,7 +159,7 @@ fn retries(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
         let waited = next.start - r.end();
         if waited + 100 * time::MILLISECOND < time::secs(ra) {
             early.push((i, n, waited, ra));
-        } else if next.is_429() {
+        } else if next.is_throttle() {
             failed.push((i, n, ra));
         }
     }
@@ -288,13 +288,13 @@ fn parallel_bursts(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
                     && q.end().max(q.start + 1) > r.start
             })
             .collect();
-        if group.iter().any(|&j| reqs[j].is_429()) {
+        if group.iter().any(|&j| reqs[j].is_throttle()) {
             if cx.in_flight[i] > peak {
                 peak = cx.in_flight[i];
                 example = Some(i);
             }
             for j in group {
-                if hits.insert(j as u32) && reqs[j].is_429() {
+                if hits.insert(j as u32) && reqs[j].is_throttle() {
                     throttled += 1;
                 }
             }
@@ -336,7 +336,7 @@ fn slow_429s(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
     let reqs = &cx.capture.requests;
     let mut slow: Vec<(usize, Micros)> = Vec::new();
     for (i, r) in reqs.iter().enumerate() {
-        if !r.is_429() {
+        if !r.is_throttle() {
             continue;
         }
         if let Some(typ) = cx.typical_duration(r)

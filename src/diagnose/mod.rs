@@ -200,7 +200,7 @@ pub fn diagnose(capture: &Capture, profiles: &[Profile], eval: &Evaluation) -> D
         .requests
         .iter()
         .enumerate()
-        .filter(|(_, r)| r.is_429())
+        .filter(|(_, r)| r.is_throttle())
         .map(|(i, _)| throttle::explain(&cx, i))
         .collect();
     let findings = findings::find(&cx, &throttles);

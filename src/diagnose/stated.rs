@@ -137,7 +137,7 @@ fn recent(cx: &Ctx<'_>, i: usize, w: Micros, cap: u64) -> Recent {
         if q.start <= from || (out.caller >= cap && out.endpoint >= cap) {
             break;
         }
-        if !same_caller(q, r) || q.is_429() {
+        if !same_caller(q, r) || q.is_throttle() {
             continue;
         }
         out.caller += 1;

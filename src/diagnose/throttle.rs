@@ -103,24 +103,16 @@ fn admitted_in_flight(cx: &Ctx<'_>, s: &Series, m: usize, later: Micros) -> u64 
 
 fn header_counts(r: &Request) -> Vec<HeaderCount> {
     let mut out = Vec::new();
-    if let Some(h) = r.rate.as_deref() {
-        if let (Some(c), Some(a)) = (h.inin_count, h.inin_allowed) {
-            out.push(HeaderCount {
-                count: c,
-                allowed: a,
-                name: "inin-ratelimit-count",
-            });
-        }
-        if let Some(limit) = h.limit {
-            let used = h.used.or(h.remaining.map(|rem| limit.saturating_sub(rem)));
-            if let Some(used) = used {
-                out.push(HeaderCount {
-                    count: used,
-                    allowed: limit,
-                    name: "X-RateLimit-Remaining",
-                });
-            }
-        }
+    for q in r.quotas() {
+        let (Some(limit), Some(used)) = (q.limit, q.used_count()) else {
+            continue;
+        };
+        let axis = &crate::normalize::dialects::dialect(q.dialect).axes[q.axis as usize];
+        out.push(HeaderCount {
+            count: used,
+            allowed: limit,
+            name: axis.used.or(axis.remaining).unwrap_or("RateLimit"),
+        });
     }
     out
 }
@@ -148,7 +140,7 @@ pub fn explain(cx: &Ctx<'_>, i: usize) -> Throttle {
     let t = r.start;
     let ra = r.retry_after.map(|x| x.seconds);
     let views = views_at(cx, i);
-    let body = r.throttle_body.as_deref();
+    let body = r.throttle_body();
     let body_key = body.and_then(|b| b.limit_key).map(|k| {
         cx.capture.limit_keys[k as usize]
             .expose_for_computation()
@@ -549,7 +541,7 @@ fn retry_failed_after_wait(cx: &Ctx<'_>, i: usize) -> Option<(f64, f64)> {
     let ra = r.retry_after?.seconds;
     let next = &cx.capture.requests[cx.next_same_resource[i]? as usize];
     let waited = next.start >= r.end() + time::secs(ra) - 500 * time::MILLISECOND;
-    (waited && next.is_429()).then(|| (ra, next.retry_after.map_or(0.0, |x| x.seconds)))
+    (waited && next.is_throttle()).then(|| (ra, next.retry_after.map_or(0.0, |x| x.seconds)))
 }
 
 /// Another endpoint of the same user and client that succeeded within 200 ms of the 429.

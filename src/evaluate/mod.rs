@@ -256,7 +256,7 @@ fn evaluate_layer(
         ser.members.push(i as u32);
         ser.starts.push(r.start);
         ser.costs.push(layer.cost_of(&r.method));
-        ser.admitted.push(!r.is_429());
+        ser.admitted.push(!r.is_throttle());
     }
     // member numbers across series: 4 bytes per request instead of a (series, member) pair
     let mut offsets = Vec::with_capacity(series.len());

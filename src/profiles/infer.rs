@@ -36,7 +36,6 @@ pub fn from_headers(capture: &Capture) -> Profile {
     // (family, limit, declared window) → what was seen
     let mut seen: BTreeMap<(&'static str, u64, Option<u64>), Seen> = BTreeMap::new();
     for r in &capture.requests {
-        let Some(h) = r.rate.as_deref() else { continue };
         let host = capture.host(r).to_string();
         let mut note =
             |family: &'static str, limit: u64, window: Option<f64>, reset: Option<f64>| {
@@ -51,16 +50,17 @@ pub fn from_headers(capture: &Capture) -> Profile {
                     s.longest_reset_s = s.longest_reset_s.max(x);
                 }
             };
-        if let Some(a) = h.inin_allowed {
-            note("inin-ratelimit", a, None, h.inin_reset_s);
-        }
-        for p in &h.policies {
-            note("ratelimit-policy", p.quota, p.window_s, None);
-        }
-        if h.policies.is_empty()
-            && let Some(l) = h.limit
-        {
-            note("x-ratelimit", l, None, h.reset_s);
+        for q in r.quotas() {
+            let Some(limit) = q.limit else { continue };
+            let reset = q.reset.map(time::as_secs);
+            match (
+                crate::normalize::dialects::dialect(q.dialect).name,
+                q.window,
+            ) {
+                (_, Some(w)) => note("ratelimit-policy", limit, Some(time::as_secs(w)), None),
+                ("genesys", None) => note("inin-ratelimit", limit, None, reset),
+                (_, None) => note("x-ratelimit", limit, None, reset),
+            }
         }
     }
     let mut layers = Vec::new();

@@ -219,7 +219,7 @@ pub fn build(a: &Analysis) -> Timeline {
     let mut lanes_sorted: Vec<((String, String, String), Vec<usize>)> =
         lane_of.into_iter().collect();
     lanes_sorted.sort_by(|x, y| {
-        let t = |v: &Vec<usize>| v.iter().filter(|&&i| c.requests[i].is_429()).count();
+        let t = |v: &Vec<usize>| v.iter().filter(|&&i| c.requests[i].is_throttle()).count();
         t(&y.1)
             .cmp(&t(&x.1))
             .then(y.1.len().cmp(&x.1.len()))
@@ -382,14 +382,11 @@ pub fn build(a: &Analysis) -> Timeline {
                 .iter()
                 .filter_map(|&m| {
                     let r = &c.requests[m as usize];
-                    let h = r.rate.as_deref()?;
-                    let count = match (h.inin_count, h.inin_allowed, h.limit) {
-                        (Some(n), Some(a), _) if a == l.limit => Some(n),
-                        (_, _, Some(lim)) if lim == l.limit => {
-                            h.used.or(h.remaining.map(|rem| lim.saturating_sub(rem)))
-                        }
-                        _ => None,
-                    }?;
+                    let count = r
+                        .quotas()
+                        .iter()
+                        .filter(|q| q.limit == Some(l.limit))
+                        .find_map(|q| q.used_count())?;
                     Some((r.start, count))
                 })
                 .collect();

@@ -54,7 +54,7 @@ fn known_templates(profiles: &[Profile], openapi: Option<&KnownTemplates>) -> Kn
             known.add(t);
         }
         for l in &p.layers {
-            if let Some(t) = l.template.as_ref().filter(|t| t.is_template()) {
+            for t in l.templates.iter().filter(|t| t.is_template()) {
                 known.add(t.as_str());
             }
         }
@@ -74,8 +74,9 @@ pub fn analyze_built(
 ) -> Analysis {
     let chosen = profiles::resolve(&settings.chosen, &settings.builtins, builder.hosts());
     let known = known_templates(&chosen, settings.openapi.as_ref());
-    let capture = builder.finish(&source.name, meta, &known);
+    let mut capture = builder.finish(&source.name, meta, &known);
     let mut profiles = profiles::materialize(chosen, &capture);
+    profiles::mark_throttles(&mut capture, &profiles);
     if settings.count_preflights {
         for l in profiles.iter_mut().flat_map(|p| p.layers.iter_mut()) {
             l.counts_preflight = true;

@@ -620,24 +620,7 @@ fn layer_reports(a: &Analysis) -> Vec<LayerReport> {
         .map(|(idx, le)| {
             let profile = &a.profiles[le.profile];
             let l = &profile.layers[le.layer];
-            let filter = match (l.methods.is_empty(), &l.template) {
-                (true, None) => None,
-                (m, t) => {
-                    let methods = if m {
-                        "any".to_string()
-                    } else {
-                        l.methods
-                            .iter()
-                            .map(|x| x.as_str())
-                            .collect::<Vec<_>>()
-                            .join("|")
-                    };
-                    Some(match t {
-                        Some(t) => format!("{methods} {}", t.as_str()),
-                        None => methods,
-                    })
-                }
-            };
+            let filter = l.filter_label();
             let budget = a
                 .diagnosis
                 .budgets
@@ -652,13 +635,13 @@ fn layer_reports(a: &Analysis) -> Vec<LayerReport> {
             LayerReport {
                 name: l.name.clone(),
                 profile: profile.name.clone(),
-                limit: l.limit,
-                window_s: secs(l.window),
-                kind: match l.kind {
+                limit: l.limit(),
+                window_s: secs(l.window()),
+                kind: match l.kind() {
                     Kind::Rate => "rate".into(),
                     Kind::Concurrency => "concurrency".into(),
                 },
-                algorithm: l.algorithm.as_str().into(),
+                algorithm: l.limiter.algorithm().into(),
                 per: l.per.iter().map(|p| p.as_str().to_string()).collect(),
                 filter,
                 counted: le.counted,
@@ -667,9 +650,9 @@ fn layer_reports(a: &Analysis) -> Vec<LayerReport> {
                 peak_at: le.peak_at.map(|t| at(c, t)),
                 peak_partition: le.peak_series.map(|s| partition_label(a, idx, s)),
                 peak_admitted: le.peak_admitted,
-                headroom: l.limit as i64 - le.peak as i64,
-                utilization: if l.limit > 0 {
-                    (le.peak as f64 / l.limit as f64 * 1000.0).round() / 1000.0
+                headroom: l.limit() as i64 - le.peak as i64,
+                utilization: if l.limit() > 0 {
+                    (le.peak as f64 / l.limit() as f64 * 1000.0).round() / 1000.0
                 } else {
                     0.0
                 },
@@ -699,7 +682,7 @@ fn layer_reports(a: &Analysis) -> Vec<LayerReport> {
                                 peak_at: m.map(|m| at(c, s.starts[m])),
                                 peak_admitted: s.admitted_counts.iter().copied().max().unwrap_or(0)
                                     as u64,
-                                headroom: l.limit as i64 - peak as i64,
+                                headroom: l.limit() as i64 - peak as i64,
                             }
                         })
                         .collect();

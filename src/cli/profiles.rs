@@ -66,7 +66,7 @@ fn show(p: &Profile) -> String {
                     .join("|"),
             );
         }
-        if let Some(tpl) = &l.template {
+        for tpl in &l.templates {
             filter.push(tpl.as_str().to_string());
         }
         if let Some(ps) = l.page_size {
@@ -82,7 +82,7 @@ fn show(p: &Profile) -> String {
         }
         t.add_row(vec![
             l.name.clone(),
-            format!("{} ({})", l.budget_label(), l.algorithm.as_str()),
+            format!("{} ({})", l.budget_label(), l.limiter.algorithm()),
             l.partition_label(),
             if filter.is_empty() {
                 "all requests".into()

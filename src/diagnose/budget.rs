@@ -48,19 +48,19 @@ pub fn infer(cx: &Ctx<'_>) -> Vec<Budget> {
                     continue;
                 }
                 let t = s.starts[k];
-                let before = match layer.kind {
+                let before = match layer.kind() {
                     Kind::Concurrency => (s.attempts[k] as u64).saturating_sub(1),
-                    Kind::Rate => s.between(t - layer.window, t).1,
+                    Kind::Rate => s.between(t - layer.window(), t).1,
                 };
                 let c = before + s.costs[k] as u64;
                 lowest_throttled = Some(lowest_throttled.map_or(c, |l| l.min(c)));
                 let r = &cx.capture.requests[s.members[k] as usize];
-                if let (Some(ra), Kind::Rate) = (r.retry_after, layer.kind) {
-                    let lo = s.starts.partition_point(|&x| x <= t - layer.window);
+                if let (Some(ra), Kind::Rate) = (r.retry_after, layer.kind()) {
+                    let lo = s.starts.partition_point(|&x| x <= t - layer.window());
                     let oldest = (lo..s.members.len())
                         .take_while(|&j| s.starts[j] <= t)
                         .find(|&j| s.admitted[j])
-                        .map(|j| s.starts[j] + layer.window);
+                        .map(|j| s.starts[j] + layer.window());
                     releases.push((t, r.end() + time::secs(ra.seconds), oldest, si));
                 }
             }

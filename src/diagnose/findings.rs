@@ -311,8 +311,8 @@ fn parallel_bursts(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
         .enumerate()
         .filter(|(_, le)| le.at(ex).is_some())
         .map(|(k, _)| cx.layer(k))
-        .filter(|l| l.kind == Kind::Rate && (l.template.is_some() || !l.methods.is_empty()))
-        .map(|l| (l.window / l.limit.max(1) as i64, l.budget_label()))
+        .filter(|l| l.kind() == Kind::Rate && l.is_filtered())
+        .map(|l| (l.window() / l.limit().max(1) as i64, l.budget_label()))
         .max_by_key(|(gap, _)| *gap);
     let advice = match spacing {
         Some((gap, budget)) => format!(

@@ -10,7 +10,7 @@
 
 use crate::evaluate::Series;
 use crate::model::{Micros, Request, ThrottleBody, time};
-use crate::profiles::{Algorithm, Kind, Layer, Partition};
+use crate::profiles::{Kind, Layer, Partition};
 
 use super::context::{BURST_WINDOWS, BurstScope, Ctx};
 use super::{Cause, Hypothesis, LimitKind, Throttle};
@@ -55,7 +55,7 @@ fn window_counts(
     m: usize,
     t: Micros,
 ) -> (u64, u64, u64, u64, Option<Micros>) {
-    match (l.kind, l.algorithm) {
+    match (l.kind(), crate::evaluate::fixed_anchor(l)) {
         (Kind::Concurrency, _) => {
             let att = s.attempts[m] as u64;
             let adm = admitted_in_flight(cx, s, m, 0);
@@ -63,8 +63,8 @@ fn window_counts(
             let far = admitted_in_flight(cx, s, m, EDGE);
             (adm, adm, far, att, None)
         }
-        (Kind::Rate, Algorithm::Sliding) => {
-            let w = l.window;
+        (Kind::Rate, None) => {
+            let w = l.window();
             let (att, adm) = s.between(t - w, t);
             let (_, near) = s.between(t - w + EDGE, t);
             let (_, far) = s.between(t - w - EDGE, t + EDGE);
@@ -119,16 +119,18 @@ fn header_counts(r: &Request) -> Vec<HeaderCount> {
 
 /// A header counter belongs to a layer when it announces that layer's limit.
 fn header_for(l: &Layer, r: &Request) -> Option<HeaderCount> {
-    header_counts(r).into_iter().find(|h| h.allowed == l.limit)
+    header_counts(r)
+        .into_iter()
+        .find(|h| h.allowed == l.limit())
 }
 
 fn specificity(l: &Layer) -> (u8, usize, u64) {
-    let filters = u8::from(l.template.is_some()) + u8::from(!l.methods.is_empty());
-    (filters, l.per.len(), u64::MAX - l.limit)
+    let filters = u8::from(!l.templates.is_empty()) + u8::from(!l.methods.is_empty());
+    (filters, l.per.len(), u64::MAX - l.limit())
 }
 
 fn is_broad(l: &Layer) -> bool {
-    l.template.is_none()
+    l.templates.is_empty()
         && l.methods.is_empty()
         && !l.per.contains(&Partition::Endpoint)
         && !l.per.contains(&Partition::Resource)
@@ -160,7 +162,7 @@ pub fn explain(cx: &Ctx<'_>, i: usize) -> Throttle {
         let named_by_numbers = body.is_some_and(|b| states_numbers_of(b, l));
         let other_key = body_key.is_some() && !named_by_key;
         let ra_too_long =
-            l.kind == Kind::Rate && ra.is_some_and(|s| s > time::as_secs(l.window) + 2.0);
+            l.kind() == Kind::Rate && ra.is_some_and(|s| s > time::as_secs(l.window()) + 2.0);
 
         // --- visible traffic on this layer
         let vis = visibly_exhausted(v);
@@ -213,8 +215,8 @@ pub fn explain(cx: &Ctx<'_>, i: usize) -> Throttle {
                     format!(
                         "the 429 body states the limit of {} ({} requests within {})",
                         l.name,
-                        l.limit,
-                        time::window_label(l.window)
+                        l.limit(),
+                        time::window_label(l.window())
                     ),
                 );
             } else if other_key {
@@ -226,11 +228,11 @@ pub fn explain(cx: &Ctx<'_>, i: usize) -> Throttle {
                     format!(
                         "Retry-After {} s is longer than this layer's {} window",
                         fmt_s(ra.unwrap_or(0.0)),
-                        time::window_label(l.window)
+                        time::window_label(l.window())
                     ),
                 );
             } else if let (Some(s), Some(opened)) = (ra, v.opened) {
-                let expected = time::as_secs(opened + l.window - t);
+                let expected = time::as_secs(opened + l.window() - t);
                 if (s - expected).abs() <= 2.0 {
                     h.add(1, format!(
                         "Retry-After {} s matches the {} left until the window opened at {} frees a request",
@@ -252,8 +254,8 @@ pub fn explain(cx: &Ctx<'_>, i: usize) -> Throttle {
             } else {
                 v.attempts - v.own
             });
-            h.limit = Some(l.limit);
-            h.window = (l.kind == Kind::Rate).then_some(l.window);
+            h.limit = Some(l.limit());
+            h.window = (l.kind() == Kind::Rate).then_some(l.window());
             h.tiebreak = specificity(l);
             hyps.push(h);
             continue;
@@ -261,7 +263,7 @@ pub fn explain(cx: &Ctx<'_>, i: usize) -> Throttle {
 
         // --- hidden traffic on this layer (its visible count is below the limit)
         let mut h = Hypothesis::new(Cause::HiddenTraffic, Some(v.idx), None);
-        let needed = l.limit.saturating_sub(v.admitted);
+        let needed = l.limit().saturating_sub(v.admitted);
         h.hidden_at_least = Some(needed);
         h.add(0, format!(
             "{} ({budget}, per {}) saw {} admitted requests in the window: {} more would have to come from outside the capture",
@@ -302,32 +304,32 @@ pub fn explain(cx: &Ctx<'_>, i: usize) -> Throttle {
                 2,
                 format!(
                     "the 429 body states \"maximum {} requests within {}\", which is {}",
-                    l.limit,
-                    time::window_label(l.window),
+                    l.limit(),
+                    time::window_label(l.window()),
                     l.name
                 ),
             );
         } else if other_key {
             h.add(-2, "the 429 body names another limit".to_string());
         }
-        if l.kind == Kind::Rate {
+        if l.kind() == Kind::Rate {
             if ra_too_long {
                 h.add(
                     -3,
                     format!(
                         "Retry-After {} s is longer than this layer's {} window",
                         fmt_s(ra.unwrap_or(0.0)),
-                        time::window_label(l.window)
+                        time::window_label(l.window())
                     ),
                 );
             } else if let Some(s) = ra.filter(|s| *s >= 5.0) {
-                let opened = t + time::secs(s) - l.window;
+                let opened = t + time::secs(s) - l.window();
                 h.add(
                     1,
                     format!(
                         "Retry-After {} s matches a {} window opened {} before this request",
                         fmt_s(s),
-                        time::window_label(l.window),
+                        time::window_label(l.window()),
                         time::human_duration(t - opened)
                     ),
                 );
@@ -368,12 +370,12 @@ pub fn explain(cx: &Ctx<'_>, i: usize) -> Throttle {
                 ),
             );
         }
-        let filtered = l.template.is_some() || !l.methods.is_empty();
-        if filtered && needed >= 20 && v.admitted * 10 <= l.limit {
+        let filtered = l.is_filtered();
+        if filtered && needed >= 20 && v.admitted * 10 <= l.limit() {
             h.add(-1, format!(
                 "the {needed} hidden requests would all have to be {} within {}: other apps of the user rarely call one endpoint that often",
                 endpoint,
-                time::window_label(l.window)
+                time::window_label(l.window())
             ));
         }
         if cx.in_flight[i] <= 1 && cx.burst_counts[BurstScope::Caller as usize][i][0] <= 1 {
@@ -383,8 +385,8 @@ pub fn explain(cx: &Ctx<'_>, i: usize) -> Throttle {
             );
         }
         h.visible = Some(v.admitted);
-        h.limit = Some(l.limit);
-        h.window = (l.kind == Kind::Rate).then_some(l.window);
+        h.limit = Some(l.limit());
+        h.window = (l.kind() == Kind::Rate).then_some(l.window());
         h.tiebreak = specificity(l);
         hyps.push(h);
     }
@@ -394,7 +396,7 @@ pub fn explain(cx: &Ctx<'_>, i: usize) -> Throttle {
             body: b,
             numbers_documented: views.iter().any(|v| {
                 states_numbers_of(b, v.layer)
-                    || (b.limit.is_none() && b.limit_value == Some(v.layer.limit))
+                    || (b.limit.is_none() && b.limit_value == Some(v.layer.limit()))
             }),
             key_documented: body_key.is_some_and(|k| views.iter().any(|v| v.layer.name == k)),
         };
@@ -454,15 +456,15 @@ pub fn explain(cx: &Ctx<'_>, i: usize) -> Throttle {
 
 /// Whether a 429 body's "maximum [N] requests within [W] seconds" is this layer.
 fn states_numbers_of(b: &ThrottleBody, l: &Layer) -> bool {
-    b.limit == Some(l.limit)
+    b.limit == Some(l.limit())
         && b.window_s
-            .is_some_and(|w| (w - time::as_secs(l.window)).abs() <= 1.0)
+            .is_some_and(|w| (w - time::as_secs(l.window())).abs() <= 1.0)
 }
 
 /// 3: definitely over the limit on admitted requests; 2: over only counting requests at the
 /// window's edge; 1: over only if rejected attempts count; 0: under.
 fn visibly_exhausted(v: &View<'_>) -> u8 {
-    let limit = v.layer.limit;
+    let limit = v.layer.limit();
     // the server's own counter, over the limit and matching what the capture shows
     let confirmed = v
         .header
@@ -508,12 +510,12 @@ fn views_at<'a>(cx: &'a Ctx<'a>, i: usize) -> Vec<View<'a>> {
 /// announce this layer's limit: (header, when, requests visible in its window then).
 fn earlier_header(cx: &Ctx<'_>, v: &View<'_>) -> Option<(HeaderCount, Micros, u64)> {
     let l = v.layer;
-    if l.kind != Kind::Rate {
+    if l.kind() != Kind::Rate {
         return None;
     }
     let s = v.series;
     // only successes within the window before the 429 say anything about its budget
-    let from = s.starts[v.member] - l.window;
+    let from = s.starts[v.member] - l.window();
     (0..v.member)
         .rev()
         .take_while(|&k| s.starts[k] > from)
@@ -523,7 +525,7 @@ fn earlier_header(cx: &Ctx<'_>, v: &View<'_>) -> Option<(HeaderCount, Micros, u6
             }
             let q = &cx.capture.requests[s.members[k] as usize];
             let hc = header_for(l, q)?;
-            let (_, adm) = s.between(q.start - l.window, q.start);
+            let (_, adm) = s.between(q.start - l.window(), q.start);
             Some((hc, q.start, adm))
         })
 }
@@ -651,8 +653,8 @@ fn burst_hypothesis(
     // a burst limit is shorter than every documented rate window that counts this request
     let shortest = views
         .iter()
-        .filter(|v| v.layer.kind == Kind::Rate)
-        .map(|v| v.layer.window)
+        .filter(|v| v.layer.kind() == Kind::Rate)
+        .map(|v| v.layer.window())
         .min()
         .unwrap_or(Micros::MAX);
     // the cleanest split of successes from 429s by a short-window count, narrow scopes and

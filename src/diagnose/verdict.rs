@@ -144,7 +144,7 @@ fn quiet(cx: &Ctx<'_>, budgets: &[Budget]) -> String {
         .filter_map(|b| {
             let le = &cx.eval.layers[b.layer];
             let l = cx.layer(b.layer);
-            (le.peak > 0).then(|| (le.peak as f64 / l.limit as f64, b.layer))
+            (le.peak > 0).then(|| (le.peak as f64 / l.limit() as f64, b.layer))
         })
         .max_by(|a, b| a.0.total_cmp(&b.0));
     match busiest {
@@ -372,14 +372,14 @@ fn action(cx: &Ctx<'_>, key: GroupKey, group: &[&Throttle]) -> Option<String> {
     match key {
         (Cause::VisibleTraffic, Some(l), _) => {
             let layer = cx.layer(l);
-            let gap = layer.window / layer.limit.max(1) as i64;
+            let gap = layer.window() / layer.limit().max(1) as i64;
             Some(format!(
                 "What to do: keep {} within {} per {} ({} per {}, one every {} on average).",
                 cx.endpoint(r),
                 layer.name,
                 layer.partition_label(),
-                layer.limit,
-                time::window_label(layer.window),
+                layer.limit(),
+                time::window_label(layer.window()),
                 time::human_duration(gap)
             ))
         }

@@ -12,7 +12,7 @@ pub mod window;
 use std::collections::HashMap;
 
 use crate::model::{Capture, Method, Micros, Request};
-use crate::profiles::{Algorithm, Kind, Layer, Partition, Profile};
+use crate::profiles::{Anchor, Kind, Layer, Limiter, Partition, Profile};
 
 /// Options of an evaluation.
 #[derive(Clone, Copy, Debug, Default)]
@@ -294,7 +294,7 @@ fn evaluate_layer(
         if let Some(&a) = s.admitted_counts.iter().max() {
             eval.peak_admitted = eval.peak_admitted.max(a as u64);
         }
-        if let Some(k) = s.attempts.iter().position(|&c| c as u64 > layer.limit) {
+        if let Some(k) = s.attempts.iter().position(|&c| c as u64 > layer.limit()) {
             let candidate = (s.starts[k], s.members[k]);
             if eval.first_breach.is_none_or(|b| candidate < b) {
                 eval.first_breach = Some(candidate);
@@ -311,6 +311,14 @@ fn narrow(v: Vec<u64>) -> Vec<u32> {
         .collect()
 }
 
+/// The anchor of a fixed-window layer (`None` for every other limiter).
+pub fn fixed_anchor(layer: &Layer) -> Option<Anchor> {
+    match layer.limiter {
+        Limiter::Window { anchor, .. } => anchor,
+        _ => None,
+    }
+}
+
 fn fill_counts(s: &mut Series, layer: &Layer, capture: &Capture) {
     let admitted_costs: Vec<u32> = s
         .costs
@@ -320,7 +328,7 @@ fn fill_counts(s: &mut Series, layer: &Layer, capture: &Capture) {
         .collect();
     s.cum_attempts = window::prefix_sums(&s.costs);
     s.cum_admitted = window::prefix_sums(&admitted_costs);
-    match (layer.kind, layer.algorithm) {
+    match (layer.kind(), fixed_anchor(layer)) {
         (Kind::Concurrency, _) => {
             let ends: Vec<Micros> = s
                 .members
@@ -352,17 +360,17 @@ fn fill_counts(s: &mut Series, layer: &Layer, capture: &Capture) {
                 })
                 .collect();
         }
-        (Kind::Rate, Algorithm::Sliding) => {
-            s.attempts = narrow(window::sliding(&s.starts, &s.costs, layer.window));
-            s.admitted_counts = narrow(window::sliding(&s.starts, &admitted_costs, layer.window));
+        (Kind::Rate, None) => {
+            s.attempts = narrow(window::sliding(&s.starts, &s.costs, layer.window()));
+            s.admitted_counts = narrow(window::sliding(&s.starts, &admitted_costs, layer.window()));
         }
-        (Kind::Rate, alg) => {
-            let aligned = alg == Algorithm::FixedAligned;
-            let (a, opened) = window::fixed(&s.starts, &s.costs, layer.window, aligned);
+        (Kind::Rate, Some(anchor)) => {
+            let aligned = anchor != Anchor::FirstRequest;
+            let (a, opened) = window::fixed(&s.starts, &s.costs, layer.window(), aligned);
             s.attempts = narrow(a);
             s.window_opened = opened;
             s.admitted_counts =
-                narrow(window::fixed(&s.starts, &admitted_costs, layer.window, aligned).0);
+                narrow(window::fixed(&s.starts, &admitted_costs, layer.window(), aligned).0);
         }
     }
 }

@@ -345,7 +345,7 @@ pub fn build(a: &Analysis) -> Timeline {
                 let u = |(i, le): &(usize, &crate::evaluate::LayerEval)| {
                     let l = &a.profiles[le.profile].layers[le.layer];
                     let _ = i;
-                    le.peak as f64 / l.limit.max(1) as f64
+                    le.peak as f64 / l.limit().max(1) as f64
                 };
                 u(x).total_cmp(&u(y))
             })
@@ -385,7 +385,7 @@ pub fn build(a: &Analysis) -> Timeline {
                     let count = r
                         .quotas()
                         .iter()
-                        .filter(|q| q.limit == Some(l.limit))
+                        .filter(|q| q.limit == Some(l.limit()))
                         .find_map(|q| q.used_count())?;
                     Some((r.start, count))
                 })
@@ -396,7 +396,7 @@ pub fn build(a: &Analysis) -> Timeline {
                     l.name,
                     crate::report::partition_label(a, idx, series)
                 )),
-                limit: Some(l.limit),
+                limit: Some(l.limit()),
                 points: downsample(points, start, end),
                 admitted: downsample(admitted, start, end),
                 server: downsample(server, start, end),

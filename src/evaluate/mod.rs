@@ -7,6 +7,7 @@
 //! included) and of admitted requests only, their peaks, the first breach, and requests in
 //! flight for concurrency layers. Also the preflight what-if. Pure: no I/O, no clock; O(n log n).
 
+pub mod meter;
 pub mod window;
 
 use std::collections::HashMap;

@@ -12,7 +12,7 @@ use crate::profiles::Kind;
 
 use super::Throttle;
 use super::context::{Ctx, is_traffic};
-use super::throttle::fmt_s;
+use super::prose::fmt_s;
 
 /// How serious a finding is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -303,13 +303,18 @@ fn parallel_bursts(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
     let Some(ex) = example else { return };
     let r = &reqs[ex];
     let endpoint = cx.endpoint(r);
+    let throttled_one = hits
+        .iter()
+        .copied()
+        .find(|&j| reqs[j as usize].is_throttle())
+        .unwrap_or(ex as u32) as usize;
     // spacing from the tightest documented rate layer on this endpoint
     let spacing = cx
         .eval
         .layers
         .iter()
         .enumerate()
-        .filter(|(_, le)| le.at(ex).is_some())
+        .filter(|(_, le)| le.view(throttled_one).is_some())
         .map(|(k, _)| cx.layer(k))
         .filter(|l| l.kind() == Kind::Rate && l.is_filtered())
         .map(|l| (l.window() / l.limit().max(1) as i64, l.budget_label()))

@@ -273,6 +273,7 @@ impl Builder {
                 .into_iter()
                 .map(Sensitive::new)
                 .collect(),
+            cost_sources: Vec::new(),
             policies: self
                 .policies
                 .into_items()

@@ -96,9 +96,8 @@ fn capture(c: &CaptureReport) -> Markup {
                             ul {
                                 @for a in &t.alternatives {
                                     li {
-                                        (a.cause) " (" (a.layer.as_deref().or(a.kind.as_deref()).unwrap_or("-")) "), score " (a.score)
-                                        @if let Some(s) = a.supporting.first() { "; for: " (s) }
-                                        @if let Some(s) = a.against.first() { "; against: " (s) }
+                                        (a.explanation)
+                                        @if let Some(s) = &a.less_likely_because { " — less likely: " (s) }
                                     }
                                 }
                             }

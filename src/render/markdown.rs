@@ -225,20 +225,13 @@ impl Markdown {
                     writeln!(out, "- {}", escape(e))?;
                 }
                 for a in &t.alternatives {
-                    let what = a.layer.as_deref().or(a.kind.as_deref()).unwrap_or("-");
                     writeln!(
                         out,
-                        "- alternative, score {}: {} ({}){}{}",
-                        a.score,
-                        escape(&a.cause),
-                        escape(what),
-                        a.supporting
-                            .first()
-                            .map(|s| format!("; for: {}", escape(s)))
-                            .unwrap_or_default(),
-                        a.against
-                            .first()
-                            .map(|s| format!("; against: {}", escape(s)))
+                        "- other explanation: {}{}",
+                        escape(&a.explanation),
+                        a.less_likely_because
+                            .as_deref()
+                            .map(|s| format!(" — less likely: {}", escape(s)))
                             .unwrap_or_default()
                     )?;
                 }

@@ -148,7 +148,7 @@ fn title(a: &Analysis) -> SafeLabel {
     }
     let mut causes: BTreeMap<(Cause, Option<usize>, Option<LimitKind>), usize> = BTreeMap::new();
     for x in t {
-        *causes.entry((x.cause, x.layer, x.kind)).or_default() += 1;
+        *causes.entry((x.cause(), x.layer(), x.kind())).or_default() += 1;
     }
     let ((cause, layer, kind), _) = causes
         .iter()
@@ -320,14 +320,18 @@ pub fn build(a: &Analysis) -> Timeline {
     // layers blamed most first, then the ones the rankings considered
     let mut blamed: BTreeMap<usize, usize> = BTreeMap::new();
     for t in &a.diagnosis.throttles {
-        if let Some(l) = t.layer {
+        if let Some(l) = t.layer() {
             *blamed.entry(l).or_default() += 1;
         }
     }
     let mut chosen: Vec<usize> = blamed.keys().copied().collect();
     chosen.sort_by_key(|l| std::cmp::Reverse(blamed[l]));
     for t in &a.diagnosis.throttles {
-        for l in t.ranked.iter().filter_map(|h| h.layer) {
+        for l in t
+            .ranked
+            .iter()
+            .filter_map(|h| h.candidate.explanation.layer())
+        {
             if !chosen.contains(&l) {
                 chosen.push(l);
             }
@@ -340,12 +344,12 @@ pub fn build(a: &Analysis) -> Timeline {
             .layers
             .iter()
             .enumerate()
-            .filter(|(_, le)| le.peak > 0)
+            .filter(|(_, le)| le.peak > 0.0)
             .max_by(|x, y| {
                 let u = |(i, le): &(usize, &crate::evaluate::LayerEval)| {
                     let l = &a.profiles[le.profile].layers[le.layer];
                     let _ = i;
-                    le.peak as f64 / l.limit().max(1) as f64
+                    le.peak / l.limit().max(1) as f64
                 };
                 u(x).total_cmp(&u(y))
             })
@@ -358,27 +362,28 @@ pub fn build(a: &Analysis) -> Timeline {
             let le = &a.evaluation.layers[idx];
             let l = &a.profiles[le.profile].layers[le.layer];
             // the partition of the first 429 blamed on it, else the peak's
-            let series = a
+            let partition = a
                 .diagnosis
                 .throttles
                 .iter()
-                .find_map(|t| le.at(t.request as usize).map(|(s, _)| s as usize))
-                .or(le.peak_series)?;
-            let s = &le.series[series];
-            let points: Vec<(Micros, u64)> = s
-                .starts
-                .iter()
-                .copied()
-                .zip(s.attempts.iter().map(|&c| c as u64))
-                .collect();
-            let admitted: Vec<(Micros, u64)> = s
-                .starts
-                .iter()
-                .copied()
-                .zip(s.admitted_counts.iter().map(|&c| c as u64))
-                .collect();
-            let server: Vec<(Micros, u64)> = s
-                .members
+                .find_map(|t| le.view(t.request as usize).map(|v| v.partition as usize))
+                .or(le.peak_partition)?;
+            let levels = crate::evaluate::levels(
+                c,
+                &a.profiles[le.profile],
+                l,
+                partition,
+                crate::evaluate::Options::default(),
+            );
+            let round = |v: &[(Micros, f64)]| -> Vec<(Micros, u64)> {
+                v.iter()
+                    .map(|&(t, x)| (t, x.round().max(0.0) as u64))
+                    .collect()
+            };
+            let points = round(&levels.attempts);
+            let admitted = round(&levels.admitted);
+            let server: Vec<(Micros, u64)> = levels
+                .requests
                 .iter()
                 .filter_map(|&m| {
                     let r = &c.requests[m as usize];
@@ -394,7 +399,7 @@ pub fn build(a: &Analysis) -> Timeline {
                 label: SafeLabel::from_report(&format!(
                     "{} · {}",
                     l.name,
-                    crate::report::partition_label(a, idx, series)
+                    crate::report::partition_label(a, idx, partition)
                 )),
                 limit: Some(l.limit()),
                 points: downsample(points, start, end),
@@ -408,7 +413,7 @@ pub fn build(a: &Analysis) -> Timeline {
         .diagnosis
         .throttles
         .iter()
-        .find(|t| t.kind == Some(LimitKind::Concurrency) && t.cause == Cause::UndocumentedLimit)
+        .find(|t| t.kind() == Some(LimitKind::Concurrency) && t.cause() == Cause::UndocumentedLimit)
         .map(|t| {
             let r = &c.requests[t.request as usize];
             let idx: Vec<usize> = (0..c.requests.len())

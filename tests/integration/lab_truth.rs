@@ -144,29 +144,42 @@ fn score(har: &Path, truth: &Path, profile: &Path) -> (usize, usize, usize, usiz
             continue;
         };
         total += 1;
-        let layer = t.layer.map(|l| {
+        let layer = t.layer().map(|l| {
             let le = &analysis.evaluation.layers[l];
             analysis.profiles[le.profile].layers[le.layer].name.clone()
         });
-        if t.cause == exp.cause {
+        if t.cause() == exp.cause {
             right += 1;
         } else {
+            let names =
+                why429::diagnose::prose::Names::new(c, &analysis.profiles, &analysis.evaluation);
             let ranked: Vec<String> = t
                 .ranked
                 .iter()
                 .map(|h| {
                     format!(
-                        "{:?}/{:?}/{:?} {}: {:?}",
-                        h.cause,
-                        h.layer,
-                        h.kind,
-                        h.score,
-                        h.evidence
+                        "{} [{:?}] for: {:?} against: {:?}",
+                        why429::diagnose::prose::explanation(&names, &h.candidate.explanation),
+                        h.below_because,
+                        h.candidate
+                            .support
                             .iter()
-                            .map(|e| format!("[{}] {}", e.weight, e.text))
+                            .map(|s| why429::diagnose::prose::signal(&names, s, r))
+                            .collect::<Vec<_>>(),
+                        h.candidate
+                            .against
+                            .iter()
+                            .map(|s| why429::diagnose::prose::signal(&names, s, r))
                             .collect::<Vec<_>>()
                     )
                 })
+                .chain(t.refuted.iter().map(|h| {
+                    format!(
+                        "RULED OUT {:?}: {:?}",
+                        h.explanation,
+                        h.refuted.as_ref().map(|x| x.rule())
+                    )
+                }))
                 .collect();
             wrong.push(format!(
                 "entry {} at {}: expected {:?} {:?}, got {:?} {:?}\n      {}",
@@ -174,14 +187,14 @@ fn score(har: &Path, truth: &Path, profile: &Path) -> (usize, usize, usize, usiz
                 why429::model::time::rfc3339_utc(r.start),
                 exp.cause,
                 exp.layer,
-                t.cause,
+                t.cause(),
                 layer,
                 ranked.join("\n      ")
             ));
         }
         if exp.cause == Cause::VisibleTraffic {
             visible_total += 1;
-            if t.cause == Cause::VisibleTraffic && layer == exp.layer {
+            if t.cause() == Cause::VisibleTraffic && layer == exp.layer {
                 right_layer += 1;
             }
         }

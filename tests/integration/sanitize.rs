@@ -61,7 +61,7 @@ fn the_copy_gives_the_same_analysis_on_every_fixture() {
                     .iter()
                     .map(|t| {
                         let r = &a.capture.requests[t.request as usize];
-                        (r.entry, format!("{:?}", t.cause), t.layer)
+                        (r.entry, format!("{:?}", t.cause()), t.layer())
                     })
                     .collect()
             };

@@ -134,3 +134,15 @@ pub fn code_id(text: &str) -> Option<CodeId> {
 pub fn code(id: CodeId) -> &'static Code {
     &CODES[id as usize]
 }
+
+/// The header and value to quote for a counter's use, when the response wrote it verbatim:
+/// the used count, else what remained.
+pub fn quote_use(q: &crate::model::Quota) -> Option<(&'static str, String)> {
+    use crate::model::Exact;
+    let axis = dialect(q.dialect).axes.get(q.axis as usize)?;
+    match (q.used, q.remaining) {
+        (Some(u), _) if q.exact.has(Exact::USED) => Some((axis.used?, u.to_string())),
+        (_, Some(r)) if q.exact.has(Exact::REMAINING) => Some((axis.remaining?, r.to_string())),
+        _ => None,
+    }
+}

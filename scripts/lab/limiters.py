@@ -274,7 +274,9 @@ class Concurrency:
 
     def peek(self, key, now, cost=1):
         fl = self.flights.get(key, {})
-        cur = sum(1 for s, _ in fl.values() if now - s >= self.min_age)
+        # (without a min age every flight counts, even one whose arrival time is a few
+        # microseconds after this request's: it took the limiter's lock first)
+        cur = sum(1 for s, _ in fl.values() if not self.min_age or now - s >= self.min_age)
         over = cur + 1 > self.limit
         ra = self.fixed_ra
         if over and self.exact:

@@ -98,10 +98,16 @@ class Sim:
             busy = layers.delay_429_s(self.cfg, layer)
         else:
             busy = proc
-        self.log.append({"t": self.now - self.t0, "source": source, "token": token,
-                         "method": method, "path": path, "throttled": fired is not None,
+        self.log.append({"seq": dec["seq"], "source": source, "t": self.now,
+                         "t_done": self.now + busy, "busy_s": busy, "method": method,
+                         "path": path, "template": tpl, "preflight": False,
+                         "token": token, "user": ident["user"], "client": ident["client"],
+                         "status": 429 if fired else 200, "throttled": fired is not None,
+                         "correlation_id": "sim-%d" % dec["seq"],
+                         "counted_in": dec["counted_in"],
                          "layer": fired[0]["name"] if fired else None,
-                         "counted_in": dec["counted_in"]})
+                         "layer_documented": bool(fired[0].get("documented")) if fired else None,
+                         "layers": dec["snapshot"], "_dec": dec})
         return dec, busy, ra
 
     def browser_request(self, p, token, method, path):
@@ -223,12 +229,17 @@ def subst(path, ident, i):
 
 
 def simulate(scenario, cfg, t0=1_800_000_000.0):
-    """Runs the scenario; returns the request log (browser and background)."""
+    """Runs the scenario; returns its request log as truth-like lines (the fields
+    expect.py reads), browser and background, in arrival order."""
     sim = Sim(scenario, cfg, t0)
     for i, spec in enumerate(cfg.get("background", [])):
         sim.background(spec, i)
     sim.spawn(sim.page(), delay=PAGE_START_S)
     sim.run(float(scenario.get("max_duration_s", 120)) + 30)
+    for line in sim.log:
+        dec = line.pop("_dec")
+        if "release_after_seq" in dec:
+            line["release_after_seq"] = dec["release_after_seq"]
     return sim.log
 
 

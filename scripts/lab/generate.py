@@ -12,7 +12,7 @@ Owns the assembly and the acceptance of a draw: scenario i of a seed is drawn fr
 random.Random("<seed>/<i>/<attempt>"), its traffic first (gen_traffic.py), then a dry run
 without limits (simulate.py) to size the layers (gen_layers.py), then a forecast with the
 layers.  A draw is kept when the forecast shows at least 3 browser throttles (1 for ~15 %
-of draws), at most 300, and the page ends within 18-75 s; a ~10 % share of draws are
+of draws), at most 300, and the page ends within 20-72 s; a ~10 % share of draws are
 controls, all limits slack, kept only when the forecast shows no throttle.  Otherwise the
 next attempt is drawn.  The same seed always gives the same files.  GENERATOR.md lists
 every dimension and its range.
@@ -94,7 +94,7 @@ def forecast(scenario, t0):
 
 
 def acceptable(rng_gate, notes, fc):
-    if not 18 <= fc["page_end_s"] <= 75:
+    if not 20 <= fc["page_end_s"] <= 72:
         return False
     if notes["control"]:
         return fc["throttles"] == 0

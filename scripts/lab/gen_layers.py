@@ -80,6 +80,15 @@ class Traffic:
         return best_b, best_c
 
 
+def busiest_slow(rng, slow, traffic, key):
+    """The slow endpoint where the browser has the most requests in flight at once (a
+    concurrency limit elsewhere could never fire); ties broken at random."""
+    def overlap(ep):
+        return traffic.inflight({"name": "probe", "match": {"method": ep[0], "template": ep[1]},
+                                 "key": key})[0]
+    return max(rng.sample(slow, len(slow)), key=overlap)
+
+
 def place(rng, role, b, c):
     """A limit for a role from the peaks; returns (limit, role actually used)."""
     if role == "together" and c > b >= 1:
@@ -165,9 +174,9 @@ def documented_draw(rng, endpoints, slow, traffic, role, number):
     scope = weighted(rng, [(30, "user"), (30, "app.user"), (10, "token"), (15, "endpoint"),
                            (10, "resource"), (5, "org")])
     if alg == "concurrency":
-        ep = rng.choice(slow)
-        match, what = {"method": ep[0], "template": ep[1]}, "%s.%s" % (short(ep[1]), ep[0].lower())
         scope = rng.choice(["user", "app.user"])
+        ep = busiest_slow(rng, slow, traffic, PARTITIONS[scope])
+        match, what = {"method": ep[0], "template": ep[1]}, "%s.%s" % (short(ep[1]), ep[0].lower())
     else:
         match, what, ep = filter_draw(rng, endpoints)
     layer = {"name": "%s.%s.%d" % (scope, what, number), "documented": True, "kind": "rate",
@@ -189,7 +198,7 @@ def undocumented_layer(rng, endpoints, slow, traffic, role, number, documented):
         kind = "burst"
     layer = {"documented": False, "kind": "rate"}
     if kind == "concurrency":
-        ep = rng.choice(slow)
+        ep = busiest_slow(rng, slow, traffic, ["user"])
         layer.update(match={"method": ep[0], "template": ep[1]}, key=["user"])
         alg, window = "concurrency", None
         what = "%s.%s" % (short(ep[1]), ep[0].lower())

@@ -110,8 +110,12 @@ def draw_browser_identities(rng, ids):
 
 
 def draw_endpoints(rng):
-    """2-4 endpoints the browser calls; sometimes one of them slow (for concurrency)."""
-    return rng.sample(ENDPOINTS, weighted(rng, [(30, 1), (35, 2), (25, 3), (10, 4)]))
+    """1-4 endpoints the browser calls; in about a third of scenarios one of them is an
+    endpoint that can be slow (for concurrency limits)."""
+    eps = rng.sample(ENDPOINTS, weighted(rng, [(30, 1), (35, 2), (25, 3), (10, 4)]))
+    if not any(e[5] for e in eps) and rng.random() < 0.35:
+        eps[rng.randrange(len(eps))] = rng.choice([e for e in ENDPOINTS if e[5]])
+    return eps
 
 
 def path_and_ids(rng, ep):

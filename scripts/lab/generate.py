@@ -12,7 +12,7 @@ Owns the assembly and the acceptance of a draw: scenario i of a seed is drawn fr
 random.Random("<seed>/<i>/<attempt>"), its traffic first (gen_traffic.py), then a dry run
 without limits (simulate.py) to size the layers (gen_layers.py), then a forecast with the
 layers.  A draw is kept when the forecast shows at least 3 browser throttles (1 for ~15 %
-of draws), at most 300, and the page ends within 20-72 s; a ~10 % share of draws are
+of draws), at most 300, and the page ends within 20-72 s; ~10 % of scenarios are
 controls, all limits slack, kept only when the forecast shows no throttle.  Otherwise the
 next attempt is drawn.  The same seed always gives the same files.  GENERATOR.md lists
 every dimension and its range.
@@ -49,10 +49,16 @@ def page_end(log):
     return (max(ts) - log[0]["t"]) if ts else 0.0
 
 
+def is_control(seed, index):
+    """Whether scenario `index` is a control, decided once per scenario (not per attempt,
+    which would favour controls: they are accepted more easily)."""
+    return random.Random("%s/%d/control" % (seed, index)).random() < 0.10
+
+
 def draw_once(seed, index, attempt):
     """One candidate scenario (without its final name) and its generator notes."""
     rng = random.Random("%s/%d/%d" % (seed, index, attempt))
-    control = rng.random() < 0.10
+    control = is_control(seed, index)
     run_s = rng.uniform(20, 70)
     ids = gt.Identities(rng)
     browser_tokens = gt.draw_browser_identities(rng, ids)

@@ -83,8 +83,7 @@ class Identities:
         if self.rng.random() < self.jwt_share:
             tok = jwt(self.rng, user, client)
         else:
-            tok = "tok-%s-%s-%04x" % (client.replace("client-", ""), user.replace("user-", ""),
-                                      self.rng.getrandbits(16))
+            tok = "%032x" % self.rng.getrandbits(128)  # opaque: nothing to read in it
         self.tokens[tok] = {"user": user, "client": client}
         return tok
 

@@ -114,18 +114,17 @@ def check_layer(layer, names):
         bad = set(doc) - DOCUMENTED_AS_KEYS
         if bad:
             fail(where, "unknown documented_as keys %s" % sorted(bad))
-    if layer.get("throttle_status") == 200 and layer.get("body_style") not in (None, "graphql"):
-        fail(where, "a 200 throttle needs body_style graphql")
 
 
 def validate_config(cfg):
     """Fail early on typos that would otherwise only show up mid-recording."""
     check_styles("server", cfg)
-    if cfg.get("throttle_status", 429) == 200 and cfg.get("body_style", "legacy") != "graphql":
-        for layer in cfg["layers"]:
-            if layer.get("body_style") != "graphql":
-                fail("layer %s" % layer.get("name"),
-                     "throttle_status 200 needs body_style graphql (global or on the layer)")
+    for layer in cfg["layers"]:
+        status = layer.get("throttle_status", cfg.get("throttle_status", 429))
+        body = layer.get("body_style", cfg.get("body_style", "graphql" if status == 200 else "legacy"))
+        if status == 200 and body != "graphql":
+            fail("layer %s" % layer.get("name"),
+                 "a throttle with status 200 needs body_style graphql (on the layer or global)")
     names = set()
     for layer in cfg["layers"]:
         check_layer(layer, names)

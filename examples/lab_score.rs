@@ -47,7 +47,8 @@ fn main() {
                 builtins: profiles::builtin(),
                 count_preflights: false,
             };
-            let (sources, errors) = ingest::discover(&[Input::Path(har.clone())], settings.read.limits);
+            let (sources, errors) =
+                ingest::discover(&[Input::Path(har.clone())], settings.read.limits);
             if let Some(e) = errors.into_iter().next() {
                 eprintln!("{e}");
                 continue;

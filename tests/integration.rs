@@ -13,5 +13,6 @@ mod integration {
     pub mod layers;
     pub mod reports;
     pub mod sanitize;
+    pub mod scoring;
     pub mod support;
 }

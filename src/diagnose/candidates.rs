@@ -436,27 +436,6 @@ fn separation_candidate(cx: &Ctx<'_>, i: usize, kind: LimitKind) -> Option<Candi
     Some(c)
 }
 
-/// Admitted requests of the throttle's caller (and of its endpoint) in the window before it.
-fn caller_counts(cx: &Ctx<'_>, i: usize, w: Micros) -> (u64, u64) {
-    let reqs = &cx.capture.requests;
-    let r = &reqs[i];
-    let lo = reqs.partition_point(|q| q.start <= r.start - w);
-    let mut caller = 0;
-    let mut endpoint = 0;
-    for q in &reqs[lo..i] {
-        if !is_traffic(q) || q.is_throttle() {
-            continue;
-        }
-        if q.user == r.user && q.client == r.client && q.host == r.host {
-            caller += 1;
-            if q.method == r.method && q.template == r.template {
-                endpoint += 1;
-            }
-        }
-    }
-    (caller, endpoint)
-}
-
 /// A limit the body states (numbers, or a `limit.key`) that no layer counting the throttle has.
 fn stated_candidate(cx: &Ctx<'_>, i: usize) -> Option<Candidate> {
     let r = &cx.capture.requests[i];
@@ -482,26 +461,49 @@ fn stated_candidate(cx: &Ctx<'_>, i: usize) -> Option<Candidate> {
     }
     let window = window_s.map(time::secs);
     let kind = window.map_or(LimitKind::Rate, LimitKind::of_window);
+    // which scopes the stated limit can count: none where a success surely had the limit's
+    // number of admitted others within the window (it would have refused it); the broadest
+    // such scope, and what the throttle had there
+    let mut scope = None;
+    let mut visible = None;
+    let mut crowded: Option<Signal> = None;
+    if let (Some(n), Some(w)) = (limit, window) {
+        for sc in Scope::ALL {
+            let Some((busiest, around)) = cx.window_counts(sc, i as u32, w) else {
+                continue;
+            };
+            if busiest.is_some_and(|b| b as u64 >= n) {
+                crowded.get_or_insert(Signal::SuccessAsCrowded {
+                    window: Some(w),
+                    scope: sc,
+                    sure: busiest.unwrap_or(0),
+                    possible: n.min(u32::MAX as u64) as u32,
+                });
+                break;
+            }
+            scope = Some(sc);
+            visible = Some(around.possible as u64);
+        }
+    }
     let mut c = Candidate::new(Explanation::Undocumented {
         kind,
-        scope: None,
+        scope,
         limit,
         window,
         stated: true,
     });
-    let (visible, visible_endpoint) = match window {
-        Some(w) => {
-            let (a, b) = caller_counts(cx, i, w);
-            (Some(a), Some(b))
-        }
-        None => (None, None),
-    };
     c.support.push(Signal::BodyStatesLimit {
         limit,
         window,
+        scope,
         visible,
-        visible_endpoint,
     });
+    // refuted at its narrowest scope only if no scope is left
+    if scope.is_none()
+        && let Some(s) = crowded
+    {
+        c.against.push(s);
+    }
     if key_new {
         c.support.push(Signal::BodyNamesOther);
     }

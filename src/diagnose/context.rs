@@ -5,6 +5,7 @@
 //! timing uncertainty of a HAR —, which request retried which, and how long an endpoint's
 //! successes usually take. Pure.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 
 use crate::evaluate::{Evaluation, window};
@@ -47,12 +48,15 @@ fn method_key(r: &Request) -> u32 {
 }
 
 /// Admitted requests of a request's group around it, the request itself excluded: those that
-/// surely were there when it reached the server, and those that possibly were.
+/// surely were there when it reached the server, those there by the HAR's own times, and those
+/// that possibly were.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Around {
-    /// Surely.
+    /// Surely, whatever the timing uncertainty.
     pub sure: u32,
-    /// Possibly.
+    /// At the HAR's times as recorded (ties in capture order).
+    pub exact: u32,
+    /// Possibly, within the timing uncertainty.
     pub possible: u32,
 }
 
@@ -64,6 +68,71 @@ pub struct Group {
     pub members: Vec<u32>,
     /// Around each member, same order.
     pub around: Vec<Around>,
+    /// The most admitted others some success surely had around it (`None` without successes):
+    /// the most any one success had, or one less than the most successes surely together
+    /// (in flight at one instant, or started within one window) — the last of those to reach
+    /// the server had all the others around it.
+    pub busiest_success: Option<u32>,
+    /// The most admitted others any success had at the HAR's own times.
+    pub busiest_exact: Option<u32>,
+}
+
+/// The most successes surely in flight at one instant: each is surely at the server from
+/// `EDGE` after its start to `EDGE` before its end.
+fn most_together_in_flight(spans: &[(Micros, Micros)]) -> u32 {
+    let mut events: Vec<(Micros, i32)> = Vec::with_capacity(spans.len() * 2);
+    for &(s, e) in spans {
+        let (a, b) = (s + EDGE, e - EDGE);
+        if a < b {
+            events.push((a, 1));
+            events.push((b, -1));
+        }
+    }
+    // an end before a start at the same instant: half-open intervals
+    events.sort_unstable_by_key(|&(t, d)| (t, d));
+    let (mut now, mut most) = (0i32, 0i32);
+    for (_, d) in events {
+        now += d;
+        most = most.max(now);
+    }
+    most as u32
+}
+
+/// The most successes whose starts lie within `w − 2·EDGE` of each other: surely within one
+/// window of length `w` at the server.
+fn most_together_in_window(starts: &[Micros], w: Micros) -> u32 {
+    let span = w - 2 * EDGE;
+    if span < 0 {
+        return starts.len().min(1) as u32;
+    }
+    let mut lo = 0;
+    let mut most = 0;
+    for hi in 0..starts.len() {
+        while starts[hi] - starts[lo] > span {
+            lo += 1;
+        }
+        most = most.max(hi - lo + 1);
+    }
+    most as u32
+}
+
+fn busiest(around: &[Around], members: &[u32], reqs: &[Request], together: u32) -> Option<u32> {
+    let single = members
+        .iter()
+        .zip(around)
+        .filter(|(m, _)| !reqs[**m as usize].is_throttle())
+        .map(|(_, a)| a.sure)
+        .max()?;
+    Some(single.max(together.saturating_sub(1)))
+}
+
+fn busiest_exact(around: &[Around], members: &[u32], reqs: &[Request]) -> Option<u32> {
+    members
+        .iter()
+        .zip(around)
+        .filter(|(m, _)| !reqs[**m as usize].is_throttle())
+        .map(|(_, a)| a.exact)
+        .max()
 }
 
 /// Groups by scope, and each traffic request's group.
@@ -105,6 +174,9 @@ pub struct Ctx<'a> {
     pub success_median: HashMap<(String, u32), Micros>,
     /// Longest request duration in the capture.
     pub max_duration: Micros,
+    /// Window counts for windows bodies state, computed when first asked:
+    /// (scope, group, window) → group.
+    stated: RefCell<HashMap<(Scope, u32, Micros), Group>>,
 }
 
 /// Whether a request takes part in the behavioural measures.
@@ -168,6 +240,9 @@ fn concurrency_grouping(reqs: &[Request], groups: Vec<Vec<u32>>) -> Grouping {
                 if q.start <= t - EDGE && end > t + EDGE {
                     a.sure += 1;
                 }
+                if j < k && end > t {
+                    a.exact += 1;
+                }
                 if end > t - EDGE {
                     a.possible += 1;
                 }
@@ -177,13 +252,64 @@ fn concurrency_grouping(reqs: &[Request], groups: Vec<Vec<u32>>) -> Grouping {
                 out.of.insert(i, (g, k as u32));
             }
         }
-        out.groups.push(Group { members, around });
+        let spans: Vec<(Micros, Micros)> = members
+            .iter()
+            .map(|&i| &reqs[i as usize])
+            .filter(|q| !q.is_throttle())
+            .map(|q| (q.start, q.end()))
+            .collect();
+        let busiest_success = busiest(&around, &members, reqs, most_together_in_flight(&spans));
+        let busiest_exact = busiest_exact(&around, &members, reqs);
+        out.groups.push(Group {
+            members,
+            around,
+            busiest_success,
+            busiest_exact,
+        });
     }
     out
 }
 
-/// Short-window counts within each group: admitted others surely in `(t − w, t)` at the server
-/// and possibly there.
+/// Short-window counts within one group: admitted others surely in `(t − w, t)` at the server,
+/// at the HAR's own times, and possibly there.
+fn burst_group(reqs: &[Request], members: &[u32], w: Micros) -> Group {
+    let adm: Vec<Micros> = members
+        .iter()
+        .map(|&i| &reqs[i as usize])
+        .filter(|q| !q.is_throttle())
+        .map(|q| q.start)
+        .collect();
+    let cum = window::prefix_sums(&vec![1u32; adm.len()]);
+    let mut around = Vec::with_capacity(members.len());
+    // admitted members before each member, in capture order (ties resolved by it)
+    let mut admitted_before = 0u64;
+    for &i in members {
+        let r = &reqs[i as usize];
+        let t = r.start;
+        let own = u64::from(!r.is_throttle());
+        let sure = window::cost_between(&adm, &cum, t - w + EDGE, t - EDGE);
+        let possible = window::cost_between(&adm, &cum, t - w - EDGE, t + EDGE).saturating_sub(own);
+        // admitted before it in capture order with start in (t − w, t]
+        let older = adm.partition_point(|&s| s <= t - w) as u64;
+        let exact = admitted_before.saturating_sub(older);
+        around.push(Around {
+            sure: sure as u32,
+            exact: exact as u32,
+            possible: possible as u32,
+        });
+        admitted_before += own;
+    }
+    let busiest_success = busiest(&around, members, reqs, most_together_in_window(&adm, w));
+    let busiest_exact = busiest_exact(&around, members, reqs);
+    Group {
+        members: members.to_vec(),
+        around,
+        busiest_success,
+        busiest_exact,
+    }
+}
+
+/// Short-window counts within each group with a throttle.
 fn burst_grouping(reqs: &[Request], groups: &[Vec<u32>], w: Micros) -> Grouping {
     let mut out = Grouping::default();
     for members in groups {
@@ -191,33 +317,12 @@ fn burst_grouping(reqs: &[Request], groups: &[Vec<u32>], w: Micros) -> Grouping 
             continue;
         }
         let g = out.groups.len() as u32;
-        let adm: Vec<Micros> = members
-            .iter()
-            .map(|&i| &reqs[i as usize])
-            .filter(|q| !q.is_throttle())
-            .map(|q| q.start)
-            .collect();
-        let cum = window::prefix_sums(&vec![1u32; adm.len()]);
-        let mut around = Vec::with_capacity(members.len());
         for (k, &i) in members.iter().enumerate() {
-            let r = &reqs[i as usize];
-            let t = r.start;
-            let own = u64::from(!r.is_throttle());
-            let sure = window::cost_between(&adm, &cum, t - w + EDGE, t - EDGE);
-            let possible =
-                window::cost_between(&adm, &cum, t - w - EDGE, t + EDGE).saturating_sub(own);
-            around.push(Around {
-                sure: sure as u32,
-                possible: possible as u32,
-            });
-            if r.is_throttle() {
+            if reqs[i as usize].is_throttle() {
                 out.of.insert(i, (g, k as u32));
             }
         }
-        out.groups.push(Group {
-            members: members.clone(),
-            around,
-        });
+        out.groups.push(burst_group(reqs, members, w));
     }
     out
 }
@@ -282,7 +387,29 @@ impl<'a> Ctx<'a> {
             next_same_resource,
             success_median,
             max_duration: reqs.iter().map(|r| r.duration).max().unwrap_or(0),
+            stated: RefCell::new(HashMap::new()),
         }
+    }
+
+    /// Counts within window `w` around throttle `request` in its `scope` group: the most some
+    /// success surely had, and what the throttle had (`None` when it is in no group).
+    pub fn window_counts(
+        &self,
+        scope: Scope,
+        request: u32,
+        w: Micros,
+    ) -> Option<(Option<u32>, Around)> {
+        let grouping = &self.concurrency[scope as usize];
+        let &(g, k) = grouping.of.get(&request)?;
+        let mut cache = self.stated.borrow_mut();
+        let group = cache.entry((scope, g, w)).or_insert_with(|| {
+            burst_group(
+                &self.capture.requests,
+                &grouping.groups[g as usize].members,
+                w,
+            )
+        });
+        Some((group.busiest_success, group.around[k as usize]))
     }
 
     /// The layer behind an evaluation index.
@@ -306,5 +433,29 @@ impl<'a> Ctx<'a> {
         self.success_median
             .get(&(r.method.as_str().to_string(), r.template))
             .copied()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::time::MILLISECOND;
+
+    #[test]
+    fn successes_surely_together_bound_the_busiest_one() {
+        // five requests sent in the same millisecond, each 300 ms long: whatever the order at
+        // the server, the last to arrive had the four others in flight
+        let spans: Vec<(Micros, Micros)> = (0..5)
+            .map(|k| (k * MILLISECOND, 300 * MILLISECOND))
+            .collect();
+        assert_eq!(most_together_in_flight(&spans), 5);
+        // 40 ms long: not surely at the server together
+        let short: Vec<(Micros, Micros)> = (0..5).map(|k| (k, 40 * MILLISECOND)).collect();
+        assert_eq!(most_together_in_flight(&short), 0);
+        // three starts within 1 s − 2·EDGE: the last of them had the other two in its 1 s
+        let starts = [0, 100 * MILLISECOND, 850 * MILLISECOND, 2000 * MILLISECOND];
+        assert_eq!(most_together_in_window(&starts, time::SECOND), 3);
+        assert_eq!(most_together_in_window(&starts, 500 * MILLISECOND), 2);
+        assert_eq!(most_together_in_window(&starts, 2 * time::SECOND), 3);
     }
 }

@@ -244,32 +244,26 @@ pub fn signal(n: &Names<'_>, s: &Signal, throttle: &Request) -> String {
         Signal::BodyStatesLimit {
             limit,
             window,
+            scope,
             visible,
-            visible_endpoint,
         } => {
             let stated = stated_text(*limit, *window);
             let mut s = format!(
                 "the {} body states {stated}, which no layer of the active profile counting this request has",
                 status_word(throttle)
             );
-            if let (Some(v), Some(e), Some(lim), Some(w)) =
-                (visible, visible_endpoint, limit, window)
-            {
+            if let (Some(v), Some(lim), Some(w), Some(sc)) = (visible, limit, window, scope) {
                 let label = time::window_label(*w);
-                if *e >= *lim {
+                if *v >= *lim {
                     s.push_str(&format!(
-                        "; the capture shows {} admitted {} of this caller in the {label} before it, enough to reach it",
-                        e,
-                        n.endpoint(throttle)
-                    ));
-                } else if *v >= *lim {
-                    s.push_str(&format!(
-                        "; the capture shows {v} admitted requests of this caller in the {label} before it, enough to reach it"
+                        "; the capture shows {v} admitted {} in the {label} before it, enough to reach it",
+                        scope_text(*sc)
                     ));
                 } else {
                     s.push_str(&format!(
-                        "; the capture shows only {} of this caller in the {label} before it, so at least {} more came from elsewhere or the limit counts more widely",
+                        "; the capture shows only {} ({}) in the {label} before it, so at least {} more came from elsewhere or the limit counts more widely",
                         count(*v, "admitted request", "admitted requests"),
+                        scope_text(*sc),
                         lim - v
                     ));
                 }

@@ -191,7 +191,7 @@ fn value(cx: &Ctx<'_>, c: &Candidate, p: Preference, ways: &[(usize, usize)]) ->
                     }
                 )
             })),
-        Preference::PositiveEvidence => b(positive(c)),
+        Preference::PositiveEvidence => evidence_strength(c),
         Preference::BodyStatesIt => b(has(c, |s| matches!(s, Signal::BodyStatesLayer { .. }))),
         Preference::RetryPersisted => b(matches!(e, Explanation::Hidden { .. })
             && has(c, |s| matches!(s, Signal::RetryFailedAfterWait { .. }))),
@@ -231,6 +231,21 @@ fn chance(c: &Candidate) -> f64 {
             _ => None,
         })
         .unwrap_or(1.0)
+}
+
+/// How strongly the capture points to an undocumented limit: 2 when the capture's own traffic
+/// reaches it (a limit the body states that the capture reaches, or a separation), 1 when the
+/// body states a limit the capture does not reach (it exists, but traffic from elsewhere filled
+/// it), 0 otherwise.
+fn evidence_strength(c: &Candidate) -> f64 {
+    if !positive(c) {
+        return 0.0;
+    }
+    let stated_unreached = c.support.iter().any(|s| {
+        matches!(s, Signal::BodyStatesLimit { visible, limit, .. }
+            if !matches!((visible, limit), (Some(v), Some(n)) if v >= n))
+    });
+    if stated_unreached { 1.0 } else { 2.0 }
 }
 
 /// Positive evidence for an undocumented limit: the body states it, or a separation explains
@@ -425,15 +440,7 @@ fn fill_numbers(cx: &Ctx<'_>, t: &mut Throttle, first: &Candidate) {
             t.limit = limit;
             t.window = window;
             t.visible = first.support.iter().find_map(|s| match *s {
-                Signal::BodyStatesLimit {
-                    visible,
-                    visible_endpoint,
-                    limit,
-                    ..
-                } => match (visible_endpoint, limit) {
-                    (Some(e), Some(n)) if e >= n => Some(e),
-                    _ => visible,
-                },
+                Signal::BodyStatesLimit { visible, .. } => visible,
                 Signal::Around { possible, .. } => Some(possible as u64 + 1),
                 _ => None,
             });

@@ -4,8 +4,10 @@
 //! only order what is left). Each rule reads only the signals the candidate carries, so it can
 //! be tested without a capture, and each says which fact refuted it. Pure.
 
+#[cfg(test)]
+use super::LimitKind;
 use super::signal::Signal;
-use super::{Candidate, Explanation, LimitKind};
+use super::{Candidate, Explanation};
 
 /// Why an explanation was ruled out.
 #[derive(Clone, Debug, PartialEq)]
@@ -90,14 +92,9 @@ fn body_key(c: &Candidate) -> Option<Refutation> {
 /// An undocumented limit on a count needs company: a concurrency or burst limit cannot refuse
 /// a request alone in its scope, nor one no more crowded than a success.
 fn separation(c: &Candidate) -> Option<Refutation> {
-    match c.explanation {
-        Explanation::Undocumented {
-            kind: LimitKind::Concurrency | LimitKind::Burst | LimitKind::Rate,
-            stated: false,
-            ..
-        } => {}
-        _ => return None,
-    }
+    let Explanation::Undocumented { .. } = c.explanation else {
+        return None;
+    };
     let nothing = c
         .support
         .iter()

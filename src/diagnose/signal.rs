@@ -100,10 +100,11 @@ pub enum Signal {
         limit: Option<u64>,
         /// The stated window.
         window: Option<Micros>,
-        /// Admitted requests of the caller in that window before it (when a window is stated).
+        /// The broadest scope it can count (no success there had its number of others within
+        /// the window); `None` without a window, or when none is left.
+        scope: Option<Scope>,
+        /// Admitted requests of that scope possibly within the window before the throttle.
         visible: Option<u64>,
-        /// Of those, on the same endpoint.
-        visible_endpoint: Option<u64>,
     },
     /// A count around the throttles of a scope splits them from its successes.
     Separation {

@@ -26,8 +26,7 @@ pub struct Expected {
 
 /// Expected answers by correlation id.
 pub fn expectations(path: &Path) -> HashMap<String, Expected> {
-    let text = std::fs::read_to_string(path)
-        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     text.lines()
         .filter(|l| !l.trim().is_empty())
         .map(|l| {
@@ -116,7 +115,12 @@ fn layer_name(a: &Analysis, idx: usize) -> String {
 }
 
 /// Scores one analysed recording against its expected answers.
-pub fn score(scenario: &str, producer: &str, a: &Analysis, expected: &HashMap<String, Expected>) -> Score {
+pub fn score(
+    scenario: &str,
+    producer: &str,
+    a: &Analysis,
+    expected: &HashMap<String, Expected>,
+) -> Score {
     let mut s = Score {
         scenario: scenario.to_string(),
         producer: producer.to_string(),
@@ -292,7 +296,7 @@ pub fn report(scores: &[Score], show_wrong: usize) -> String {
     }
     let m = summarize(scores);
     out.push_str(&format!(
-        "macro cause {:.1} % over {} recordings (worst scenario {} at {:.1} %); visible layers {}; hidden layers {}; undocumented kinds {}; per producer: {}\n",
+        "macro cause {:.1} % over {} recordings (worst scenario {} at {:.1} %); visible layers {}; hidden layers {}; undocumented kinds {}; sanitized {:.1} %; per producer: {}\n",
         100.0 * m.macro_cause,
         m.recordings,
         m.worst_scenario.0,
@@ -300,6 +304,7 @@ pub fn report(scores: &[Score], show_wrong: usize) -> String {
         ratio(m.visible),
         ratio(m.hidden),
         ratio(m.undocumented),
+        100.0 * m.sanitized_cause,
         m.per_producer
             .iter()
             .map(|(p, r)| format!("{p} {:.1} %", 100.0 * r))

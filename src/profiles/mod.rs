@@ -8,6 +8,7 @@
 pub mod filter;
 pub mod infer;
 pub mod layer;
+pub mod overrides;
 pub mod parse;
 
 use crate::error::ProfileError;

@@ -10,6 +10,7 @@ pub mod infer;
 pub mod layer;
 pub mod overrides;
 pub mod parse;
+pub mod scaffold;
 
 use crate::error::ProfileError;
 use crate::model::{Capture, CodeId, Request};

@@ -262,3 +262,29 @@ fn set_mistakes_are_usage_errors_that_say_what_to_write() {
         .code(2)
         .stderr(predicate::str::contains("expected LAYER.KEY=VALUE"));
 }
+
+#[test]
+fn the_toml_examples_in_the_documentation_parse() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut seen = 0;
+    for doc in ["README.md", "docs/profile-format.md"] {
+        let text = std::fs::read_to_string(root.join(doc)).unwrap();
+        for (i, block) in text.split("```toml\n").skip(1).enumerate() {
+            let block = block.split("```").next().unwrap();
+            // layer-only examples are parsed inside a profile of their own
+            let profile = if block.trim_start().starts_with("[[layer]]") {
+                format!("name = \"example\"\n{block}")
+            } else {
+                block.to_string()
+            };
+            let p = why429::profiles::parse::parse(&format!("{doc} example {i}"), &profile)
+                .unwrap_or_else(|e| panic!("{e}\n{profile}"));
+            assert!(
+                p.layers.iter().all(|l| l.source.is_some()),
+                "{doc} example {i}"
+            );
+            seen += 1;
+        }
+    }
+    assert!(seen >= 7, "only {seen} examples found");
+}

@@ -43,8 +43,8 @@ pub struct AnalysisArgs {
     #[arg(long = "profile", value_name = "NAME|FILE")]
     pub profiles: Vec<String>,
     /// Override one layer's number for this run, e.g. rest.bucket.capacity=80 or
-    /// rest.bucket.rate=20/s (keys as in a profile file). Repeatable. Reports say the layer was
-    /// set on the command line.
+    /// rest.bucket.rate=20/s (keys as in a profile file; an empty VALUE removes the key).
+    /// Repeatable. Reports say the layer was set on the command line.
     #[arg(long = "set", value_name = "LAYER.KEY=VALUE")]
     pub sets: Vec<String>,
     /// OpenAPI 3 / Swagger 2 document (JSON) whose paths name the endpoint templates.

@@ -16,22 +16,32 @@ pub struct Override {
     pub layer: String,
     /// Layer key (`capacity`, `rate`, `window`, …).
     pub key: String,
-    /// The value, typed as TOML would type it.
-    pub value: toml::Value,
+    /// The value, typed as TOML would type it; `None` (an empty VALUE) removes the key.
+    pub value: Option<toml::Value>,
 }
 
 impl Override {
     /// The value as a person wrote it: `80`, `20/s`, `["user"]`.
     pub fn value_text(&self) -> String {
         match &self.value {
-            toml::Value::String(s) => s.clone(),
-            v => v.to_string(),
+            Some(toml::Value::String(s)) => s.clone(),
+            Some(v) => v.to_string(),
+            None => String::new(),
+        }
+    }
+
+    /// `capacity = 80`, or `window removed`.
+    fn change(&self) -> String {
+        match self.value {
+            Some(_) => format!("{} = {}", self.key, self.value_text()),
+            None => format!("{} removed", self.key),
         }
     }
 }
 
 /// Reads `LAYER.KEY=VALUE`. A value TOML can read keeps its type (`80`, `true`, `[1, 25]`,
-/// `"60s"`); anything else is text (`20/s`, `60s`), and `per` also takes `user,client`.
+/// `"60s"`); anything else is text (`20/s`, `60s`), and `per` also takes `user,client`. An
+/// empty value removes the key (to change a layer's algorithm, remove the old one's keys).
 pub fn parse_override(arg: &str) -> Result<Override, String> {
     let usage = || {
         format!(
@@ -53,7 +63,7 @@ pub fn parse_override(arg: &str) -> Result<Override, String> {
         arg: arg.to_string(),
         layer: layer.to_string(),
         key: key.to_string(),
-        value: value_of(key, raw.trim()),
+        value: (!raw.trim().is_empty()).then(|| value_of(key, raw.trim())),
     })
 }
 
@@ -125,7 +135,10 @@ fn overridden(layer: &super::Layer, mine: &[&Override]) -> Result<super::Layer, 
     };
     let mut table = spec.clone();
     for o in mine {
-        table.insert(o.key.clone(), o.value.clone());
+        match &o.value {
+            Some(v) => table.insert(o.key.clone(), v.clone()),
+            None => table.remove(&o.key),
+        };
     }
     let mut doc = toml::Table::new();
     doc.insert("name".into(), toml::Value::String("command-line".into()));
@@ -149,7 +162,7 @@ fn overridden(layer: &super::Layer, mine: &[&Override]) -> Result<super::Layer, 
     let changes: Vec<String> = mine
         .iter()
         .filter(|o| !matches!(o.key.as_str(), "assumption" | "note" | "source"))
-        .map(|o| format!("{} = {}", o.key, o.value_text()))
+        .map(|o| o.change())
         .collect();
     let set_by_user = mine.iter().any(|o| o.key == "assumption");
     new.assumption = match (changes.is_empty(), set_by_user, &layer.assumption) {
@@ -184,14 +197,15 @@ mod tests {
             (o.layer.as_str(), o.key.as_str()),
             ("rest.bucket", "capacity")
         );
-        assert_eq!(o.value, toml::Value::Integer(80));
+        assert_eq!(o.value, Some(toml::Value::Integer(80)));
         let o = parse_override("rest.bucket.rate=20/s").unwrap();
-        assert_eq!(o.value, toml::Value::String("20/s".into()));
+        assert_eq!(o.value, Some(toml::Value::String("20/s".into())));
         assert_eq!(o.value_text(), "20/s");
         let o = parse_override("a.per=user,client").unwrap();
         assert_eq!(o.value_text(), "[\"user\", \"client\"]");
         let o = parse_override("a.page_size=[1, 25]").unwrap();
-        assert!(matches!(o.value, toml::Value::Array(_)));
+        assert!(matches!(o.value, Some(toml::Value::Array(_))));
+        assert_eq!(parse_override("a.window=").unwrap().value, None);
         for bad in [
             "capacity=80",
             "rest.bucket.capacity",
@@ -232,6 +246,29 @@ mod tests {
             "{a}"
         );
         assert!(l.source.as_deref().unwrap().starts_with("https://"));
+    }
+
+    #[test]
+    fn an_empty_value_removes_a_key_to_change_the_algorithm() {
+        let mut ps = vec![builtin_named("zendesk").unwrap()];
+        let name = "zendesk.account.per.minute";
+        let sets = [
+            "algorithm=token-bucket",
+            "limit=",
+            "window=",
+            "capacity=400",
+            "rate=400/min",
+        ]
+        .map(|s| format!("{name}.{s}"));
+        let sets: Vec<&str> = sets.iter().map(String::as_str).collect();
+        apply(&mut ps, &set(&sets), "x").unwrap();
+        let l = ps[0].layers.iter().find(|l| l.name == name).unwrap();
+        assert_eq!(l.limiter.algorithm(), "token-bucket");
+        let a = l.assumption.as_deref().unwrap();
+        assert!(
+            a.starts_with("set on the command line: algorithm = token-bucket, limit removed, window removed, capacity = 400, rate = 400/min"),
+            "{a}"
+        );
     }
 
     #[test]

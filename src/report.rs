@@ -288,6 +288,9 @@ pub struct LayerReport {
     pub source: Option<String>,
     /// Caveat.
     pub note: Option<String>,
+    /// What the numbers assume (a plan, a tier), or that they were set on the command line.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assumption: Option<String>,
     /// Derived from the capture's headers, not documentation.
     pub inferred: bool,
     /// What the capture implies about the real budget.
@@ -734,6 +737,7 @@ fn layer_reports(a: &Analysis) -> Vec<LayerReport> {
                     .unwrap_or(whole(le.peak)),
                 source: l.source.clone(),
                 note: l.note.clone(),
+                assumption: l.assumption.clone(),
                 inferred: l.inferred,
                 budget,
                 partition_peaks: {

@@ -38,10 +38,15 @@ pub struct InputArgs {
 /// How to interpret the captures.
 #[derive(Debug, Args)]
 pub struct AnalysisArgs {
-    /// Limit profile: a built-in name (genesys-cloud, github, generic) or a TOML file.
-    /// Repeat to combine. Default: chosen by the captures' hosts.
+    /// Limit profile: a built-in name (`why429 profiles` lists them) or a TOML file. Repeat to
+    /// combine. Default: chosen by the captures' hosts.
     #[arg(long = "profile", value_name = "NAME|FILE")]
     pub profiles: Vec<String>,
+    /// Override one layer's number for this run, e.g. rest.bucket.capacity=80 or
+    /// rest.bucket.rate=20/s (keys as in a profile file; an empty VALUE removes the key).
+    /// Repeatable. Reports say the layer was set on the command line.
+    #[arg(long = "set", value_name = "LAYER.KEY=VALUE")]
+    pub sets: Vec<String>,
     /// OpenAPI 3 / Swagger 2 document (JSON) whose paths name the endpoint templates.
     #[arg(long, value_name = "FILE")]
     pub openapi: Option<PathBuf>,
@@ -182,15 +187,45 @@ impl AnalysisArgs {
                 FingerprintKey(bytes)
             }
         };
+        let mut chosen = load_profiles(&self.profiles)?;
+        let mut builtins = profiles::builtin();
+        apply_sets(&self.sets, &mut chosen, &mut builtins)?;
         Ok(Settings {
             read,
             key,
             openapi,
-            chosen: load_profiles(&self.profiles)?,
-            builtins: profiles::builtin(),
+            chosen,
+            builtins,
             count_preflights: self.count_preflights,
         })
     }
+}
+
+/// Applies `--set` overrides to the profiles named with `--profile`, or, without any, to the
+/// built-in profiles a capture's hosts may choose.
+pub fn apply_sets(
+    sets: &[String],
+    chosen: &mut [Profile],
+    builtins: &mut [Profile],
+) -> Result<(), Failure> {
+    if sets.is_empty() {
+        return Ok(());
+    }
+    let overrides = sets
+        .iter()
+        .map(|s| profiles::overrides::parse_override(s))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(Failure)?;
+    if chosen.is_empty() {
+        profiles::overrides::apply(
+            builtins,
+            &overrides,
+            "the built-in profiles (no --profile given)",
+        )
+    } else {
+        profiles::overrides::apply(chosen, &overrides, "the profiles given with --profile")
+    }
+    .map_err(Failure)
 }
 
 /// Whether to colour stdout.

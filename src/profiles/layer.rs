@@ -290,6 +290,8 @@ pub struct Layer {
     pub methods: Vec<Method>,
     /// Paths counted (empty: all).
     pub templates: Vec<PathFilter>,
+    /// Paths never counted, even when `templates` matches (`exclude_template`).
+    pub exclude: Vec<PathFilter>,
     /// Whether CORS preflights count.
     pub counts_preflight: bool,
     /// Only requests with (`true`) or without (`false`) a credential.
@@ -312,6 +314,9 @@ pub struct Layer {
     pub assumption: Option<String>,
     /// Derived from the capture's own headers (`generic` profile), not from documentation.
     pub inferred: bool,
+    /// The layer's table as its profile wrote it, so that `--set` can re-parse it with an
+    /// override (`None` for layers built in code, such as inferred ones).
+    pub spec: Option<toml::Table>,
 }
 
 impl Layer {
@@ -323,6 +328,7 @@ impl Layer {
             per: Vec::new(),
             methods: Vec::new(),
             templates: Vec::new(),
+            exclude: Vec::new(),
             counts_preflight: false,
             credential: None,
             page_size: None,
@@ -334,6 +340,7 @@ impl Layer {
             note: None,
             assumption: None,
             inferred: false,
+            spec: None,
         }
     }
 
@@ -404,10 +411,10 @@ impl Layer {
         }
     }
 
-    /// The filter in words: `PUT /api/v2/architect/ivrs/{ivrId}`, `any /a, /b`; `None` when
-    /// the layer counts every request.
+    /// The filter in words: `PUT /api/v2/architect/ivrs/{ivrId}`, `any /a, /b`,
+    /// `any except /graphql`; `None` when the layer counts every request.
     pub fn filter_label(&self) -> Option<String> {
-        if self.methods.is_empty() && self.templates.is_empty() {
+        if self.methods.is_empty() && self.templates.is_empty() && self.exclude.is_empty() {
             return None;
         }
         let methods = if self.methods.is_empty() {
@@ -419,11 +426,18 @@ impl Layer {
                 .collect::<Vec<_>>()
                 .join("|")
         };
-        if self.templates.is_empty() {
-            return Some(methods);
+        let mut label = methods;
+        if !self.templates.is_empty() {
+            let paths: Vec<&str> = self.templates.iter().map(|t| t.as_str()).collect();
+            label.push(' ');
+            label.push_str(&paths.join(", "));
         }
-        let paths: Vec<&str> = self.templates.iter().map(|t| t.as_str()).collect();
-        Some(format!("{methods} {}", paths.join(", ")))
+        if !self.exclude.is_empty() {
+            let paths: Vec<&str> = self.exclude.iter().map(|t| t.as_str()).collect();
+            label.push_str(" except ");
+            label.push_str(&paths.join(", "));
+        }
+        Some(label)
     }
 
     /// Whether the layer counts only some endpoints (by method or path).
@@ -436,6 +450,7 @@ impl Layer {
     pub fn accepts(&self, r: &Request, path: &str, method: &Method) -> bool {
         (self.methods.is_empty() || self.methods.contains(method))
             && (self.templates.is_empty() || self.templates.iter().any(|t| t.matches(path)))
+            && !self.exclude.iter().any(|t| t.matches(path))
             && self
                 .credential
                 .is_none_or(|want| want == (r.auth != crate::model::Auth::None))

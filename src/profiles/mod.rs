@@ -8,7 +8,9 @@
 pub mod filter;
 pub mod infer;
 pub mod layer;
+pub mod overrides;
 pub mod parse;
+pub mod scaffold;
 
 use crate::error::ProfileError;
 use crate::model::{Capture, CodeId, Request};
@@ -95,6 +97,30 @@ pub fn mark_throttles(capture: &mut Capture, profiles: &[Profile]) {
 const BUILTIN: &[(&str, &str)] = &[
     ("genesys-cloud", include_str!("builtin/genesys-cloud.toml")),
     ("github", include_str!("builtin/github.toml")),
+    (
+        "github-graphql",
+        include_str!("builtin/github-graphql.toml"),
+    ),
+    ("shopify-rest", include_str!("builtin/shopify-rest.toml")),
+    (
+        "shopify-graphql",
+        include_str!("builtin/shopify-graphql.toml"),
+    ),
+    ("okta", include_str!("builtin/okta.toml")),
+    ("salesforce", include_str!("builtin/salesforce.toml")),
+    ("slack", include_str!("builtin/slack.toml")),
+    ("discord", include_str!("builtin/discord.toml")),
+    ("openai", include_str!("builtin/openai.toml")),
+    ("anthropic", include_str!("builtin/anthropic.toml")),
+    ("jira-cloud", include_str!("builtin/jira-cloud.toml")),
+    ("zendesk", include_str!("builtin/zendesk.toml")),
+    ("hubspot", include_str!("builtin/hubspot.toml")),
+    (
+        "microsoft-graph",
+        include_str!("builtin/microsoft-graph.toml"),
+    ),
+    ("stripe", include_str!("builtin/stripe.toml")),
+    ("x", include_str!("builtin/x.toml")),
     ("generic", include_str!("builtin/generic.toml")),
 ];
 
@@ -109,6 +135,11 @@ pub fn builtin() -> Vec<Profile> {
             p
         })
         .collect()
+}
+
+/// The TOML file of a built-in profile, as embedded (comments included).
+pub fn builtin_text(name: &str) -> Option<&'static str> {
+    BUILTIN.iter().find(|(n, _)| *n == name).map(|(_, t)| *t)
 }
 
 /// Names of the built-in profiles.
@@ -194,20 +225,88 @@ pub fn check_combined(profiles: &[Profile]) -> Result<(), ProfileError> {
 mod tests {
     use super::*;
 
+    /// The API profiles the built-ins must include (besides genesys-cloud, github, generic).
+    const REQUIRED: &[&str] = &[
+        "shopify-rest",
+        "shopify-graphql",
+        "okta",
+        "salesforce",
+        "slack",
+        "discord",
+        "openai",
+        "anthropic",
+        "jira-cloud",
+        "zendesk",
+        "hubspot",
+        "microsoft-graph",
+        "stripe",
+        "github-graphql",
+        "x",
+    ];
+
+    fn is_date(s: &str) -> bool {
+        let b = s.as_bytes();
+        b.len() == 10
+            && b[4] == b'-'
+            && b[7] == b'-'
+            && b.iter()
+                .enumerate()
+                .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
+    }
+
     #[test]
     fn builtins_parse_and_cite_every_layer() {
-        let all = builtin();
-        assert_eq!(builtin_names(), vec!["genesys-cloud", "github", "generic"]);
-        for p in &all {
+        let names = builtin_names();
+        for r in REQUIRED
+            .iter()
+            .chain(&["genesys-cloud", "github", "generic"])
+        {
+            assert!(names.contains(r), "no built-in profile {r}");
+        }
+        assert_eq!(names.last(), Some(&"generic"));
+        for (name, text) in BUILTIN {
+            let p = parse::parse(name, text).unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(
+                p.name, *name,
+                "the BUILTIN key and the profile's name differ"
+            );
+            assert_eq!(builtin_text(name), Some(*text));
+            if is_generic(&p) {
+                continue;
+            }
+            let verified = p.verified.as_deref().unwrap_or_default();
+            assert!(is_date(verified), "{name}: verified = {verified:?}");
+            assert!(!p.description.trim().is_empty(), "{name}: no description");
+            assert!(!p.hosts.is_empty(), "{name}: no hosts");
+            assert!(
+                p.hidden_sources
+                    .as_deref()
+                    .is_some_and(|h| !h.trim().is_empty()),
+                "{name}: no hidden_sources"
+            );
+            assert!(!p.confirm.is_empty(), "{name}: nothing to confirm with");
+            assert!(!p.layers.is_empty(), "{name}: no layers");
             for l in &p.layers {
                 assert!(
-                    l.source
-                        .as_deref()
-                        .is_some_and(|s| s.starts_with("https://")),
-                    "{}/{} has no citation",
+                    l.source.as_deref().is_some_and(
+                        |s| s.starts_with("https://") && !s.contains(char::is_whitespace)
+                    ),
+                    "{}/{} has no https citation",
                     p.name,
                     l.name
                 );
+                if let Some(a) = &l.assumption {
+                    assert!(
+                        a.trim().len() >= 10 && a.trim() == a,
+                        "{}/{}: the assumption is not a sentence: {a:?}",
+                        p.name,
+                        l.name
+                    );
+                }
+                if let Some(n) = &l.note {
+                    assert!(!n.trim().is_empty(), "{}/{}: empty note", p.name, l.name);
+                }
+                assert!(l.spec.is_some(), "{}/{}: table not kept", p.name, l.name);
             }
         }
         let g = builtin_named("genesys-cloud").unwrap();
@@ -218,12 +317,74 @@ mod tests {
     }
 
     #[test]
+    fn layer_names_are_unique_across_the_builtins() {
+        // profiles that cover the same hosts are chosen together, and `--set LAYER.KEY=…`
+        // without --profile looks a layer up among all built-ins: names never repeat
+        let all = builtin();
+        let mut seen: std::collections::HashMap<&str, &str> = std::collections::HashMap::new();
+        for p in &all {
+            for l in &p.layers {
+                if let Some(other) = seen.insert(&l.name, &p.name) {
+                    panic!("layer {} is in both {other} and {}", l.name, p.name);
+                }
+            }
+        }
+        assert!(check_combined(&all).is_ok());
+        // profiles sharing a host are chosen together
+        let chosen = select_by_host(&all, &["shop.myshopify.com".to_string()]);
+        let names: Vec<&str> = chosen.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, vec!["shopify-rest", "shopify-graphql"]);
+    }
+
+    /// Whether a layer's path filters count a path.
+    fn counts_path(l: &Layer, path: &str) -> bool {
+        (l.templates.is_empty() || l.templates.iter().any(|t| t.matches(path)))
+            && !l.exclude.iter().any(|t| t.matches(path))
+    }
+
+    #[test]
+    fn shared_hosts_split_their_endpoints() {
+        let rest = builtin_named("shopify-rest").unwrap();
+        let gql = builtin_named("shopify-graphql").unwrap();
+        let graphql = "/admin/api/2025-01/graphql.json";
+        let products = "/admin/api/2025-01/products.json";
+        assert!(!counts_path(&rest.layers[0], graphql));
+        assert!(counts_path(&rest.layers[0], products));
+        assert!(counts_path(&gql.layers[0], graphql));
+        assert!(!counts_path(&gql.layers[0], products));
+        let gh = builtin_named("github").unwrap();
+        let layer = |n: &str| gh.layers.iter().find(|l| l.name == n).unwrap();
+        assert!(!counts_path(
+            layer("primary.authenticated.per.hour"),
+            "/graphql"
+        ));
+        assert!(counts_path(
+            layer("primary.authenticated.per.hour"),
+            "/user/repos"
+        ));
+        assert!(counts_path(
+            layer("secondary.concurrent.requests"),
+            "/graphql"
+        ));
+        assert_eq!(gh.throttle_status, vec![403, 429]);
+        let okta = builtin_named("okta").unwrap();
+        let other = okta
+            .layers
+            .iter()
+            .find(|l| l.name == "okta.api.other.per.minute")
+            .unwrap();
+        assert!(counts_path(other, "/api/v1/users/00u1/groups"));
+        assert!(!counts_path(other, "/api/v1/users/00u1"));
+        assert!(!counts_path(other, "/api/v1/apps/0oa1/users"));
+    }
+
+    #[test]
     fn selection_by_host() {
         let all = builtin();
         let hosts = vec!["cdn.example.com".to_string(), "api.github.com".to_string()];
         let chosen = select_by_host(&all, &hosts);
-        assert_eq!(chosen.len(), 1);
-        assert_eq!(chosen[0].name, "github");
+        let names: Vec<&str> = chosen.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, vec!["github", "github-graphql"]);
         assert!(select_by_host(&all, &["example.org".into()]).is_empty());
     }
 }

@@ -77,6 +77,8 @@ struct RawLayer {
     #[serde(default)]
     template: Option<Spanned<OneOrMany>>,
     #[serde(default)]
+    exclude_template: Option<Spanned<OneOrMany>>,
+    #[serde(default)]
     counts_preflight: bool,
     #[serde(default)]
     credential: Option<bool>,
@@ -214,25 +216,110 @@ impl Ctx<'_> {
     }
 }
 
+/// Keys of a profile, in the order `profiles new` explains them.
+pub const PROFILE_KEYS: &[&str] = &[
+    "name",
+    "description",
+    "hosts",
+    "templates",
+    "verified",
+    "hidden_sources",
+    "confirm",
+    "throttle_status",
+    "throttle_codes",
+];
+
+/// Keys of a layer, in the order `profiles new` explains them.
+pub const LAYER_KEYS: &[&str] = &[
+    "name",
+    "per",
+    "method",
+    "template",
+    "exclude_template",
+    "credential",
+    "page_size",
+    "counts_preflight",
+    "algorithm",
+    "kind",
+    "limit",
+    "window",
+    "anchor",
+    "tz",
+    "admit_equal",
+    "capacity",
+    "rate",
+    "refill",
+    "interval",
+    "variant",
+    "delay",
+    "min_age",
+    "count_rejected",
+    "penalty",
+    "cost",
+    "cost_from",
+    "unit",
+    "source",
+    "note",
+    "assumption",
+];
+
 /// The shape a key's value must have, for type errors.
-fn expected_shape(key: &str) -> Option<&'static str> {
+pub fn expected_shape(key: &str) -> Option<&'static str> {
     Some(match key {
-        "name" | "description" | "verified" | "hidden_sources" | "window" | "kind"
-        | "algorithm" | "source" | "note" | "assumption" | "rate" | "refill" | "interval"
-        | "anchor" | "tz" | "variant" | "penalty" | "min_age" | "unit" | "cost_from" => {
-            "a string in quotes, e.g. \"60s\""
+        "name" => "a string in quotes, e.g. name = \"my-api\"",
+        "description" | "hidden_sources" | "source" | "note" | "assumption" => {
+            "a string in quotes, e.g. note = \"per user across all clients\""
         }
-        "limit" | "capacity" | "delay" => "a whole number, e.g. 100",
-        "hosts" | "templates" | "confirm" | "throttle_codes" | "per" => {
-            "a list of strings, e.g. [\"user\", \"client\"]"
+        "verified" => "a date in quotes, e.g. verified = \"2026-12-01\"",
+        "window" | "interval" | "penalty" | "min_age" => {
+            "a duration in quotes, e.g. \"60s\", \"500ms\", \"1h\""
         }
+        "rate" => "a rate in quotes, e.g. rate = \"5/s\" or \"300/min\"",
+        "kind" => "\"rate\" or \"concurrency\", in quotes",
+        "algorithm" => {
+            "an algorithm in quotes: \"sliding\", \"fixed\", \"fixed-aligned\", \"sliding-counter\", \"token-bucket\", \"leaky-bucket\" or \"gcra\""
+        }
+        "refill" => "\"continuous\" or \"interval\", in quotes",
+        "anchor" => "\"first-request\", \"epoch\" or \"calendar\", in quotes",
+        "tz" => "a UTC offset in quotes, e.g. tz = \"UTC\" or \"+05:30\"",
+        "variant" => "\"nginx\", in quotes",
+        "unit" => "\"requests\", \"points\" or \"tokens\", in quotes",
+        "cost_from" => {
+            "a cost source in quotes, e.g. \"header:x-ms-resource-unit\" or \"body:usage.total_tokens\""
+        }
+        "limit" | "capacity" | "delay" => "a whole number without quotes, e.g. 100",
+        "hosts" => "a list of host globs, e.g. hosts = [\"api.example.com\", \"*.example.com\"]",
+        "templates" => "a list of path templates, e.g. templates = [\"/users/{userId}\"]",
+        "confirm" => "a list of strings, e.g. confirm = [\"GET /rate_limit shows the budget\"]",
+        "throttle_codes" => "a list of body codes, e.g. throttle_codes = [\"E0000047\"]",
+        "per" => "a list of partitions, e.g. per = [\"user\", \"client\"]",
         "throttle_status" => "a list of status codes, e.g. [429, 503]",
-        "method" | "template" => "a string or a list of strings",
-        "counts_preflight" | "credential" | "admit_equal" | "count_rejected" => "true or false",
-        "page_size" => "an inclusive range [min, max]",
-        "cost" => "a table of points per method, e.g. { GET = 1, POST = 5 }",
+        "method" => "a method or a list of methods, e.g. \"PUT\" or [\"POST\", \"PUT\"]",
+        "template" | "exclude_template" => {
+            "a path or a list of paths, e.g. \"/users/{userId}\" or [\"/a\", \"/b/**\"]"
+        }
+        "counts_preflight" | "credential" | "admit_equal" | "count_rejected" => {
+            "true or false, without quotes"
+        }
+        "page_size" => "an inclusive range of two whole numbers, e.g. page_size = [1, 25]",
+        "cost" => "a table of points per method, e.g. cost = { GET = 1, POST = 5 }",
+        "layer" => {
+            "one table per layer: start each layer with a line [[layer]] (two brackets), not [layer]"
+        }
         _ => return None,
     })
+}
+
+/// A hint for TOML syntax errors a profile author commonly makes.
+fn syntax_hint(msg: &str, line: &str) -> Option<String> {
+    let (key, value) = line.split_once('=')?;
+    let (key, value) = (key.trim(), value.trim());
+    let bare = !value.is_empty()
+        && !value.starts_with(['"', '\'', '[', '{'])
+        && value.parse::<f64>().is_err()
+        && !matches!(value, "true" | "false");
+    (bare && (msg.contains("invalid") || msg.contains("expected")))
+        .then(|| format!("text values need quotes: {key} = \"{value}\""))
 }
 
 fn toml_error(cx: &Ctx<'_>, e: toml::de::Error) -> ProfileError {
@@ -242,7 +329,22 @@ fn toml_error(cx: &Ctx<'_>, e: toml::de::Error) -> ProfileError {
         .nth(1)
         .filter(|_| msg.contains("unknown field") || msg.contains("missing field"))
         .map(str::to_string);
-    let key = named.or_else(|| e.span().and_then(|s| cx.key_at(&s)));
+    let line_text = e.span().map(|s| {
+        let at = s.start.min(cx.text.len());
+        let start = cx.text[..at].rfind('\n').map_or(0, |i| i + 1);
+        let end = cx.text[at..].find('\n').map_or(cx.text.len(), |i| at + i);
+        cx.text[start..end].to_string()
+    });
+    // a table header such as `[layer]` names the key it defines
+    let header = line_text.as_deref().and_then(|l| {
+        let l = l.trim();
+        l.strip_prefix('[')
+            .and_then(|l| l.strip_suffix(']'))
+            .map(|k| k.trim_matches(['[', ']', ' ']).to_string())
+    });
+    let key = named
+        .or_else(|| e.span().and_then(|s| cx.key_at(&s)))
+        .or(header);
     let problem = match key.as_deref().and_then(expected_shape) {
         Some(shape) if msg.starts_with("invalid type") || msg.starts_with("invalid value") => {
             format!("{msg}: expected {shape}")
@@ -250,7 +352,13 @@ fn toml_error(cx: &Ctx<'_>, e: toml::de::Error) -> ProfileError {
         _ if msg.contains("unknown field") => format!(
             "{msg}; the keys are documented in docs/profile-format.md (why429 profiles new NAME writes a commented example)"
         ),
-        _ => msg,
+        _ if msg.contains("missing field") => format!(
+            "{msg}: every profile needs a name (name = \"my-api\") and every [[layer]] a name too"
+        ),
+        _ => match line_text.as_deref().and_then(|l| syntax_hint(&msg, l)) {
+            Some(hint) => format!("{msg}; {hint}"),
+            None => msg,
+        },
     };
     ProfileError {
         file: cx.file.to_string(),
@@ -318,20 +426,33 @@ pub fn parse(file: &str, text: &str) -> Result<Profile, ProfileError> {
         })?;
         throttle_codes.push(id);
     }
+    // the layers' tables as written, kept so that `--set` can re-parse a layer with an override
+    let mut specs = toml::from_str::<toml::Table>(text)
+        .ok()
+        .and_then(|mut t| match t.remove("layer") {
+            Some(toml::Value::Array(a)) => Some(a),
+            _ => None,
+        })
+        .unwrap_or_default()
+        .into_iter();
     let mut layers: Vec<Layer> = Vec::new();
     for l in raw.layer {
-        let layer = parse_layer(&cx, l)?;
+        let name_span = l.name.span();
+        let mut layer = parse_layer(&cx, l)?;
         if layers.iter().any(|x| x.name == layer.name) {
-            return Err(ProfileError {
-                file: file.to_string(),
-                line: None,
-                key: Some("name".into()),
-                problem: format!(
+            return Err(cx.err(
+                name_span,
+                "name",
+                format!(
                     "duplicate layer name `{}`: layer names are unique in a profile",
                     layer.name
                 ),
-            });
+            ));
         }
+        layer.spec = match specs.next() {
+            Some(toml::Value::Table(t)) => Some(t),
+            _ => None,
+        };
         layers.push(layer);
     }
     Ok(Profile {
@@ -687,7 +808,18 @@ fn parse_layer(cx: &Ctx<'_>, l: RawLayer) -> Result<Layer, ProfileError> {
                 cx.err(
                     t.span(),
                     "template",
-                    "a template starts with `/` and may end with `/**`",
+                    format!("`{s}` is not a path pattern: a template starts with `/` and may end with `/**` (\"/api/v2/users/{{userId}}\", \"/admin/**\")"),
+                )
+            })?);
+        }
+    }
+    if let Some(t) = &l.exclude_template {
+        for s in t.get_ref().list() {
+            layer.exclude.push(PathFilter::new(&s).ok_or_else(|| {
+                cx.err(
+                    t.span(),
+                    "exclude_template",
+                    format!("`{s}` is not a path pattern: a template starts with `/` and may end with `/**` (\"/graphql\", \"/api/{{version}}/interactions/**\")"),
                 )
             })?);
         }
@@ -887,10 +1019,70 @@ kind = "concurrency"
         assert!(e.problem.contains("a whole number"), "{e}");
         let e = err("name = \"t\"\n[[layer]]\nname = \"a\"\nlimit = 1\nwindow = 60\n");
         assert_eq!(e.key.as_deref(), Some("window"));
-        assert!(e.problem.contains("a string in quotes"), "{e}");
+        assert!(e.problem.contains("a duration in quotes"), "{e}");
         let e = err("name = \"t\"\nthrottle_status = \"503\"\n");
         assert_eq!(e.key.as_deref(), Some("throttle_status"));
         assert!(e.problem.contains("[429, 503]"), "{e}");
+    }
+
+    #[test]
+    fn lost_authors_are_told_what_to_write() {
+        // a layer written as [layer] instead of [[layer]]
+        let e = err("name = \"t\"\n[layer]\nname = \"a\"\nlimit = 1\nwindow = \"1s\"\n");
+        assert_eq!(e.key.as_deref(), Some("layer"));
+        assert!(e.problem.contains("[[layer]]"), "{e}");
+        // a text value without quotes
+        let e = err("name = \"t\"\n[[layer]]\nname = \"a\"\nlimit = 1\nwindow = 60s\n");
+        assert_eq!(e.line, Some(5));
+        assert!(e.problem.contains("window = \"60s\""), "{e}");
+        // a rate given as a number
+        let e = err(
+            "name = \"t\"\n[[layer]]\nname = \"a\"\nalgorithm = \"gcra\"\ncapacity = 5\nrate = 5\n",
+        );
+        assert_eq!(e.key.as_deref(), Some("rate"));
+        assert!(e.problem.contains("\"5/s\""), "{e}");
+        // a partition given as a string, a number in quotes, a list where one value goes
+        let e = err(
+            "name = \"t\"\n[[layer]]\nname = \"a\"\nlimit = 1\nwindow = \"1s\"\nper = \"user\"\n",
+        );
+        assert_eq!(e.key.as_deref(), Some("per"));
+        assert!(e.problem.contains("per = [\"user\", \"client\"]"), "{e}");
+        let e = err(
+            "name = \"t\"\n[[layer]]\nname = \"a\"\nlimit = 1\nwindow = \"1s\"\ncredential = \"yes\"\n",
+        );
+        assert!(e.problem.contains("true or false"), "{e}");
+        let e = err("name = \"t\"\nhosts = \"api.example.com\"\n");
+        assert!(e.problem.contains("hosts = [\"api.example.com\""), "{e}");
+        // no name
+        let e = err("description = \"x\"\n");
+        assert!(e.problem.contains("name = \"my-api\""), "{e}");
+        // a bad path names itself
+        let e = err(
+            "name = \"t\"\n[[layer]]\nname = \"a\"\nlimit = 1\nwindow = \"1s\"\nexclude_template = \"graphql\"\n",
+        );
+        assert_eq!(
+            (e.line, e.key.as_deref()),
+            (Some(6), Some("exclude_template"))
+        );
+        assert!(e.problem.contains("`graphql`"), "{e}");
+        // a duplicate layer name points at the second one
+        let e = err(
+            "name = \"t\"\n[[layer]]\nname = \"a\"\nlimit = 1\nwindow = \"1s\"\n[[layer]]\nname = \"a\"\nlimit = 2\nwindow = \"1s\"\n",
+        );
+        assert_eq!(e.line, Some(7));
+    }
+
+    #[test]
+    fn excluded_paths_and_the_written_table_are_kept() {
+        let l = layer("limit = 5\nwindow = \"1s\"\ntemplate = \"/api/**\"\nexclude_template = [\"/api/graphql\", \"/api/{v}/interactions/**\"]\n").unwrap();
+        assert_eq!(l.exclude.len(), 2);
+        assert_eq!(
+            l.filter_label().as_deref(),
+            Some("any /api/** except /api/graphql, /api/{v}/interactions/**")
+        );
+        let spec = l.spec.unwrap();
+        assert_eq!(spec.get("limit"), Some(&toml::Value::Integer(5)));
+        assert_eq!(spec.get("name"), Some(&toml::Value::String("a".into())));
     }
 
     #[test]

@@ -115,6 +115,7 @@ fn capture(c: &CaptureReport) -> Markup {
                                 (l.name)
                                 @if let Some(f) = &l.filter { br; span.note { (f) } }
                                 @if l.inferred { br; span.note { "inferred from headers" } }
+                                @if let Some(a) = &l.assumption { br; span.note { (super::assumption_label(a)) } }
                                 @if let Some(n) = &l.note { br; span.note { (n) } }
                             }
                             td { @if l.kind == "concurrency" { (l.limit) " in flight" } @else { (l.limit) " / " (l.window_s) " s (" (l.algorithm) ")" } }

@@ -256,10 +256,13 @@ impl Markdown {
                 } else {
                     format!("{} / {} s", l.limit, l.window_s)
                 };
-                let name = match &l.filter {
+                let mut name = match &l.filter {
                     Some(f) => format!("{} ({})", escape(&l.name), escape(f)),
                     None => escape(&l.name),
                 };
+                if let Some(a) = &l.assumption {
+                    name.push_str(&format!("<br>{}", escape(&super::assumption_label(a))));
+                }
                 writeln!(
                     out,
                     "| {}{} | {} | {} | {} | {:.0} | {} | {} | {} |",

@@ -74,6 +74,16 @@ pub fn renderer(format: Format, style: Style) -> Box<dyn Render> {
     }
 }
 
+/// A layer's assumption as reports print it: `assumes Standard plan; …`, or the override
+/// sentence as it is (`set on the command line: capacity = 80`).
+pub fn assumption_label(a: &str) -> String {
+    if a.starts_with("set on the command line") {
+        plain(a)
+    } else {
+        format!("assumes {}", plain(a))
+    }
+}
+
 /// Removes control characters (terminal escapes) from text bound for a terminal or a log.
 pub fn plain(s: &str) -> String {
     s.chars()

@@ -198,10 +198,13 @@ impl Terminal {
                         crate::model::time::window_label(crate::model::time::secs(l.window_s))
                     )
                 };
-                let name = match &l.filter {
+                let mut name = match &l.filter {
                     Some(f) => format!("{}\n{}", l.name, plain(f)),
                     None => l.name.clone(),
                 };
+                if let Some(a) = &l.assumption {
+                    name.push_str(&format!("\n{}", super::assumption_label(a)));
+                }
                 t.add_row(vec![
                     if l.inferred {
                         format!("{name} (inferred)")

@@ -86,7 +86,8 @@ fn guess_algorithm(
     evidence: &mut Vec<String>,
     cx: &Ctx<'_>,
 ) -> Option<&'static str> {
-    if releases.len() < 2 {
+    // an alignment needs two throttles
+    if releases.len() <= 1 {
         return None;
     }
     // fixed: throttles at least 1 s apart, same partition, pointed at the same instant
@@ -105,7 +106,8 @@ fn guess_algorithm(
         .iter()
         .filter(|r| r.3 != Micros::MAX && (r.3 - r.1).abs() <= SAME_INSTANT)
         .count();
-    if let Some((t1, t2, at)) = example.filter(|_| shared * 2 >= sliding) {
+    // as many pairs pointing at one instant as releases fitting a sliding window
+    if let Some((t1, t2, at)) = example.filter(|_| shared >= sliding.div_ceil(2)) {
         evidence.push(format!(
             "throttles at {} and {} were both told to retry at about {}: a fixed window ending there",
             cx.clock(t1),
@@ -114,7 +116,8 @@ fn guess_algorithm(
         ));
         return Some("fixed");
     }
-    if sliding * 2 > releases.len() {
+    // most releases fit a sliding window
+    if sliding > releases.len() / 2 {
         evidence.push(format!(
             "{sliding} of {} throttles were told to retry when the oldest request left a sliding window",
             releases.len()

@@ -361,9 +361,15 @@ fn at_least(n: u64, l: &Layer) -> String {
     format!("at least {}", count(n, unit.0, unit.1))
 }
 
+/// HTTP 429 Too Many Requests.
+const TOO_MANY_REQUESTS: u16 = 429;
+
+/// Chances below this are written as "less than 0.1 %".
+const SMALLEST_PERCENT: f64 = 0.001;
+
 /// `429`, or the status a profile declared a throttle (`503`, `200 THROTTLED`).
 pub fn status_word(r: &Request) -> String {
-    if r.status == 429 {
+    if r.status == TOO_MANY_REQUESTS {
         "429".into()
     } else {
         format!("{} throttle", r.status)
@@ -371,7 +377,7 @@ pub fn status_word(r: &Request) -> String {
 }
 
 fn percent(p: f64) -> String {
-    if p < 0.001 {
+    if p < SMALLEST_PERCENT {
         "less than 0.1 %".into()
     } else {
         format!("{:.1} %", p * 100.0)

@@ -9,7 +9,7 @@
 
 use std::cmp::Ordering;
 
-use crate::profiles::Partition;
+use crate::profiles::{Layer, Partition};
 
 use super::context::Ctx;
 use super::signal::{Basis, Signal};
@@ -152,12 +152,15 @@ pub struct Confidence {
     pub reason: Reason,
 }
 
+/// The layer behind an evaluation index.
+type Layers<'a> = dyn Fn(usize) -> &'a Layer + 'a;
+
 fn has(c: &Candidate, f: impl Fn(&Signal) -> bool) -> bool {
     c.support.iter().any(f)
 }
 
 /// A candidate's value for one preference (higher ranks first).
-fn value(cx: &Ctx<'_>, c: &Candidate, p: Preference, ways: &[(usize, usize)]) -> f64 {
+fn value(layers: &Layers<'_>, c: &Candidate, p: Preference, ways: &[(usize, usize)]) -> f64 {
     let e = &c.explanation;
     let layer = e.layer();
     let b = |x: bool| if x { 1.0 } else { 0.0 };
@@ -209,7 +212,7 @@ fn value(cx: &Ctx<'_>, c: &Candidate, p: Preference, ways: &[(usize, usize)]) ->
         },
         Preference::Clearer => -chance(c),
         Preference::MoreSpecific => layer.map_or(0.0, |l| {
-            let l = cx.layer(l);
+            let l = layers(l);
             let filters = u8::from(!l.templates.is_empty()) + u8::from(!l.methods.is_empty());
             filters as f64 * 100.0 + l.per.len() as f64 * 10.0 - (l.limit() as f64).ln_1p()
         }),
@@ -273,7 +276,7 @@ const WAYS: [&[Partition]; 4] = [
 
 /// For each hidden candidate's layer, how many ways of outside traffic fill it first (the
 /// layer needing the fewest hidden requests among those that traffic reaches).
-fn ways_to_fill(cx: &Ctx<'_>, alive: &[Candidate]) -> Vec<(usize, usize)> {
+fn ways_to_fill(layers: &Layers<'_>, alive: &[Candidate]) -> Vec<(usize, usize)> {
     let hidden: Vec<(usize, u64)> = alive
         .iter()
         .filter_map(|c| match c.explanation {
@@ -286,7 +289,7 @@ fn ways_to_fill(cx: &Ctx<'_>, alive: &[Candidate]) -> Vec<(usize, usize)> {
         // traffic that differs in these dimensions reaches layers that do not partition by them
         let first = hidden
             .iter()
-            .filter(|(l, _)| !cx.layer(*l).per.iter().any(|p| differs.contains(p)))
+            .filter(|(l, _)| !layers(*l).per.iter().any(|p| differs.contains(p)))
             .min_by_key(|(_, n)| *n);
         if let Some((l, _)) = first
             && let Some(v) = votes.iter_mut().find(|(k, _)| k == l)
@@ -298,13 +301,13 @@ fn ways_to_fill(cx: &Ctx<'_>, alive: &[Candidate]) -> Vec<(usize, usize)> {
 }
 
 fn compare(
-    cx: &Ctx<'_>,
+    layers: &Layers<'_>,
     a: &Candidate,
     b: &Candidate,
     ways: &[(usize, usize)],
 ) -> (Ordering, Option<Preference>) {
     for p in Preference::ALL {
-        let (x, y) = (value(cx, a, p, ways), value(cx, b, p, ways));
+        let (x, y) = (value(layers, a, p, ways), value(layers, b, p, ways));
         match y.total_cmp(&x) {
             Ordering::Equal => continue,
             o => return (o, Some(p)),
@@ -361,16 +364,17 @@ fn confidence(first: &Candidate, decided_by: Option<Preference>, alone: bool) ->
 /// Orders the unrefuted candidates of the throttle at `i` and builds its explanation.
 pub fn decide(cx: &Ctx<'_>, i: usize, alive: Vec<Candidate>, refuted: Vec<Candidate>) -> Throttle {
     let r = &cx.capture.requests[i];
-    let ways = ways_to_fill(cx, &alive);
+    let layers = |k: usize| cx.layer(k);
+    let ways = ways_to_fill(&layers, &alive);
     let mut ordered = alive;
-    ordered.sort_by(|a, b| compare(cx, a, b, &ways).0);
+    ordered.sort_by(|a, b| compare(&layers, a, b, &ways).0);
     let documented = ordered.iter().any(|c| c.explanation.layer().is_some());
     // without a documented explanation, an undocumented one needs positive evidence
     let unknown = ordered.is_empty() || (!documented && !positive(&ordered[0]));
     let mut ranked: Vec<Ranked> = Vec::with_capacity(ordered.len());
     for (k, c) in ordered.iter().enumerate() {
         let below_because = (k > 0)
-            .then(|| compare(cx, &ordered[k - 1], c, &ways).1)
+            .then(|| compare(&layers, &ordered[k - 1], c, &ways).1)
             .flatten();
         ranked.push(Ranked {
             candidate: c.clone(),
@@ -446,5 +450,252 @@ fn fill_numbers(cx: &Ctx<'_>, t: &mut Throttle, first: &Candidate) {
             });
         }
         Explanation::Unknown => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnose::context::Scope;
+    use crate::diagnose::signal::Counter;
+    use crate::model::{Method, time};
+    use crate::profiles::{Limiter, PathFilter};
+
+    fn window(name: &str, limit: u64, per: &[Partition]) -> Layer {
+        let mut l = Layer::new(
+            name,
+            Limiter::Window {
+                limit,
+                window: 60 * time::SECOND,
+                anchor: None,
+            },
+        );
+        l.per = per.to_vec();
+        l
+    }
+
+    /// 0: per user+client 300/min; 1: per user 3000/min; 2: PUT /x/{id} per token 100/min;
+    /// 3: per user 5000/min.
+    fn layers() -> Vec<Layer> {
+        let mut put = window("put", 100, &[Partition::Token]);
+        put.methods = vec![Method::Put];
+        put.templates = vec![PathFilter::new("/x/{id}").unwrap()];
+        vec![
+            window("app.user", 300, &[Partition::User, Partition::Client]),
+            window("user", 3000, &[Partition::User]),
+            put,
+            window("user.big", 5000, &[Partition::User]),
+        ]
+    }
+
+    fn visible(layer: usize, basis: Basis) -> Candidate {
+        Candidate::new(Explanation::Visible { layer, basis })
+    }
+
+    fn hidden(layer: usize, at_least: u64) -> Candidate {
+        Candidate::new(Explanation::Hidden { layer, at_least })
+    }
+
+    fn undocumented(chance: f64) -> Candidate {
+        let mut c = Candidate::new(Explanation::Undocumented {
+            kind: crate::diagnose::LimitKind::Concurrency,
+            scope: Some(Scope::Endpoint),
+            limit: Some(1),
+            window: None,
+            stated: false,
+        });
+        c.support.push(Signal::Separation {
+            window: None,
+            scope: Scope::Endpoint,
+            limit: 1,
+            explained: 3,
+            throttled: 3,
+            successes: 9,
+            chance,
+        });
+        c
+    }
+
+    /// Which of two candidates ranks first, and the rule that decided.
+    fn winner(a: &Candidate, b: &Candidate) -> (usize, Option<Preference>) {
+        let ls = layers();
+        let get = |k: usize| &ls[k];
+        let ways = ways_to_fill(&get, &[a.clone(), b.clone()]);
+        match compare(&get, a, b, &ways) {
+            (Ordering::Greater, p) => (1, p),
+            (_, p) => (0, p),
+        }
+    }
+
+    #[test]
+    fn a_counter_on_the_throttle_beats_the_capture_s_own_traffic() {
+        let mut h = hidden(1, 10);
+        h.support.push(Signal::ServerCount {
+            layer: 1,
+            counter: Counter {
+                quote: None,
+                used: 3001,
+                limit: 3000,
+            },
+            visible: 10,
+            at: 0,
+            on_throttle: true,
+        });
+        let v = visible(0, Basis::Exact);
+        assert_eq!(winner(&v, &h), (1, Some(Preference::ServerNamesIt)));
+    }
+
+    #[test]
+    fn the_capture_s_own_traffic_beats_hidden_traffic_and_exact_beats_edge() {
+        assert_eq!(
+            winner(&hidden(1, 5), &visible(0, Basis::Edge)),
+            (1, Some(Preference::CapturesOwnTraffic))
+        );
+        assert_eq!(
+            winner(&visible(1, Basis::Edge), &visible(0, Basis::Exact)),
+            (1, Some(Preference::StrongerReplay))
+        );
+        assert_eq!(
+            winner(
+                &visible(1, Basis::IfRefusalsCount),
+                &visible(0, Basis::Edge)
+            ),
+            (1, Some(Preference::StrongerReplay))
+        );
+    }
+
+    #[test]
+    fn retry_after_matching_the_replay_picks_the_layer() {
+        let mut a = visible(1, Basis::Exact);
+        a.support.push(Signal::RetryAfterFits {
+            layer: 1,
+            retry_after_s: 12.0,
+            frees_in: 11_500_000,
+        });
+        assert_eq!(
+            winner(&visible(0, Basis::Exact), &a),
+            (1, Some(Preference::RetryAfterFits))
+        );
+    }
+
+    #[test]
+    fn hidden_traffic_the_server_counted_beats_a_separation() {
+        let mut h = hidden(0, 200);
+        h.support.push(Signal::ServerCount {
+            layer: 0,
+            counter: Counter {
+                quote: None,
+                used: 250,
+                limit: 300,
+            },
+            visible: 40,
+            at: 0,
+            on_throttle: false,
+        });
+        assert_eq!(
+            winner(&undocumented(0.001), &h),
+            (1, Some(Preference::ServerSawHidden))
+        );
+    }
+
+    #[test]
+    fn positive_evidence_beats_an_unsupported_hidden_layer_and_quiet_captures_favour_hidden() {
+        assert_eq!(
+            winner(&hidden(0, 290), &undocumented(0.001)),
+            (1, Some(Preference::PositiveEvidence))
+        );
+        // a split as likely as not is no evidence: hidden traffic on a documented layer first
+        assert_eq!(
+            winner(&undocumented(0.5), &hidden(0, 290)),
+            (1, Some(Preference::QuietCapture))
+        );
+        assert_eq!(
+            winner(&undocumented(0.01), &undocumented(0.001)),
+            (1, Some(Preference::Clearer))
+        );
+    }
+
+    #[test]
+    fn what_the_body_states_and_a_failed_retry_favour_hidden_layers() {
+        let mut b = hidden(1, 2900);
+        b.support.push(Signal::BodyStatesLayer { layer: 1 });
+        assert_eq!(
+            winner(&hidden(0, 200), &b),
+            (1, Some(Preference::BodyStatesIt))
+        );
+        let mut r = hidden(0, 200);
+        r.support.push(Signal::RetryFailedAfterWait {
+            first_s: 30.0,
+            second_s: 28.0,
+        });
+        assert_eq!(
+            winner(&undocumented(0.5), &r),
+            (1, Some(Preference::RetryPersisted))
+        );
+    }
+
+    #[test]
+    fn among_hidden_layers_the_one_filled_first_in_more_ways_leads() {
+        // traffic of the same token or client fills app.user (10 to go) first; traffic of
+        // other clients of the user reaches only `user`
+        assert_eq!(
+            winner(&hidden(1, 100), &hidden(0, 10)),
+            (1, Some(Preference::MostWaysToFill))
+        );
+        // a request of the layer admitted next to the throttle counts against it
+        let mut near = hidden(0, 10);
+        near.against.push(Signal::NeighbourAdmitted {
+            layer: 0,
+            request: 0,
+        });
+        assert_eq!(
+            winner(&near, &hidden(1, 100)),
+            (1, Some(Preference::NoRoomSeen))
+        );
+        // both per user: the same ways reach them, the one needing less leads
+        assert_eq!(
+            winner(&hidden(3, 4000), &hidden(1, 2900)).0,
+            1,
+            "3000/min needs fewer than 5000/min"
+        );
+    }
+
+    #[test]
+    fn equal_evidence_blames_the_narrower_layer() {
+        assert_eq!(
+            winner(&visible(1, Basis::Exact), &visible(2, Basis::Exact)),
+            (1, Some(Preference::MoreSpecific))
+        );
+    }
+
+    #[test]
+    fn confidence_says_why() {
+        let mut h = hidden(1, 10);
+        h.support.push(Signal::BodyNamesLayer { layer: 1 });
+        assert_eq!(confidence(&h, None, false).level, Level::High);
+        assert_eq!(
+            confidence(&visible(0, Basis::IfRefusalsCount), None, false).reason,
+            Reason::IfRefusalsCount
+        );
+        assert_eq!(
+            confidence(&hidden(0, 5), Some(Preference::MostWaysToFill), false),
+            Confidence {
+                level: Level::Low,
+                reason: Reason::PriorOnly
+            }
+        );
+        assert_eq!(
+            confidence(&hidden(0, 5), None, true).reason,
+            Reason::OnlyOne
+        );
+        assert_eq!(
+            confidence(
+                &undocumented(0.001),
+                Some(Preference::PositiveEvidence),
+                false
+            )
+            .level,
+            Level::Medium
+        );
     }
 }

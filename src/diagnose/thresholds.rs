@@ -49,3 +49,21 @@ pub const RETRY_WAIT_SLACK: Micros = 500 * time::MILLISECOND;
 /// How close in time another request of the same caller must be to say the layers counting
 /// both had room at the throttle's moment (the timing uncertainty of a HAR, twice).
 pub const NEIGHBOUR: Micros = 2 * EDGE;
+
+/// A retry sent this much before Retry-After elapsed ignored it (clients round and schedule
+/// timers loosely; less than this is the same wait).
+pub const RETRY_EARLY_SLACK: Micros = 100 * time::MILLISECOND;
+
+/// Early retries in a row that make a storm: three retries of one request, none waiting.
+pub const STORM_CHAIN: usize = 4;
+
+/// Requests of one endpoint in flight together that make a parallel burst worth reporting: two
+/// is ordinary overlap, three is a client fanning out.
+pub const PARALLEL_BURST: u32 = 3;
+
+/// Preflights worth a finding: a handful, and at least one for every two requests they precede.
+pub const PREFLIGHTS_NOTICED: usize = 4;
+
+/// Chromium caches a preflight for 5 s when the response sends no `Access-Control-Max-Age`;
+/// a Max-Age at or under it caches no longer.
+pub const CHROMIUM_PREFLIGHT_CACHE_S: i64 = 5;

@@ -149,3 +149,40 @@ fn a_stated_limit_that_a_layer_documents_blames_that_layer() {
     assert_eq!(t.limit, Some(300));
     assert_eq!(t.hidden_at_least(), Some(298));
 }
+
+/// Every number the diagnosis decides with is named in `diagnose/thresholds.rs`: no other file
+/// of `src/diagnose/` compares with a literal other than 0 or 1 outside its tests.
+#[test]
+fn diagnosis_thresholds_are_named_once() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/diagnose");
+    let literal = regex::Regex::new(
+        r"(?:^|[^<>=-])(<=|>=|==|<|>)\s*-?(\d+(\.\d+)?)\b|\b(\d+(\.\d+)?)\s*\*\s*[a-z_]+\s*(<=|>=|<|>)",
+    )
+    .unwrap();
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.file_name().unwrap() == "thresholds.rs" {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        let code = text.split("#[cfg(test)]").next().unwrap();
+        for (n, line) in code.lines().enumerate() {
+            let line = line.split("//").next().unwrap();
+            let stripped = regex::Regex::new(r#""([^"\\]|\\.)*""#)
+                .unwrap()
+                .replace_all(line, "\"\"");
+            for c in literal.captures_iter(&stripped) {
+                let v = c.get(2).or(c.get(4)).unwrap().as_str();
+                if !matches!(v, "0" | "1" | "0.0" | "1.0") {
+                    found.push(format!("{}:{}: {}", path.display(), n + 1, line.trim()));
+                }
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "threshold literals outside thresholds.rs:\n{}",
+        found.join("\n")
+    );
+}

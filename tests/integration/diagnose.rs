@@ -159,6 +159,7 @@ fn diagnosis_thresholds_are_named_once() {
         r"(?:^|[^<>=-])(<=|>=|==|<|>)\s*-?(\d+(\.\d+)?)\b|\b(\d+(\.\d+)?)\s*\*\s*[a-z_]+\s*(<=|>=|<|>)",
     )
     .unwrap();
+    let strings = regex::Regex::new(r#""([^"\\]|\\.)*""#).unwrap();
     let mut found = Vec::new();
     for entry in std::fs::read_dir(&dir).unwrap() {
         let path = entry.unwrap().path();
@@ -169,9 +170,7 @@ fn diagnosis_thresholds_are_named_once() {
         let code = text.split("#[cfg(test)]").next().unwrap();
         for (n, line) in code.lines().enumerate() {
             let line = line.split("//").next().unwrap();
-            let stripped = regex::Regex::new(r#""([^"\\]|\\.)*""#)
-                .unwrap()
-                .replace_all(line, "\"\"");
+            let stripped = strings.replace_all(line, "\"\"");
             for c in literal.captures_iter(&stripped) {
                 let v = c.get(2).or(c.get(4)).unwrap().as_str();
                 if !matches!(v, "0" | "1" | "0.0" | "1.0") {

@@ -46,6 +46,7 @@ fn main() {
                 chosen: vec![p],
                 builtins: profiles::builtin(),
                 count_preflights: false,
+                what_if: None,
             };
             let (sources, errors) =
                 ingest::discover(&[Input::Path(har.clone())], settings.read.limits);

@@ -10,6 +10,7 @@ use crate::evaluate::{self, Evaluation, PreflightWhatIf};
 use crate::ingest::{self, CaptureSource, ReadOptions};
 use crate::model::Capture;
 use crate::normalize::{Builder, FingerprintKey, KnownTemplates};
+use crate::plan;
 use crate::profiles::{self, Profile};
 
 /// What an analysis depends on.
@@ -27,6 +28,8 @@ pub struct Settings {
     pub builtins: Vec<Profile>,
     /// `--count-preflights`: every layer counts CORS preflights, as if the API did.
     pub count_preflights: bool,
+    /// `--what-if`: a pacing policy to evaluate.
+    pub what_if: Option<plan::ScopedPolicy>,
 }
 
 /// Everything known about one capture after the pure stages.
@@ -42,6 +45,8 @@ pub struct Analysis {
     pub what_if: Vec<PreflightWhatIf>,
     /// Throttles, findings, verdict.
     pub diagnosis: Diagnosis,
+    /// The pacing that would have avoided the throttles.
+    pub plan: plan::Plan,
     /// Path relative to the input root (baseline matching).
     pub relative: String,
 }
@@ -84,13 +89,36 @@ pub fn analyze_built(
     }
     let evaluation = evaluate::evaluate(&capture, &profiles, evaluate::Options::default());
     let what_if = evaluate::preflight_what_if(&capture, &profiles, &evaluation);
-    let diagnosis = diagnose::diagnose(&capture, &profiles, &evaluation);
+    let mut diagnosis = diagnose::diagnose(&capture, &profiles, &evaluation);
+    let plan = plan::plan(
+        &capture,
+        &profiles,
+        &evaluation,
+        &diagnosis,
+        settings.what_if,
+    );
+    let advice = plan::advice(&plan, &capture, &profiles, &evaluation, &diagnosis);
+    if !advice.is_empty() {
+        // a computed plan replaces the rule of thumb for the capture's own traffic; for hidden
+        // traffic and undocumented limits the diagnosis' advice still adds what to find out
+        let visible = diagnosis
+            .throttles
+            .first()
+            .is_some_and(|t| matches!(t.explanation, crate::diagnose::Explanation::Visible { .. }));
+        let v = &mut diagnosis.verdict;
+        if visible && plan.recommended.is_some() {
+            v.what_to_do = advice;
+        } else {
+            v.what_to_do.splice(0..0, advice);
+        }
+    }
     Analysis {
         capture,
         profiles,
         evaluation,
         what_if,
         diagnosis,
+        plan,
         relative: source.relative.clone(),
     }
 }

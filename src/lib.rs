@@ -33,6 +33,7 @@
 //!     chosen: Vec::new(),                // choose profiles by host: genesys-cloud here
 //!     builtins: profiles::builtin(),
 //!     count_preflights: false,
+//!     what_if: None,
 //! };
 //! let input = ingest::Input::Stdin(Arc::new(har.to_vec()));
 //! let (sources, errors) = ingest::discover(&[input], settings.read.limits);
@@ -55,6 +56,7 @@ pub mod evaluate;
 pub mod ingest;
 pub mod model;
 pub mod normalize;
+pub mod plan;
 pub mod profiles;
 pub mod render;
 pub mod report;

@@ -63,6 +63,11 @@ pub struct AnalysisArgs {
     /// table's "if preflights counted" column shows the same without the flag).
     #[arg(long)]
     pub count_preflights: bool,
+    /// Evaluate a pacing policy of your own: comma-separated `in-flight=K`,
+    /// `spacing=DURATION`, `retry-after` or `no-retry`, `scope=endpoint|token|client|user|capture`
+    /// (e.g. --what-if 'in-flight=1,spacing=600ms').
+    #[arg(long, value_name = "POLICY")]
+    pub what_if: Option<String>,
 }
 
 /// `--color`.
@@ -190,6 +195,12 @@ impl AnalysisArgs {
         let mut chosen = load_profiles(&self.profiles)?;
         let mut builtins = profiles::builtin();
         apply_sets(&self.sets, &mut chosen, &mut builtins)?;
+        let what_if = match &self.what_if {
+            None => None,
+            Some(p) => {
+                Some(crate::plan::parse_policy(p).map_err(|e| Failure(format!("--what-if: {e}")))?)
+            }
+        };
         Ok(Settings {
             read,
             key,
@@ -197,6 +208,7 @@ impl AnalysisArgs {
             chosen,
             builtins,
             count_preflights: self.count_preflights,
+            what_if,
         })
     }
 }

@@ -154,7 +154,7 @@ pub fn run(args: Args) -> Result<Outcome, Failure> {
     };
     let style = Style {
         color: common::use_color(args.color) && args.format == CheckFormat::Text,
-        width: 100,
+        ..Style::default()
     };
     let mut buf = Vec::new();
     render::renderer(format, style).render(&report, &mut buf)?;

@@ -1,8 +1,8 @@
 //! `why429 profiles`: list the built-in limit profiles, show one, or check a file.
 
-use comfy_table::{ContentArrangement, Table, presets};
-
 use crate::profiles::{self, Profile};
+use crate::render::layout::Table;
+use crate::render::plural;
 
 use super::common::{self, load_profiles};
 use super::{Failure, Outcome};
@@ -33,11 +33,7 @@ enum Action {
 }
 
 fn table() -> Table {
-    let mut t = Table::new();
-    t.load_preset(presets::UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_width(100);
-    t
+    Table::new(common::terminal_width() as usize)
 }
 
 fn show(p: &Profile) -> String {
@@ -133,9 +129,9 @@ pub fn run(args: Args) -> Result<Outcome, Failure> {
                 .map_err(|e| Failure(format!("{file}: cannot read: {}", e.kind())))?;
             let p = profiles::parse::parse(&file, &text)?;
             format!(
-                "{file}: ok — profile `{}`, {} layers\n",
+                "{file}: ok — profile `{}`, {}\n",
                 p.name,
-                p.layers.len()
+                plural(p.layers.len() as u64, "layer")
             )
         }
     };

@@ -7,6 +7,7 @@ pub mod capture;
 pub mod request;
 pub mod secret;
 pub mod time;
+pub mod words;
 
 pub use capture::{Capture, Client, Producer, Sanitization, Skipped, User};
 pub use request::{
@@ -14,3 +15,4 @@ pub use request::{
 };
 pub use secret::{SafeLabel, Sensitive};
 pub use time::Micros;
+pub use words::plural;

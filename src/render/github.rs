@@ -80,8 +80,8 @@ impl Render for Github {
                     out,
                     "::notice title=why429::{}",
                     data(&format!(
-                        "{} more {level}s not shown as annotations: see the job summary or the JSON report",
-                        list.len() - PER_LEVEL
+                        "{} not shown as annotations: see the job summary or the JSON report",
+                        super::plural((list.len() - PER_LEVEL) as u64, &format!("more {level}"))
                     ))
                 )?;
             }
@@ -95,8 +95,8 @@ impl Render for Github {
             .count();
         writeln!(
             out,
-            "why429: {} captures checked, {failed} failed, {} unreadable",
-            report.captures.len(),
+            "why429: {} checked, {failed} failed, {} unreadable",
+            super::plural(report.captures.len() as u64, "capture"),
             report.errors.len()
         )
     }

@@ -10,8 +10,8 @@ use maud::{DOCTYPE, Markup, PreEscaped, html};
 
 use crate::report::{CaptureReport, Report};
 
-use super::Render;
 use super::chart;
+use super::{Render, plural};
 
 /// The self-contained HTML page.
 pub struct Html;
@@ -56,8 +56,8 @@ fn capture(c: &CaptureReport) -> Markup {
             h2 { (basename(&c.source)) }
             p.meta {
                 (c.producer) " · HAR " (c.har_version.as_deref().unwrap_or("?")) " · "
-                (c.entries) " entries (" (c.requests) " requests, " (c.preflights) " preflights, "
-                (c.skipped.len()) " skipped) · " (c.started.as_deref().unwrap_or("-")) " → "
+                (plural(c.entries, "entry")) " (" (plural(c.requests, "request")) ", "
+                (plural(c.preflights, "preflight")) ", " (c.skipped.len()) " skipped) · " (c.started.as_deref().unwrap_or("-")) " → "
                 (c.ended.as_deref().unwrap_or("-")) " (" (c.utc_offset) ") · profile " strong { (c.profile) }
             }
             @if let Some(p) = &c.partial { p.meta { "partial capture: " (p) } }
@@ -83,7 +83,7 @@ fn capture(c: &CaptureReport) -> Markup {
                     }
                 }
                 @if c.throttles.len() > MAX_ROWS {
-                    p.note { "… " (c.throttles.len() - MAX_ROWS) " more 429s in the JSON report." }
+                    p.note { "… " (plural((c.throttles.len() - MAX_ROWS) as u64, "more 429")) " in the JSON report." }
                 }
                 @for t in c.throttles.iter().take(MAX_DETAILS) {
                     details {
@@ -183,7 +183,7 @@ impl Render for Html {
                 body {
                     main {
                         h1 { "why429 report" }
-                        p.meta { (report.captures.len()) " capture(s) · why429 " (report.tool.version) }
+                        p.meta { (plural(report.captures.len() as u64, "capture")) " · why429 " (report.tool.version) }
                         @for c in &report.captures { (capture(c)) }
                         @if !report.errors.is_empty() {
                             h2 { "Inputs that could not be read" }

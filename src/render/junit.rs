@@ -60,9 +60,9 @@ fn cases(c: &CaptureReport) -> Vec<Case> {
                         "budget-exceeded".into(),
                         format!("peak {} over {budget}", p.peak),
                         format!(
-                            "{} ({budget}) counted {} requests within one window in partition {} at {}; {} of them admitted.",
+                            "{} ({budget}) counted {} within one window in partition {} at {}; {} of them admitted.",
                             l.name,
-                            p.peak,
+                            super::plural(p.peak, "request"),
                             p.partition,
                             p.peak_at.as_deref().unwrap_or("-"),
                             p.peak_admitted

@@ -10,7 +10,7 @@ use std::io;
 use crate::report::{CaptureReport, Report};
 
 use super::terminal::wrap;
-use super::{Render, plain};
+use super::{Render, count, plain, plural};
 
 /// GitHub/Discourse Markdown.
 pub struct Markdown;
@@ -59,10 +59,10 @@ pub fn summary_lines(c: &CaptureReport, width: usize) -> Vec<String> {
         c.profile
     )];
     lines.push(format!(
-        "{} entries: {} requests ({} preflights), {} skipped · {} s · {}",
-        c.entries,
-        c.requests,
-        c.preflights,
+        "{}: {} ({}), {} skipped · {} s · {}",
+        plural(c.entries, "entry"),
+        plural(c.requests, "request"),
+        plural(c.preflights, "preflight"),
         c.skipped.len(),
         c.duration_s.round(),
         c.utc_offset
@@ -129,7 +129,7 @@ pub fn summary(report: &Report) -> Vec<String> {
                 let keep = room.saturating_sub(1);
                 lines.extend(part.into_iter().take(keep));
                 lines.push(if n > 1 {
-                    format!("… and {left} more capture(s): see below")
+                    format!("… and {}: see below", plural(left as u64, "more capture"))
                 } else {
                     "… (continued below)".to_string()
                 });
@@ -139,9 +139,10 @@ pub fn summary(report: &Report) -> Vec<String> {
         lines.extend(part);
     }
     if !report.errors.is_empty() && lines.len() < SUMMARY_LINES {
-        lines.push(format!(
-            "{} input(s) could not be read",
-            report.errors.len()
+        lines.push(count(
+            report.errors.len() as u64,
+            "input could not be read",
+            "inputs could not be read",
         ));
     }
     lines.truncate(SUMMARY_LINES);
@@ -154,12 +155,12 @@ impl Markdown {
         writeln!(out)?;
         writeln!(
             out,
-            "{} · HAR {} · {} entries ({} requests, {} preflights, {} skipped) · {} → {} ({}) · profile **{}**",
+            "{} · HAR {} · {} ({}, {}, {} skipped) · {} → {} ({}) · profile **{}**",
             escape(&c.producer),
             escape(c.har_version.as_deref().unwrap_or("?")),
-            c.entries,
-            c.requests,
-            c.preflights,
+            plural(c.entries, "entry"),
+            plural(c.requests, "request"),
+            plural(c.preflights, "preflight"),
             c.skipped.len(),
             escape(c.started.as_deref().unwrap_or("-")),
             escape(c.ended.as_deref().unwrap_or("-")),
@@ -201,8 +202,8 @@ impl Markdown {
                 writeln!(out)?;
                 writeln!(
                     out,
-                    "… {} more 429s in the JSON report.",
-                    c.throttles.len() - MAX_ROWS
+                    "… {} in the JSON report.",
+                    plural((c.throttles.len() - MAX_ROWS) as u64, "more 429")
                 )?;
             }
             writeln!(out)?;
@@ -327,8 +328,8 @@ impl Markdown {
                 writeln!(out)?;
                 writeln!(
                     out,
-                    "… {} more endpoints in the JSON report.",
-                    c.endpoints.len() - 40
+                    "… {} in the JSON report.",
+                    plural((c.endpoints.len() - 40) as u64, "more endpoint")
                 )?;
             }
         }

@@ -11,6 +11,7 @@ mod integration {
     pub mod hostile;
     pub mod lab_truth;
     pub mod layers;
+    pub mod markdown;
     pub mod plurals;
     pub mod reports;
     pub mod sanitize;

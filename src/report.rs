@@ -298,6 +298,10 @@ pub struct LayerReport {
 pub struct PartitionReport {
     /// `user-1 · client-2`.
     pub partition: String,
+    /// The same without anything that changes between runs: tokens are named `token-1`,
+    /// `token-2` in order of first use instead of by fingerprint (JUnit test names use it).
+    #[serde(default)]
+    pub key: String,
     /// Requests counted in it.
     pub requests: u32,
     /// Most attempts within one window (or in flight).
@@ -575,6 +579,12 @@ fn endpoint_reports(c: &Capture) -> Vec<EndpointReport> {
 
 /// `user-1 · client-2 · PUT /x/{id}` for a partition key.
 pub fn partition_label(a: &Analysis, layer: usize, series: usize) -> String {
+    partition_name(a, layer, series, false)
+}
+
+/// The partition's label, with tokens named by their order of first use (`token-1`) when
+/// `stable`, else by their keyed fingerprint.
+fn partition_name(a: &Analysis, layer: usize, series: usize, stable: bool) -> String {
     let c = &a.capture;
     let le = &a.evaluation.layers[layer];
     let l = &a.profiles[le.profile].layers[le.layer];
@@ -595,6 +605,7 @@ pub fn partition_label(a: &Analysis, layer: usize, series: usize) -> String {
                 None => "unidentified client".into(),
             }),
             crate::profiles::Partition::Token => parts.push(match who.token {
+                Some(t) if stable => format!("token-{}", t + 1),
                 Some(t) => format!("token {}", c.tokens[t as usize]),
                 None => "no token".into(),
             }),
@@ -694,6 +705,7 @@ fn layer_reports(a: &Analysis) -> Vec<LayerReport> {
                             let peak = m.map(|m| s.attempts[m] as u64).unwrap_or(0);
                             PartitionReport {
                                 partition: partition_label(a, idx, si),
+                                key: partition_name(a, idx, si, true),
                                 requests: s.members.len() as u32,
                                 peak,
                                 peak_at: m.map(|m| at(c, s.starts[m])),
@@ -703,7 +715,7 @@ fn layer_reports(a: &Analysis) -> Vec<LayerReport> {
                             }
                         })
                         .collect();
-                    v.sort_by(|x, y| y.peak.cmp(&x.peak).then(x.partition.cmp(&y.partition)));
+                    v.sort_by(|x, y| y.peak.cmp(&x.peak).then(x.key.cmp(&y.key)));
                     v
                 },
             }

@@ -54,7 +54,12 @@ fn cases(c: &CaptureReport) -> Vec<Case> {
                 format!("{} per {} s", l.limit, l.window_s)
             };
             out.push(Case {
-                name: format!("budget {} · {}", l.name, p.partition),
+                // names stay the same across runs and machines: no fingerprint, no absolute path
+                name: format!(
+                    "budget {} · {}",
+                    l.name,
+                    if p.key.is_empty() { &p.partition } else { &p.key }
+                ),
                 failure: (p.peak > l.limit).then(|| {
                     (
                         "budget-exceeded".into(),

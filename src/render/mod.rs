@@ -78,7 +78,7 @@ pub fn renderer(format: Format, style: Style) -> Box<dyn Render> {
         Format::Markdown => Box::new(markdown::Markdown),
         Format::Html => Box::new(html::Html),
         Format::Junit => Box::new(junit::Junit),
-        Format::Github => Box::new(github::Github),
+        Format::Github => Box::new(github::Github::default()),
         Format::Gates => Box::new(gates::Gates { style }),
     }
 }

@@ -13,6 +13,7 @@ mod integration {
     pub mod layers;
     pub mod markdown;
     pub mod plurals;
+    pub mod readme;
     pub mod reports;
     pub mod sanitize;
     pub mod support;

@@ -17,4 +17,5 @@ mod integration {
     pub mod reports;
     pub mod sanitize;
     pub mod support;
+    pub mod terminal;
 }

@@ -1,7 +1,7 @@
 //! `why429 profiles`: list the built-in limit profiles, show one, or check a file.
 
 use crate::profiles::{self, Profile};
-use crate::render::layout::Table;
+use crate::render::layout::{Table, wrap};
 use crate::render::plural;
 
 use super::common::{self, load_profiles};
@@ -37,13 +37,19 @@ fn table() -> Table {
 }
 
 fn show(p: &Profile) -> String {
-    let mut s = format!("{} — {}\n", p.name, p.description);
+    let width = common::terminal_width() as usize;
+    let mut head = vec![format!("{} — {}", p.name, p.description)];
     if !p.hosts.is_empty() {
         let hosts: Vec<&str> = p.hosts.iter().map(|h| h.as_str()).collect();
-        s.push_str(&format!("hosts: {}\n", hosts.join(", ")));
+        head.push(format!("hosts: {}", hosts.join(", ")));
     }
     if let Some(v) = &p.verified {
-        s.push_str(&format!("verified: {v}\n"));
+        head.push(format!("verified: {v}"));
+    }
+    let mut s = String::new();
+    for line in head.iter().flat_map(|h| wrap(h, width)) {
+        s.push_str(&line);
+        s.push('\n');
     }
     if p.layers.is_empty() {
         s.push_str("layers: inferred from each capture's rate-limit headers\n");

@@ -1079,7 +1079,7 @@ mod tests {
         assert_eq!(e.kind, InputErrorKind::Truncated { complete: 1 });
         assert!(e.problem.contains("inside entry 1"), "{}", e.problem);
         assert!(e.hint.contains("--partial"));
-        assert!(e.hint.contains("1 complete entries"));
+        assert!(e.hint.contains("1 complete entry"));
     }
 
     #[test]

@@ -237,21 +237,18 @@ impl Table {
         if least.iter().sum::<usize>() > room {
             return None;
         }
-        // every column gets its longest word; the rest of the room goes to the columns that
-        // want more, an equal share at a time, so narrow columns are satisfied first
+        // every column gets its longest word; the rest of the room is shared out fairly,
+        // columns that want least first, so a column one short is not left cutting a line
         let mut widths = least;
         let mut left = room - widths.iter().sum::<usize>();
-        loop {
-            let wanting: Vec<usize> = (0..n).filter(|&k| widths[k] < most[k]).collect();
-            if wanting.is_empty() || left == 0 {
-                break;
-            }
-            let share = (left / wanting.len()).max(1);
-            for k in wanting {
-                let give = share.min(most[k] - widths[k]).min(left);
-                widths[k] += give;
-                left -= give;
-            }
+        let mut order: Vec<usize> = (0..n).filter(|&k| widths[k] < most[k]).collect();
+        order.sort_by_key(|&k| most[k] - widths[k]);
+        let mut remaining = order.len();
+        for k in order {
+            let give = (most[k] - widths[k]).min(left / remaining);
+            widths[k] += give;
+            left -= give;
+            remaining -= 1;
         }
         Some(widths)
     }
@@ -323,18 +320,31 @@ impl Table {
         let one = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
         let mut out = Vec::new();
         for row in &self.rows {
-            let mut parts = self
+            let fields: Vec<(String, &String)> = self
                 .header
                 .iter()
                 .zip(row)
                 .filter(|(_, v)| !v.trim().is_empty() && v.trim() != "-")
-                .map(|(h, v)| format!("{}: {}", one(h), one(v)));
-            if let Some(title) = parts.next() {
-                out.extend(hang(&title, self.width, "• ", "  "));
+                .map(|(h, v)| (one(h), v))
+                .collect();
+            let Some(((h, v), rest)) = fields.split_first() else {
+                continue;
+            };
+            out.extend(hang(&format!("{h}: {}", one(v)), self.width, "• ", "  "));
+            // short fields share a line; a field of several lines gets lines of its own
+            let (long, short): (Vec<_>, Vec<_>) = rest.iter().partition(|(_, v)| v.contains('\n'));
+            let packed: Vec<String> = short
+                .iter()
+                .map(|(h, v)| format!("{h}: {}", one(v)))
+                .collect();
+            if !packed.is_empty() {
+                out.extend(hang(&packed.join(" · "), self.width, "  ", "  "));
             }
-            let rest: Vec<String> = parts.collect();
-            if !rest.is_empty() {
-                out.extend(hang(&rest.join(" · "), self.width, "  ", "  "));
+            for (h, v) in long {
+                out.push(format!("  {h}:"));
+                for line in v.split('\n').filter(|l| !l.trim().is_empty()) {
+                    out.extend(hang(line.trim(), self.width, "    ", "    "));
+                }
             }
         }
         out

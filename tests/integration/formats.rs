@@ -77,25 +77,6 @@ fn every_format_renders_for_every_fixture_and_json_matches_the_schema() {
 }
 
 #[test]
-fn terminal_output_fits_100_columns() {
-    for (path, a) in analyses() {
-        let r = Report::new(vec![report::build(&a, Default::default())], &[]);
-        for line in render(&r, Format::Terminal).lines() {
-            // the rule under a capture's name is as long as the name needs
-            if line.starts_with("══ ") {
-                continue;
-            }
-            assert!(
-                line.chars().count() <= 100,
-                "{}: {} columns: {line}",
-                path.display(),
-                line.chars().count()
-            );
-        }
-    }
-}
-
-#[test]
 fn html_is_self_contained_with_a_content_security_policy() {
     for (path, a) in analyses().into_iter().take(12) {
         let r = Report::new(vec![report::build(&a, Default::default())], &[]);

@@ -122,7 +122,12 @@ pub fn small_capture(statuses: &[u16]) -> serde_json::Value {
                 headers.push(json!({"name": "retry-after", "value": "30"}));
             }
             json!({
-                "startedDateTime": format!("2026-03-02T10:00:00.{:03}Z", i * 100),
+                "startedDateTime": format!(
+                    "2026-03-02T10:{:02}:{:02}.{:03}Z",
+                    i / 600,
+                    (i / 10) % 60,
+                    (i % 10) * 100
+                ),
                 "time": 20,
                 "request": {
                     "method": "GET",

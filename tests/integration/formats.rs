@@ -63,6 +63,11 @@ fn every_format_renders_for_every_fixture_and_json_matches_the_schema() {
         if let Err(e) = validator.validate(&json) {
             panic!("{name}: JSON does not match the schema: {e}");
         }
+        let clipped = chart::clipped_texts(&r.captures[0].timeline);
+        assert!(
+            clipped.is_empty(),
+            "{name}: chart texts cut at the edge: {clipped:?}"
+        );
         let png = chart::png(&r.captures[0].timeline).unwrap();
         let (w, h) = png_size(&png);
         assert!(w >= 1200 && h >= 600, "{name}: {w}x{h}");

@@ -185,6 +185,8 @@ fn captures_with_one_of_everything_get_singulars() {
         ("ok-then-429", &[200, 429]),
         ("ok-429-ok", &[200, 429, 200]),
     ];
+    // (a throttle, a layer with traffic, a finding, an endpoint): each seen alone somewhere
+    let mut ones = (false, false, false, false);
     for (name, statuses) in cases {
         let har = write(
             dir.path(),
@@ -198,9 +200,14 @@ fn captures_with_one_of_everything_get_singulars() {
                 assert_eq!(c.requests, 1);
                 assert_eq!(c.clients.len(), 1);
             }
+            ones.0 |= c.throttles.len() == 1;
+            ones.1 |= c.layers.iter().filter(|l| l.counted > 0).count() == 1;
+            ones.2 |= c.findings.len() == 1;
+            ones.3 |= c.endpoints.len() == 1;
             check_every_renderer(name, c);
         }
     }
+    assert_eq!(ones, (true, true, true, true));
     // the commands' own messages: check, diff, sanitize, profiles check
     let one = dir.path().join("captures/one-429.har");
     let single = dir.path().join("single");

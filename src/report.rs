@@ -291,6 +291,9 @@ pub struct LayerReport {
     /// What the numbers assume (a plan, a tier), or that they were set on the command line.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assumption: Option<String>,
+    /// The budget in words: `100 / 60 s`, `bucket of 11, leaks 5/s`, `2 in flight`.
+    #[serde(default)]
+    pub budget_label: String,
     /// Derived from the capture's headers, not documentation.
     pub inferred: bool,
     /// What the capture implies about the real budget.
@@ -304,6 +307,10 @@ pub struct LayerReport {
 pub struct PartitionReport {
     /// `user-1 · client-2`.
     pub partition: String,
+    /// The same without anything that changes between runs: tokens are named `token-1`,
+    /// `token-2` in order of first use instead of by fingerprint (JUnit test names use it).
+    #[serde(default)]
+    pub key: String,
     /// Requests counted in it.
     pub requests: u32,
     /// Most attempts within one window (or in flight).
@@ -648,6 +655,12 @@ fn endpoint_reports(c: &Capture) -> Vec<EndpointReport> {
 
 /// `user-1 · client-2 · PUT /x/{id}` for a partition key.
 pub fn partition_label(a: &Analysis, layer: usize, series: usize) -> String {
+    partition_name(a, layer, series, false)
+}
+
+/// The partition's label, with tokens named by their order of first use (`token-1`) when
+/// `stable`, else by their keyed fingerprint.
+fn partition_name(a: &Analysis, layer: usize, series: usize, stable: bool) -> String {
     let c = &a.capture;
     let le = &a.evaluation.layers[layer];
     let l = &a.profiles[le.profile].layers[le.layer];
@@ -667,6 +680,7 @@ pub fn partition_label(a: &Analysis, layer: usize, series: usize) -> String {
                 None => "unidentified client".into(),
             }),
             crate::profiles::Partition::Token => parts.push(match who.token {
+                Some(t) if stable => format!("token-{}", t + 1),
                 Some(t) => format!("token {}", c.tokens[t as usize]),
                 None => "no token".into(),
             }),
@@ -738,6 +752,7 @@ fn layer_reports(a: &Analysis) -> Vec<LayerReport> {
                 source: l.source.clone(),
                 note: l.note.clone(),
                 assumption: l.assumption.clone(),
+                budget_label: l.budget_label(),
                 inferred: l.inferred,
                 budget,
                 partition_peaks: {
@@ -747,6 +762,7 @@ fn layer_reports(a: &Analysis) -> Vec<LayerReport> {
                         .enumerate()
                         .map(|(si, p)| PartitionReport {
                             partition: partition_label(a, idx, si),
+                            key: partition_name(a, idx, si, true),
                             requests: p.requests,
                             peak: whole(p.peak),
                             peak_at: p.peak_at.map(|t| at(c, t)),
@@ -754,7 +770,7 @@ fn layer_reports(a: &Analysis) -> Vec<LayerReport> {
                             headroom: l.limit() as i64 - whole(p.peak) as i64,
                         })
                         .collect();
-                    v.sort_by(|x, y| y.peak.cmp(&x.peak).then(x.partition.cmp(&y.partition)));
+                    v.sort_by(|x, y| y.peak.cmp(&x.peak).then(x.key.cmp(&y.key)));
                     v
                 },
             }

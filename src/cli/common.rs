@@ -251,6 +251,26 @@ pub fn use_color(choice: ColorChoice) -> bool {
     }
 }
 
+/// Columns for terminal output: the terminal's width when stdout is one, else `COLUMNS`, else
+/// 100; never under 60.
+pub fn terminal_width() -> u16 {
+    let measured = io::stdout()
+        .is_terminal()
+        .then(terminal_size::terminal_size)
+        .flatten()
+        .map(|(w, _)| w.0);
+    let columns = || {
+        std::env::var("COLUMNS")
+            .ok()
+            .and_then(|v| v.trim().parse::<u16>().ok())
+            .filter(|&w| w > 0)
+    };
+    measured
+        .or_else(columns)
+        .unwrap_or(100)
+        .max(crate::render::terminal::MIN_WIDTH)
+}
+
 /// Writes to stdout; a closed pipe (`| head`) is not an error.
 pub fn write_stdout(bytes: &[u8]) -> Result<(), Failure> {
     let mut out = io::stdout().lock();

@@ -1,9 +1,9 @@
 //! `why429 profiles`: list the built-in limit profiles, show one (in words or as TOML to copy),
 //! write a commented scaffold for a new one, or check a file.
 
-use comfy_table::{ContentArrangement, Table, presets};
-
 use crate::profiles::{self, Profile};
+use crate::render::layout::Table;
+use crate::render::plural;
 
 use super::common::{self, load_profiles};
 use super::{Failure, Outcome};
@@ -48,16 +48,7 @@ enum Action {
 }
 
 fn table() -> Table {
-    let mut t = Table::new();
-    t.load_preset(presets::UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_width(WIDTH as u16);
-    t
-}
-
-/// `1 layer`, `2 layers`.
-pub fn count(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
+    Table::new(common::terminal_width() as usize)
 }
 
 /// Wraps `text` after `label` at word boundaries, continuation lines indented by `indent`;
@@ -118,7 +109,7 @@ fn show(p: &Profile) -> String {
     }
     s.push_str(&format!(
         "\n{}:\n",
-        count(p.layers.len(), "layer", "layers")
+        plural(p.layers.len() as u64, "layer")
     ));
     for l in &p.layers {
         s.push('\n');
@@ -245,7 +236,7 @@ pub fn run(args: Args) -> Result<Outcome, Failure> {
             format!(
                 "{file}: ok — profile `{}`, {}\n",
                 p.name,
-                count(p.layers.len(), "layer", "layers")
+                plural(p.layers.len() as u64, "layer")
             )
         }
     };
@@ -256,13 +247,6 @@ pub fn run(args: Args) -> Result<Outcome, Failure> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn plurals() {
-        assert_eq!(count(1, "layer", "layers"), "1 layer");
-        assert_eq!(count(0, "layer", "layers"), "0 layers");
-        assert_eq!(count(13, "layer", "layers"), "13 layers");
-    }
 
     #[test]
     fn show_never_breaks_a_url_and_keeps_lines_short() {

@@ -9,6 +9,7 @@ pub mod request;
 pub mod secret;
 pub mod signals;
 pub mod time;
+pub mod words;
 
 pub use capture::{Capture, Client, Producer, Sanitization, Skipped, User};
 pub use request::{Auth, Method, Request, Scheme, Sym};
@@ -18,3 +19,4 @@ pub use signals::{
     ThrottleBody, ThrottleScope, Unit,
 };
 pub use time::Micros;
+pub use words::plural;

@@ -144,7 +144,10 @@ fn title(a: &Analysis) -> SafeLabel {
         .filter(|r| !r.is_preflight)
         .count();
     if t.is_empty() {
-        return SafeLabel::from_report(&format!("{n} requests, no 429"));
+        return SafeLabel::from_report(&format!(
+            "{}, no 429",
+            crate::model::plural(n as u64, "request")
+        ));
     }
     let mut causes: BTreeMap<(Cause, Option<usize>, Option<LimitKind>), usize> = BTreeMap::new();
     for x in t {
@@ -165,8 +168,9 @@ fn title(a: &Analysis) -> SafeLabel {
         _ => "cause unknown".to_string(),
     };
     SafeLabel::from_report(&format!(
-        "{} of {n} requests got 429: most likely {what}",
-        t.len()
+        "{} of {} got 429: most likely {what}",
+        t.len(),
+        crate::model::plural(n as u64, "request")
     ))
 }
 

@@ -8,7 +8,8 @@ use crate::render::plural;
 use super::common::{self, load_profiles};
 use super::{Failure, Outcome};
 
-/// Widest line `profiles show` writes, URLs aside (they are never broken).
+/// Widest line `profiles show` writes without a terminal, URLs aside (they are never broken).
+#[cfg(test)]
 const WIDTH: usize = 100;
 
 /// `profiles` arguments.
@@ -53,16 +54,13 @@ fn table() -> Table {
 
 /// Wraps `text` after `label` at word boundaries, continuation lines indented by `indent`;
 /// a word longer than a line (a URL) stays whole on its own line.
-fn wrapped(label: &str, text: &str, indent: usize) -> String {
+fn wrapped(label: &str, text: &str, indent: usize, width: usize) -> String {
     let mut out = String::new();
-    let mut line = if label.is_empty() {
-        String::new()
-    } else {
-        format!("{label} ")
-    };
-    let mut fresh = true;
+    let mut line = label.to_string();
+    // after a label, a word that does not fit moves to its own line like any other
+    let mut fresh = label.is_empty();
     for word in text.split_whitespace() {
-        if !fresh && line.chars().count() + 1 + word.chars().count() > WIDTH {
+        if !fresh && line.chars().count() + 1 + word.chars().count() > width {
             out.push_str(line.trim_end());
             out.push('\n');
             line = " ".repeat(indent);
@@ -80,13 +78,18 @@ fn wrapped(label: &str, text: &str, indent: usize) -> String {
 }
 
 fn show(p: &Profile) -> String {
-    let mut s = wrapped("", &format!("{} — {}", p.name, p.description), 2);
+    show_at(p, common::terminal_width() as usize)
+}
+
+/// `profiles show` at a given width.
+fn show_at(p: &Profile, width: usize) -> String {
+    let mut s = wrapped("", &format!("{} — {}", p.name, p.description), 2, width);
     if !p.hosts.is_empty() {
         let hosts: Vec<&str> = p.hosts.iter().map(|h| h.as_str()).collect();
-        s.push_str(&wrapped("hosts:", &hosts.join(", "), 2));
+        s.push_str(&wrapped("hosts:", &hosts.join(", "), 2, width));
     }
     if let Some(v) = &p.verified {
-        s.push_str(&format!("verified: {v}\n"));
+        s.push_str(&wrapped("verified:", v, 2, width));
     }
     if p.throttle_status != [429] || !p.throttle_codes.is_empty() {
         let mut t: Vec<String> = p.throttle_status.iter().map(u16::to_string).collect();
@@ -95,22 +98,19 @@ fn show(p: &Profile) -> String {
                 .iter()
                 .map(|c| format!("body code {}", crate::normalize::dialects::code(*c).name)),
         );
-        s.push_str(&format!("throttles: {}\n", t.join(", ")));
+        s.push_str(&wrapped("throttles:", &t.join(", "), 2, width));
     }
     if let Some(h) = &p.hidden_sources {
-        s.push_str(&wrapped("traffic outside a capture:", h, 2));
+        s.push_str(&wrapped("traffic outside a capture:", h, 2, width));
     }
     for c in &p.confirm {
-        s.push_str(&wrapped("confirm:", c, 2));
+        s.push_str(&wrapped("confirm:", c, 2, width));
     }
     if p.layers.is_empty() {
         s.push_str("layers: inferred from each capture's rate-limit headers\n");
         return s;
     }
-    s.push_str(&format!(
-        "\n{}:\n",
-        plural(p.layers.len() as u64, "layer")
-    ));
+    s.push_str(&format!("\n{}:\n", plural(p.layers.len() as u64, "layer")));
     for l in &p.layers {
         s.push('\n');
         s.push_str(&format!("{}\n", l.name));
@@ -137,8 +137,8 @@ fn show(p: &Profile) -> String {
             }
             limiter.push_str(&format!("; {cost}"));
         }
-        s.push_str(&wrapped("  limiter:", &limiter, 4));
-        s.push_str(&wrapped("  per:", &l.partition_label(), 4));
+        s.push_str(&wrapped("  limiter:", &limiter, 4, width));
+        s.push_str(&wrapped("  per:", &l.partition_label(), 4, width));
         let mut counts = l.filter_label().unwrap_or_else(|| "all requests".into());
         if let Some(ps) = l.page_size {
             counts.push_str(&format!(", pageSize {}–{}", ps.min, ps.max));
@@ -151,16 +151,16 @@ fn show(p: &Profile) -> String {
         if l.counts_preflight {
             counts.push_str(", preflights too");
         }
-        s.push_str(&wrapped("  counts:", &counts, 4));
+        s.push_str(&wrapped("  counts:", &counts, 4, width));
         if let Some(a) = &l.assumption {
-            s.push_str(&wrapped("  assumes:", a, 4));
+            s.push_str(&wrapped("  assumes:", a, 4, width));
         }
         if let Some(src) = &l.source {
             // a URL is written whole, on its own line when it is long
-            s.push_str(&wrapped("  source:", src, 4));
+            s.push_str(&wrapped("  source:", src, 4, width));
         }
         if let Some(n) = &l.note {
-            s.push_str(&wrapped("  note:", n, 4));
+            s.push_str(&wrapped("  note:", n, 4, width));
         }
     }
     s
@@ -251,7 +251,7 @@ mod tests {
     #[test]
     fn show_never_breaks_a_url_and_keeps_lines_short() {
         for p in profiles::builtin() {
-            let text = show(&p);
+            let text = show_at(&p, WIDTH);
             for l in &p.layers {
                 if let Some(src) = &l.source {
                     assert!(
@@ -276,13 +276,18 @@ mod tests {
 
     #[test]
     fn wrapping_keeps_words_whole() {
-        let w = wrapped("  note:", &"word ".repeat(40), 4);
+        let w = wrapped("  note:", &"word ".repeat(40), 4, WIDTH);
         assert!(w.lines().all(|l| l.chars().count() <= WIDTH));
         assert!(w.lines().skip(1).all(|l| l.starts_with("    word")));
         let url = format!("https://example.com/{}", "a".repeat(120));
-        let w = wrapped("  source:", &url, 4);
-        assert_eq!(w, format!("  source: {url}\n"));
-        let w = wrapped("  note:", &format!("see {url} for more"), 4);
+        let w = wrapped("  source:", &url, 4, WIDTH);
+        assert_eq!(w, format!("  source:\n    {url}\n"));
+        let short = "https://example.com/a";
+        assert_eq!(
+            wrapped("  source:", short, 4, WIDTH),
+            format!("  source: {short}\n")
+        );
+        let w = wrapped("  note:", &format!("see {url} for more"), 4, WIDTH);
         assert!(w.lines().any(|l| l.trim() == url), "{w}");
     }
 }

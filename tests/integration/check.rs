@@ -476,7 +476,10 @@ fn fail_on_new_fails_only_on_429s_the_baseline_lacks() {
     assert_eq!(out.status.code(), Some(1));
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(
-        text.contains("--fail-on new: 1 429 not in the baseline: PUT /api/v2/architect/ivrs/{ivrId} (undocumented-limit, concurrency) ×1"),
+        text.contains(&format!(
+            "--fail-on new: 1 429 not in the baseline: PUT /api/v2/architect/ivrs/{{ivrId}} (undocumented-limit, {}) ×1",
+            forum["throttles"][0]["kind"].as_str().unwrap()
+        )),
         "{text}"
     );
     assert_eq!(forum["throttles"].as_array().unwrap().len(), 4);

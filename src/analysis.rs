@@ -89,29 +89,14 @@ pub fn analyze_built(
     }
     let evaluation = evaluate::evaluate(&capture, &profiles, evaluate::Options::default());
     let what_if = evaluate::preflight_what_if(&capture, &profiles, &evaluation);
-    let mut diagnosis = diagnose::diagnose(&capture, &profiles, &evaluation);
-    let plan = plan::plan(
-        &capture,
-        &profiles,
-        &evaluation,
-        &diagnosis,
-        settings.what_if,
-    );
-    let advice = plan::advice(&plan, &capture, &profiles, &evaluation, &diagnosis);
-    if !advice.is_empty() {
-        // a computed plan replaces the rule of thumb for the capture's own traffic; for hidden
-        // traffic and undocumented limits the diagnosis' advice still adds what to find out
-        let visible = diagnosis
-            .throttles
-            .first()
-            .is_some_and(|t| matches!(t.explanation, crate::diagnose::Explanation::Visible { .. }));
-        let v = &mut diagnosis.verdict;
-        if visible && plan.recommended.is_some() {
-            v.what_to_do = advice;
-        } else {
-            v.what_to_do.splice(0..0, advice);
+    let mut plan = plan::Plan::default();
+    let diagnosis = diagnose::diagnose(&capture, &profiles, &evaluation, |d| {
+        plan = plan::plan(&capture, &profiles, &evaluation, d, settings.what_if);
+        diagnose::Pacing {
+            advice: plan::advice(&plan, &capture, &profiles, &evaluation, d),
+            found: plan.recommended.is_some(),
         }
-    }
+    });
     Analysis {
         capture,
         profiles,

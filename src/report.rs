@@ -137,6 +137,10 @@ pub struct CaptureReport {
     pub summary: String,
     /// The verdict in its parts, as every format lays it out.
     pub verdict_parts: VerdictReport,
+    /// The pacing that would have avoided the throttles (absent without throttles or a
+    /// `--what-if`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plan: Option<PlanReport>,
     /// CI gates checked on this capture (`why429 check`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub gates: Vec<GateResult>,
@@ -413,6 +417,56 @@ pub struct RuledOutReport {
     pub because: String,
 }
 
+/// A client policy.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct PolicyReport {
+    /// At most this many requests in flight per scope (`null`: no cap).
+    pub max_in_flight: Option<u32>,
+    /// At least this many seconds between starts per scope (`null`: none).
+    pub min_spacing_s: Option<f64>,
+    /// `endpoint`, `token`, `client`, `user` or `capture`: whose requests are paced together.
+    pub scope: String,
+    /// Whether refused requests are retried after Retry-After.
+    pub honour_retry_after: bool,
+}
+
+/// A policy's predicted outcome.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct PolicyOutcomeReport {
+    /// The policy.
+    pub policy: PolicyReport,
+    /// Throttles the replay predicts.
+    pub predicted_throttles: u32,
+    /// From the first request to the last response, seconds.
+    pub duration_s: f64,
+    /// Given with `--what-if`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub asked: bool,
+}
+
+/// The pacing plan: the capture's own requests replayed under client policies through every
+/// documented layer and inferred undocumented limit.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct PlanReport {
+    /// The fastest policy with no predicted throttle (`null` when none avoids them all).
+    pub recommended: Option<PolicyReport>,
+    /// Throttles predicted with the recommended policy (0), or with the best one tried.
+    pub predicted_throttles: u32,
+    /// Duration with the recommended policy, seconds.
+    pub duration_s: Option<f64>,
+    /// The capture's duration, seconds.
+    pub captured_duration_s: f64,
+    /// Throttles the same replay predicts for the capture as it was sent (how well the limits
+    /// reproduce what happened).
+    pub as_captured_throttles: Option<u32>,
+    /// Other policies, including the one given with `--what-if`.
+    pub alternatives: Vec<PolicyOutcomeReport>,
+    /// The limits replayed.
+    pub limits: Vec<String>,
+    /// What the plan assumes or why it is missing.
+    pub caveats: Vec<String>,
+}
+
 /// The verdict in its parts.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct VerdictReport {
@@ -596,6 +650,7 @@ pub fn build(a: &Analysis, disclosure: Disclosure) -> CaptureReport {
         verdict: a.diagnosis.verdict.paragraph(),
         summary: a.diagnosis.verdict.summary(),
         verdict_parts: VerdictReport::from(&a.diagnosis.verdict),
+        plan: plan_report(a),
         gates: Vec::new(),
         changes: Vec::new(),
         timeline: timeline::build(a),
@@ -776,6 +831,64 @@ fn layer_reports(a: &Analysis) -> Vec<LayerReport> {
             }
         })
         .collect()
+}
+
+fn policy_report(p: &crate::plan::ScopedPolicy) -> PolicyReport {
+    PolicyReport {
+        max_in_flight: p.policy.max_in_flight,
+        min_spacing_s: p.policy.min_spacing.map(secs),
+        scope: p.scope.as_str().into(),
+        honour_retry_after: p.policy.honour_retry_after,
+    }
+}
+
+fn plan_report(a: &Analysis) -> Option<PlanReport> {
+    let p = &a.plan;
+    if p.limits.is_empty() && p.caveats.is_empty() {
+        return None;
+    }
+    let best = p
+        .recommended
+        .as_ref()
+        .or_else(|| p.alternatives.iter().find(|o| !o.asked));
+    Some(PlanReport {
+        recommended: p
+            .recommended
+            .as_ref()
+            .and_then(|o| o.policy.as_ref())
+            .map(policy_report),
+        predicted_throttles: best.map_or(0, |o| o.throttles),
+        duration_s: p.recommended.as_ref().map(|o| secs(o.duration)),
+        captured_duration_s: secs(p.captured_duration),
+        as_captured_throttles: p.as_captured.as_ref().map(|o| o.throttles),
+        alternatives: p
+            .alternatives
+            .iter()
+            .filter_map(|o| {
+                Some(PolicyOutcomeReport {
+                    policy: policy_report(o.policy.as_ref()?),
+                    predicted_throttles: o.throttles,
+                    duration_s: secs(o.duration),
+                    asked: o.asked,
+                })
+            })
+            .collect(),
+        limits: p.limits.clone(),
+        caveats: p
+            .caveats
+            .iter()
+            .map(|c| match c {
+                crate::plan::Caveat::BudgetLeftToOthers(k, n) => format!(
+                    "leaves at least {n} of {} to traffic outside the capture",
+                    layer_name(a, *k)
+                ),
+                crate::plan::Caveat::TooLarge(n) => format!(
+                    "not computed: {n} requests are more than {} to replay",
+                    crate::plan::PLAN_MAX_REQUESTS
+                ),
+            })
+            .collect(),
+    })
 }
 
 /// A use of a budget as a whole number of requests (buckets and counters may hold fractions).

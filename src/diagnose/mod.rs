@@ -268,8 +268,14 @@ pub struct Diagnosis {
     pub verdict: Verdict,
 }
 
-/// Diagnoses a capture.
-pub fn diagnose(capture: &Capture, profiles: &[Profile], eval: &Evaluation) -> Diagnosis {
+/// Diagnoses a capture. `pacing` is asked, once the throttles are explained, for the pacing
+/// the verdict should recommend (computed by a later stage; empty when there is none).
+pub fn diagnose(
+    capture: &Capture,
+    profiles: &[Profile],
+    eval: &Evaluation,
+    pacing: impl FnOnce(&Diagnosis) -> Pacing,
+) -> Diagnosis {
     let cx = context::Ctx::new(capture, profiles, eval);
     let throttles: Vec<Throttle> = capture
         .requests
@@ -280,13 +286,25 @@ pub fn diagnose(capture: &Capture, profiles: &[Profile], eval: &Evaluation) -> D
         .collect();
     let findings = findings::find(&cx, &throttles);
     let budgets = budget::infer(&cx);
-    let verdict = verdict::build(&cx, &throttles, &findings, &budgets);
-    Diagnosis {
+    let mut d = Diagnosis {
         throttles,
         findings,
         budgets,
-        verdict,
-    }
+        verdict: Verdict::default(),
+    };
+    let pacing = pacing(&d);
+    d.verdict = verdict::build(&cx, &d.throttles, &d.findings, &d.budgets, &pacing);
+    d
+}
+
+/// The pacing a verdict recommends, in sentences, from the plan.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Pacing {
+    /// What to do, first.
+    pub advice: Vec<String>,
+    /// Whether a policy without predicted throttles was found (its advice then replaces the
+    /// rules of thumb about spacing and bursts).
+    pub found: bool,
 }
 
 /// Explains the throttle at `i`: candidates, refutations, ranking.

@@ -85,11 +85,21 @@ fn counter_text(c: &Counter) -> String {
     }
 }
 
+/// `requests to this endpoint by this caller`.
 fn scope_text(scope: Scope) -> &'static str {
     match scope {
         Scope::Resource => "requests to the same record by this caller",
         Scope::Endpoint => "requests to this endpoint by this caller",
-        Scope::Caller => "this caller's requests",
+        Scope::Caller => "requests by this caller",
+    }
+}
+
+/// `to this endpoint by this caller`, to follow a count of requests.
+fn scope_tail(scope: Scope) -> &'static str {
+    match scope {
+        Scope::Resource => "to the same record by this caller",
+        Scope::Endpoint => "to this endpoint by this caller",
+        Scope::Caller => "by this caller",
     }
 }
 
@@ -291,16 +301,13 @@ pub fn signal(n: &Names<'_>, s: &Signal, throttle: &Request) -> String {
             scope,
             possible,
         } => format!(
-            "{} of {} {} with it",
-            count(
-                *possible as u64,
-                "other admitted request",
-                "other admitted requests"
-            ),
-            scope_text(*scope),
-            match window {
-                None => "were in flight".to_string(),
-                Some(w) => format!("started within {} before it", time::window_label(*w)),
+            "{} {} {}",
+            count(*possible as u64, "other admitted request", "other admitted requests"),
+            scope_tail(*scope),
+            match (window, possible) {
+                (None, 1) => "was in flight with it".to_string(),
+                (None, _) => "were in flight with it".to_string(),
+                (Some(w), _) => format!("started within {} before it", time::window_label(*w)),
             }
         ),
         Signal::SuccessAsCrowded {

@@ -83,6 +83,7 @@ pub fn build(
     throttles: &[Throttle],
     findings: &[Finding],
     budgets: &[Budget],
+    pacing: &super::Pacing,
 ) -> Verdict {
     let names = Names::new(cx.capture, cx.profiles, cx.eval);
     let mut v = Verdict::default();
@@ -117,7 +118,13 @@ pub fn build(
             prose::confidence(t.confidence)
         ));
     }
-    v.what_to_do = action(cx, main);
+    // a computed plan replaces the rule of thumb for the capture's own traffic; for hidden
+    // traffic and undocumented limits the diagnosis' advice still says what to find out
+    v.what_to_do = pacing.advice.clone();
+    let visible = matches!(t0.explanation, Explanation::Visible { .. });
+    if !(visible && pacing.found) {
+        v.what_to_do.extend(action(cx, main));
+    }
     v.evidence = t0
         .evidence
         .iter()
@@ -149,13 +156,15 @@ pub fn build(
         .iter()
         .filter(|f| f.severity >= Severity::Warning)
         .filter(|f| {
-            !matches!(
-                (f.kind, main_kind),
-                (
-                    FindingKind::ParallelBurst,
-                    (Cause::UndocumentedLimit, Some(LimitKind::Concurrency))
-                ) | (FindingKind::RetryFailedAfterWait, (Cause::HiddenTraffic, _))
-            )
+            // a computed plan already says how to pace bursts
+            !(f.kind == FindingKind::ParallelBurst && pacing.found)
+                && !matches!(
+                    (f.kind, main_kind),
+                    (
+                        FindingKind::ParallelBurst,
+                        (Cause::UndocumentedLimit, Some(LimitKind::Concurrency))
+                    ) | (FindingKind::RetryFailedAfterWait, (Cause::HiddenTraffic, _))
+                )
         })
         .map(|f| f.advice.clone())
         .take(2)

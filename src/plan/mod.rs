@@ -128,8 +128,8 @@ pub struct Plan {
     pub limits: Vec<String>,
     /// What the plan assumes.
     pub caveats: Vec<Caveat>,
-    /// The recommended policy's sends (for the chart): (request index, start, admitted).
-    pub schedule: Vec<(u32, Micros, bool)>,
+    /// The recommended policy's sends, in time order: (request index, start, end, admitted).
+    pub schedule: Vec<(u32, Micros, Micros, bool)>,
 }
 
 /// More requests than this are not planned (each policy is a full simulation).
@@ -393,23 +393,27 @@ pub fn plan(
         out.schedule = run
             .sends
             .iter()
-            .map(|x| (s.items[x.item as usize].request, x.at, x.admitted))
+            .map(|x| (s.items[x.item as usize].request, x.at, x.end, x.admitted))
             .collect();
     }
     if let Some(a) = asked {
         let run = simulate::run(&s.items, &sims, &s.parts, &s.costs, a.policy);
         out.alternatives.push(outcome(Some(a), &run, true));
     }
-    // the loosest policies for comparison: no pacing, and the closest that still throttles
-    let skip = usize::from(out.recommended.is_some());
-    out.alternatives.extend(
-        tried
-            .iter()
-            .skip(skip)
-            .filter(|(o, _)| o.throttles > 0 || constraints(o) < 2)
-            .take(3)
-            .map(|(o, _)| o.clone()),
-    );
+    // for comparison: no pacing (retrying at Retry-After), and one request at a time
+    for reference in [(None, None), (Some(1), None)] {
+        let same = |o: &Outcome| {
+            o.policy.is_some_and(|p| {
+                (p.policy.max_in_flight, p.policy.min_spacing) == reference
+            })
+        };
+        if out.recommended.as_ref().is_some_and(same) {
+            continue;
+        }
+        if let Some((o, _)) = tried.iter().find(|(o, _)| same(o)) {
+            out.alternatives.push(o.clone());
+        }
+    }
     out
 }
 
@@ -497,3 +501,6 @@ mod tests {
         assert_eq!(scope_of_layer(&[], false), PlanScope::Capture);
     }
 }
+
+#[cfg(test)]
+mod independent;

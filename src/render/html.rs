@@ -32,7 +32,7 @@ main{max-width:1440px;margin:0 auto;padding:16px 24px}
 h1{font-size:22px;margin:8px 0}h2{font-size:19px;margin:28px 0 6px;border-bottom:2px solid #ddd;padding-bottom:4px}
 h3{font-size:16px;margin:18px 0 6px}
 .meta{color:#555;font-size:14px}
-.verdict{background:#fff;border-left:4px solid #d62728;padding:10px 14px;font-size:15px;line-height:1.45}
+.verdict{background:#fff;border-left:4px solid #d62728;padding:10px 14px;font-size:15px;line-height:1.45}.verdict .section{margin:8px 0 2px;font-weight:600}.verdict ul{margin:2px 0 6px}
 .quiet{border-left-color:#2e8b57}
 figure{margin:12px 0;background:#fff;border:1px solid #e3e3e3;overflow-x:auto}
 figure svg{display:block;max-width:100%;height:auto}
@@ -95,7 +95,22 @@ fn capture(c: &CaptureReport) -> Markup {
                 (c.ended.as_deref().unwrap_or("-")) " (" (c.utc_offset) ") · profile " strong { (c.profile) }
             }
             @if let Some(p) = &c.partial { p.meta { "partial capture: " (p) } }
-            div.verdict.quiet[c.throttles.is_empty()] { (c.verdict) }
+            div.verdict.quiet[c.throttles.is_empty()] {
+                p.headline { strong { (c.verdict_parts.headline) } }
+                @for (title, items) in [
+                    ("What to do", &c.verdict_parts.what_to_do),
+                    ("Evidence", &c.verdict_parts.evidence),
+                    ("Other explanations", &c.verdict_parts.other_explanations),
+                    ("Other throttles", &c.verdict_parts.other_throttles),
+                    ("Also", &c.verdict_parts.also),
+                    ("How to confirm", &c.verdict_parts.how_to_confirm),
+                ] {
+                    @if !items.is_empty() {
+                        p.section { (title) }
+                        ul { @for i in items { li { (i) } } }
+                    }
+                }
+            }
             @if let Some(svg) = chart_svg {
                 figure { (PreEscaped(svg)) }
             }

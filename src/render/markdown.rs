@@ -257,7 +257,13 @@ pub fn summary(report: &Report) -> Vec<String> {
 }
 
 impl Markdown {
-    fn capture(&self, c: &CaptureReport, out: &mut dyn io::Write) -> io::Result<()> {
+    /// One capture's section; `with_verdict` when the verdict is not already on top.
+    fn capture(
+        &self,
+        c: &CaptureReport,
+        out: &mut dyn io::Write,
+        with_verdict: bool,
+    ) -> io::Result<()> {
         writeln!(out, "## {}", escape(basename(&c.source)))?;
         writeln!(out)?;
         writeln!(
@@ -275,7 +281,9 @@ impl Markdown {
             escape(&c.profile)
         )?;
         writeln!(out)?;
-        writeln!(out, "**Verdict.** {}", escape(&c.verdict))?;
+        if with_verdict {
+            verdict(c, out)?;
+        }
         if let Some(p) = &c.partial {
             writeln!(out)?;
             writeln!(out, "> partial capture: {}", escape(p))?;
@@ -465,8 +473,58 @@ impl Markdown {
     }
 }
 
+/// The verdict in its parts: the headline as a paragraph of its own, then each section as a
+/// bold title and a list.
+fn verdict(c: &CaptureReport, out: &mut dyn io::Write) -> io::Result<()> {
+    let v = &c.verdict_parts;
+    writeln!(out, "{}", escape(&v.headline))?;
+    let sections: [(&str, &Vec<String>); 6] = [
+        ("What to do", &v.what_to_do),
+        ("Evidence", &v.evidence),
+        ("Other explanations", &v.other_explanations),
+        ("Other throttles", &v.other_throttles),
+        ("Also", &v.also),
+        ("How to confirm", &v.how_to_confirm),
+    ];
+    for (title, items) in sections {
+        if items.is_empty() {
+            continue;
+        }
+        writeln!(out)?;
+        writeln!(out, "**{title}**")?;
+        writeln!(out)?;
+        for item in items {
+            writeln!(out, "- {}", escape(item))?;
+        }
+    }
+    writeln!(out)
+}
+
 impl Render for Markdown {
     fn render(&self, report: &Report, out: &mut dyn io::Write) -> io::Result<()> {
+        // the first line is the headline: of the capture, or of the first throttled one
+        let one = report.captures.len() == 1;
+        match report.captures.as_slice() {
+            [c] => verdict(c, out)?,
+            many => {
+                let throttled = many.iter().filter(|c| !c.throttles.is_empty()).count();
+                let first = many.iter().find(|c| !c.throttles.is_empty());
+                writeln!(
+                    out,
+                    "{} checked, {} with throttles{}",
+                    plural(many.len() as u64, "capture"),
+                    throttled,
+                    first
+                        .map(|c| format!(
+                            " — {}: {}",
+                            escape(basename(&c.source)),
+                            escape(&c.verdict_parts.headline)
+                        ))
+                        .unwrap_or_default()
+                )?;
+                writeln!(out)?;
+            }
+        }
         writeln!(out, "```text")?;
         for line in summary(report) {
             writeln!(out, "{line}")?;
@@ -474,7 +532,7 @@ impl Render for Markdown {
         writeln!(out, "```")?;
         writeln!(out)?;
         for c in &report.captures {
-            self.capture(c, out)?;
+            self.capture(c, out, !one)?;
         }
         for e in &report.errors {
             writeln!(

@@ -75,6 +75,31 @@ impl Terminal {
         Ok(())
     }
 
+    /// The verdict in its parts: the headline, then what to do, the evidence, the other
+    /// explanations, throttles with other causes, advice and how to confirm, each as bullets.
+    fn verdict(&self, c: &CaptureReport, out: &mut dyn io::Write, width: usize) -> io::Result<()> {
+        let v = &c.verdict_parts;
+        self.lines(out, layout::wrap(&plain(&v.headline), width))?;
+        let sections: [(&str, &Vec<String>); 6] = [
+            ("What to do", &v.what_to_do),
+            ("Evidence", &v.evidence),
+            ("Other explanations", &v.other_explanations),
+            ("Other throttles", &v.other_throttles),
+            ("Also", &v.also),
+            ("How to confirm", &v.how_to_confirm),
+        ];
+        for (title, items) in sections {
+            if items.is_empty() {
+                continue;
+            }
+            writeln!(out, "{}", self.paint(BOLD, title))?;
+            for item in items {
+                self.lines(out, layout::hang(&plain(item), width, "  • ", "    "))?;
+            }
+        }
+        Ok(())
+    }
+
     fn cap(&self) -> usize {
         if self.style.all_rows {
             usize::MAX
@@ -292,7 +317,7 @@ impl Terminal {
         }
 
         self.heading(out, "VERDICT")?;
-        self.lines(out, layout::paragraph(&plain(&c.verdict), width))?;
+        self.verdict(c, out, width)?;
 
         if !c.throttles.is_empty() {
             self.throttles(c, out)?;

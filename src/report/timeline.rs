@@ -124,11 +124,11 @@ impl Default for SafeLabel {
     }
 }
 
-fn outcome(status: u16, preflight: bool) -> Outcome {
-    match (preflight, status) {
+fn outcome(r: &crate::model::Request) -> Outcome {
+    match (r.is_preflight, r.status) {
         (true, _) => Outcome::Preflight,
         (_, 0) => Outcome::Failed,
-        (_, 429) => Outcome::Throttled,
+        _ if r.is_throttle() => Outcome::Throttled,
         (_, 400..=499) => Outcome::ClientError,
         (_, 500..=599) => Outcome::ServerError,
         _ => Outcome::Ok,
@@ -244,7 +244,7 @@ pub fn build(a: &Analysis) -> Timeline {
     }
     let mut lane_index = vec![0usize; c.requests.len()];
     let width = ((end - start) / BINS as i64).max(1);
-    let lanes: Vec<Lane> = merged
+    let mut lanes: Vec<Lane> = merged
         .into_iter()
         .enumerate()
         .map(|(li, (label, mut idx))| {
@@ -258,7 +258,7 @@ pub fn build(a: &Analysis) -> Timeline {
                     let r = &c.requests[i];
                     Tick {
                         at: r.start,
-                        outcome: outcome(r.status, r.is_preflight),
+                        outcome: outcome(r),
                     }
                 })
                 .collect();
@@ -290,6 +290,46 @@ pub fn build(a: &Analysis) -> Timeline {
             }
         })
         .collect();
+
+    // the recommended pacing, as a lane of its own
+    if let (Some(rec), false) = (&a.plan.recommended, binned)
+        && let Some(p) = rec.policy
+    {
+        let mut what = Vec::new();
+        if let Some(k) = p.policy.max_in_flight {
+            what.push(format!("≤{k} in flight"));
+        }
+        if let Some(s) = p.policy.min_spacing {
+            what.push(format!("≥{} apart", crate::model::time::human_duration(s)));
+        }
+        if what.is_empty() {
+            what.push("as sent, honouring Retry-After".into());
+        }
+        lanes.push(Lane {
+            label: SafeLabel::from_report(&format!(
+                "paced plan · {} per {}",
+                what.join(", "),
+                p.scope.as_str()
+            )),
+            ticks: a
+                .plan
+                .schedule
+                .iter()
+                .map(|&(_, at, _, admitted)| Tick {
+                    at,
+                    outcome: if admitted {
+                        Outcome::Ok
+                    } else {
+                        Outcome::Throttled
+                    },
+                })
+                .collect(),
+            bins: Vec::new(),
+        });
+        if let Some(last) = a.plan.schedule.iter().map(|&(_, at, _, _)| at).max() {
+            end = end.max(last);
+        }
+    }
 
     let throttles: Vec<(Micros, usize)> = a
         .diagnosis

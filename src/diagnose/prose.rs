@@ -302,7 +302,11 @@ pub fn signal(n: &Names<'_>, s: &Signal, throttle: &Request) -> String {
             possible,
         } => format!(
             "{} {} {}",
-            count(*possible as u64, "other admitted request", "other admitted requests"),
+            count(
+                *possible as u64,
+                "other admitted request",
+                "other admitted requests"
+            ),
             scope_tail(*scope),
             match (window, possible) {
                 (None, 1) => "was in flight with it".to_string(),

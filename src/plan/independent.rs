@@ -70,7 +70,11 @@ fn recommended_plans_pass_an_independent_replay_of_the_same_limits() {
         let mut judges: HashMap<(usize, u32), Brute> = HashMap::new();
         let mut refused = 0;
         for (k, &(request, at, end, admitted)) in a.plan.schedule.iter().enumerate() {
-            assert!(admitted, "{}: the plan itself predicts a refusal", har.display());
+            assert!(
+                admitted,
+                "{}: the plan itself predicts a refusal",
+                har.display()
+            );
             let mut ok = true;
             let mut counted = Vec::new();
             for (l, sim) in sims.iter().enumerate() {
@@ -101,7 +105,12 @@ fn recommended_plans_pass_an_independent_replay_of_the_same_limits() {
                 }
             }
         }
-        assert_eq!(refused, 0, "{}: the independent replay refuses", har.display());
+        assert_eq!(
+            refused,
+            0,
+            "{}: the independent replay refuses",
+            har.display()
+        );
         checked += 1;
     }
     assert!(checked >= 20, "only {checked} captures had a plan");

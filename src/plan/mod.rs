@@ -403,9 +403,8 @@ pub fn plan(
     // for comparison: no pacing (retrying at Retry-After), and one request at a time
     for reference in [(None, None), (Some(1), None)] {
         let same = |o: &Outcome| {
-            o.policy.is_some_and(|p| {
-                (p.policy.max_in_flight, p.policy.min_spacing) == reference
-            })
+            o.policy
+                .is_some_and(|p| (p.policy.max_in_flight, p.policy.min_spacing) == reference)
         };
         if out.recommended.as_ref().is_some_and(same) {
             continue;

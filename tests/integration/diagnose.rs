@@ -185,3 +185,163 @@ fn diagnosis_thresholds_are_named_once() {
         found.join("\n")
     );
 }
+
+/// Response headers of every entry of a HAR file: (entry, lower-case name, value).
+fn response_headers(path: &std::path::Path) -> Vec<(usize, String, String)> {
+    let bytes = std::fs::read(path).unwrap();
+    let text = if path.extension().is_some_and(|e| e == "gz") {
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&bytes[..]), &mut s)
+            .unwrap();
+        s
+    } else {
+        String::from_utf8_lossy(&bytes).into_owned()
+    };
+    let Ok(v) = serde_json::from_str::<Value>(text.trim_start_matches('\u{feff}')) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (k, e) in v["log"]["entries"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
+        for h in e["response"]["headers"].as_array().into_iter().flatten() {
+            if let (Some(n), Some(val)) = (h["name"].as_str(), h["value"].as_str()) {
+                out.push((k, n.to_ascii_lowercase(), val.to_string()));
+            }
+        }
+    }
+    out
+}
+
+/// Every header value a report quotes (`Name: value` in backticks) is the value the HAR holds:
+/// on the throttle's own response when the sentence says so, else on some response.
+#[test]
+fn quoted_header_values_equal_the_har_s() {
+    let quote = regex::Regex::new(r"`([A-Za-z0-9-]+): ([^`]*)`").unwrap();
+    let settings = support::partial(support::settings(Vec::new()));
+    let mut quoted = 0;
+    for path in support::every_capture() {
+        let Ok(a) = support::analyze(&path, &settings) else {
+            continue;
+        };
+        let report = why429::report::build(&a, Default::default());
+        let headers = response_headers(&path);
+        let mut sentences: Vec<(Option<u32>, String)> = Vec::new();
+        for t in &report.throttles {
+            for s in t.evidence.iter().chain(&t.against) {
+                sentences.push((Some(t.entry), s.clone()));
+            }
+            for alt in &t.alternatives {
+                for s in alt.supporting.iter().chain(&alt.against) {
+                    sentences.push((Some(t.entry), s.clone()));
+                }
+            }
+        }
+        let v = &report.verdict_parts;
+        for s in v.evidence.iter().chain(&v.other_explanations) {
+            sentences.push((None, s.clone()));
+        }
+        for (entry, s) in sentences {
+            for c in quote.captures_iter(&s) {
+                let (name, value) = (c[1].to_ascii_lowercase(), c[2].to_string());
+                let own = s.contains("on the 429") || s.contains(" throttle:");
+                let found = headers.iter().any(|(k, n, val)| {
+                    *n == name && *val == value && (!own || entry.is_none_or(|e| e as usize == *k))
+                });
+                assert!(
+                    found,
+                    "{}: `{name}: {value}` is quoted but not in the HAR{}: {s}",
+                    path.display(),
+                    if own { " on that response" } else { "" }
+                );
+                quoted += 1;
+            }
+        }
+    }
+    assert!(
+        quoted > 0,
+        "no capture quotes a header: the test checks nothing"
+    );
+}
+
+/// `unknown` only when every explanation is refuted, or when nothing documented counts the
+/// request and no undocumented limit has positive evidence.
+#[test]
+fn no_throttle_is_unknown_while_a_documented_explanation_stands() {
+    let mut unknowns = 0;
+    let mut throttles = 0;
+    let mut check = |a: &Analysis| {
+        for t in &a.diagnosis.throttles {
+            throttles += 1;
+            if t.cause() != Cause::Unknown {
+                continue;
+            }
+            unknowns += 1;
+            assert!(
+                t.ranked
+                    .iter()
+                    .all(|r| r.candidate.explanation.layer().is_none()),
+                "entry {}: unknown while a documented explanation is unrefuted",
+                a.capture.requests[t.request as usize].entry
+            );
+        }
+    };
+    let settings = support::partial(support::settings(Vec::new()));
+    for path in support::every_capture() {
+        if let Ok(a) = support::analyze(&path, &settings) {
+            check(&a);
+        }
+    }
+    for lab in ["lab", "lab-gateway"] {
+        for (_, _, har, _, profile) in super::scoring::recordings(&support::fixtures().join(lab)) {
+            let a = support::analyze(&har, &support::settings(vec![support::profile(&profile)]))
+                .unwrap();
+            check(&a);
+        }
+    }
+    assert!(throttles > 1000, "{throttles}");
+    println!("{unknowns} of {throttles} throttles unknown");
+}
+
+/// The verdict ranks explanations exactly as the throttle it speaks for does: its headline is
+/// that throttle's explanation, and its other explanations are that throttle's alternatives
+/// and refutations, in the same order.
+#[test]
+fn the_verdict_ranks_like_the_evidence() {
+    let settings = support::partial(support::settings(Vec::new()));
+    let mut checked = 0;
+    for path in support::every_capture() {
+        let Ok(a) = support::analyze(&path, &settings) else {
+            continue;
+        };
+        let report = why429::report::build(&a, Default::default());
+        let v = &report.verdict_parts;
+        if report.throttles.is_empty() {
+            continue;
+        }
+        let in_verdict: Vec<&str> = v
+            .other_explanations
+            .iter()
+            .map(|s| s.split(" — ").next().unwrap())
+            .collect();
+        let speaks_for = report.throttles.iter().find(|t| {
+            let ranked: Vec<&str> = t
+                .alternatives
+                .iter()
+                .map(|x| x.explanation.as_str())
+                .chain(t.ruled_out.iter().take(2).map(|x| x.explanation.as_str()))
+                .collect();
+            v.headline.contains(&t.explanation) && ranked == in_verdict
+        });
+        assert!(
+            speaks_for.is_some(),
+            "{}: no throttle ranks as the verdict does:\n{v:#?}",
+            path.display()
+        );
+        checked += 1;
+    }
+    assert!(checked >= 20, "{checked}");
+}

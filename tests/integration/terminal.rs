@@ -186,3 +186,67 @@ fn long_throttle_lists_are_capped_and_all_throttles_lists_them() {
     }
     assert_fits("--all-throttles", &all, 80);
 }
+
+/// The headline's first words and the first "What to do" item's, as the terminal wraps them.
+fn lead(text: &str) -> String {
+    text.split_whitespace()
+        .take(6)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[test]
+fn the_first_screen_holds_the_headline_and_what_to_do() {
+    let settings = support::partial(support::settings(Vec::new()));
+    let mut with_throttles = 0;
+    for path in support::every_capture() {
+        let Ok(a) = support::analyze(&path, &settings) else {
+            continue;
+        };
+        let c = report::build(&a, Default::default());
+        let name = path.display().to_string();
+        let text = render(&c, 80);
+        let screen: Vec<&str> = text.lines().take(24).collect();
+        let joined = screen
+            .iter()
+            .map(|l| l.trim().trim_start_matches("• "))
+            .collect::<Vec<_>>()
+            .join(" ");
+        let joined = joined.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(
+            joined.contains(&lead(&c.verdict_parts.headline)),
+            "{name}: the headline is not in the first 24 lines:\n{}",
+            screen.join("\n")
+        );
+        if let Some(first) = c.verdict_parts.what_to_do.first() {
+            with_throttles += 1;
+            assert!(
+                screen.iter().any(|l| l.trim() == "What to do"),
+                "{name}: no What to do in the first 24 lines:\n{}",
+                screen.join("\n")
+            );
+            assert!(
+                joined.contains(&lead(first)),
+                "{name}: the first thing to do is not in the first 24 lines:\n{}",
+                screen.join("\n")
+            );
+        }
+        // the Markdown's first line is the headline
+        let r = Report::new(vec![c.clone()], &[]);
+        let mut md = Vec::new();
+        render::renderer(Format::Markdown, Style::default())
+            .render(&r, &mut md)
+            .unwrap();
+        let md = String::from_utf8(md).unwrap();
+        let first_line = md.lines().next().unwrap_or_default();
+        assert_eq!(
+            first_line,
+            why429::render::markdown::escape(&c.verdict_parts.headline),
+            "{name}"
+        );
+    }
+    assert!(
+        with_throttles >= 20,
+        "{with_throttles} captures with throttles"
+    );
+}

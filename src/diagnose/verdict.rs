@@ -157,14 +157,15 @@ pub fn build(
         .filter(|f| f.severity >= Severity::Warning)
         .filter(|f| {
             // a computed plan already says how to pace bursts
-            !(f.kind == FindingKind::ParallelBurst && pacing.found)
-                && !matches!(
-                    (f.kind, main_kind),
-                    (
-                        FindingKind::ParallelBurst,
-                        (Cause::UndocumentedLimit, Some(LimitKind::Concurrency))
-                    ) | (FindingKind::RetryFailedAfterWait, (Cause::HiddenTraffic, _))
-                )
+            let paced = f.kind == FindingKind::ParallelBurst && pacing.found;
+            let said = matches!(
+                (f.kind, main_kind),
+                (
+                    FindingKind::ParallelBurst,
+                    (Cause::UndocumentedLimit, Some(LimitKind::Concurrency))
+                ) | (FindingKind::RetryFailedAfterWait, (Cause::HiddenTraffic, _))
+            );
+            !paced && !said
         })
         .map(|f| f.advice.clone())
         .take(2)

@@ -7,16 +7,12 @@
 //!
 //! Each recording (scenario × producer) is scored once with its own profile.
 
+// each program uses a part of the shared scorer
+#[allow(dead_code)]
 #[path = "../tests/integration/scoring.rs"]
 mod scoring;
 
 use std::path::PathBuf;
-use std::sync::Arc;
-
-use why429::batch::{self, Settings};
-use why429::ingest::{self, Input, ReadOptions};
-use why429::normalize::FingerprintKey;
-use why429::profiles;
 
 fn main() {
     let mut dirs: Vec<PathBuf> = Vec::new();
@@ -34,37 +30,7 @@ fn main() {
     }
     let mut scores = Vec::new();
     for dir in &dirs {
-        for (scenario, producer, har, expect, profile) in scoring::recordings(dir) {
-            let text = std::fs::read_to_string(&profile)
-                .unwrap_or_else(|e| panic!("{}: {e}", profile.display()));
-            let p = profiles::parse::parse(&profile.display().to_string(), &text)
-                .unwrap_or_else(|e| panic!("{e}"));
-            let settings = Settings {
-                read: ReadOptions::default(),
-                key: FingerprintKey::from_passphrase("lab score"),
-                openapi: None,
-                chosen: vec![p],
-                builtins: profiles::builtin(),
-                count_preflights: false,
-                what_if: None,
-            };
-            let (sources, errors) =
-                ingest::discover(&[Input::Path(har.clone())], settings.read.limits);
-            if let Some(e) = errors.into_iter().next() {
-                eprintln!("{e}");
-                continue;
-            }
-            let a = match batch::analyze_one(&sources[0], &settings) {
-                Ok(a) => a,
-                Err(e) => {
-                    eprintln!("{e}");
-                    continue;
-                }
-            };
-            let expected = scoring::expectations(&expect);
-            scores.push(scoring::score(&scenario, &producer, &a, &expected));
-        }
+        scores.extend(scoring::score_dir(dir, &Default::default()));
     }
-    let _ = Arc::new(());
     print!("{}", scoring::report(&scores, wrong));
 }

@@ -30,6 +30,8 @@ pub struct Settings {
     pub count_preflights: bool,
     /// `--what-if`: a pacing policy to evaluate.
     pub what_if: Option<plan::ScopedPolicy>,
+    /// The diagnosis rules in force (all of them, except in an ablation).
+    pub rules: diagnose::Rules,
 }
 
 /// Everything known about one capture after the pure stages.
@@ -90,7 +92,7 @@ pub fn analyze_built(
     let evaluation = evaluate::evaluate(&capture, &profiles, evaluate::Options::default());
     let what_if = evaluate::preflight_what_if(&capture, &profiles, &evaluation);
     let mut plan = plan::Plan::default();
-    let diagnosis = diagnose::diagnose(&capture, &profiles, &evaluation, |d| {
+    let diagnosis = diagnose::diagnose(&capture, &profiles, &evaluation, &settings.rules, |d| {
         plan = plan::plan(&capture, &profiles, &evaluation, d, settings.what_if);
         diagnose::Pacing {
             advice: plan::advice(&plan, &capture, &profiles, &evaluation, d),

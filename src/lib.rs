@@ -34,6 +34,7 @@
 //!     builtins: profiles::builtin(),
 //!     count_preflights: false,
 //!     what_if: None,
+//!     rules: Default::default(),
 //! };
 //! let input = ingest::Input::Stdin(Arc::new(har.to_vec()));
 //! let (sources, errors) = ingest::discover(&[input], settings.read.limits);

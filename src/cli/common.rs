@@ -209,6 +209,7 @@ impl AnalysisArgs {
             builtins,
             count_preflights: self.count_preflights,
             what_if,
+            rules: Default::default(),
         })
     }
 }

@@ -174,6 +174,8 @@ pub struct Ctx<'a> {
     pub success_median: HashMap<(String, u32), Micros>,
     /// Longest request duration in the capture.
     pub max_duration: Micros,
+    /// The rules in force.
+    pub rules: super::Rules,
     /// Window counts for windows bodies state, computed when first asked:
     /// (scope, group, window) → group.
     stated: RefCell<HashMap<(Scope, u32, Micros), Group>>,
@@ -387,6 +389,7 @@ impl<'a> Ctx<'a> {
             next_same_resource,
             success_median,
             max_duration: reqs.iter().map(|r| r.duration).max().unwrap_or(0),
+            rules: super::Rules::default(),
             stated: RefCell::new(HashMap::new()),
         }
     }

@@ -268,15 +268,27 @@ pub struct Diagnosis {
     pub verdict: Verdict,
 }
 
+/// Which rules the diagnosis applies: all of them, except for an ablation (measuring what one
+/// rule adds by switching it off).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Rules {
+    /// Refutation rules switched off, by name (`Refutation::RULES`).
+    pub off_refutations: Vec<&'static str>,
+    /// Preference rules switched off.
+    pub off_preferences: Vec<Preference>,
+}
+
 /// Diagnoses a capture. `pacing` is asked, once the throttles are explained, for the pacing
 /// the verdict should recommend (computed by a later stage; empty when there is none).
 pub fn diagnose(
     capture: &Capture,
     profiles: &[Profile],
     eval: &Evaluation,
+    rules: &Rules,
     pacing: impl FnOnce(&Diagnosis) -> Pacing,
 ) -> Diagnosis {
-    let cx = context::Ctx::new(capture, profiles, eval);
+    let mut cx = context::Ctx::new(capture, profiles, eval);
+    cx.rules = rules.clone();
     let throttles: Vec<Throttle> = capture
         .requests
         .iter()

@@ -305,8 +305,9 @@ fn compare(
     a: &Candidate,
     b: &Candidate,
     ways: &[(usize, usize)],
+    off: &[Preference],
 ) -> (Ordering, Option<Preference>) {
-    for p in Preference::ALL {
+    for p in Preference::ALL.into_iter().filter(|p| !off.contains(p)) {
         let (x, y) = (value(layers, a, p, ways), value(layers, b, p, ways));
         match y.total_cmp(&x) {
             Ordering::Equal => continue,
@@ -367,14 +368,15 @@ pub fn decide(cx: &Ctx<'_>, i: usize, alive: Vec<Candidate>, refuted: Vec<Candid
     let layers = |k: usize| cx.layer(k);
     let ways = ways_to_fill(&layers, &alive);
     let mut ordered = alive;
-    ordered.sort_by(|a, b| compare(&layers, a, b, &ways).0);
+    let off = &cx.rules.off_preferences;
+    ordered.sort_by(|a, b| compare(&layers, a, b, &ways, off).0);
     let documented = ordered.iter().any(|c| c.explanation.layer().is_some());
     // without a documented explanation, an undocumented one needs positive evidence
     let unknown = ordered.is_empty() || (!documented && !positive(&ordered[0]));
     let mut ranked: Vec<Ranked> = Vec::with_capacity(ordered.len());
     for (k, c) in ordered.iter().enumerate() {
         let below_because = (k > 0)
-            .then(|| compare(&layers, &ordered[k - 1], c, &ways).1)
+            .then(|| compare(&layers, &ordered[k - 1], c, &ways, off).1)
             .flatten();
         ranked.push(Ranked {
             candidate: c.clone(),
@@ -521,7 +523,7 @@ mod tests {
         let ls = layers();
         let get = |k: usize| &ls[k];
         let ways = ways_to_fill(&get, &[a.clone(), b.clone()]);
-        match compare(&get, a, b, &ways) {
+        match compare(&get, a, b, &ways, &[]) {
             (Ordering::Greater, p) => (1, p),
             (_, p) => (0, p),
         }

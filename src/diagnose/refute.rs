@@ -109,16 +109,23 @@ fn separation(c: &Candidate) -> Option<Refutation> {
 }
 
 /// The first rule that refutes the candidate for the throttle at `i`.
-pub fn first(_cx: &super::context::Ctx<'_>, _i: usize, c: &Candidate) -> Option<Refutation> {
-    judge(c)
+pub fn first(cx: &super::context::Ctx<'_>, _i: usize, c: &Candidate) -> Option<Refutation> {
+    judge_with(c, &cx.rules.off_refutations)
 }
 
 /// The rules in order, on the candidate's own signals.
 pub fn judge(c: &Candidate) -> Option<Refutation> {
-    counter(c)
-        .or_else(|| retry_after(c))
-        .or_else(|| body_key(c))
-        .or_else(|| separation(c))
+    judge_with(c, &[])
+}
+
+/// The rules in order, less those switched off.
+pub fn judge_with(c: &Candidate, off: &[&str]) -> Option<Refutation> {
+    let rules: [fn(&Candidate) -> Option<Refutation>; 4] =
+        [counter, retry_after, body_key, separation];
+    rules
+        .iter()
+        .filter_map(|rule| rule(c))
+        .find(|r| !off.contains(&r.rule()))
 }
 
 #[cfg(test)]

@@ -28,6 +28,7 @@ fn settings(profile: Option<&Path>) -> Settings {
         builtins: profiles::builtin(),
         count_preflights: false,
         what_if: None,
+        rules: Default::default(),
     }
 }
 

@@ -15,19 +15,7 @@ use super::scoring::{self, Score};
 use super::support;
 
 fn score_lab(dir: &Path) -> Vec<Score> {
-    let mut scores = Vec::new();
-    for (scenario, producer, har, expect, profile) in scoring::recordings(dir) {
-        let settings = support::settings(vec![support::profile(&profile)]);
-        let a =
-            support::analyze(&har, &settings).unwrap_or_else(|e| panic!("{}: {e}", har.display()));
-        scores.push(scoring::score(
-            &scenario,
-            &producer,
-            &a,
-            &scoring::expectations(&expect),
-        ));
-    }
-    scores
+    scoring::score_dir(dir, &Default::default())
 }
 
 fn rate((total, right): (usize, usize)) -> f64 {

@@ -10,8 +10,11 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
-use why429::batch::Analysis;
-use why429::diagnose::Cause;
+use why429::batch::{self, Analysis, Settings};
+use why429::diagnose::{Cause, Rules};
+use why429::ingest::{self, Input, ReadOptions};
+use why429::normalize::FingerprintKey;
+use why429::profiles;
 
 /// The answer expected for one throttle.
 #[derive(Clone, Debug)]
@@ -107,6 +110,41 @@ pub fn recordings(dir: &Path) -> Vec<(String, String, PathBuf, PathBuf, PathBuf)
         }
     }
     out
+}
+
+/// Analyses one recording with its profile and the given diagnosis rules.
+pub fn analyze(har: &Path, profile: &Path, rules: &Rules) -> Result<Analysis, String> {
+    let text =
+        std::fs::read_to_string(profile).map_err(|e| format!("{}: {e}", profile.display()))?;
+    let p =
+        profiles::parse::parse(&profile.display().to_string(), &text).map_err(|e| e.to_string())?;
+    let settings = Settings {
+        read: ReadOptions::default(),
+        key: FingerprintKey::from_passphrase("lab score"),
+        openapi: None,
+        chosen: vec![p],
+        builtins: profiles::builtin(),
+        count_preflights: false,
+        what_if: None,
+        rules: rules.clone(),
+    };
+    let (sources, errors) =
+        ingest::discover(&[Input::Path(har.to_path_buf())], settings.read.limits);
+    if let Some(e) = errors.into_iter().next() {
+        return Err(e.to_string());
+    }
+    batch::analyze_one(&sources[0], &settings).map_err(|e| e.to_string())
+}
+
+/// Scores every recording of a lab folder.
+pub fn score_dir(dir: &Path, rules: &Rules) -> Vec<Score> {
+    recordings(dir)
+        .into_iter()
+        .map(|(scenario, producer, har, expect, profile)| {
+            let a = analyze(&har, &profile, rules).unwrap_or_else(|e| panic!("{e}"));
+            score(&scenario, &producer, &a, &expectations(&expect))
+        })
+        .collect()
 }
 
 fn layer_name(a: &Analysis, idx: usize) -> String {

@@ -37,6 +37,7 @@ pub fn settings(chosen: Vec<Profile>) -> Settings {
         builtins: profiles::builtin(),
         count_preflights: false,
         what_if: None,
+        rules: Default::default(),
     }
 }
 

@@ -7,8 +7,10 @@
 
 use crate::diagnose::{self, Diagnosis};
 use crate::evaluate::{self, Evaluation, PreflightWhatIf};
+use std::sync::Arc;
+
 use crate::ingest::{self, CaptureSource, ReadOptions};
-use crate::model::Capture;
+use crate::model::{Capture, ServerLog};
 use crate::normalize::{Builder, FingerprintKey, KnownTemplates};
 use crate::profiles::{self, Profile};
 
@@ -27,6 +29,9 @@ pub struct Settings {
     pub builtins: Vec<Profile>,
     /// `--count-preflights`: every layer counts CORS preflights, as if the API did.
     pub count_preflights: bool,
+    /// Server logs read with `--server-log` (the same for every capture). Not used by the
+    /// analysis yet: carried to the report, which lists them and their unreadable lines.
+    pub server_logs: Vec<Arc<ServerLog>>,
 }
 
 /// Everything known about one capture after the pure stages.
@@ -44,6 +49,8 @@ pub struct Analysis {
     pub diagnosis: Diagnosis,
     /// Path relative to the input root (baseline matching).
     pub relative: String,
+    /// The server logs given beside the capture.
+    pub server_logs: Vec<Arc<ServerLog>>,
 }
 
 /// Templates the active profiles and the OpenAPI file declare.
@@ -91,5 +98,6 @@ pub fn analyze_built(
         what_if,
         diagnosis,
         relative: source.relative.clone(),
+        server_logs: settings.server_logs.clone(),
     }
 }

@@ -1,4 +1,5 @@
-//! The terminal report: verdict first, then throttles, layers, findings, endpoints, clients.
+//! The terminal report: verdict first, then throttles, layers, findings, endpoints, clients;
+//! the header names the capture and each server log read beside it.
 //!
 //! Owns the human layout for a 100-column terminal (comfy-table tables, wrapped paragraphs,
 //! optional ANSI colour). Capture-derived text passes through `plain`, so a hostile path
@@ -8,7 +9,7 @@ use std::io;
 
 use comfy_table::{ContentArrangement, Table, presets};
 
-use crate::report::{CaptureReport, Report};
+use crate::report::{CaptureReport, Report, ServerLogReport};
 
 use super::{Render, Style, plain};
 
@@ -103,6 +104,12 @@ impl Terminal {
             self.style.width as usize,
         ) {
             writeln!(out, "{line}")?;
+        }
+        for log in &c.server_logs {
+            let line = server_log_line(log);
+            for l in pack(&line, " · ", self.style.width as usize) {
+                writeln!(out, "{l}")?;
+            }
         }
         if let Some(p) = &c.partial {
             writeln!(
@@ -334,6 +341,38 @@ impl Terminal {
 }
 
 /// Joins parts with `sep`, starting a new line where the next part would pass `width`.
+/// The one-line summary of a server log: file, format, granularity, records, time span (UTC)
+/// and how many lines could not be read.
+fn server_log_line(log: &ServerLogReport) -> Vec<String> {
+    let mut parts = vec![
+        format!("server log {}: {}", plain(&log.source), log.format),
+        log.granularity.clone(),
+    ];
+    parts.push(if log.requests == log.records {
+        format!("{} requests, {} throttled", log.records, log.throttled)
+    } else {
+        format!(
+            "{} rows, {} requests, {} throttled",
+            log.records, log.requests, log.throttled
+        )
+    });
+    if let (Some(f), Some(l)) = (&log.first, &log.last) {
+        // our own RFC 3339 text: `2025-03-27T22:29:50.316Z`
+        let day = |t: &str| t.get(..10).unwrap_or(t).to_string();
+        let clock = |t: &str| t.get(11..19).unwrap_or(t).to_string();
+        parts.push(if day(f) == day(l) {
+            format!("{} {}–{} UTC", day(f), clock(f), clock(l))
+        } else {
+            format!("{} {} → {} {} UTC", day(f), clock(f), day(l), clock(l))
+        });
+    }
+    parts.push(match log.unparsed {
+        1 => "1 line unparsed".to_string(),
+        n => format!("{n} lines unparsed"),
+    });
+    vec![parts.join(" · ")]
+}
+
 fn pack(parts: &[String], sep: &str, width: usize) -> Vec<String> {
     let mut lines: Vec<String> = Vec::new();
     for part in parts {

@@ -257,7 +257,7 @@ impl Draft {
                 if !(2..=3).contains(&parts.len()) {
                     return Err("the request line is not METHOD TARGET PROTOCOL".into());
                 }
-                self.method(parts[0], var)?;
+                self.method(parts[0], &Var::Method)?;
                 keep_first(&mut self.target, parts[1]);
             }
             Var::Method => self.method(raw, var)?,

@@ -13,5 +13,6 @@ mod integration {
     pub mod layers;
     pub mod reports;
     pub mod sanitize;
+    pub mod serverlogs;
     pub mod support;
 }

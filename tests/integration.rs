@@ -13,6 +13,7 @@ mod integration {
     pub mod layers;
     pub mod reports;
     pub mod sanitize;
+    pub mod serverlog_exercise;
     pub mod serverlogs;
     pub mod support;
 }

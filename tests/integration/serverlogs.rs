@@ -722,3 +722,21 @@ fn canaries_in_server_logs_reach_no_output_and_no_message() {
         scan(&format!("{name} unreadable stderr"), &out.stderr, &c, &[]);
     }
 }
+
+/// Server-log inputs that once broke a property of the reader, kept as files (see
+/// `fixtures/bad/README.md`): each replays the fuzz target's checks.
+#[test]
+fn every_past_server_log_finding_stays_fixed() {
+    let mut n = 0;
+    for entry in std::fs::read_dir(support::fixtures().join("bad")).unwrap() {
+        let path = entry.unwrap().path();
+        if path
+            .file_name()
+            .is_some_and(|f| f.to_string_lossy().starts_with("serverlog-"))
+        {
+            super::serverlog_exercise::run(&std::fs::read(&path).unwrap());
+            n += 1;
+        }
+    }
+    assert!(n >= 1);
+}

@@ -140,11 +140,16 @@ impl<'k> LogReader<'k> {
     /// Chooses the parser from the user's choice or the head.
     fn decide(&mut self, whole: bool) -> Result<(), InputError> {
         let source = self.log.source.clone();
-        if self.head.starts_with(b"\xef\xbb\xbf") {
-            self.head.drain(..3);
-        }
-        self.bom_checked = true;
-        match detect::sniff(&self.head, whole) {
+        // exactly the first HEAD bytes of the file (less a UTF-8 BOM), however it was chunked
+        let end = self.head.len().min(HEAD);
+        let start = if self.head.starts_with(b"\xef\xbb\xbf") {
+            3
+        } else {
+            0
+        };
+        let head = &self.head[start.min(end)..end];
+        let whole = whole && self.head.len() <= HEAD;
+        match detect::sniff(head, whole) {
             Sniff::Text => {}
             Sniff::Empty => {
                 return Err(error(
@@ -193,7 +198,7 @@ impl<'k> LogReader<'k> {
         let (format, parser) = match &self.choice {
             FormatChoice::Auto => {
                 self.log.detected = true;
-                match detect::detect(&self.head, whole) {
+                match detect::detect(head, whole) {
                     Some(Detected::Generic) => {
                         (ServerLogFormat::Generic, Parser::Generic(generic::keys()))
                     }
@@ -243,10 +248,7 @@ impl<'k> LogReader<'k> {
                 compile(apache::compile(spec.as_deref().unwrap_or("combined")).map(Parser::Text))?,
             ),
             FormatChoice::GenesysUsage(_) => {
-                let rows = matches!(
-                    detect::detect(&self.head, whole),
-                    Some(Detected::GenesysRows)
-                );
+                let rows = matches!(detect::detect(head, whole), Some(Detected::GenesysRows));
                 (
                     ServerLogFormat::GenesysUsage,
                     if rows {
@@ -259,6 +261,8 @@ impl<'k> LogReader<'k> {
         };
         self.log.format = format;
         self.parser = Some(parser);
+        self.head.drain(..start);
+        self.bom_checked = true;
         Ok(())
     }
 

@@ -150,8 +150,13 @@ pub fn compile(spec: &str) -> Result<Format, String> {
 /// `combined` that also reads lines with more fields after it (how a log recognised as
 /// combined is read: custom formats often append `$request_time` and friends).
 pub fn combined_prefix() -> Pattern {
-    // a constant of this file, not input: a failure is a bug caught by the tests
-    Pattern::compile(&tokens(COMBINED), true).expect("the combined format compiles")
+    static COMPILED: std::sync::OnceLock<Pattern> = std::sync::OnceLock::new();
+    COMPILED
+        .get_or_init(|| {
+            // a constant of this file, not input: a failure is a bug caught by the tests
+            Pattern::compile(&tokens(COMBINED), true).expect("the combined format compiles")
+        })
+        .clone()
 }
 
 /// Reads a JSON `log_format` template (`{"time": "$time_iso8601", "status": $status, ...}`)

@@ -178,8 +178,9 @@ pub fn nginx_var(name: &str) -> Var {
     }
 }
 
-/// The values of one line as they are read.
-#[derive(Debug, Default)]
+/// The values of one line as they are read: log text, credentials in clear. Its `Debug` form
+/// shows none of it.
+#[derive(Default)]
 pub struct Draft {
     start: Option<Stamp>,
     end: Option<Stamp>,
@@ -202,6 +203,12 @@ pub struct Draft {
     limiter: Option<LimiterStatus>,
     /// Set by formats that know a request was rate limited from other signals (Envoy flags).
     pub rate_limited: Option<LimiterKind>,
+}
+
+impl std::fmt::Debug for Draft {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Draft(<redacted>)")
+    }
 }
 
 /// Why a value could not be read: names the field, never quotes it.

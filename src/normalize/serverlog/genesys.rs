@@ -113,8 +113,8 @@ fn is_month_start(at: Micros) -> bool {
             .is_some_and(|t| t.day() == 1)
 }
 
-/// What the framer found.
-#[derive(Debug, PartialEq, Eq)]
+/// What the framer found. Its `Debug` form shows sizes, never the row's text.
+#[derive(PartialEq, Eq)]
 pub enum Event {
     /// One element of `results` (or of a bare top-level array): its JSON and first line.
     Row {
@@ -140,6 +140,18 @@ pub enum Event {
     },
 }
 
+impl std::fmt::Debug for Event {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Event::Row { line, bytes } => write!(f, "Row(line {line}, {} bytes)", bytes.len()),
+            Event::Member { key, bytes } => {
+                write!(f, "Member({key}, {} bytes)", bytes.len())
+            }
+            Event::Problem { line, reason } => write!(f, "Problem(line {line}: {reason})"),
+        }
+    }
+}
+
 /// Document members the framer hands out.
 const MEMBERS: [&str; 6] = [
     "queryStatus",
@@ -158,14 +170,12 @@ enum Expect {
     Comma,
 }
 
-#[derive(Debug)]
 enum CaptureKind {
     Row,
     Member(String),
     Skip,
 }
 
-#[derive(Debug)]
 struct Capture {
     kind: CaptureKind,
     line: u64,
@@ -178,7 +188,6 @@ struct Capture {
 }
 
 /// Cuts a usage results document into rows, one byte chunk at a time.
-#[derive(Debug)]
 pub struct Framer {
     line: u64,
     stack: Vec<u8>,
@@ -196,6 +205,13 @@ pub struct Framer {
     dead: bool,
     /// Whether a `results` member (or a top-level array of rows) was seen.
     pub saw_results: bool,
+}
+
+impl std::fmt::Debug for Framer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // never the bytes being cut out
+        write!(f, "Framer(line {}, depth {})", self.line, self.stack.len())
+    }
 }
 
 impl Default for Framer {

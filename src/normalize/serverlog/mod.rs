@@ -53,8 +53,8 @@ enum Parser {
     GenesysRows,
 }
 
-/// Reads one log, pushed a chunk at a time.
-#[derive(Debug)]
+/// Reads one log, pushed a chunk at a time. Its `Debug` form names the log and counts lines,
+/// never shows the bytes it holds.
 pub struct LogReader<'k> {
     key: &'k FingerprintKey,
     choice: FormatChoice,
@@ -74,6 +74,18 @@ pub struct LogReader<'k> {
     query_status: Option<String>,
     execution_handle: bool,
     bom_checked: bool,
+}
+
+impl std::fmt::Debug for LogReader<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "LogReader({}, {}, {} lines)",
+            self.log.source,
+            self.log.format.as_str(),
+            self.log.lines
+        )
+    }
 }
 
 fn error(

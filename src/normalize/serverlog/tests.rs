@@ -230,3 +230,24 @@ fn a_chosen_format_is_used_without_detection() {
     assert!(log.notes.is_empty(), "Apache's %t is the arrival");
     assert_eq!(log.records[0].time, 1_795_835_197_000_000);
 }
+
+#[test]
+fn debug_forms_show_no_log_text() {
+    let line = br#"{"time": "2026-11-28T03:06:37Z", "method": "GET", "path": "/SECRETPATH", "token": "SECRETTOKEN"}"#;
+    let k = key();
+    let mut r = LogReader::new("x.log", FormatChoice::Generic, &k);
+    r.feed(line).unwrap();
+    assert!(!format!("{r:?}").contains("SECRET"));
+    let mut d = fields::Draft::default();
+    d.apply(&fields::Var::Authorization, "Bearer SECRETTOKEN")
+        .unwrap();
+    assert!(!format!("{d:?}").contains("SECRET"));
+    let mut framer = genesys::Framer::new();
+    let mut events = Vec::new();
+    framer.feed(br#"{"results": [{"clientName": "SECRETCLIENT"#, &mut |e| {
+        events.push(e)
+    });
+    assert!(!format!("{framer:?}").contains("SECRET"));
+    let log = r.finish().unwrap();
+    assert!(!format!("{log:?}").contains("SECRET"));
+}

@@ -66,10 +66,10 @@ fn capture() -> Capture {
             client: Some((x >> 40) as u32 % 8),
             token: Some((x >> 40) as u32 % 16),
             user: 0,
-            rate: None,
+            signals: None,
             retry_after: None,
             correlation: None,
-            throttle_body: None,
+            throttled: x % 50 == 0,
             max_age_s: None,
             page_size: None,
         });

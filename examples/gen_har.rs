@@ -187,7 +187,7 @@ fn entry(rng: &mut Rng, o: &Options, n: u64, t_ms: u64, out: &mut String) {
     } else if !cdn {
         let token = format!(
             "Bearer g{client}{:040x}",
-            (client + 1) * 0x9e37_79b9_7f4a_7c15
+            (client + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15)
         );
         header(out, "authorization", &token);
     }

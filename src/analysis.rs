@@ -5,13 +5,14 @@
 //! Owns the data every later consumer (`report`, `sanitize`, `check`) reads. It must not read
 //! files or start threads: `batch` does that and calls in here.
 
-use crate::diagnose::{self, Diagnosis};
-use crate::evaluate::{self, Evaluation, PreflightWhatIf};
 use std::sync::Arc;
 
+use crate::diagnose::{self, Diagnosis};
+use crate::evaluate::{self, Evaluation, PreflightWhatIf};
 use crate::ingest::{self, CaptureSource, ReadOptions};
 use crate::model::{Capture, ServerLog};
 use crate::normalize::{Builder, FingerprintKey, KnownTemplates};
+use crate::plan;
 use crate::profiles::{self, Profile};
 
 /// What an analysis depends on.
@@ -32,6 +33,8 @@ pub struct Settings {
     /// Server logs read with `--server-log` (the same for every capture). Not used by the
     /// analysis yet: carried to the report, which lists them and their unreadable lines.
     pub server_logs: Vec<Arc<ServerLog>>,
+    /// `--what-if`: a pacing policy to evaluate.
+    pub what_if: Option<plan::ScopedPolicy>,
 }
 
 /// Everything known about one capture after the pure stages.
@@ -47,6 +50,8 @@ pub struct Analysis {
     pub what_if: Vec<PreflightWhatIf>,
     /// Throttles, findings, verdict.
     pub diagnosis: Diagnosis,
+    /// The pacing that would have avoided the throttles.
+    pub plan: plan::Plan,
     /// Path relative to the input root (baseline matching).
     pub relative: String,
     /// The server logs given beside the capture.
@@ -61,7 +66,7 @@ fn known_templates(profiles: &[Profile], openapi: Option<&KnownTemplates>) -> Kn
             known.add(t);
         }
         for l in &p.layers {
-            if let Some(t) = l.template.as_ref().filter(|t| t.is_template()) {
+            for t in l.templates.iter().filter(|t| t.is_template()) {
                 known.add(t.as_str());
             }
         }
@@ -81,8 +86,9 @@ pub fn analyze_built(
 ) -> Analysis {
     let chosen = profiles::resolve(&settings.chosen, &settings.builtins, builder.hosts());
     let known = known_templates(&chosen, settings.openapi.as_ref());
-    let capture = builder.finish(&source.name, meta, &known);
+    let mut capture = builder.finish(&source.name, meta, &known);
     let mut profiles = profiles::materialize(chosen, &capture);
+    profiles::mark_throttles(&mut capture, &profiles);
     if settings.count_preflights {
         for l in profiles.iter_mut().flat_map(|p| p.layers.iter_mut()) {
             l.counts_preflight = true;
@@ -90,13 +96,36 @@ pub fn analyze_built(
     }
     let evaluation = evaluate::evaluate(&capture, &profiles, evaluate::Options::default());
     let what_if = evaluate::preflight_what_if(&capture, &profiles, &evaluation);
-    let diagnosis = diagnose::diagnose(&capture, &profiles, &evaluation);
+    let mut diagnosis = diagnose::diagnose(&capture, &profiles, &evaluation);
+    let plan = plan::plan(
+        &capture,
+        &profiles,
+        &evaluation,
+        &diagnosis,
+        settings.what_if,
+    );
+    let advice = plan::advice(&plan, &capture, &profiles, &evaluation, &diagnosis);
+    if !advice.is_empty() {
+        // a computed plan replaces the rule of thumb for the capture's own traffic; for hidden
+        // traffic and undocumented limits the diagnosis' advice still adds what to find out
+        let visible = diagnosis
+            .throttles
+            .first()
+            .is_some_and(|t| matches!(t.explanation, crate::diagnose::Explanation::Visible { .. }));
+        let v = &mut diagnosis.verdict;
+        if visible && plan.recommended.is_some() {
+            v.what_to_do = advice;
+        } else {
+            v.what_to_do.splice(0..0, advice);
+        }
+    }
     Analysis {
         capture,
         profiles,
         evaluation,
         what_if,
         diagnosis,
+        plan,
         relative: source.relative.clone(),
         server_logs: settings.server_logs.clone(),
     }

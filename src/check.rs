@@ -1,15 +1,18 @@
 //! CI gates and baseline comparisons over finished reports.
 //!
 //! Owns the `--fail-on` conditions (`429`, `unexplained`, a cause, a finding kind,
-//! `utilization>=N%`), their evaluation on a `CaptureReport`, and comparing a report with a
-//! baseline report (captures matched by path): new 429s, new throttle causes, and layers whose
-//! peak utilization rose by more than a margin. Pure: reports in, results out.
+//! `utilization>=N%`, `new`, `none`), their evaluation on a `CaptureReport`, and comparing a
+//! report with a baseline report (captures matched by path): new 429s, new throttle causes,
+//! and layers whose peak utilization rose by more than a margin. A throttle is the same across
+//! runs when its capture path, endpoint, cause, layer and ordinal among such throttles agree
+//! (never its fingerprint, which depends on the run's key). Pure: reports in, results out.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use crate::diagnose::{Cause, FindingKind};
-use crate::report::{CaptureReport, Change, GateResult, Report};
+use crate::model::plural;
+use crate::report::{CaptureReport, Change, GateResult, Report, ThrottleReport};
 
 /// A `--fail-on` condition.
 #[derive(Clone, Debug, PartialEq)]
@@ -24,15 +27,35 @@ pub enum Gate {
     Finding(FindingKind),
     /// A layer's peak reached this share of its limit (percent).
     Utilization(f64),
+    /// Any throttle the baseline does not have (needs `--baseline`).
+    New,
+    /// Never fail on what the captures show (unreadable input still fails).
+    None,
 }
 
 impl Gate {
-    /// Parses `429`, `unexplained`, `hidden-traffic`, `undocumented-limit`, a finding kind, or
-    /// `utilization>=80%`.
+    /// Parses `429`, `unexplained`, `hidden-traffic`, `undocumented-limit`, a finding kind,
+    /// `utilization>=80%`, `new` or `none`.
     pub fn parse(s: &str) -> Result<Gate, String> {
         let s = s.trim();
         if s == "429" {
             return Ok(Gate::Any429);
+        }
+        if s == "new" {
+            return Ok(Gate::New);
+        }
+        if s == "none" {
+            return Ok(Gate::None);
+        }
+        if (s.starts_with("utilization") || s.starts_with("util"))
+            && !s.contains(">=")
+            && !s.contains('=')
+        {
+            return Err(format!(
+                "`{s}` is not a complete condition: an unquoted `utilization>=80%` is cut by the \
+                 shell, which reads `>=80%` as a redirection to a file named `=80%`; quote it: \
+                 --fail-on 'utilization>=80%'"
+            ));
         }
         if s == "unexplained" {
             return Ok(Gate::Unexplained);
@@ -56,14 +79,39 @@ impl Gate {
         }
         let kinds: Vec<&str> = FindingKind::all().iter().map(|k| k.as_str()).collect();
         Err(format!(
-            "`{s}` is not a gate: use 429, unexplained, hidden-traffic, undocumented-limit, visible-traffic, unknown, utilization>=N%, or a finding kind ({})",
+            "`{s}` is not a gate: use 429, unexplained, hidden-traffic, undocumented-limit, visible-traffic, unknown, utilization>=N% (quoted), new (with --baseline), none, or a finding kind ({})",
             kinds.join(", ")
         ))
     }
 
-    /// Checks one capture.
+    /// Checks one capture (`new` finds every 429 new: see `check_with`).
     pub fn check(&self, c: &CaptureReport) -> GateResult {
+        self.check_with(c, None)
+    }
+
+    /// Checks one capture against the baseline report, if any.
+    pub fn check_with(&self, c: &CaptureReport, baseline: Option<&Report>) -> GateResult {
         let (passed, message) = match self {
+            Gate::None => (
+                true,
+                "no condition: --fail-on none never fails on what the capture shows".to_string(),
+            ),
+            Gate::New => {
+                let base = baseline.and_then(|b| b.captures.iter().find(|x| x.path == c.path));
+                let new = new_throttles(c, base);
+                (
+                    new.is_empty(),
+                    if new.is_empty() {
+                        "no 429 that the baseline lacks".to_string()
+                    } else {
+                        format!(
+                            "{} not in the baseline: {}",
+                            plural(new.len() as u64, "429"),
+                            groups(&new)
+                        )
+                    },
+                )
+            }
             Gate::Any429 => {
                 let n = c.throttles.len();
                 (
@@ -157,6 +205,8 @@ impl fmt::Display for Gate {
             Gate::Cause(c) => f.write_str(c.as_str()),
             Gate::Finding(k) => f.write_str(k.as_str()),
             Gate::Utilization(p) => write!(f, "utilization>={p}%"),
+            Gate::New => f.write_str("new"),
+            Gate::None => f.write_str("none"),
         }
     }
 }
@@ -171,6 +221,59 @@ fn causes(c: &CaptureReport) -> String {
         .map(|(c, k)| format!("{c} ×{k}"))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// What makes throttles of a capture the same across runs: endpoint, cause and layer (or the
+/// kind of an undocumented limit). With the capture's path and the ordinal among throttles of
+/// the same group, it names a throttle without anything that changes between runs.
+fn group_of(t: &ThrottleReport) -> (String, String, String) {
+    (
+        format!("{} {}", t.method, t.template),
+        t.cause.clone(),
+        t.layer.clone().or(t.kind.clone()).unwrap_or_default(),
+    )
+}
+
+/// The throttles of `now` that `base` (the same capture in the baseline) does not have: in
+/// each group, those past the baseline's count, in time order. Without a baseline capture,
+/// every throttle is new.
+pub fn new_throttles<'a>(
+    now: &'a CaptureReport,
+    base: Option<&CaptureReport>,
+) -> Vec<&'a ThrottleReport> {
+    let mut before: BTreeMap<(String, String, String), usize> = BTreeMap::new();
+    for t in base.map(|b| b.throttles.as_slice()).unwrap_or_default() {
+        *before.entry(group_of(t)).or_default() += 1;
+    }
+    let mut seen: BTreeMap<(String, String, String), usize> = BTreeMap::new();
+    let mut out = Vec::new();
+    for t in &now.throttles {
+        let g = group_of(t);
+        let ordinal = seen.entry(g.clone()).or_default();
+        *ordinal += 1;
+        if *ordinal > before.get(&g).copied().unwrap_or(0) {
+            out.push(t);
+        }
+    }
+    out
+}
+
+/// `PUT /x (undocumented-limit, concurrency) ×2; GET /y (visible-traffic, layer) ×1`.
+fn groups(throttles: &[&ThrottleReport]) -> String {
+    let mut n: BTreeMap<(String, String, String), usize> = BTreeMap::new();
+    for t in throttles {
+        *n.entry(group_of(t)).or_default() += 1;
+    }
+    n.iter()
+        .map(|((endpoint, cause, layer), k)| {
+            if layer.is_empty() {
+                format!("{endpoint} ({cause}) ×{k}")
+            } else {
+                format!("{endpoint} ({cause}, {layer}) ×{k}")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// Compares reports; captures are matched by `path`. `max_increase` is in percentage points.
@@ -329,6 +432,10 @@ mod tests {
             Ok(Gate::Finding(FindingKind::RetryAfterIgnored))
         );
         assert!(Gate::parse("utilization>=lots").is_err());
+        assert_eq!(Gate::parse("new"), Ok(Gate::New));
+        assert_eq!(Gate::parse("none"), Ok(Gate::None));
+        // what the shell leaves of an unquoted utilization>=80%
+        assert!(Gate::parse("utilization").unwrap_err().contains("quote it"));
         assert!(Gate::parse("nope").unwrap_err().contains("not a gate"));
         assert_eq!(Gate::Utilization(80.0).to_string(), "utilization>=80%");
     }

@@ -34,6 +34,7 @@
 //!     builtins: profiles::builtin(),
 //!     count_preflights: false,
 //!     server_logs: Vec::new(),
+//!     what_if: None,
 //! };
 //! let input = ingest::Input::Stdin(Arc::new(har.to_vec()));
 //! let (sources, errors) = ingest::discover(&[input], settings.read.limits);
@@ -56,6 +57,7 @@ pub mod evaluate;
 pub mod ingest;
 pub mod model;
 pub mod normalize;
+pub mod plan;
 pub mod profiles;
 pub mod render;
 pub mod report;

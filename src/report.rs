@@ -17,7 +17,8 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::analysis::Analysis;
-use crate::diagnose::{Cause, Hypothesis};
+use crate::diagnose::prose::{self, Names};
+use crate::diagnose::{Cause, Ranked};
 use crate::error::InputError;
 use crate::evaluate::window;
 use crate::model::{Capture, Micros, ServerLog, time};
@@ -135,6 +136,8 @@ pub struct CaptureReport {
     pub verdict: String,
     /// The verdict in brief: what happened, the main cause, what to do.
     pub summary: String,
+    /// The verdict in its parts, as every format lays it out.
+    pub verdict_parts: VerdictReport,
     /// CI gates checked on this capture (`why429 check`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub gates: Vec<GateResult>,
@@ -361,6 +364,12 @@ pub struct LayerReport {
     pub source: Option<String>,
     /// Caveat.
     pub note: Option<String>,
+    /// What the numbers assume (a plan, a tier), or that they were set on the command line.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assumption: Option<String>,
+    /// The budget in words: `100 / 60 s`, `bucket of 11, leaks 5/s`, `2 in flight`.
+    #[serde(default)]
+    pub budget_label: String,
     /// Derived from the capture's headers, not documentation.
     pub inferred: bool,
     /// What the capture implies about the real budget.
@@ -374,6 +383,10 @@ pub struct LayerReport {
 pub struct PartitionReport {
     /// `user-1 · client-2`.
     pub partition: String,
+    /// The same without anything that changes between runs: tokens are named `token-1`,
+    /// `token-2` in order of first use instead of by fingerprint (JUnit test names use it).
+    #[serde(default)]
+    pub key: String,
     /// Requests counted in it.
     pub requests: u32,
     /// Most attempts within one window (or in flight).
@@ -420,15 +433,23 @@ pub struct ThrottleReport {
     pub correlation_id: Option<String>,
     /// Client label.
     pub client: String,
-    /// 429.
+    /// The throttle's real status: 429, or another status (503, 403, 200 with a throttling
+    /// body) the profile declares a throttle.
     pub status: u16,
     /// `visible-traffic`, `hidden-traffic`, `undocumented-limit` or `unknown`.
     pub cause: String,
     /// The layer that fired, when known.
     pub layer: Option<String>,
-    /// `concurrency`, `burst` or `rate` (a limit stated by the 429 body; undocumented limits
-    /// only).
+    /// `concurrency`, `burst` or `rate` (undocumented limits only).
     pub kind: Option<String>,
+    /// The explanation in words.
+    pub explanation: String,
+    /// `high`, `medium` or `low`.
+    pub confidence: String,
+    /// Why the confidence is what it is.
+    pub confidence_reason: String,
+    /// The preference rule that put this explanation first (absent when it was the only one).
+    pub decided_by: Option<String>,
     /// Requests visible in the layer's window (or in flight, or within 1 s).
     pub visible: Option<u64>,
     /// The layer's limit (or the estimated undocumented one).
@@ -443,8 +464,62 @@ pub struct ThrottleReport {
     pub duration_ms: f64,
     /// Sentences a person can check.
     pub evidence: Vec<String>,
-    /// Other explanations considered, best first.
+    /// Facts against the explanation that did not rule it out.
+    pub against: Vec<String>,
+    /// Other explanations not ruled out, most likely first.
     pub alternatives: Vec<AlternativeReport>,
+    /// Explanations ruled out, and why.
+    pub ruled_out: Vec<RuledOutReport>,
+}
+
+/// An explanation a fact ruled out.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct RuledOutReport {
+    /// Cause.
+    pub cause: String,
+    /// Layer.
+    pub layer: Option<String>,
+    /// Kind of undocumented limit.
+    pub kind: Option<String>,
+    /// The explanation in words.
+    pub explanation: String,
+    /// The refutation rule (`counter-has-room`, ...).
+    pub rule: String,
+    /// The fact that ruled it out.
+    pub because: String,
+}
+
+/// The verdict in its parts.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct VerdictReport {
+    /// One line: what happened, the main cause and how sure.
+    pub headline: String,
+    /// What to do.
+    pub what_to_do: Vec<String>,
+    /// Facts for the main cause.
+    pub evidence: Vec<String>,
+    /// Other explanations, each with why it is less likely.
+    pub other_explanations: Vec<String>,
+    /// Throttles with other causes.
+    pub other_throttles: Vec<String>,
+    /// Advice from the findings.
+    pub also: Vec<String>,
+    /// How to confirm with the API's own tools.
+    pub how_to_confirm: Vec<String>,
+}
+
+impl From<&crate::diagnose::Verdict> for VerdictReport {
+    fn from(v: &crate::diagnose::Verdict) -> Self {
+        VerdictReport {
+            headline: v.headline.clone(),
+            what_to_do: v.what_to_do.clone(),
+            evidence: v.evidence.clone(),
+            other_explanations: v.alternatives.clone(),
+            other_throttles: v.others.clone(),
+            also: v.also.clone(),
+            how_to_confirm: v.confirm.clone(),
+        }
+    }
 }
 
 /// A ranked explanation.
@@ -456,8 +531,12 @@ pub struct AlternativeReport {
     pub layer: Option<String>,
     /// Kind of undocumented limit.
     pub kind: Option<String>,
-    /// Score (sum of evidence weights).
-    pub score: i32,
+    /// The explanation in words.
+    pub explanation: String,
+    /// Why it ranks below the one before it.
+    pub less_likely_because: Option<String>,
+    /// The preference rule that ranked it there (`quiet-capture`, ...).
+    pub preference: Option<String>,
     /// Evidence for it.
     #[serde(rename = "for")]
     pub supporting: Vec<String>,
@@ -590,8 +669,9 @@ pub fn build(a: &Analysis, disclosure: Disclosure) -> CaptureReport {
                 message: f.message.clone(),
             })
             .collect(),
-        verdict: a.diagnosis.verdict.clone(),
-        summary: a.diagnosis.summary.clone(),
+        verdict: a.diagnosis.verdict.paragraph(),
+        summary: a.diagnosis.verdict.summary(),
+        verdict_parts: VerdictReport::from(&a.diagnosis.verdict),
         gates: Vec::new(),
         changes: Vec::new(),
         server_logs: a
@@ -633,7 +713,7 @@ fn endpoint_reports(c: &Capture) -> Vec<EndpointReport> {
                 template,
                 client,
                 requests: idx.len() as u32,
-                throttled: idx.iter().filter(|&&i| c.requests[i].is_429()).count() as u32,
+                throttled: idx.iter().filter(|&&i| c.requests[i].is_throttle()).count() as u32,
                 failed: idx
                     .iter()
                     .filter(|&&i| !c.requests[i].has_response())
@@ -656,11 +736,16 @@ fn endpoint_reports(c: &Capture) -> Vec<EndpointReport> {
 
 /// `user-1 · client-2 · PUT /x/{id}` for a partition key.
 pub fn partition_label(a: &Analysis, layer: usize, series: usize) -> String {
+    partition_name(a, layer, series, false)
+}
+
+/// The partition's label, with tokens named by their order of first use (`token-1`) when
+/// `stable`, else by their keyed fingerprint.
+fn partition_name(a: &Analysis, layer: usize, series: usize, stable: bool) -> String {
     let c = &a.capture;
     let le = &a.evaluation.layers[layer];
     let l = &a.profiles[le.profile].layers[le.layer];
-    let s = &le.series[series];
-    let first = &c.requests[s.members[0] as usize];
+    let first = &c.requests[le.partitions[series].first as usize];
     let who = match (first.is_preflight, first.pair) {
         (true, Some(p)) => &c.requests[p as usize],
         _ => first,
@@ -676,6 +761,7 @@ pub fn partition_label(a: &Analysis, layer: usize, series: usize) -> String {
                 None => "unidentified client".into(),
             }),
             crate::profiles::Partition::Token => parts.push(match who.token {
+                Some(t) if stable => format!("token-{}", t + 1),
                 Some(t) => format!("token {}", c.tokens[t as usize]),
                 None => "no token".into(),
             }),
@@ -701,24 +787,7 @@ fn layer_reports(a: &Analysis) -> Vec<LayerReport> {
         .map(|(idx, le)| {
             let profile = &a.profiles[le.profile];
             let l = &profile.layers[le.layer];
-            let filter = match (l.methods.is_empty(), &l.template) {
-                (true, None) => None,
-                (m, t) => {
-                    let methods = if m {
-                        "any".to_string()
-                    } else {
-                        l.methods
-                            .iter()
-                            .map(|x| x.as_str())
-                            .collect::<Vec<_>>()
-                            .join("|")
-                    };
-                    Some(match t {
-                        Some(t) => format!("{methods} {}", t.as_str()),
-                        None => methods,
-                    })
-                }
-            };
+            let filter = l.filter_label();
             let budget = a
                 .diagnosis
                 .budgets
@@ -733,24 +802,24 @@ fn layer_reports(a: &Analysis) -> Vec<LayerReport> {
             LayerReport {
                 name: l.name.clone(),
                 profile: profile.name.clone(),
-                limit: l.limit,
-                window_s: secs(l.window),
-                kind: match l.kind {
+                limit: l.limit(),
+                window_s: secs(l.window()),
+                kind: match l.kind() {
                     Kind::Rate => "rate".into(),
                     Kind::Concurrency => "concurrency".into(),
                 },
-                algorithm: l.algorithm.as_str().into(),
+                algorithm: l.limiter.algorithm().into(),
                 per: l.per.iter().map(|p| p.as_str().to_string()).collect(),
                 filter,
                 counted: le.counted,
-                partitions: le.series.len() as u32,
-                peak: le.peak,
+                partitions: le.partitions.len() as u32,
+                peak: whole(le.peak),
                 peak_at: le.peak_at.map(|t| at(c, t)),
-                peak_partition: le.peak_series.map(|s| partition_label(a, idx, s)),
-                peak_admitted: le.peak_admitted,
-                headroom: l.limit as i64 - le.peak as i64,
-                utilization: if l.limit > 0 {
-                    (le.peak as f64 / l.limit as f64 * 1000.0).round() / 1000.0
+                peak_partition: le.peak_partition.map(|s| partition_label(a, idx, s)),
+                peak_admitted: whole(le.peak_admitted),
+                headroom: l.limit() as i64 - whole(le.peak) as i64,
+                utilization: if l.limit() > 0 {
+                    (le.peak / l.limit() as f64 * 1000.0).round() / 1000.0
                 } else {
                     0.0
                 },
@@ -759,32 +828,30 @@ fn layer_reports(a: &Analysis) -> Vec<LayerReport> {
                 peak_with_preflights: a
                     .what_if
                     .get(idx)
-                    .map(|w| w.peak_with_preflights)
-                    .unwrap_or(le.peak),
+                    .map(|w| whole(w.peak_with_preflights))
+                    .unwrap_or(whole(le.peak)),
                 source: l.source.clone(),
                 note: l.note.clone(),
+                assumption: l.assumption.clone(),
+                budget_label: l.budget_label(),
                 inferred: l.inferred,
                 budget,
                 partition_peaks: {
                     let mut v: Vec<PartitionReport> = le
-                        .series
+                        .partitions
                         .iter()
                         .enumerate()
-                        .map(|(si, s)| {
-                            let m = window::argmax(&s.attempts);
-                            let peak = m.map(|m| s.attempts[m] as u64).unwrap_or(0);
-                            PartitionReport {
-                                partition: partition_label(a, idx, si),
-                                requests: s.members.len() as u32,
-                                peak,
-                                peak_at: m.map(|m| at(c, s.starts[m])),
-                                peak_admitted: s.admitted_counts.iter().copied().max().unwrap_or(0)
-                                    as u64,
-                                headroom: l.limit as i64 - peak as i64,
-                            }
+                        .map(|(si, p)| PartitionReport {
+                            partition: partition_label(a, idx, si),
+                            key: partition_name(a, idx, si, true),
+                            requests: p.requests,
+                            peak: whole(p.peak),
+                            peak_at: p.peak_at.map(|t| at(c, t)),
+                            peak_admitted: whole(p.peak_admitted),
+                            headroom: l.limit() as i64 - whole(p.peak) as i64,
                         })
                         .collect();
-                    v.sort_by(|x, y| y.peak.cmp(&x.peak).then(x.partition.cmp(&y.partition)));
+                    v.sort_by(|x, y| y.peak.cmp(&x.peak).then(x.key.cmp(&y.key)));
                     v
                 },
             }
@@ -792,34 +859,55 @@ fn layer_reports(a: &Analysis) -> Vec<LayerReport> {
         .collect()
 }
 
+/// A use of a budget as a whole number of requests (buckets and counters may hold fractions).
+fn whole(x: f64) -> u64 {
+    x.max(0.0).round() as u64
+}
+
 fn layer_name(a: &Analysis, idx: usize) -> String {
     let le = &a.evaluation.layers[idx];
     a.profiles[le.profile].layers[le.layer].name.clone()
 }
 
-fn alternative(a: &Analysis, h: &Hypothesis) -> AlternativeReport {
+fn alternative(
+    a: &Analysis,
+    n: &Names<'_>,
+    r: &crate::model::Request,
+    x: &Ranked,
+) -> AlternativeReport {
+    let c = &x.candidate;
     AlternativeReport {
-        cause: h.cause.as_str().into(),
-        layer: h.layer.map(|l| layer_name(a, l)),
-        kind: h.kind.map(|k| k.as_str().to_string()),
-        score: h.score,
-        supporting: h
-            .evidence
-            .iter()
-            .filter(|e| e.weight > 0)
-            .map(|e| e.text.clone())
-            .collect(),
-        against: h
-            .evidence
-            .iter()
-            .filter(|e| e.weight < 0)
-            .map(|e| e.text.clone())
-            .collect(),
+        cause: c.explanation.cause().as_str().into(),
+        layer: c.explanation.layer().map(|l| layer_name(a, l)),
+        kind: c.explanation.kind().map(|k| k.as_str().to_string()),
+        explanation: prose::explanation(n, &c.explanation),
+        less_likely_because: x.below_because.map(|p| prose::preference(p).to_string()),
+        preference: x.below_because.map(|p| p.rule().to_string()),
+        supporting: c.support.iter().map(|s| prose::signal(n, s, r)).collect(),
+        against: c.against.iter().map(|s| prose::signal(n, s, r)).collect(),
     }
+}
+
+fn ruled_out(
+    a: &Analysis,
+    n: &Names<'_>,
+    r: &crate::model::Request,
+    c: &crate::diagnose::Candidate,
+) -> Option<RuledOutReport> {
+    let why = c.refuted.as_ref()?;
+    Some(RuledOutReport {
+        cause: c.explanation.cause().as_str().into(),
+        layer: c.explanation.layer().map(|l| layer_name(a, l)),
+        kind: c.explanation.kind().map(|k| k.as_str().to_string()),
+        explanation: prose::explanation(n, &c.explanation),
+        rule: why.rule().into(),
+        because: prose::refutation(n, why, r),
+    })
 }
 
 fn throttle_reports(a: &Analysis, disclosure: Disclosure) -> Vec<ThrottleReport> {
     let c = &a.capture;
+    let names = Names::new(c, &a.profiles, &a.evaluation);
     a.diagnosis
         .throttles
         .iter()
@@ -840,25 +928,43 @@ fn throttle_reports(a: &Analysis, disclosure: Disclosure) -> Vec<ThrottleReport>
                     .map(|s| s.expose_by_user_choice().clone()),
                 client: c.client_label(r).into(),
                 status: r.status,
-                cause: t.cause.as_str().into(),
-                layer: t.layer.map(|l| layer_name(a, l)),
+                cause: t.cause().as_str().into(),
+                layer: t.layer().map(|l| layer_name(a, l)),
                 kind: t
-                    .kind
-                    .filter(|_| t.cause == Cause::UndocumentedLimit)
+                    .kind()
+                    .filter(|_| t.cause() == Cause::UndocumentedLimit)
                     .map(|k| k.as_str().to_string()),
+                explanation: prose::explanation(&names, &t.explanation),
+                confidence: t.confidence.level.as_str().into(),
+                confidence_reason: prose::confidence(t.confidence),
+                decided_by: t.decided_by.map(|p| p.rule().to_string()),
                 visible: t.visible,
                 limit: t.limit,
                 window_s: t.window.map(secs),
-                hidden_at_least: t.hidden_at_least,
+                hidden_at_least: t.hidden_at_least(),
                 retry_after_s: t.retry_after_s,
                 duration_ms: (secs(r.duration) * 1000.0 * 10.0).round() / 10.0,
-                evidence: t.evidence.clone(),
+                evidence: t
+                    .evidence
+                    .iter()
+                    .map(|s| prose::signal(&names, s, r))
+                    .collect(),
+                against: t
+                    .against
+                    .iter()
+                    .map(|s| prose::signal(&names, s, r))
+                    .collect(),
                 alternatives: t
                     .ranked
                     .iter()
                     .skip(1)
-                    .take(2)
-                    .map(|h| alternative(a, h))
+                    .take(3)
+                    .map(|x| alternative(a, &names, r, x))
+                    .collect(),
+                ruled_out: t
+                    .refuted
+                    .iter()
+                    .filter_map(|x| ruled_out(a, &names, r, x))
                     .collect(),
             }
         })

@@ -11,9 +11,15 @@ mod integration {
     pub mod hostile;
     pub mod lab_truth;
     pub mod layers;
+    pub mod markdown;
+    pub mod plurals;
+    pub mod profiles_cli;
+    pub mod readme;
     pub mod reports;
     pub mod sanitize;
+    pub mod scoring;
     pub mod serverlog_exercise;
     pub mod serverlogs;
     pub mod support;
+    pub mod terminal;
 }

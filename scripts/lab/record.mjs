@@ -16,6 +16,8 @@
 // --only keeps scenarios whose name equals an item or starts with "<item>_".
 // --cdp-raw also writes <scenario>.cdp-events.jsonl (the raw CDP events, for
 // re-converting with another tool).
+// --server FILE runs another Python lab server with server.py's arguments and READY line
+// (gateway/lab_gateway.py: real limiters); its READY may name a separate control_port.
 
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -33,7 +35,8 @@ const require = createRequire(import.meta.url);
 
 function parseArgs(argv) {
   const a = { scenarios: path.join(LAB, '..', '..', 'fixtures', 'lab', 'scenarios'), out: path.join(LAB, 'captures'), only: null,
-    cdp: true, content: 'embed', chromium: '/usr/bin/chromium', cdpRaw: false };
+    cdp: true, content: 'embed', chromium: '/usr/bin/chromium', cdpRaw: false,
+    server: path.join(LAB, 'server.py') };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
     if (k === '--out') a.out = path.resolve(argv[++i]);
@@ -43,6 +46,7 @@ function parseArgs(argv) {
     else if (k === '--cdp-raw') a.cdpRaw = true;
     else if (k === '--content') a.content = argv[++i];
     else if (k === '--chromium') a.chromium = argv[++i];
+    else if (k === '--server') a.server = path.resolve(argv[++i]);
     else throw new Error('unknown argument ' + k);
   }
   return a;
@@ -61,9 +65,9 @@ const CDP_EVENTS = [
   'Page.loadEventFired', 'Page.domContentEventFired', 'Page.frameAttached',
 ];
 
-function startServer(scenarioFile, truthRaw, effOut) {
+function startServer(serverFile, scenarioFile, truthRaw, effOut) {
   return new Promise((resolve, reject) => {
-    const child = spawn('python3', [path.join(LAB, 'server.py'), '--config', scenarioFile,
+    const child = spawn('python3', [serverFile, '--config', scenarioFile,
       '--truth', truthRaw, '--effective-config-out', effOut], { stdio: ['ignore', 'pipe', 'inherit'] });
     const rl = readline.createInterface({ input: child.stdout });
     const timer = setTimeout(() => reject(new Error('server did not start')), 15000);
@@ -81,13 +85,15 @@ async function stopServer(srv) {
   if (srv.child.exitCode !== null) return;
   const exited = new Promise((r) => srv.child.once('exit', r));
   process.kill(srv.child.pid, 'SIGTERM'); // by PID, the one we spawned
-  const t = setTimeout(() => { try { process.kill(srv.child.pid, 'SIGKILL'); } catch {} }, 5000);
+  // generous: a gateway run stops nginx gracefully and writes its truth before it exits
+  const t = setTimeout(() => { try { process.kill(srv.child.pid, 'SIGKILL'); } catch {} }, 30000);
   await exited;
   clearTimeout(t);
 }
 
 async function control(srv, what) {
-  const r = await fetch(`http://127.0.0.1:${srv.api_port}/__lab/${what}`, { method: 'POST' });
+  const port = srv.control_port || srv.api_port;
+  const r = await fetch(`http://127.0.0.1:${port}/__lab/${what}`, { method: 'POST' });
   if (!r.ok) throw new Error(`control ${what} -> ${r.status}`);
 }
 
@@ -98,7 +104,7 @@ async function recordScenario(name, opts, meta) {
   const truthRaw = path.join(tmp, 'truth.raw.jsonl');
   const effPath = path.join(tmp, 'effective.json');
   const harPath = path.join(opts.out, name + '.har');
-  const srv = await startServer(scenarioFile, truthRaw, effPath);
+  const srv = await startServer(opts.server, scenarioFile, truthRaw, effPath);
   const started = new Date();
   let browser;
   const cdpMessages = [];

@@ -64,6 +64,14 @@ pub struct Args {
     /// Show OAuth client ids read from JWT claims.
     #[arg(long)]
     show_client_ids: bool,
+    /// List every 429 in the terminal report (by default the first 12, then counts by endpoint
+    /// and cause).
+    #[arg(long)]
+    all_throttles: bool,
+    /// List every row of every table in the terminal report (throttles, layers, endpoints,
+    /// clients, findings, skipped entries).
+    #[arg(long)]
+    all_rows: bool,
 }
 
 /// Runs `analyze`.
@@ -101,7 +109,9 @@ pub fn run(args: Args) -> Result<Outcome, Failure> {
         let report = Report::new(captures, &errors);
         let style = Style {
             color: common::use_color(args.color) && args.format == AnalyzeFormat::Terminal,
-            width: 100,
+            width: common::terminal_width(),
+            all_throttles: args.all_throttles,
+            all_rows: args.all_rows,
         };
         let mut buf = Vec::new();
         render::renderer(args.format.into(), style).render(&report, &mut buf)?;

@@ -40,10 +40,15 @@ pub struct InputArgs {
 /// How to interpret the captures.
 #[derive(Debug, Args)]
 pub struct AnalysisArgs {
-    /// Limit profile: a built-in name (genesys-cloud, github, generic) or a TOML file.
-    /// Repeat to combine. Default: chosen by the captures' hosts.
+    /// Limit profile: a built-in name (`why429 profiles` lists them) or a TOML file. Repeat to
+    /// combine. Default: chosen by the captures' hosts.
     #[arg(long = "profile", value_name = "NAME|FILE")]
     pub profiles: Vec<String>,
+    /// Override one layer's number for this run, e.g. rest.bucket.capacity=80 or
+    /// rest.bucket.rate=20/s (keys as in a profile file; an empty VALUE removes the key).
+    /// Repeatable. Reports say the layer was set on the command line.
+    #[arg(long = "set", value_name = "LAYER.KEY=VALUE")]
+    pub sets: Vec<String>,
     /// OpenAPI 3 / Swagger 2 document (JSON) whose paths name the endpoint templates.
     #[arg(long, value_name = "FILE")]
     pub openapi: Option<PathBuf>,
@@ -60,6 +65,11 @@ pub struct AnalysisArgs {
     /// table's "if preflights counted" column shows the same without the flag).
     #[arg(long)]
     pub count_preflights: bool,
+    /// Evaluate a pacing policy of your own: comma-separated `in-flight=K`,
+    /// `spacing=DURATION`, `retry-after` or `no-retry`, `scope=endpoint|token|client|user|capture`
+    /// (e.g. --what-if 'in-flight=1,spacing=600ms').
+    #[arg(long, value_name = "POLICY")]
+    pub what_if: Option<String>,
 }
 
 /// Server-side logs read beside the captures.
@@ -224,16 +234,53 @@ impl AnalysisArgs {
                 FingerprintKey(bytes)
             }
         };
+        let mut chosen = load_profiles(&self.profiles)?;
+        let mut builtins = profiles::builtin();
+        apply_sets(&self.sets, &mut chosen, &mut builtins)?;
+        let what_if = match &self.what_if {
+            None => None,
+            Some(p) => {
+                Some(crate::plan::parse_policy(p).map_err(|e| Failure(format!("--what-if: {e}")))?)
+            }
+        };
         Ok(Settings {
             read,
             key,
             openapi,
-            chosen: load_profiles(&self.profiles)?,
-            builtins: profiles::builtin(),
+            chosen,
+            builtins,
             count_preflights: self.count_preflights,
             server_logs: Vec::new(),
+            what_if,
         })
     }
+}
+
+/// Applies `--set` overrides to the profiles named with `--profile`, or, without any, to the
+/// built-in profiles a capture's hosts may choose.
+pub fn apply_sets(
+    sets: &[String],
+    chosen: &mut [Profile],
+    builtins: &mut [Profile],
+) -> Result<(), Failure> {
+    if sets.is_empty() {
+        return Ok(());
+    }
+    let overrides = sets
+        .iter()
+        .map(|s| profiles::overrides::parse_override(s))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(Failure)?;
+    if chosen.is_empty() {
+        profiles::overrides::apply(
+            builtins,
+            &overrides,
+            "the built-in profiles (no --profile given)",
+        )
+    } else {
+        profiles::overrides::apply(chosen, &overrides, "the profiles given with --profile")
+    }
+    .map_err(Failure)
 }
 
 /// Whether to colour stdout.
@@ -245,6 +292,26 @@ pub fn use_color(choice: ColorChoice) -> bool {
             std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && io::stdout().is_terminal()
         }
     }
+}
+
+/// Columns for terminal output: the terminal's width when stdout is one, else `COLUMNS`, else
+/// 100; never under 60.
+pub fn terminal_width() -> u16 {
+    let measured = io::stdout()
+        .is_terminal()
+        .then(terminal_size::terminal_size)
+        .flatten()
+        .map(|(w, _)| w.0);
+    let columns = || {
+        std::env::var("COLUMNS")
+            .ok()
+            .and_then(|v| v.trim().parse::<u16>().ok())
+            .filter(|&w| w > 0)
+    };
+    measured
+        .or_else(columns)
+        .unwrap_or(100)
+        .max(crate::render::terminal::MIN_WIDTH)
 }
 
 /// Writes to stdout; a closed pipe (`| head`) is not an error.

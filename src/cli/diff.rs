@@ -42,10 +42,11 @@ pub fn diff(args: DiffArgs) -> Result<Outcome, Failure> {
     }
     let regressions = changes.iter().filter(|c| c.regression).count();
     out.push_str(&format!(
-        "{} captures before, {} now: {} changes, {regressions} regressions\n",
-        base.captures.len(),
+        "{} before, {} now: {}, {}\n",
+        render::plural(base.captures.len() as u64, "capture"),
         new.captures.len(),
-        changes.len()
+        render::plural(changes.len() as u64, "change"),
+        render::plural(regressions as u64, "regression")
     ));
     common::write_stdout(out.as_bytes())?;
     Ok(Outcome::Clean)

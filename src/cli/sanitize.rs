@@ -145,14 +145,14 @@ pub fn run(args: Args) -> Result<Outcome, Failure> {
     }
     let c = &done.analysis.capture;
     let mut msg = format!(
-        "why429: wrote {}: {} entries ({} requests, {} unusable)\n",
+        "why429: wrote {}: {} ({}, {} unusable)\n",
         if to_stdout {
             "standard output".to_string()
         } else {
             render::plain(&args.output.display().to_string())
         },
-        c.entries,
-        c.requests.len(),
+        render::plural(c.entries, "entry"),
+        render::plural(c.requests.len() as u64, "request"),
         c.skipped.len()
     );
     if done.removed.0.is_empty() {
@@ -160,7 +160,7 @@ pub fn run(args: Args) -> Result<Outcome, Failure> {
     } else {
         msg.push_str("  removed or replaced:\n");
         for (kind, n) in &done.removed.0 {
-            msg.push_str(&format!("  {n:>9}  {}\n", kind.label()));
+            msg.push_str(&format!("  {n:>9}  {}\n", kind.label_for(*n)));
         }
     }
     msg.push_str(

@@ -1,32 +1,34 @@
 //! Inferred budgets: what a capture implies about each layer's real budget and window.
 //!
-//! Owns, per layer with traffic, the highest visible count that still succeeded and the lowest
-//! at which a 429 came (next to the documented limit), and a guess at the window algorithm from
-//! how Retry-After values line up: fixed windows send every caller to the same boundary, sliding
+//! Owns, per layer with traffic, the highest use that still succeeded and the lowest at which a
+//! throttle came (next to the documented budget), and a guess at the window algorithm from how
+//! Retry-After values line up: fixed windows send every caller to the same boundary, sliding
 //! windows release one request at a time. Pure.
 
 use crate::model::{Micros, time};
-use crate::profiles::Kind;
+use crate::profiles::Limiter;
 
 use super::context::Ctx;
+use super::thresholds::{EDGE, RETRY_AFTER_ROUNDING};
 
 /// What the capture implies about one layer.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Budget {
     /// Index into `Evaluation::layers`.
     pub layer: usize,
-    /// Highest count (admitted, in the window, itself included) at a successful request.
+    /// Highest use (admitted requests charged, itself included) at a successful request.
     pub highest_ok: Option<u64>,
-    /// Lowest count (admitted before it, plus itself) at a 429.
+    /// Lowest use (admitted before it, plus itself) at a throttle.
     pub lowest_throttled: Option<u64>,
-    /// `fixed` or `sliding`, when the 429s' Retry-After values say.
+    /// `fixed` or `sliding`, when the throttles' Retry-After values say.
     pub algorithm_guess: Option<&'static str>,
     /// Why.
     pub evidence: Vec<String>,
 }
 
-/// Tolerance when comparing Retry-After-derived instants (Retry-After is rounded to seconds).
-const RA_TOLERANCE: Micros = 1_500 * time::MILLISECOND;
+/// Retry-After instants closer than this are "the same": rounding to whole seconds plus the
+/// timing uncertainty.
+const SAME_INSTANT: Micros = RETRY_AFTER_ROUNDING + EDGE;
 
 /// One budget per layer that counted requests.
 pub fn infer(cx: &Ctx<'_>) -> Vec<Budget> {
@@ -36,43 +38,38 @@ pub fn infer(cx: &Ctx<'_>) -> Vec<Budget> {
             continue;
         }
         let layer = cx.layer(idx);
-        let mut highest_ok: Option<u64> = None;
-        let mut lowest_throttled: Option<u64> = None;
-        // (429 time, instant Retry-After points to, oldest admitted + window)
-        let mut releases: Vec<(Micros, Micros, Option<Micros>, usize)> = Vec::new();
-        for (si, s) in le.series.iter().enumerate() {
-            for k in 0..s.members.len() {
-                if s.admitted[k] {
-                    let c = s.admitted_counts[k] as u64;
-                    highest_ok = Some(highest_ok.map_or(c, |h| h.max(c)));
-                    continue;
-                }
-                let t = s.starts[k];
-                let before = match layer.kind {
-                    Kind::Concurrency => (s.attempts[k] as u64).saturating_sub(1),
-                    Kind::Rate => s.between(t - layer.window, t).1,
-                };
-                let c = before + s.costs[k] as u64;
-                lowest_throttled = Some(lowest_throttled.map_or(c, |l| l.min(c)));
-                let r = &cx.capture.requests[s.members[k] as usize];
-                if let (Some(ra), Kind::Rate) = (r.retry_after, layer.kind) {
-                    let lo = s.starts.partition_point(|&x| x <= t - layer.window);
-                    let oldest = (lo..s.members.len())
-                        .take_while(|&j| s.starts[j] <= t)
-                        .find(|&j| s.admitted[j])
-                        .map(|j| s.starts[j] + layer.window);
-                    releases.push((t, r.end() + time::secs(ra.seconds), oldest, si));
-                }
-            }
-        }
+        let highest_ok = (le.peak_admitted > 0.0).then(|| le.peak_admitted.round() as u64);
+        let lowest_throttled = le
+            .views
+            .iter()
+            .map(|v| (v.admitted_only.level + v.cost as f64).round() as u64)
+            .min();
         let mut evidence = Vec::new();
         if let (Some(ok), Some(bad)) = (highest_ok, lowest_throttled) {
             evidence.push(format!(
-                "successes at up to {ok} and 429s from {bad} in one window, against a documented {}",
+                "successes at a use of up to {ok} and throttles from {bad}, against a documented {}",
                 layer.budget_label()
             ));
         }
-        let guess = guess_algorithm(&releases, &mut evidence, cx);
+        // (throttle time, instant Retry-After points to, partition, sliding release)
+        let releases: Vec<(Micros, Micros, u32, Micros)> = le
+            .views
+            .iter()
+            .filter_map(|v| {
+                let r = &cx.capture.requests[v.request as usize];
+                let ra = r.retry_after?;
+                Some((
+                    r.start,
+                    r.end() + time::secs(ra.seconds),
+                    v.partition,
+                    v.admitted_only.free_at,
+                ))
+            })
+            .collect();
+        let guess = match layer.limiter {
+            Limiter::Window { .. } => guess_algorithm(&releases, &mut evidence, cx),
+            _ => None,
+        };
         out.push(Budget {
             layer: idx,
             highest_ok,
@@ -85,19 +82,20 @@ pub fn infer(cx: &Ctx<'_>) -> Vec<Budget> {
 }
 
 fn guess_algorithm(
-    releases: &[(Micros, Micros, Option<Micros>, usize)],
+    releases: &[(Micros, Micros, u32, Micros)],
     evidence: &mut Vec<String>,
     cx: &Ctx<'_>,
 ) -> Option<&'static str> {
-    if releases.len() < 2 {
+    // an alignment needs two throttles
+    if releases.len() <= 1 {
         return None;
     }
-    // fixed: 429s at least 1 s apart, same partition, pointed at the same instant
+    // fixed: throttles at least 1 s apart, same partition, pointed at the same instant
     let mut shared = 0usize;
     let mut example: Option<(Micros, Micros, Micros)> = None;
     for (a, x) in releases.iter().enumerate() {
         for y in &releases[a + 1..] {
-            if x.3 == y.3 && (y.0 - x.0).abs() >= time::SECOND && (y.1 - x.1).abs() <= RA_TOLERANCE
+            if x.2 == y.2 && (y.0 - x.0).abs() >= time::SECOND && (y.1 - x.1).abs() <= SAME_INSTANT
             {
                 shared += 1;
                 example.get_or_insert((x.0, y.0, x.1));
@@ -106,20 +104,22 @@ fn guess_algorithm(
     }
     let sliding = releases
         .iter()
-        .filter(|r| r.2.is_some_and(|o| (o - r.1).abs() <= RA_TOLERANCE))
+        .filter(|r| r.3 != Micros::MAX && (r.3 - r.1).abs() <= SAME_INSTANT)
         .count();
-    if let Some((t1, t2, at)) = example.filter(|_| shared >= 1 && shared * 2 >= sliding) {
+    // as many pairs pointing at one instant as releases fitting a sliding window
+    if let Some((t1, t2, at)) = example.filter(|_| shared >= sliding.div_ceil(2)) {
         evidence.push(format!(
-            "429s at {} and {} were both told to retry at about {}: a fixed window ending there",
+            "throttles at {} and {} were both told to retry at about {}: a fixed window ending there",
             cx.clock(t1),
             cx.clock(t2),
             cx.clock(at)
         ));
         return Some("fixed");
     }
-    if sliding * 2 > releases.len() {
+    // most releases fit a sliding window
+    if sliding > releases.len() / 2 {
         evidence.push(format!(
-            "{sliding} of {} 429s were told to retry when the oldest request left a sliding window",
+            "{sliding} of {} throttles were told to retry when the oldest request left a sliding window",
             releases.len()
         ));
         return Some("sliding");

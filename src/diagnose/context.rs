@@ -1,30 +1,22 @@
 //! Facts about a capture that every explanation and finding draws on, computed once.
 //!
-//! Owns the per-request measures that are not limit layers: how many requests of the same
-//! endpoint and user were in flight together, how many of the same user and client started
-//! within the last second, which request retried which, and how long an endpoint's successes
-//! usually take. Pure.
+//! Owns the measures that are not documented layers: how many requests of the same scope were
+//! in flight together or started within a short window — surely, and possibly given the
+//! timing uncertainty of a HAR —, which request retried which, and how long an endpoint's
+//! successes usually take. Pure.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 
 use crate::evaluate::{Evaluation, window};
 use crate::model::{Capture, Micros, Request, time};
 use crate::profiles::{Layer, Profile};
 
-/// HAR start times and arrival at the server differ by a few milliseconds.
-const EDGE: Micros = 50 * time::MILLISECOND;
+use super::thresholds::{BURST_WINDOWS, EDGE};
 
-/// Short windows an undocumented burst limit is looked for in.
-pub const BURST_WINDOWS: [Micros; 4] = [
-    time::SECOND,
-    2 * time::SECOND,
-    5 * time::SECOND,
-    10 * time::SECOND,
-];
-
-/// Who a burst limit may count: one record, one endpoint, or all of a caller's requests.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum BurstScope {
+/// Who an undocumented limit may count.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Scope {
     /// Same user, client, host, method and concrete path (per-record limits).
     Resource = 0,
     /// Same user, client, host, method and template.
@@ -33,55 +25,131 @@ pub enum BurstScope {
     Caller = 2,
 }
 
-impl BurstScope {
+impl Scope {
     /// Every scope, narrow first.
-    pub const ALL: [BurstScope; 3] = [
-        BurstScope::Resource,
-        BurstScope::Endpoint,
-        BurstScope::Caller,
-    ];
-}
+    pub const ALL: [Scope; 3] = [Scope::Resource, Scope::Endpoint, Scope::Caller];
 
-/// How well a short-window count separates a group's successes from its 429s.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
-pub struct Separation {
-    /// Lowest count (admitted within the window, plus itself) at any 429.
-    pub threshold: u64,
-    /// Successes that came at or above that count.
-    pub violations: usize,
-    /// Successes in the group.
-    pub successes: usize,
-    /// 429s in the group.
-    pub throttled: usize,
-}
-
-/// Traffic requests grouped by a key, flattened: group `g` is `order[bounds[g]..bounds[g + 1]]`.
-struct Groups {
-    order: Vec<usize>,
-    bounds: Vec<usize>,
-}
-
-impl Groups {
-    fn by<'r, K: Ord>(reqs: &'r [Request], key: impl Fn(&'r Request) -> K) -> Groups {
-        let mut order: Vec<usize> = (0..reqs.len()).filter(|&i| is_traffic(&reqs[i])).collect();
-        // stable: within a group, time order is kept
-        order.sort_by_key(|&i| key(&reqs[i]));
-        let mut bounds = vec![0];
-        for k in 1..order.len() {
-            if key(&reqs[order[k]]) != key(&reqs[order[k - 1]]) {
-                bounds.push(k);
-            }
+    /// The key requests of one group share.
+    pub fn group_key(self, r: &Request) -> (u32, Option<u32>, u32, u32, u32) {
+        let method = method_key(r);
+        match self {
+            Scope::Resource => (r.user, r.client, r.host, method, r.path),
+            Scope::Endpoint => (r.user, r.client, r.host, method, r.template | 1 << 31),
+            Scope::Caller => (r.user, r.client, r.host, u32::MAX, u32::MAX),
         }
-        if !order.is_empty() {
-            bounds.push(order.len());
-        } else {
-            bounds.clear();
-        }
-        Groups { order, bounds }
     }
+}
 
-    fn iter(&self) -> impl Iterator<Item = &[usize]> {
-        self.bounds.windows(2).map(|w| &self.order[w[0]..w[1]])
+fn method_key(r: &Request) -> u32 {
+    r.method
+        .as_str()
+        .bytes()
+        .fold(7u32, |h, b| h.wrapping_mul(31) ^ b as u32)
+}
+
+/// Admitted requests of a request's group around it, the request itself excluded: those that
+/// surely were there when it reached the server, those there by the HAR's own times, and those
+/// that possibly were.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Around {
+    /// Surely, whatever the timing uncertainty.
+    pub sure: u32,
+    /// At the HAR's times as recorded (ties in capture order).
+    pub exact: u32,
+    /// Possibly, within the timing uncertainty.
+    pub possible: u32,
+}
+
+/// One group of requests for a separation: its members (indices into `Capture::requests`) and
+/// what was around each.
+#[derive(Clone, Debug, Default)]
+pub struct Group {
+    /// Members, in time order.
+    pub members: Vec<u32>,
+    /// Around each member, same order.
+    pub around: Vec<Around>,
+    /// The most admitted others some success surely had around it (`None` without successes):
+    /// the most any one success had, or one less than the most successes surely together
+    /// (in flight at one instant, or started within one window) — the last of those to reach
+    /// the server had all the others around it.
+    pub busiest_success: Option<u32>,
+    /// The most admitted others any success had at the HAR's own times.
+    pub busiest_exact: Option<u32>,
+}
+
+/// The most successes surely in flight at one instant: each is surely at the server from
+/// `EDGE` after its start to `EDGE` before its end.
+fn most_together_in_flight(spans: &[(Micros, Micros)]) -> u32 {
+    let mut events: Vec<(Micros, i32)> = Vec::with_capacity(spans.len() * 2);
+    for &(s, e) in spans {
+        let (a, b) = (s + EDGE, e - EDGE);
+        if a < b {
+            events.push((a, 1));
+            events.push((b, -1));
+        }
+    }
+    // an end before a start at the same instant: half-open intervals
+    events.sort_unstable_by_key(|&(t, d)| (t, d));
+    let (mut now, mut most) = (0i32, 0i32);
+    for (_, d) in events {
+        now += d;
+        most = most.max(now);
+    }
+    most as u32
+}
+
+/// The most successes whose starts lie within `w − 2·EDGE` of each other: surely within one
+/// window of length `w` at the server.
+fn most_together_in_window(starts: &[Micros], w: Micros) -> u32 {
+    let span = w - 2 * EDGE;
+    if span < 0 {
+        return starts.len().min(1) as u32;
+    }
+    let mut lo = 0;
+    let mut most = 0;
+    for hi in 0..starts.len() {
+        while starts[hi] - starts[lo] > span {
+            lo += 1;
+        }
+        most = most.max(hi - lo + 1);
+    }
+    most as u32
+}
+
+fn busiest(around: &[Around], members: &[u32], reqs: &[Request], together: u32) -> Option<u32> {
+    let single = members
+        .iter()
+        .zip(around)
+        .filter(|(m, _)| !reqs[**m as usize].is_throttle())
+        .map(|(_, a)| a.sure)
+        .max()?;
+    Some(single.max(together.saturating_sub(1)))
+}
+
+fn busiest_exact(around: &[Around], members: &[u32], reqs: &[Request]) -> Option<u32> {
+    members
+        .iter()
+        .zip(around)
+        .filter(|(m, _)| !reqs[**m as usize].is_throttle())
+        .map(|(_, a)| a.exact)
+        .max()
+}
+
+/// Groups by scope, and each traffic request's group.
+#[derive(Clone, Debug, Default)]
+pub struct Grouping {
+    /// The groups.
+    pub groups: Vec<Group>,
+    /// Per throttle: (group, position in it).
+    pub of: HashMap<u32, (u32, u32)>,
+}
+
+impl Grouping {
+    /// The group and what was around a throttle.
+    pub fn at(&self, request: u32) -> Option<(&Group, Around)> {
+        let &(g, k) = self.of.get(&request)?;
+        let group = &self.groups[g as usize];
+        Some((group, group.around[k as usize]))
     }
 }
 
@@ -91,37 +159,172 @@ pub struct Ctx<'a> {
     pub capture: &'a Capture,
     /// Active profiles.
     pub profiles: &'a [Profile],
-    /// Window counts.
+    /// The replays.
     pub eval: &'a Evaluation,
-    /// Same user + method + template requests in flight at each request's start (itself
-    /// included); 0 for requests outside these groups (preflights, no response, cache).
+    /// Same user, method and template requests in flight at each request's start (itself
+    /// included); 0 outside these groups (preflights, no response, cache).
     pub in_flight: Vec<u32>,
-    /// Of those, admitted ones other than the request itself.
-    pub in_flight_admitted_others: Vec<u32>,
-    /// Group (user, method, template) of each request for the in-flight measure
-    /// (`u32::MAX` outside any group).
-    pub flight_group: Vec<u32>,
-    /// Per group: how well the admitted-in-flight count separates successes from 429s.
-    pub flight_separations: Vec<Separation>,
-    /// Per scope and window of `BURST_WINDOWS`: admitted requests of the request's group that
-    /// may have started within the window (`t − w − 50 ms < q.start ≤ t + 50 ms`), the request
-    /// itself excluded.
-    pub burst_counts: [Vec<[u32; 4]>; 3],
-    /// Per scope: the group of each request (`u32::MAX` outside any group).
-    pub burst_group: [Vec<u32>; 3],
-    /// Per scope, group and window: the separation of successes from 429s.
-    pub separations: [Vec<[Separation; 4]>; 3],
+    /// In flight together, per scope (groups by `Scope::group_key`).
+    pub concurrency: [Grouping; 3],
+    /// Started within each of `BURST_WINDOWS` before, per scope.
+    pub bursts: [[Grouping; 4]; 3],
     /// The next request of the same client, method and path (the retry, when there was one).
     pub next_same_resource: Vec<Option<u32>>,
     /// Median duration of an endpoint's successful responses, keyed by (method, template).
     pub success_median: HashMap<(String, u32), Micros>,
     /// Longest request duration in the capture.
     pub max_duration: Micros,
+    /// Window counts for windows bodies state, computed when first asked:
+    /// (scope, group, window) → group.
+    stated: RefCell<HashMap<(Scope, u32, Micros), Group>>,
 }
 
 /// Whether a request takes part in the behavioural measures.
 pub fn is_traffic(r: &Request) -> bool {
     !r.is_preflight && r.has_response() && !r.from_cache
+}
+
+/// Traffic requests grouped by a key, each group in time order.
+fn group_by<K: Ord + Copy>(reqs: &[Request], key: impl Fn(&Request) -> K) -> Vec<Vec<u32>> {
+    let mut order: Vec<u32> = (0..reqs.len() as u32)
+        .filter(|&i| is_traffic(&reqs[i as usize]))
+        .collect();
+    // stable: within a group, time order is kept
+    order.sort_by_key(|&i| key(&reqs[i as usize]));
+    let mut out: Vec<Vec<u32>> = Vec::new();
+    let mut last: Option<K> = None;
+    for i in order {
+        let k = key(&reqs[i as usize]);
+        if last != Some(k) {
+            out.push(Vec::new());
+            last = Some(k);
+        }
+        if let Some(g) = out.last_mut() {
+            g.push(i);
+        }
+    }
+    out
+}
+
+/// In-flight counts within each group: admitted others surely in flight at a member's arrival
+/// (started `EDGE` before it, ending `EDGE` after) and possibly (overlapping within `EDGE`).
+fn concurrency_grouping(reqs: &[Request], groups: Vec<Vec<u32>>) -> Grouping {
+    let mut out = Grouping::default();
+    for members in groups {
+        // only groups with a throttle matter for separations
+        if !members.iter().any(|&i| reqs[i as usize].is_throttle()) {
+            continue;
+        }
+        let g = out.groups.len() as u32;
+        let starts: Vec<Micros> = members.iter().map(|&i| reqs[i as usize].start).collect();
+        let longest = members
+            .iter()
+            .map(|&i| reqs[i as usize].duration)
+            .max()
+            .unwrap_or(0);
+        let mut around = Vec::with_capacity(members.len());
+        for (k, &i) in members.iter().enumerate() {
+            let r = &reqs[i as usize];
+            let t = r.start;
+            let mut a = Around::default();
+            let from = starts.partition_point(|&s| s < t - longest - 2 * EDGE - 1);
+            for (j, &q) in members.iter().enumerate().skip(from) {
+                let q = &reqs[q as usize];
+                if j == k || q.is_throttle() {
+                    continue;
+                }
+                let end = q.end().max(q.start + 1);
+                if q.start > t + EDGE {
+                    break;
+                }
+                if q.start <= t - EDGE && end > t + EDGE {
+                    a.sure += 1;
+                }
+                if j < k && end > t {
+                    a.exact += 1;
+                }
+                if end > t - EDGE {
+                    a.possible += 1;
+                }
+            }
+            around.push(a);
+            if r.is_throttle() {
+                out.of.insert(i, (g, k as u32));
+            }
+        }
+        let spans: Vec<(Micros, Micros)> = members
+            .iter()
+            .map(|&i| &reqs[i as usize])
+            .filter(|q| !q.is_throttle())
+            .map(|q| (q.start, q.end()))
+            .collect();
+        let busiest_success = busiest(&around, &members, reqs, most_together_in_flight(&spans));
+        let busiest_exact = busiest_exact(&around, &members, reqs);
+        out.groups.push(Group {
+            members,
+            around,
+            busiest_success,
+            busiest_exact,
+        });
+    }
+    out
+}
+
+/// Short-window counts within one group: admitted others surely in `(t − w, t)` at the server,
+/// at the HAR's own times, and possibly there.
+fn burst_group(reqs: &[Request], members: &[u32], w: Micros) -> Group {
+    let adm: Vec<Micros> = members
+        .iter()
+        .map(|&i| &reqs[i as usize])
+        .filter(|q| !q.is_throttle())
+        .map(|q| q.start)
+        .collect();
+    let cum = window::prefix_sums(&vec![1u32; adm.len()]);
+    let mut around = Vec::with_capacity(members.len());
+    // admitted members before each member, in capture order (ties resolved by it)
+    let mut admitted_before = 0u64;
+    for &i in members {
+        let r = &reqs[i as usize];
+        let t = r.start;
+        let own = u64::from(!r.is_throttle());
+        let sure = window::cost_between(&adm, &cum, t - w + EDGE, t - EDGE);
+        let possible = window::cost_between(&adm, &cum, t - w - EDGE, t + EDGE).saturating_sub(own);
+        // admitted before it in capture order with start in (t − w, t]
+        let older = adm.partition_point(|&s| s <= t - w) as u64;
+        let exact = admitted_before.saturating_sub(older);
+        around.push(Around {
+            sure: sure as u32,
+            exact: exact as u32,
+            possible: possible as u32,
+        });
+        admitted_before += own;
+    }
+    let busiest_success = busiest(&around, members, reqs, most_together_in_window(&adm, w));
+    let busiest_exact = busiest_exact(&around, members, reqs);
+    Group {
+        members: members.to_vec(),
+        around,
+        busiest_success,
+        busiest_exact,
+    }
+}
+
+/// Short-window counts within each group with a throttle.
+fn burst_grouping(reqs: &[Request], groups: &[Vec<u32>], w: Micros) -> Grouping {
+    let mut out = Grouping::default();
+    for members in groups {
+        if !members.iter().any(|&i| reqs[i as usize].is_throttle()) {
+            continue;
+        }
+        let g = out.groups.len() as u32;
+        for (k, &i) in members.iter().enumerate() {
+            if reqs[i as usize].is_throttle() {
+                out.of.insert(i, (g, k as u32));
+            }
+        }
+        out.groups.push(burst_group(reqs, members, w));
+    }
+    out
 }
 
 impl<'a> Ctx<'a> {
@@ -130,115 +333,37 @@ impl<'a> Ctx<'a> {
         let n = capture.requests.len();
         let reqs = &capture.requests;
         let mut in_flight = vec![0u32; n];
-        let mut in_flight_admitted_others = vec![0u32; n];
         let mut next_same_resource = vec![None; n];
 
-        // groups of traffic requests, each in time order (requests are sorted by start)
-        let by_endpoint = Groups::by(reqs, |r| (r.user, r.method.as_str(), r.template));
-        let by_caller = Groups::by(reqs, |r| (r.user, r.client, r.host));
-        let by_caller_endpoint = Groups::by(reqs, |r| {
-            ((r.user, r.client, r.host), r.method.as_str(), r.template)
-        });
-        let by_caller_resource = Groups::by(reqs, |r| {
-            ((r.user, r.client, r.host), r.method.as_str(), r.path)
-        });
-        let by_resource = Groups::by(reqs, |r| (r.client, r.method.as_str(), r.path));
-        let mut flight_group = vec![u32::MAX; n];
-        let mut flight_separations = Vec::new();
-        for members in by_endpoint.iter() {
-            let starts: Vec<Micros> = members.iter().map(|&i| reqs[i].start).collect();
-            let ends: Vec<Micros> = members.iter().map(|&i| reqs[i].end()).collect();
-            let all = window::in_flight(&starts, &ends);
-            let (adm_s, adm_e): (Vec<Micros>, Vec<Micros>) = members
-                .iter()
-                .filter(|&&i| !reqs[i].is_429())
-                .map(|&i| (reqs[i].start, reqs[i].end()))
-                .unzip();
-            let adm = window::covering(&starts, &adm_s, &adm_e);
-            for (k, &i) in members.iter().enumerate() {
-                in_flight[i] = all[k] as u32;
-                let own = u64::from(!reqs[i].is_429());
-                in_flight_admitted_others[i] = adm[k].saturating_sub(own) as u32;
-                flight_group[i] = flight_separations.len() as u32;
-            }
-            let throttled = members.iter().filter(|&&i| reqs[i].is_429()).count();
-            let threshold = members
-                .iter()
-                .filter(|&&i| reqs[i].is_429())
-                .map(|&i| in_flight_admitted_others[i] as u64)
-                .min()
-                .unwrap_or(0);
-            flight_separations.push(Separation {
-                threshold,
-                throttled,
-                successes: members.len() - throttled,
-                violations: members
-                    .iter()
-                    .filter(|&&i| {
-                        !reqs[i].is_429() && in_flight_admitted_others[i] as u64 >= threshold
-                    })
-                    .count(),
-            });
-        }
-        let mut burst_counts = [vec![[0u32; 4]; n], vec![[0u32; 4]; n], vec![[0u32; 4]; n]];
-        let mut burst_group = [vec![u32::MAX; n], vec![u32::MAX; n], vec![u32::MAX; n]];
-        let mut separations: [Vec<[Separation; 4]>; 3] = [Vec::new(), Vec::new(), Vec::new()];
-        for (scope, groups) in [
-            (0usize, &by_caller_resource),
-            (1usize, &by_caller_endpoint),
-            (2usize, &by_caller),
-        ] {
-            for (g, members) in groups.iter().enumerate() {
-                let adm_starts: Vec<Micros> = members
-                    .iter()
-                    .filter(|&&i| !reqs[i].is_429())
-                    .map(|&i| reqs[i].start)
-                    .collect();
-                let cum = window::prefix_sums(&vec![1u32; adm_starts.len()]);
-                // counts with the timing uncertainty on the hypothesis' side: a 429 counts what
-                // may have been in its window, a success only what surely was
-                let mut inner = vec![[0u32; 4]; members.len()];
-                for (m, &i) in members.iter().enumerate() {
-                    burst_group[scope][i] = g as u32;
-                    let t = reqs[i].start;
-                    let own = u64::from(!reqs[i].is_429());
-                    for (k, w) in BURST_WINDOWS.iter().enumerate() {
-                        let outer = window::cost_between(&adm_starts, &cum, t - w - EDGE, t + EDGE)
-                            .saturating_sub(own);
-                        let sure = window::cost_between(&adm_starts, &cum, t - w + EDGE, t)
-                            .saturating_sub(own);
-                        burst_counts[scope][i][k] = outer as u32;
-                        inner[m][k] = sure as u32;
-                    }
-                }
-                let mut sep = [Separation::default(); 4];
-                for (k, s) in sep.iter_mut().enumerate() {
-                    s.threshold = members
-                        .iter()
-                        .filter(|&&i| reqs[i].is_429())
-                        .map(|&i| burst_counts[scope][i][k] as u64 + 1)
-                        .min()
-                        .unwrap_or(u64::MAX);
-                    s.throttled = members.iter().filter(|&&i| reqs[i].is_429()).count();
-                    s.successes = members.len() - s.throttled;
-                    s.violations = members
-                        .iter()
-                        .zip(&inner)
-                        .filter(|(i, c)| !reqs[**i].is_429() && c[k] as u64 + 1 >= s.threshold)
-                        .count();
-                }
-                separations[scope].push(sep);
+        let by_endpoint = group_by(reqs, |r| (r.user, method_key(r), r.template));
+        for members in &by_endpoint {
+            let starts: Vec<Micros> = members.iter().map(|&i| reqs[i as usize].start).collect();
+            let ends: Vec<Micros> = members.iter().map(|&i| reqs[i as usize].end()).collect();
+            for (k, c) in window::in_flight(&starts, &ends).into_iter().enumerate() {
+                in_flight[members[k] as usize] = c as u32;
             }
         }
-        for members in by_resource.iter() {
+        let scoped: Vec<Vec<Vec<u32>>> = Scope::ALL
+            .iter()
+            .map(|s| group_by(reqs, |r| s.group_key(r)))
+            .collect();
+        let concurrency = [
+            concurrency_grouping(reqs, scoped[0].clone()),
+            concurrency_grouping(reqs, scoped[1].clone()),
+            concurrency_grouping(reqs, scoped[2].clone()),
+        ];
+        let bursts = std::array::from_fn(|s| {
+            std::array::from_fn(|k| burst_grouping(reqs, &scoped[s], BURST_WINDOWS[k]))
+        });
+        for members in group_by(reqs, |r| (r.client, method_key(r), r.path)) {
             for w in members.windows(2) {
-                next_same_resource[w[0]] = Some(w[1] as u32);
+                next_same_resource[w[0] as usize] = Some(w[1]);
             }
         }
         let mut durations: HashMap<(String, u32), Vec<Micros>> = HashMap::new();
         for r in reqs
             .iter()
-            .filter(|r| is_traffic(r) && (200..400).contains(&r.status))
+            .filter(|r| is_traffic(r) && (200..400).contains(&r.status) && !r.is_throttle())
         {
             durations
                 .entry((r.method.as_str().to_string(), r.template))
@@ -257,16 +382,34 @@ impl<'a> Ctx<'a> {
             profiles,
             eval,
             in_flight,
-            in_flight_admitted_others,
-            flight_group,
-            flight_separations,
-            burst_counts,
-            burst_group,
-            separations,
+            concurrency,
+            bursts,
             next_same_resource,
             success_median,
             max_duration: reqs.iter().map(|r| r.duration).max().unwrap_or(0),
+            stated: RefCell::new(HashMap::new()),
         }
+    }
+
+    /// Counts within window `w` around throttle `request` in its `scope` group: the most some
+    /// success surely had, and what the throttle had (`None` when it is in no group).
+    pub fn window_counts(
+        &self,
+        scope: Scope,
+        request: u32,
+        w: Micros,
+    ) -> Option<(Option<u32>, Around)> {
+        let grouping = &self.concurrency[scope as usize];
+        let &(g, k) = grouping.of.get(&request)?;
+        let mut cache = self.stated.borrow_mut();
+        let group = cache.entry((scope, g, w)).or_insert_with(|| {
+            burst_group(
+                &self.capture.requests,
+                &grouping.groups[g as usize].members,
+                w,
+            )
+        });
+        Some((group.busiest_success, group.around[k as usize]))
     }
 
     /// The layer behind an evaluation index.
@@ -290,5 +433,29 @@ impl<'a> Ctx<'a> {
         self.success_median
             .get(&(r.method.as_str().to_string(), r.template))
             .copied()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::time::MILLISECOND;
+
+    #[test]
+    fn successes_surely_together_bound_the_busiest_one() {
+        // five requests sent in the same millisecond, each 300 ms long: whatever the order at
+        // the server, the last to arrive had the four others in flight
+        let spans: Vec<(Micros, Micros)> = (0..5)
+            .map(|k| (k * MILLISECOND, 300 * MILLISECOND))
+            .collect();
+        assert_eq!(most_together_in_flight(&spans), 5);
+        // 40 ms long: not surely at the server together
+        let short: Vec<(Micros, Micros)> = (0..5).map(|k| (k, 40 * MILLISECOND)).collect();
+        assert_eq!(most_together_in_flight(&short), 0);
+        // three starts within 1 s − 2·EDGE: the last of them had the other two in its 1 s
+        let starts = [0, 100 * MILLISECOND, 850 * MILLISECOND, 2000 * MILLISECOND];
+        assert_eq!(most_together_in_window(&starts, time::SECOND), 3);
+        assert_eq!(most_together_in_window(&starts, 500 * MILLISECOND), 2);
+        assert_eq!(most_together_in_window(&starts, 2 * time::SECOND), 3);
     }
 }

@@ -12,7 +12,11 @@ use crate::profiles::Kind;
 
 use super::Throttle;
 use super::context::{Ctx, is_traffic};
-use super::throttle::fmt_s;
+use super::prose::fmt_s;
+use super::thresholds::{
+    CHROMIUM_PREFLIGHT_CACHE_S, HELD_AT_LEAST, HELD_FACTOR, PARALLEL_BURST, PREFLIGHTS_NOTICED,
+    RETRY_EARLY_SLACK, STORM_CHAIN,
+};
 
 /// How serious a finding is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -143,7 +147,7 @@ fn retries(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
     let mut early: Vec<(usize, usize, Micros, f64)> = Vec::new(); // (429, retry, waited, asked)
     let mut failed: Vec<(usize, usize, f64)> = Vec::new();
     for (i, r) in reqs.iter().enumerate() {
-        if !r.is_429() {
+        if !r.is_throttle() {
             continue;
         }
         let Some(ra) = r.retry_after.map(|x| x.seconds) else {
@@ -157,9 +161,9 @@ fn retries(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
             continue; // sent before the 429 arrived: it could not know
         }
         let waited = next.start - r.end();
-        if waited + 100 * time::MILLISECOND < time::secs(ra) {
+        if waited + RETRY_EARLY_SLACK < time::secs(ra) {
             early.push((i, n, waited, ra));
-        } else if next.is_429() {
+        } else if next.is_throttle() {
             failed.push((i, n, ra));
         }
     }
@@ -206,7 +210,7 @@ fn retries(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
                 seen.insert(cur);
                 cur = n;
             }
-            if chain.len() >= 4 {
+            if chain.len() >= STORM_CHAIN {
                 storms.push(chain);
             }
         }
@@ -271,7 +275,7 @@ fn parallel_bursts(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
     let mut example: Option<usize> = None;
     let mut peak = 0u32;
     for i in 0..reqs.len() {
-        if cx.in_flight[i] < 3 {
+        if cx.in_flight[i] < PARALLEL_BURST {
             continue;
         }
         let r = &reqs[i];
@@ -288,13 +292,13 @@ fn parallel_bursts(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
                     && q.end().max(q.start + 1) > r.start
             })
             .collect();
-        if group.iter().any(|&j| reqs[j].is_429()) {
+        if group.iter().any(|&j| reqs[j].is_throttle()) {
             if cx.in_flight[i] > peak {
                 peak = cx.in_flight[i];
                 example = Some(i);
             }
             for j in group {
-                if hits.insert(j as u32) && reqs[j].is_429() {
+                if hits.insert(j as u32) && reqs[j].is_throttle() {
                     throttled += 1;
                 }
             }
@@ -303,16 +307,21 @@ fn parallel_bursts(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
     let Some(ex) = example else { return };
     let r = &reqs[ex];
     let endpoint = cx.endpoint(r);
+    let throttled_one = hits
+        .iter()
+        .copied()
+        .find(|&j| reqs[j as usize].is_throttle())
+        .unwrap_or(ex as u32) as usize;
     // spacing from the tightest documented rate layer on this endpoint
     let spacing = cx
         .eval
         .layers
         .iter()
         .enumerate()
-        .filter(|(_, le)| le.at(ex).is_some())
+        .filter(|(_, le)| le.view(throttled_one).is_some())
         .map(|(k, _)| cx.layer(k))
-        .filter(|l| l.kind == Kind::Rate && (l.template.is_some() || !l.methods.is_empty()))
-        .map(|l| (l.window / l.limit.max(1) as i64, l.budget_label()))
+        .filter(|l| l.kind() == Kind::Rate && l.is_filtered())
+        .map(|l| (l.window() / l.limit().max(1) as i64, l.budget_label()))
         .max_by_key(|(gap, _)| *gap);
     let advice = match spacing {
         Some((gap, budget)) => format!(
@@ -336,12 +345,12 @@ fn slow_429s(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
     let reqs = &cx.capture.requests;
     let mut slow: Vec<(usize, Micros)> = Vec::new();
     for (i, r) in reqs.iter().enumerate() {
-        if !r.is_429() {
+        if !r.is_throttle() {
             continue;
         }
         if let Some(typ) = cx.typical_duration(r)
-            && r.duration >= time::SECOND
-            && r.duration >= 5 * typ.max(1)
+            && r.duration >= HELD_AT_LEAST
+            && r.duration >= HELD_FACTOR * typ.max(1)
         {
             slow.push((i, typ));
         }
@@ -367,7 +376,7 @@ fn slow_429s(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
 fn preflights(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
     let reqs = &cx.capture.requests;
     let pre: Vec<usize> = (0..reqs.len()).filter(|&i| reqs[i].is_preflight).collect();
-    if pre.len() < 4 {
+    if pre.len() < PREFLIGHTS_NOTICED {
         return;
     }
     let hosts: BTreeSet<u32> = pre.iter().map(|&i| reqs[i].host).collect();
@@ -382,7 +391,7 @@ fn preflights(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
     let max_age = ages.iter().max().copied();
     let why = match max_age {
         None => "the API sends no Access-Control-Max-Age, so Chromium caches each preflight for only 5 s".to_string(),
-        Some(a) if a <= 5 => format!("the API sends Access-Control-Max-Age: {a}, so preflights are hardly cached"),
+        Some(a) if a <= CHROMIUM_PREFLIGHT_CACHE_S => format!("the API sends Access-Control-Max-Age: {a}, so preflights are hardly cached"),
         Some(a) => format!("Access-Control-Max-Age is {a} s, but preflights are repeated (different URLs, or headers that defeat the cache)"),
     };
     out.push(Finding::new(

@@ -1,17 +1,23 @@
-//! Stage 4 — diagnose: one throttle explanation per 429, findings about client behaviour and
-//! the capture, inferred budgets, and a verdict a support engineer can paste.
+//! Stage 4 — diagnose: one explanation per throttle, findings about client behaviour and the
+//! capture, inferred budgets, and a verdict a support engineer can paste.
 //!
-//! Owns the diagnosis types and their assembly. `throttle` explains each 429, `findings`
-//! reports what the client did (retries, bursts, preflights, ...), `budget` infers what the
-//! capture implies about each layer's real budget and window, and `verdict` writes the
-//! paragraph. Every sentence is built from numbers, templates, layer names and client labels:
-//! nothing from the capture is quoted. Pure: no I/O, no clock.
+//! Owns the diagnosis types and their assembly: replay first (`evaluate` did it), then the
+//! candidate explanations of each throttle (`candidates`), the rules that refute them
+//! (`refute`), the rules that order the rest and say how sure the first is (`rank`), then
+//! `findings`, `budget` and the `verdict`. Explanations, signals and reasons are types; prose is
+//! rendered from them in one place (`prose`), never from the capture's text. Every threshold is
+//! named once in `thresholds`. Pure: no I/O, no clock.
 
 pub mod budget;
+pub mod candidates;
 pub mod context;
 pub mod findings;
-pub mod stated;
-pub mod throttle;
+pub mod prose;
+pub mod rank;
+pub mod refute;
+pub mod separation;
+pub mod signal;
+pub mod thresholds;
 pub mod verdict;
 
 use crate::evaluate::Evaluation;
@@ -19,9 +25,14 @@ use crate::model::{Capture, Micros};
 use crate::profiles::Profile;
 
 pub use budget::Budget;
+pub use context::Scope;
 pub use findings::{Finding, FindingKind, Severity};
+pub use rank::{Confidence, Preference};
+pub use refute::Refutation;
+pub use signal::{Basis, Signal};
+pub use verdict::Verdict;
 
-/// Why a 429 happened.
+/// Why a throttle happened, as reports name it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Cause {
     /// A documented layer's budget was used up by requests in the capture.
@@ -59,12 +70,11 @@ impl Cause {
 /// The kind of an undocumented limit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum LimitKind {
-    /// Too many requests of one endpoint/partition in flight at once.
+    /// Too many requests in flight at once.
     Concurrency,
-    /// A short-window rate (per second) while every documented layer had room.
+    /// A short window (at most `thresholds::BURST_HORIZON`).
     Burst,
-    /// A rate limit the 429 body states ("maximum [N] requests within [W] seconds", or a
-    /// `limit.key`) that no documented layer counting the request has.
+    /// A longer window.
     Rate,
 }
 
@@ -77,120 +87,185 @@ impl LimitKind {
             LimitKind::Rate => "rate",
         }
     }
-}
 
-/// One weighed piece of evidence.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Evidence {
-    /// How much it moved the score (negative: against).
-    pub weight: i32,
-    /// A sentence a person can check.
-    pub text: String,
-}
-
-/// One candidate explanation of a 429, scored.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Hypothesis {
-    /// The cause it proposes.
-    pub cause: Cause,
-    /// Index into `Evaluation::layers` of the layer it blames.
-    pub layer: Option<usize>,
-    /// Kind of undocumented limit.
-    pub kind: Option<LimitKind>,
-    /// Sum of the evidence weights.
-    pub score: i32,
-    /// For and against.
-    pub evidence: Vec<Evidence>,
-    /// Visible count in the blamed window.
-    pub visible: Option<u64>,
-    /// Limit of the blamed layer (or the estimated undocumented limit).
-    pub limit: Option<u64>,
-    /// Window of the blamed layer.
-    pub window: Option<Micros>,
-    /// Lower bound on hidden requests.
-    pub hidden_at_least: Option<u64>,
-    /// Orders equal scores: more specific layers first.
-    pub tiebreak: (u8, usize, u64),
-}
-
-impl Hypothesis {
-    fn new(cause: Cause, layer: Option<usize>, kind: Option<LimitKind>) -> Self {
-        Hypothesis {
-            cause,
-            layer,
-            kind,
-            score: 0,
-            evidence: Vec::new(),
-            visible: None,
-            limit: None,
-            window: None,
-            hidden_at_least: None,
-            tiebreak: (0, 0, 0),
-        }
-    }
-
-    fn add(&mut self, weight: i32, text: String) {
-        self.score += weight;
-        self.evidence.push(Evidence { weight, text });
-    }
-
-    /// `hidden traffic on org.user.rate.per.minute`, `an undocumented concurrency limit`.
-    pub fn summary(&self, cx: &context::Ctx<'_>) -> String {
-        let layer = self.layer.map(|l| cx.layer(l).name.clone());
-        match (self.cause, layer, self.kind) {
-            (Cause::VisibleTraffic, Some(l), _) => format!("traffic in the capture used up {l}"),
-            (Cause::HiddenTraffic, Some(l), _) => {
-                format!("traffic outside the capture used up {l}")
-            }
-            (Cause::HiddenTraffic, None, _) => "traffic outside the capture".into(),
-            (Cause::UndocumentedLimit, _, Some(k)) => {
-                format!("an undocumented {} limit", k.as_str())
-            }
-            _ => "unknown".into(),
+    /// The kind of a rate limit with this window (or a bucket's horizon).
+    pub fn of_window(window: Micros) -> LimitKind {
+        if window <= thresholds::BURST_HORIZON {
+            LimitKind::Burst
+        } else {
+            LimitKind::Rate
         }
     }
 }
 
-/// The explanation of one 429.
+/// One explanation of a throttle.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Explanation {
+    /// The capture's own requests used up a documented layer.
+    Visible {
+        /// Evaluation index of the layer.
+        layer: usize,
+        /// How the replay refuses the throttle.
+        basis: Basis,
+    },
+    /// Traffic the capture cannot see used up a documented layer.
+    Hidden {
+        /// Evaluation index of the layer.
+        layer: usize,
+        /// The least hidden cost that would have refused the throttle.
+        at_least: u64,
+    },
+    /// A limit the documentation does not state.
+    Undocumented {
+        /// Its kind.
+        kind: LimitKind,
+        /// Whose requests it counts (`None`: what the body states, scope unknown).
+        scope: Option<Scope>,
+        /// Its limit, as far as the capture bounds it.
+        limit: Option<u64>,
+        /// Its window (rate and burst kinds).
+        window: Option<Micros>,
+        /// Whether the 429 body states it.
+        stated: bool,
+    },
+    /// Nothing explains it.
+    Unknown,
+}
+
+impl Explanation {
+    /// The cause reports name.
+    pub fn cause(&self) -> Cause {
+        match self {
+            Explanation::Visible { .. } => Cause::VisibleTraffic,
+            Explanation::Hidden { .. } => Cause::HiddenTraffic,
+            Explanation::Undocumented { .. } => Cause::UndocumentedLimit,
+            Explanation::Unknown => Cause::Unknown,
+        }
+    }
+
+    /// The documented layer it blames.
+    pub fn layer(&self) -> Option<usize> {
+        match *self {
+            Explanation::Visible { layer, .. } | Explanation::Hidden { layer, .. } => Some(layer),
+            _ => None,
+        }
+    }
+
+    /// The kind of undocumented limit.
+    pub fn kind(&self) -> Option<LimitKind> {
+        match *self {
+            Explanation::Undocumented { kind, .. } => Some(kind),
+            _ => None,
+        }
+    }
+
+    /// Whether two explanations name the same thing (cause, layer, kind).
+    pub fn same(&self, other: &Explanation) -> bool {
+        self.cause() == other.cause()
+            && self.layer() == other.layer()
+            && self.kind() == other.kind()
+    }
+}
+
+/// An explanation with what speaks for and against it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Candidate {
+    /// The explanation.
+    pub explanation: Explanation,
+    /// Facts for it.
+    pub support: Vec<Signal>,
+    /// Facts against it that do not refute it.
+    pub against: Vec<Signal>,
+    /// The rule that refuted it, when one did.
+    pub refuted: Option<Refutation>,
+}
+
+impl Candidate {
+    /// A candidate without evidence yet.
+    pub fn new(explanation: Explanation) -> Self {
+        Candidate {
+            explanation,
+            support: Vec::new(),
+            against: Vec::new(),
+            refuted: None,
+        }
+    }
+}
+
+/// An unrefuted explanation in the ranking, and why it is below the one above it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Ranked {
+    /// The candidate.
+    pub candidate: Candidate,
+    /// The preference rule that put the one above it first (`None` for the first).
+    pub below_because: Option<Preference>,
+}
+
+/// The explanation of one throttle.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Throttle {
     /// Index into `Capture::requests`.
     pub request: u32,
-    /// The cause.
-    pub cause: Cause,
-    /// Index into `Evaluation::layers` of the layer that fired, when known.
-    pub layer: Option<usize>,
-    /// Kind of undocumented limit.
-    pub kind: Option<LimitKind>,
-    /// Requests visible in the layer's window (or in flight, or in the last second).
+    /// The explanation.
+    pub explanation: Explanation,
+    /// How sure it is, and why.
+    pub confidence: Confidence,
+    /// The rule that made it first (`None` when it was the only one left).
+    pub decided_by: Option<Preference>,
+    /// The facts it rests on.
+    pub evidence: Vec<Signal>,
+    /// Facts against it that did not refute it.
+    pub against: Vec<Signal>,
+    /// Requests the capture shows in the blamed budget (window, flight or stated window).
     pub visible: Option<u64>,
-    /// The layer's limit (or the estimated undocumented limit).
+    /// The blamed budget's limit.
     pub limit: Option<u64>,
-    /// The layer's window.
+    /// The blamed budget's window.
     pub window: Option<Micros>,
-    /// Lower bound on requests from outside the capture.
-    pub hidden_at_least: Option<u64>,
-    /// Retry-After of the 429, seconds.
+    /// Retry-After of the throttle, seconds.
     pub retry_after_s: Option<f64>,
-    /// Sentences supporting the cause.
-    pub evidence: Vec<String>,
-    /// The three best hypotheses, best first.
-    pub ranked: Vec<Hypothesis>,
+    /// Every unrefuted explanation, first to last (the first is `explanation`).
+    pub ranked: Vec<Ranked>,
+    /// Explanations refuted, and by which rule.
+    pub refuted: Vec<Candidate>,
+}
+
+impl Throttle {
+    /// The cause reports name.
+    pub fn cause(&self) -> Cause {
+        self.explanation.cause()
+    }
+
+    /// The blamed layer.
+    pub fn layer(&self) -> Option<usize> {
+        self.explanation.layer()
+    }
+
+    /// The kind of undocumented limit.
+    pub fn kind(&self) -> Option<LimitKind> {
+        self.explanation.kind()
+    }
+
+    /// The least hidden cost (hidden traffic only).
+    pub fn hidden_at_least(&self) -> Option<u64> {
+        match self.explanation {
+            Explanation::Hidden { at_least, .. } => Some(at_least),
+            _ => None,
+        }
+    }
 }
 
 /// Everything diagnosed about one capture.
 #[derive(Clone, Debug, Default)]
 pub struct Diagnosis {
-    /// One per 429, in time order.
+    /// One per throttle, in time order.
     pub throttles: Vec<Throttle>,
     /// Observations about the client and the capture.
     pub findings: Vec<Finding>,
     /// What the capture implies about each layer's budget (one per layer with traffic).
     pub budgets: Vec<Budget>,
-    /// The paragraph to paste.
-    pub verdict: String,
-    /// The verdict in brief: what happened, the main cause, what to do.
-    pub summary: String,
+    /// The verdict, structured.
+    pub verdict: Verdict,
 }
 
 /// Diagnoses a capture.
@@ -200,17 +275,27 @@ pub fn diagnose(capture: &Capture, profiles: &[Profile], eval: &Evaluation) -> D
         .requests
         .iter()
         .enumerate()
-        .filter(|(_, r)| r.is_429())
-        .map(|(i, _)| throttle::explain(&cx, i))
+        .filter(|(_, r)| r.is_throttle())
+        .map(|(i, _)| explain(&cx, i))
         .collect();
     let findings = findings::find(&cx, &throttles);
     let budgets = budget::infer(&cx);
-    let (verdict, summary) = verdict::write(&cx, &throttles, &findings, &budgets);
+    let verdict = verdict::build(&cx, &throttles, &findings, &budgets);
     Diagnosis {
         throttles,
         findings,
         budgets,
         verdict,
-        summary,
     }
+}
+
+/// Explains the throttle at `i`: candidates, refutations, ranking.
+pub fn explain(cx: &context::Ctx<'_>, i: usize) -> Throttle {
+    let mut all = candidates::generate(cx, i);
+    for c in &mut all {
+        c.refuted = refute::first(cx, i, c);
+    }
+    let (alive, refuted): (Vec<Candidate>, Vec<Candidate>) =
+        all.into_iter().partition(|c| c.refuted.is_none());
+    rank::decide(cx, i, alive, refuted)
 }

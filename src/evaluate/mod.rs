@@ -1,18 +1,30 @@
-//! Stage 3 — evaluate: for every layer × partition, how much budget was in use at each
-//! counted request.
+//! Stage 3 — evaluate: replay the capture's own requests through every layer's limiter.
 //!
 //! Owns deciding which requests a layer counts (its profile's hosts, got a response, not served
-//! from cache, method / path / credential / page-size filters, preflights only when counted),
-//! splitting them into partitions, and the per-partition series: counts of all attempts (429s
-//! included) and of admitted requests only, their peaks, the first breach, and requests in
-//! flight for concurrency layers. Also the preflight what-if. Pure: no I/O, no clock; O(n log n).
+//! from cache, method / path / credential / page-size filters, preflights only when counted)
+//! and their costs, splitting them into partitions, and replaying each partition in time
+//! order through the layer's meter — once charging only admitted requests, once charging every
+//! attempt. It keeps, per layer, the peaks and first breach, and at every throttle the layer
+//! counts a `View`: the budget the capture's traffic used, whether the replay refuses the
+//! throttle too (exactly, or under the timing uncertainty of a HAR), the least hidden cost that
+//! would have refused it, and when room would free. Memory is proportional to the partitions
+//! and the throttles, not to the requests. Also the preflight what-if. Pure: no I/O, no clock.
 
+pub mod meter;
+mod replay;
 pub mod window;
 
 use std::collections::HashMap;
 
-use crate::model::{Capture, Method, Micros, Request};
-use crate::profiles::{Algorithm, Kind, Layer, Partition, Profile};
+use crate::model::{Capture, Method, Micros, Request, time};
+use crate::profiles::{Layer, Partition, Profile};
+
+pub use replay::{Levels, levels};
+
+/// HAR start times and arrival at the server differ by a few milliseconds (a median of 1–4 ms
+/// and up to tens under load, measured on the lab's captures): requests this close to each
+/// other or to a window's edge may have reached the server in either order.
+pub const EDGE: Micros = 50 * time::MILLISECOND;
 
 /// Options of an evaluation.
 #[derive(Clone, Copy, Debug, Default)]
@@ -27,44 +39,70 @@ pub type PartitionKey = [u32; 5];
 const UNUSED: u32 = u32::MAX;
 const UNKNOWN: u32 = u32::MAX - 1;
 
-/// One partition of one layer: its counted requests and the counts at each.
-#[derive(Clone, Debug)]
-pub struct Series {
-    /// Partition key.
-    pub key: PartitionKey,
-    /// Indices into `Capture::requests`, in time order.
-    pub members: Vec<u32>,
-    /// Start of each member.
-    pub starts: Vec<Micros>,
-    /// Cost of each member (1 unless the layer prices methods).
-    pub costs: Vec<u32>,
-    /// Whether each member was admitted (not a 429).
-    pub admitted: Vec<bool>,
-    /// Count at each member over all attempts (in flight, for concurrency layers).
-    pub attempts: Vec<u32>,
-    /// Count at each member over admitted requests only (0 at a 429 for concurrency layers).
-    pub admitted_counts: Vec<u32>,
-    /// Prefix sums of costs over all attempts.
-    pub cum_attempts: Vec<u64>,
-    /// Prefix sums of costs over admitted requests.
-    pub cum_admitted: Vec<u64>,
-    /// Start of the window each member fell in (fixed windows only).
-    pub window_opened: Vec<Micros>,
+/// What a limiter made of the capture's own traffic at one throttle.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Replay {
+    /// Budget the capture's traffic had in use just before the throttle.
+    pub level: f64,
+    /// The replay refuses the throttle at its recorded time.
+    pub refused: bool,
+    /// The replay refuses it once requests within `EDGE` of it, or of the window's start, are
+    /// taken to have reached the server before it.
+    pub refused_at_edge: bool,
+    /// The least hidden cost that would have refused it at its recorded time.
+    pub hidden_needed: u64,
+    /// The least hidden cost under the timing uncertainty (≤ `hidden_needed`).
+    pub hidden_needed_at_edge: u64,
+    /// When the capture's traffic alone would have left room for it.
+    pub free_at: Micros,
 }
 
-impl Series {
-    /// Cost of attempts and of admitted requests with `from < start ≤ to`.
-    pub fn between(&self, from: Micros, to: Micros) -> (u64, u64) {
-        (
-            window::cost_between(&self.starts, &self.cum_attempts, from, to),
-            window::cost_between(&self.starts, &self.cum_admitted, from, to),
-        )
+impl Replay {
+    /// Whether the capture's traffic explains the refusal, allowing for timing uncertainty.
+    pub fn explains(&self) -> bool {
+        self.refused || self.refused_at_edge
     }
+}
 
-    /// Position of a request among the members.
-    pub fn position(&self, request: u32) -> Option<usize> {
-        self.members.iter().position(|&m| m == request)
-    }
+/// One layer at one throttle it counts.
+#[derive(Clone, Debug, PartialEq)]
+pub struct View {
+    /// Index into `Capture::requests`.
+    pub request: u32,
+    /// Index into the layer's `partitions`.
+    pub partition: u32,
+    /// The throttle's cost in this layer.
+    pub cost: u64,
+    /// The budget (limit or capacity).
+    pub capacity: f64,
+    /// Replayed with refused attempts using no budget.
+    pub admitted_only: Replay,
+    /// Replayed with every attempt using budget.
+    pub with_refusals: Replay,
+    /// Admitted and all requests of the partition in the window before it (windows), or in the
+    /// bucket's horizon (buckets), or in flight (concurrency), the throttle excluded.
+    pub admitted_before: u64,
+    /// All attempts, likewise.
+    pub attempts_before: u64,
+    /// Where the window in force opened (fixed windows).
+    pub window_opened: Option<Micros>,
+}
+
+/// One partition of a layer.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PartitionEval {
+    /// Its key.
+    pub key: PartitionKey,
+    /// Index into `Capture::requests` of its first counted request.
+    pub first: u32,
+    /// Requests counted in it.
+    pub requests: u32,
+    /// Highest use, every attempt charged, the request itself included.
+    pub peak: f64,
+    /// When.
+    pub peak_at: Option<Micros>,
+    /// Highest use at an admitted request, only admitted requests charged.
+    pub peak_admitted: f64,
 }
 
 /// The evaluation of one layer.
@@ -75,24 +113,31 @@ pub struct LayerEval {
     /// Index of the layer in its profile.
     pub layer: usize,
     /// Partitions with at least one counted request, in order of first request.
-    pub series: Vec<Series>,
-    /// For each request of the capture: its member number across all series (in series
-    /// order), or `NOT_COUNTED`; empty when the layer counted nothing.
-    slots: Vec<u32>,
-    /// First member number of each series.
-    offsets: Vec<u32>,
-    /// Most attempts within one window in any partition (or most in flight).
-    pub peak: u64,
-    /// When the peak happened.
+    pub partitions: Vec<PartitionEval>,
+    /// The layer at each throttle it counts, by request index.
+    pub views: Vec<View>,
+    /// Highest use in any partition, every attempt charged.
+    pub peak: f64,
+    /// When.
     pub peak_at: Option<Micros>,
-    /// Series holding the peak.
-    pub peak_series: Option<usize>,
-    /// Most admitted requests within one window in any partition.
-    pub peak_admitted: u64,
-    /// First request at which attempts exceeded the limit: (time, request index).
+    /// The partition holding the peak.
+    pub peak_partition: Option<usize>,
+    /// Highest use at an admitted request.
+    pub peak_admitted: f64,
+    /// First request the replay of every attempt refuses: (time, request index).
     pub first_breach: Option<(Micros, u32)>,
     /// Requests counted.
     pub counted: u32,
+}
+
+impl LayerEval {
+    /// The layer's view of a throttle, when it counts it.
+    pub fn view(&self, request: usize) -> Option<&View> {
+        self.views
+            .binary_search_by_key(&(request as u32), |v| v.request)
+            .ok()
+            .map(|i| &self.views[i])
+    }
 }
 
 /// Every layer of every active profile, evaluated.
@@ -100,20 +145,6 @@ pub struct LayerEval {
 pub struct Evaluation {
     /// One per layer, profiles in order, layers in order.
     pub layers: Vec<LayerEval>,
-}
-
-const NOT_COUNTED: u32 = u32::MAX;
-
-impl LayerEval {
-    /// The (series, member) of a request, when the layer counted it.
-    pub fn at(&self, request: usize) -> Option<(u32, u32)> {
-        let slot = *self.slots.get(request)?;
-        if slot == NOT_COUNTED {
-            return None;
-        }
-        let s = self.offsets.partition_point(|&o| o <= slot) - 1;
-        Some((s as u32, slot - self.offsets[s]))
-    }
 }
 
 impl Evaluation {
@@ -143,7 +174,7 @@ fn method_id(m: &Method) -> u32 {
 
 /// The request whose identity, method and path a counted request is partitioned by: itself, or
 /// for a preflight, the request it preceded.
-fn identity_of(capture: &Capture, i: usize) -> &Request {
+pub fn identity_of(capture: &Capture, i: usize) -> &Request {
     let r = &capture.requests[i];
     match (r.is_preflight, r.pair) {
         (true, Some(p)) => &capture.requests[p as usize],
@@ -200,176 +231,65 @@ pub fn counts(
     layer.accepts(who, path, method)
 }
 
+/// What a request costs in a layer: the cost its response reported when the layer reads one,
+/// else the layer's price for its method.
+pub fn cost(layer: &Layer, capture: &Capture, i: usize) -> u64 {
+    let r = &capture.requests[i];
+    if let Some(from) = &layer.cost.from
+        && let Some(source) = capture.cost_sources.iter().position(|s| *s == from.spec())
+        && let Some(reported) = r
+            .signals
+            .as_deref()
+            .and_then(|s| s.costs.iter().find(|c| c.source as usize == source))
+    {
+        return reported.value.max(0.0).ceil() as u64;
+    }
+    layer.cost_of(&r.method) as u64
+}
+
+/// Hosts a profile covers, by host symbol.
+fn covered(capture: &Capture, profile: &Profile) -> Vec<bool> {
+    capture.hosts.iter().map(|h| profile.covers(h)).collect()
+}
+
+/// The requests a layer counts, grouped by partition in order of first request; each group in
+/// time order.
+pub(crate) fn partitions(
+    capture: &Capture,
+    profile: &Profile,
+    layer: &Layer,
+    opts: Options,
+) -> Vec<(PartitionKey, Vec<u32>)> {
+    let covered = covered(capture, profile);
+    let mut index: HashMap<PartitionKey, usize> = HashMap::new();
+    let mut groups: Vec<(PartitionKey, Vec<u32>)> = Vec::new();
+    for i in 0..capture.requests.len() {
+        if !counts(layer, &covered, capture, i, opts) {
+            continue;
+        }
+        let key = partition_key(layer, capture, i);
+        let g = *index.entry(key).or_insert_with(|| {
+            groups.push((key, Vec::new()));
+            groups.len() - 1
+        });
+        groups[g].1.push(i as u32);
+    }
+    groups
+}
+
 /// Evaluates every layer of the active profiles.
 pub fn evaluate(capture: &Capture, profiles: &[Profile], opts: Options) -> Evaluation {
     let mut layers = Vec::new();
     for (pi, profile) in profiles.iter().enumerate() {
-        let covered: Vec<bool> = capture.hosts.iter().map(|h| profile.covers(h)).collect();
         for (li, layer) in profile.layers.iter().enumerate() {
-            layers.push(evaluate_layer(capture, layer, &covered, opts, pi, li));
+            layers.push(replay::layer(capture, profile, layer, opts, pi, li));
         }
     }
     Evaluation { layers }
 }
 
-fn evaluate_layer(
-    capture: &Capture,
-    layer: &Layer,
-    covered: &[bool],
-    opts: Options,
-    profile: usize,
-    layer_index: usize,
-) -> LayerEval {
-    let n = capture.requests.len();
-    let mut index: HashMap<PartitionKey, usize> = HashMap::new();
-    let mut series: Vec<Series> = Vec::new();
-    let mut at: Vec<Option<(u32, u32)>> = Vec::new();
-    let mut counted = 0u32;
-    for i in 0..n {
-        if !counts(layer, covered, capture, i, opts) {
-            continue;
-        }
-        if at.is_empty() {
-            at = vec![None; n];
-        }
-        let slot = &mut at[i];
-        counted += 1;
-        let r = &capture.requests[i];
-        let key = partition_key(layer, capture, i);
-        let s = *index.entry(key).or_insert_with(|| {
-            series.push(Series {
-                key,
-                members: Vec::new(),
-                starts: Vec::new(),
-                costs: Vec::new(),
-                admitted: Vec::new(),
-                attempts: Vec::new(),
-                admitted_counts: Vec::new(),
-                cum_attempts: Vec::new(),
-                cum_admitted: Vec::new(),
-                window_opened: Vec::new(),
-            });
-            series.len() - 1
-        });
-        let ser = &mut series[s];
-        *slot = Some((s as u32, ser.members.len() as u32));
-        ser.members.push(i as u32);
-        ser.starts.push(r.start);
-        ser.costs.push(layer.cost_of(&r.method));
-        ser.admitted.push(!r.is_429());
-    }
-    // member numbers across series: 4 bytes per request instead of a (series, member) pair
-    let mut offsets = Vec::with_capacity(series.len());
-    let mut total = 0u32;
-    for s in &series {
-        offsets.push(total);
-        total += s.members.len() as u32;
-    }
-    let slots: Vec<u32> = at
-        .into_iter()
-        .map(|x| x.map_or(NOT_COUNTED, |(s, m)| offsets[s as usize] + m))
-        .collect();
-    let mut eval = LayerEval {
-        profile,
-        layer: layer_index,
-        series,
-        slots,
-        offsets,
-        peak: 0,
-        peak_at: None,
-        peak_series: None,
-        peak_admitted: 0,
-        first_breach: None,
-        counted,
-    };
-    for (si, s) in eval.series.iter_mut().enumerate() {
-        fill_counts(s, layer, capture);
-        if let Some(m) = window::argmax(&s.attempts)
-            && s.attempts[m] as u64 > eval.peak
-        {
-            eval.peak = s.attempts[m] as u64;
-            eval.peak_at = Some(s.starts[m]);
-            eval.peak_series = Some(si);
-        }
-        if let Some(&a) = s.admitted_counts.iter().max() {
-            eval.peak_admitted = eval.peak_admitted.max(a as u64);
-        }
-        if let Some(k) = s.attempts.iter().position(|&c| c as u64 > layer.limit) {
-            let candidate = (s.starts[k], s.members[k]);
-            if eval.first_breach.is_none_or(|b| candidate < b) {
-                eval.first_breach = Some(candidate);
-            }
-        }
-    }
-    eval
-}
-
-/// Counts as u32 (saturating): a count never needs more, and the series stay small.
-fn narrow(v: Vec<u64>) -> Vec<u32> {
-    v.into_iter()
-        .map(|x| x.min(u32::MAX as u64) as u32)
-        .collect()
-}
-
-fn fill_counts(s: &mut Series, layer: &Layer, capture: &Capture) {
-    let admitted_costs: Vec<u32> = s
-        .costs
-        .iter()
-        .zip(&s.admitted)
-        .map(|(c, ok)| if *ok { *c } else { 0 })
-        .collect();
-    s.cum_attempts = window::prefix_sums(&s.costs);
-    s.cum_admitted = window::prefix_sums(&admitted_costs);
-    match (layer.kind, layer.algorithm) {
-        (Kind::Concurrency, _) => {
-            let ends: Vec<Micros> = s
-                .members
-                .iter()
-                .map(|&m| capture.requests[m as usize].end())
-                .collect();
-            s.attempts = narrow(window::in_flight(&s.starts, &ends));
-            // admitted only: the in-flight count among requests that were not rejected
-            let (adm_starts, adm_ends): (Vec<Micros>, Vec<Micros>) = s
-                .starts
-                .iter()
-                .zip(&ends)
-                .zip(&s.admitted)
-                .filter(|(_, ok)| **ok)
-                .map(|((a, b), _)| (*a, *b))
-                .unzip();
-            let adm = window::in_flight(&adm_starts, &adm_ends);
-            let mut k = 0;
-            s.admitted_counts = s
-                .admitted
-                .iter()
-                .map(|ok| {
-                    if *ok {
-                        k += 1;
-                        adm[k - 1].min(u32::MAX as u64) as u32
-                    } else {
-                        0
-                    }
-                })
-                .collect();
-        }
-        (Kind::Rate, Algorithm::Sliding) => {
-            s.attempts = narrow(window::sliding(&s.starts, &s.costs, layer.window));
-            s.admitted_counts = narrow(window::sliding(&s.starts, &admitted_costs, layer.window));
-        }
-        (Kind::Rate, alg) => {
-            let aligned = alg == Algorithm::FixedAligned;
-            let (a, opened) = window::fixed(&s.starts, &s.costs, layer.window, aligned);
-            s.attempts = narrow(a);
-            s.window_opened = opened;
-            s.admitted_counts =
-                narrow(window::fixed(&s.starts, &admitted_costs, layer.window, aligned).0);
-        }
-    }
-}
-
-/// Peaks of every layer if CORS preflights counted, evaluated one layer at a time so that only
-/// one extra layer is held in memory; layers that already count them, or captures without
-/// preflights, keep their peak.
+/// Peaks of every layer if CORS preflights counted, evaluated one layer at a time; layers that
+/// already count them, or captures without preflights, keep their peak.
 pub fn preflight_what_if(
     capture: &Capture,
     profiles: &[Profile],
@@ -386,8 +306,7 @@ pub fn preflight_what_if(
             let profile = &profiles[le.profile];
             let layer = &profile.layers[le.layer];
             let peak_with_preflights = if any && !layer.counts_preflight {
-                let covered: Vec<bool> = capture.hosts.iter().map(|h| profile.covers(h)).collect();
-                evaluate_layer(capture, layer, &covered, opts, le.profile, le.layer).peak
+                replay::peak_only(capture, profile, layer, opts)
             } else {
                 le.peak
             };
@@ -406,7 +325,7 @@ pub struct PreflightWhatIf {
     /// Index of the layer in `Evaluation::layers`.
     pub layer: usize,
     /// Peak as documented.
-    pub peak: u64,
+    pub peak: f64,
     /// Peak if preflights counted.
-    pub peak_with_preflights: u64,
+    pub peak_with_preflights: f64,
 }

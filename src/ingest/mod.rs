@@ -115,7 +115,8 @@ where
             let mut meta = meta?;
             if skipped_damaged > 0 && meta.partial.is_none() {
                 meta.partial = Some(format!(
-                    "{skipped_damaged} damaged entries skipped (--partial)"
+                    "{} skipped (--partial)",
+                    crate::model::plural(skipped_damaged as u64, "damaged entry")
                 ));
             }
             Ok(meta)

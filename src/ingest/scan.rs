@@ -8,6 +8,7 @@
 //! error. It must not interpret entries (that is `har` + `normalize`) and must not hold more
 //! than one chunk of input plus the current frame.
 
+use crate::model::plural;
 use std::io::Read;
 
 use crate::error::{InputError, InputErrorKind, Location};
@@ -126,9 +127,10 @@ pub fn scan<R: Read>(
             };
             meta.entries = complete;
             meta.partial = Some(format!(
-                "{} ({}); analyzed the {complete} complete entries",
+                "{} ({}); analyzed the {}",
                 e.problem,
-                e.location.map(|l| l.to_string()).unwrap_or_default()
+                e.location.map(|l| l.to_string()).unwrap_or_default(),
+                plural(complete, "complete entry")
             ));
             Ok(meta)
         }
@@ -312,13 +314,18 @@ impl<R: Read> Scanner<R> {
             Some(i) => (
                 format!("the file ends inside entry {i}"),
                 format!(
-                    "the capture was cut short: re-export it, or pass --partial to analyze the {complete} complete entries"
+                    "the capture was cut short: re-export it, or pass --partial to analyze the {}",
+                    plural(complete, "complete entry")
                 ),
             ),
             None => (
-                format!("the file ends early ({inside}) after {complete} complete entries"),
                 format!(
-                    "the capture was cut short: re-export it, or pass --partial to analyze the {complete} complete entries"
+                    "the file ends early ({inside}) after {}",
+                    plural(complete, "complete entry")
+                ),
+                format!(
+                    "the capture was cut short: re-export it, or pass --partial to analyze the {}",
+                    plural(complete, "complete entry")
                 ),
             ),
         };
@@ -335,7 +342,8 @@ impl<R: Read> Scanner<R> {
         let complete = self.complete;
         let hint = if complete > 0 {
             format!(
-                "the file is damaged here: re-export the capture, or pass --partial to analyze the {complete} complete entries before this point"
+                "the file is damaged here: re-export the capture, or pass --partial to analyze the {} before this point",
+                plural(complete, "complete entry")
             )
         } else {
             String::from("the file is damaged here: re-export the capture from the browser")
@@ -674,7 +682,8 @@ impl<R: Read> Scanner<R> {
             let mut e = self.syntax(format!("unexpected {what} after the end of the HAR object"));
             e.kind = InputErrorKind::Syntax { complete };
             e.hint = format!(
-                "the file has extra data after the capture: re-export it, or pass --partial to analyze the {complete} entries it holds"
+                "the file has extra data after the capture: re-export it, or pass --partial to analyze the {} it holds",
+                plural(complete, "entry")
             );
             return Err(e);
         }
@@ -1070,7 +1079,7 @@ mod tests {
         assert_eq!(e.kind, InputErrorKind::Truncated { complete: 1 });
         assert!(e.problem.contains("inside entry 1"), "{}", e.problem);
         assert!(e.hint.contains("--partial"));
-        assert!(e.hint.contains("1 complete entries"));
+        assert!(e.hint.contains("1 complete entry"));
     }
 
     #[test]

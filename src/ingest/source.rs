@@ -466,7 +466,7 @@ pub fn human_bytes(n: u64) -> String {
             return format!("{:.1} {unit}", n as f64 / size as f64);
         }
     }
-    format!("{n} bytes")
+    crate::model::plural(n, "byte")
 }
 
 /// Wraps a byte stream: gunzips it when it starts with the gzip magic, then applies the cap.

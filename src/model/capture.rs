@@ -122,6 +122,12 @@ pub struct Capture {
     pub correlation_ids: Vec<Sensitive<String>>,
     /// Interned `limit.key` values of 429 bodies.
     pub limit_keys: Vec<Sensitive<String>>,
+    /// The cost sources responses were read for (`header:NAME`, `body:PATH`), in the order
+    /// `ReportedCost::source` indexes.
+    pub cost_sources: Vec<String>,
+    /// Interned policy, bucket and resource names servers reported (IETF policy names, Discord
+    /// buckets, violated policies).
+    pub policies: Vec<Sensitive<String>>,
     /// Clients in label order.
     pub clients: Vec<Client>,
     /// Users in label order (at least one).

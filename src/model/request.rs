@@ -5,6 +5,7 @@
 //! the capture's tables, identities are indices into its client and user lists. It must not
 //! hold serde HAR types or any raw header value.
 
+use super::signals::{Quota, RetryAfter, Signals, ThrottleBody};
 use super::time::Micros;
 
 /// Index into one of the capture's interned tables.
@@ -123,107 +124,6 @@ pub enum Auth {
     Masked,
 }
 
-/// `Retry-After`, resolved to seconds after the response.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct RetryAfter {
-    /// Seconds to wait (HTTP-dates are converted against the response's `Date` or start).
-    pub seconds: f64,
-    /// Whether the header was an HTTP-date rather than delay-seconds.
-    pub was_date: bool,
-}
-
-/// One policy from a `RateLimit-Policy` structured field (`"burst";q=100;w=60`).
-#[derive(Clone, Debug, PartialEq)]
-pub struct Policy {
-    /// Quota (`q`).
-    pub quota: u64,
-    /// Window in seconds (`w`), when given.
-    pub window_s: Option<f64>,
-}
-
-/// Every rate-limit number a response carried. All values are numbers; names of policies or
-/// resources are not kept because they are free text chosen by the server.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct RateHeaders {
-    /// `inin-ratelimit-count`: requests counted in the current window, this one included.
-    pub inin_count: Option<u64>,
-    /// `inin-ratelimit-allowed`: the budget of the counter.
-    pub inin_allowed: Option<u64>,
-    /// `inin-ratelimit-reset`: seconds until the counter resets.
-    pub inin_reset_s: Option<f64>,
-    /// `X-RateLimit-Limit` / `RateLimit-Limit`.
-    pub limit: Option<u64>,
-    /// `X-RateLimit-Remaining` / `RateLimit-Remaining` / `RateLimit: r=`.
-    pub remaining: Option<u64>,
-    /// `X-RateLimit-Used`.
-    pub used: Option<u64>,
-    /// Reset as seconds from the response (epoch resets are converted).
-    pub reset_s: Option<f64>,
-    /// `RateLimit-Policy` entries.
-    pub policies: Vec<Policy>,
-}
-
-impl RateHeaders {
-    /// Whether any rate-limit number was present.
-    pub fn is_empty(&self) -> bool {
-        *self == RateHeaders::default()
-    }
-}
-
-/// Known machine-readable codes of 429 bodies; anything else is `Unlisted` so that no
-/// server-chosen text reaches a report.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum ThrottleCode {
-    /// Genesys normalized: `too.many.requests.retry.after`.
-    TooManyRequestsRetryAfter,
-    /// Genesys legacy: `too.many.requests`.
-    TooManyRequests,
-    /// Okta `E0000047`.
-    OktaRateLimit,
-    /// A code not in why429's list.
-    Unlisted,
-}
-
-impl ThrottleCode {
-    /// Maps a body `code`/`errorCode` to a known code.
-    pub fn from_code(code: &str) -> ThrottleCode {
-        match code {
-            "too.many.requests.retry.after" => ThrottleCode::TooManyRequestsRetryAfter,
-            "too.many.requests" => ThrottleCode::TooManyRequests,
-            "E0000047" => ThrottleCode::OktaRateLimit,
-            _ => ThrottleCode::Unlisted,
-        }
-    }
-
-    /// The code as the server wrote it, or `unlisted code`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ThrottleCode::TooManyRequestsRetryAfter => "too.many.requests.retry.after",
-            ThrottleCode::TooManyRequests => "too.many.requests",
-            ThrottleCode::OktaRateLimit => "E0000047",
-            ThrottleCode::Unlisted => "unlisted code",
-        }
-    }
-}
-
-/// What a 429 body said, as numbers and known codes only.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct ThrottleBody {
-    /// `code` / `errorCode`.
-    pub code: Option<ThrottleCode>,
-    /// Legacy "maximum [N] requests within [W] seconds": N.
-    pub limit: Option<u64>,
-    /// Legacy "... within [W] seconds": W.
-    pub window_s: Option<f64>,
-    /// Normalized "Retry the request in [S] seconds": S.
-    pub retry_in_s: Option<f64>,
-    /// `limit.value`.
-    pub limit_value: Option<u64>,
-    /// `limit.key`, kept hashed as a symbol of the capture's limit-key table; only printed
-    /// when it names a layer of the active profile.
-    pub limit_key: Option<Sym>,
-}
-
 /// One request of a capture.
 #[derive(Clone, Debug)]
 pub struct Request {
@@ -265,14 +165,15 @@ pub struct Request {
     pub token: Option<u32>,
     /// User: index into `Capture::users`.
     pub user: u32,
-    /// Parsed rate-limit headers of the response.
-    pub rate: Option<Box<RateHeaders>>,
-    /// Parsed `Retry-After` of the response.
+    /// Counters, throttling body and reported costs of the response (most carry none).
+    pub signals: Option<Box<Signals>>,
+    /// When the response asked the client to retry.
     pub retry_after: Option<RetryAfter>,
     /// Correlation id: index into `Capture::correlation_ids`.
     pub correlation: Option<Sym>,
-    /// Parsed 429 body.
-    pub throttle_body: Option<Box<ThrottleBody>>,
+    /// Whether the active profiles count this response as a throttle (set once profiles are
+    /// chosen; before that, whether it is an HTTP 429).
+    pub throttled: bool,
     /// `Access-Control-Max-Age` on a preflight response, seconds.
     pub max_age_s: Option<i64>,
     /// Numeric page size from the query (`pageSize`, `per_page`, ...), for graduated limits.
@@ -290,9 +191,20 @@ impl Request {
         self.start.saturating_add(self.duration)
     }
 
-    /// Whether the response was HTTP 429.
-    pub fn is_429(&self) -> bool {
-        self.status == 429
+    /// Whether the response was a throttle: HTTP 429, or another status or body the active
+    /// profiles count as one.
+    pub fn is_throttle(&self) -> bool {
+        self.throttled
+    }
+
+    /// Counters the response reported.
+    pub fn quotas(&self) -> &[Quota] {
+        self.signals.as_deref().map_or(&[], |s| s.quotas.as_slice())
+    }
+
+    /// What a throttling body said.
+    pub fn throttle_body(&self) -> Option<&ThrottleBody> {
+        self.signals.as_deref().and_then(|s| s.body.as_ref())
     }
 }
 
@@ -307,17 +219,5 @@ mod tests {
         assert_eq!(Method::parse("ge t\u{0}").as_str(), "OTHER");
         assert!(Method::Options.is_read());
         assert!(!Method::Put.is_read());
-    }
-
-    #[test]
-    fn unknown_codes_are_not_kept_as_text() {
-        assert_eq!(
-            ThrottleCode::from_code("too.many.requests"),
-            ThrottleCode::TooManyRequests
-        );
-        assert_eq!(
-            ThrottleCode::from_code("CNRY-secret").as_str(),
-            "unlisted code"
-        );
     }
 }

@@ -118,6 +118,16 @@ pub fn human_duration(us: Micros) -> String {
     format!("{h} h {m} min")
 }
 
+/// A number without a trailing `.0` and with at most three decimals: `5`, `0.5`, `16.667`.
+pub fn number_label(x: f64) -> String {
+    if (x - x.round()).abs() < 1e-9 {
+        format!("{}", x.round() as i64)
+    } else {
+        let s = format!("{x:.3}");
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    }
+}
+
 /// A window length for display: `60 s`, `500 ms`, `1 h`.
 pub fn window_label(us: Micros) -> String {
     if us % (3600 * SECOND) == 0 && us >= 3600 * SECOND {

@@ -10,7 +10,9 @@ use std::sync::LazyLock;
 use base64::Engine;
 use regex::Regex;
 
-use crate::model::{ThrottleBody, ThrottleCode};
+use crate::model::ThrottleBody;
+
+use super::dialects;
 
 static LEGACY: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)maximum\s*\[?(\d{1,12})\]?\s*requests?\s*within\s*\[?(\d{1,9}(?:\.\d+)?)\]?\s*seconds?")
@@ -24,7 +26,6 @@ static RETRY_IN: LazyLock<Regex> = LazyLock::new(|| {
 /// What a body said, plus the raw `limit.key` for the caller to intern.
 #[derive(Debug, Default, PartialEq)]
 pub struct BodyFacts {
-    /// What a throttling body said.
     /// Numbers and codes.
     pub body: ThrottleBody,
     /// `limit.key`, raw (interned as `Sensitive` by the builder).
@@ -50,7 +51,14 @@ pub fn parse(text: &str, base64_encoded: bool) -> Option<BodyFacts> {
             .get("code")
             .or_else(|| obj.get("errorCode"))
             .and_then(|c| c.as_str());
-        facts.body.code = code.map(ThrottleCode::from_code);
+        if let Some(code) = code {
+            facts.body.code = dialects::code_id(code);
+            facts.body.unlisted_code = facts.body.code.is_none();
+            facts.body.rate_limited |= facts
+                .body
+                .code
+                .is_some_and(|c| dialects::code(c).rate_limited);
+        }
         message = obj
             .get("message")
             .or_else(|| obj.get("errorSummary"))
@@ -69,6 +77,7 @@ pub fn parse(text: &str, base64_encoded: bool) -> Option<BodyFacts> {
     if let Some(c) = LEGACY.captures(haystack) {
         facts.body.limit = c[1].parse().ok();
         facts.body.window_s = c[2].parse().ok();
+        facts.body.rate_limited = true;
     }
     if let Some(c) = RETRY_IN.captures(haystack) {
         facts.body.retry_in_s = c[1].parse().ok();
@@ -89,7 +98,11 @@ mod tests {
         )
         .unwrap();
         assert_eq!(f.body.retry_in_s, Some(55.0));
-        assert_eq!(f.body.code, Some(ThrottleCode::TooManyRequestsRetryAfter));
+        assert_eq!(
+            f.body.code,
+            Some(dialects::code_id("too.many.requests.retry.after").unwrap())
+        );
+        assert!(f.body.rate_limited);
         assert_eq!(f.body.limit, None);
     }
 

@@ -6,7 +6,7 @@
 //! fingerprints only. Pure.
 
 use crate::ingest::har::{Entry, Field, Headers, Obj};
-use crate::model::{Method, Micros, RateHeaders, RetryAfter, Scheme, time};
+use crate::model::{Method, Micros, Quota, RetryAfter, Scheme, time};
 
 use super::body::{self, BodyFacts};
 use super::headers;
@@ -46,8 +46,8 @@ pub struct Draft {
     pub from_cache: bool,
     /// Credential facts (fingerprints only).
     pub identity: Identity,
-    /// Rate-limit headers of the response.
-    pub rate: Option<Box<RateHeaders>>,
+    /// Counters the response announced.
+    pub quotas: Vec<Quota>,
     /// `Retry-After` of the response.
     pub retry_after: Option<RetryAfter>,
     /// Correlation id of the response.
@@ -184,7 +184,7 @@ pub fn draft(entry: &Entry<'_>, key: &FingerprintKey) -> Result<Draft, String> {
         )
     };
 
-    let rate = headers::rate_headers(
+    let quotas = headers::quotas(
         rh.kept.iter().map(|(n, v)| (n.as_ref(), v.as_ref())),
         response_at,
     );
@@ -244,7 +244,7 @@ pub fn draft(entry: &Entry<'_>, key: &FingerprintKey) -> Result<Draft, String> {
         preflight_announces_auth,
         from_cache,
         identity,
-        rate: (!rate.is_empty()).then(|| Box::new(rate)),
+        quotas,
         retry_after,
         correlation,
         body,

@@ -8,6 +8,7 @@
 //! exports. Serde HAR types end here. Pure: no I/O, no clock.
 
 pub mod body;
+pub mod dialects;
 pub mod entry;
 pub mod headers;
 pub mod identity;
@@ -25,8 +26,8 @@ use intern::Interner;
 
 use crate::ingest::{LogMeta, Parsed};
 use crate::model::{
-    Auth, Capture, Client, Micros, Request, Sanitization, Sensitive, Skipped, Sym, ThrottleBody,
-    User,
+    Auth, Capture, Client, Micros, Request, Sanitization, Sensitive, Signals, Skipped, Sym,
+    ThrottleBody, User,
 };
 
 pub use entry::{Draft, draft};
@@ -83,6 +84,7 @@ pub struct Builder {
     paths: Interner<PathKey>,
     correlations: Interner<String>,
     limit_keys: Interner<String>,
+    policies: Interner<String>,
     tokens: HashMap<Fingerprint, u32>,
     token_list: Vec<Fingerprint>,
     clients: HashMap<ClientKey, u32>,
@@ -170,13 +172,19 @@ impl Builder {
             .correlation
             .as_deref()
             .map(|c| self.correlations.intern(c, owned));
-        let throttle_body = d.body.map(|facts| {
+        let body = d.body.map(|facts| {
             let mut body: ThrottleBody = facts.body;
             body.limit_key = facts
                 .limit_key
                 .map(|k| self.limit_keys.intern(k.as_str(), owned));
-            Box::new(body)
+            body
         });
+        let signals = Signals {
+            quotas: d.quotas,
+            body,
+            costs: Vec::new(),
+            scope: None,
+        };
         self.requests.push(Request {
             entry,
             start: d.start,
@@ -197,10 +205,10 @@ impl Builder {
             client,
             token,
             user,
-            rate: d.rate,
+            signals: (!signals.is_empty()).then(|| Box::new(signals)),
             retry_after: d.retry_after,
             correlation,
-            throttle_body,
+            throttled: d.status == 429,
             max_age_s: d.max_age_s,
             page_size: d.page_size,
         });
@@ -262,6 +270,13 @@ impl Builder {
                 .collect(),
             limit_keys: self
                 .limit_keys
+                .into_items()
+                .into_iter()
+                .map(Sensitive::new)
+                .collect(),
+            cost_sources: Vec::new(),
+            policies: self
+                .policies
                 .into_items()
                 .into_iter()
                 .map(Sensitive::new)

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use crate::model::{Capture, Micros, time};
 
-use super::{Algorithm, HostGlob, Kind, Layer, Partition, Profile};
+use super::{HostGlob, Layer, Limiter, Partition, Profile};
 
 /// Window lengths servers commonly use; an estimate snaps to the nearest one above it.
 const NICE_WINDOWS_S: &[u64] = &[
@@ -36,7 +36,6 @@ pub fn from_headers(capture: &Capture) -> Profile {
     // (family, limit, declared window) → what was seen
     let mut seen: BTreeMap<(&'static str, u64, Option<u64>), Seen> = BTreeMap::new();
     for r in &capture.requests {
-        let Some(h) = r.rate.as_deref() else { continue };
         let host = capture.host(r).to_string();
         let mut note =
             |family: &'static str, limit: u64, window: Option<f64>, reset: Option<f64>| {
@@ -51,16 +50,17 @@ pub fn from_headers(capture: &Capture) -> Profile {
                     s.longest_reset_s = s.longest_reset_s.max(x);
                 }
             };
-        if let Some(a) = h.inin_allowed {
-            note("inin-ratelimit", a, None, h.inin_reset_s);
-        }
-        for p in &h.policies {
-            note("ratelimit-policy", p.quota, p.window_s, None);
-        }
-        if h.policies.is_empty()
-            && let Some(l) = h.limit
-        {
-            note("x-ratelimit", l, None, h.reset_s);
+        for q in r.quotas() {
+            let Some(limit) = q.limit else { continue };
+            let reset = q.reset.map(time::as_secs);
+            match (
+                crate::normalize::dialects::dialect(q.dialect).name,
+                q.window,
+            ) {
+                (_, Some(w)) => note("ratelimit-policy", limit, Some(time::as_secs(w)), None),
+                ("genesys", None) => note("inin-ratelimit", limit, None, reset),
+                (_, None) => note("x-ratelimit", limit, None, reset),
+            }
         }
     }
     let mut layers = Vec::new();
@@ -86,28 +86,24 @@ pub fn from_headers(capture: &Capture) -> Profile {
             ),
             None => "no reset seen: a 60 s window is assumed".to_string(),
         };
-        layers.push(Layer {
-            name: format!("inferred.{family}.{limit}.per.{window_s}s"),
-            limit: *limit,
-            window: window_s as Micros * time::SECOND,
-            kind: Kind::Rate,
-            algorithm: Algorithm::Sliding,
-            per,
-            methods: Vec::new(),
-            template: None,
-            counts_preflight: false,
-            credential: None,
-            page_size: None,
-            cost: None,
-            source: Some(format!(
-                "inferred from {family} headers on {} responses",
-                s.responses
-            )),
-            note: Some(format!(
-                "not documented: the server announced a budget of {limit}; {how}"
-            )),
-            inferred: true,
-        });
+        let mut layer = Layer::new(
+            format!("inferred.{family}.{limit}.per.{window_s}s"),
+            Limiter::Window {
+                limit: *limit,
+                window: window_s as Micros * time::SECOND,
+                anchor: None,
+            },
+        );
+        layer.per = per;
+        layer.source = Some(format!(
+            "inferred from {family} headers on {} responses",
+            s.responses
+        ));
+        layer.note = Some(format!(
+            "not documented: the server announced a budget of {limit}; {how}"
+        ));
+        layer.inferred = true;
+        layers.push(layer);
         for h in &s.hosts {
             if !hosts.contains(h) {
                 hosts.push(h.clone());
@@ -124,6 +120,8 @@ pub fn from_headers(capture: &Capture) -> Profile {
         confirm: Vec::new(),
         hidden_sources: None,
         origin: "inferred".into(),
+        throttle_status: vec![429],
+        throttle_codes: Vec::new(),
     }
 }
 

@@ -5,327 +5,20 @@
 //! and the `generic` profile inferred from the rate-limit headers a capture carries. Adding an
 //! API is adding a TOML file, never a match arm. It must not count requests (`evaluate` does).
 
+pub mod filter;
 pub mod infer;
+pub mod layer;
+pub mod overrides;
 pub mod parse;
+pub mod scaffold;
 
 use crate::error::ProfileError;
-use crate::model::{Capture, Method, Micros, Request};
+use crate::model::{Capture, CodeId, Request};
 
-/// What a layer counts.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Kind {
-    /// Requests per window.
-    Rate,
-    /// Requests in flight at once.
-    Concurrency,
-}
-
-/// How a rate layer's window moves.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Algorithm {
-    /// `r.start − window < q.start ≤ r.start`.
-    Sliding,
-    /// Windows opened by the partition's first counted request, restarted by the first counted
-    /// request after each window ends.
-    Fixed,
-    /// Windows at multiples of the window length since the Unix epoch.
-    FixedAligned,
-}
-
-impl Algorithm {
-    /// Name as written in profiles.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Algorithm::Sliding => "sliding",
-            Algorithm::Fixed => "fixed",
-            Algorithm::FixedAligned => "fixed-aligned",
-        }
-    }
-}
-
-/// A dimension a layer counts by.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Partition {
-    /// Whose credentials.
-    User,
-    /// Which OAuth client.
-    Client,
-    /// Which access token.
-    Token,
-    /// Method + endpoint template.
-    Endpoint,
-    /// Method + concrete path.
-    Resource,
-    /// The whole capture (the default when `per` is empty).
-    Org,
-}
-
-impl Partition {
-    /// Parses a `per` value.
-    pub fn parse(s: &str) -> Option<Partition> {
-        Some(match s {
-            "user" => Partition::User,
-            "client" => Partition::Client,
-            "token" => Partition::Token,
-            "endpoint" => Partition::Endpoint,
-            "resource" => Partition::Resource,
-            "org" => Partition::Org,
-            _ => return None,
-        })
-    }
-
-    /// Name as written in profiles.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Partition::User => "user",
-            Partition::Client => "client",
-            Partition::Token => "token",
-            Partition::Endpoint => "endpoint",
-            Partition::Resource => "resource",
-            Partition::Org => "org",
-        }
-    }
-}
-
-/// A host glob: `*` matches any run of characters inside one DNS label. Without a port it
-/// matches any port; with one, that port only.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct HostGlob {
-    host: String,
-    port: Option<String>,
-    text: String,
-}
-
-impl HostGlob {
-    /// Parses `api.*.pure.cloud`, `127.0.0.1:8080`, `127.0.0.1:*`.
-    pub fn new(pattern: &str) -> Option<HostGlob> {
-        let p = pattern.trim().to_ascii_lowercase();
-        let (host, port) = match p.rsplit_once(':') {
-            Some((h, port)) if !h.contains(':') || h.ends_with(']') => {
-                (h.to_string(), Some(port.to_string()))
-            }
-            _ => (p.clone(), None),
-        };
-        let ok_host = !host.is_empty()
-            && host.chars().all(|c| {
-                c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '*' | '_' | '[' | ']' | ':')
-            });
-        let ok_port = port.as_deref().is_none_or(|p| {
-            p == "*" || (!p.is_empty() && p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit()))
-        });
-        (ok_host && ok_port).then(|| HostGlob {
-            host,
-            port: port.filter(|p| p != "*"),
-            text: p,
-        })
-    }
-
-    /// The pattern as written.
-    pub fn as_str(&self) -> &str {
-        &self.text
-    }
-
-    /// Whether `host[:port]` matches.
-    pub fn matches(&self, hostport: &str) -> bool {
-        let (h, port) = match hostport.rsplit_once(':') {
-            Some((h, p)) if !p.contains(']') && p.bytes().all(|b| b.is_ascii_digit()) => {
-                (h, Some(p))
-            }
-            _ => (hostport, None),
-        };
-        if let Some(want) = &self.port
-            && port != Some(want.as_str())
-        {
-            return false;
-        }
-        glob_label_match(self.host.as_bytes(), h.as_bytes())
-    }
-}
-
-/// `*` matches any run of bytes other than `.`.
-fn glob_label_match(p: &[u8], s: &[u8]) -> bool {
-    match p.split_first() {
-        None => s.is_empty(),
-        Some((b'*', rest)) => {
-            let mut i = 0;
-            loop {
-                if glob_label_match(rest, &s[i..]) {
-                    return true;
-                }
-                if i >= s.len() || s[i] == b'.' {
-                    return false;
-                }
-                i += 1;
-            }
-        }
-        Some((c, rest)) => s.first() == Some(c) && glob_label_match(rest, &s[1..]),
-    }
-}
-
-/// A path pattern: `{name}` matches one segment, a trailing `/**` any rest.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct PathFilter {
-    segments: Vec<Option<String>>,
-    rest: bool,
-    text: String,
-}
-
-impl PathFilter {
-    /// Parses a template filter.
-    pub fn new(t: &str) -> Option<PathFilter> {
-        if !t.starts_with('/') {
-            return None;
-        }
-        let (body, rest) = match t.strip_suffix("/**") {
-            Some(b) => (b, true),
-            None => (t, false),
-        };
-        let segments = body
-            .trim_start_matches('/')
-            .split('/')
-            .filter(|s| !s.is_empty())
-            .map(|s| (!(s.starts_with('{') && s.ends_with('}'))).then(|| s.to_string()))
-            .collect();
-        Some(PathFilter {
-            segments,
-            rest,
-            text: t.to_string(),
-        })
-    }
-
-    /// The pattern as written.
-    pub fn as_str(&self) -> &str {
-        &self.text
-    }
-
-    /// Whether a concrete path matches.
-    pub fn matches(&self, path: &str) -> bool {
-        let segs: Vec<&str> = path
-            .trim_start_matches('/')
-            .split('/')
-            .filter(|s| !s.is_empty())
-            .collect();
-        if segs.len() < self.segments.len() || (!self.rest && segs.len() != self.segments.len()) {
-            return false;
-        }
-        self.segments
-            .iter()
-            .zip(&segs)
-            .all(|(p, s)| p.as_deref().is_none_or(|lit| lit == *s))
-    }
-
-    /// Whether it can serve as an endpoint template (no `/**`).
-    pub fn is_template(&self) -> bool {
-        !self.rest
-    }
-}
-
-/// Inclusive page-size range filter (`page_size = [26, 50]`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct PageRange {
-    /// Smallest page size matched.
-    pub min: u32,
-    /// Largest page size matched.
-    pub max: u32,
-}
-
-/// Points per request by method (GitHub's secondary limit); 1 when not listed.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Cost {
-    /// (method, points) pairs.
-    pub per_method: Vec<(Method, u32)>,
-}
-
-impl Cost {
-    /// Points of one request.
-    pub fn of(&self, m: &Method) -> u32 {
-        self.per_method
-            .iter()
-            .find(|(x, _)| x == m)
-            .map(|(_, n)| *n)
-            .unwrap_or(1)
-    }
-}
-
-/// One documented limit.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Layer {
-    /// Unique name in its profile (`org.app.user.rate.per.minute`).
-    pub name: String,
-    /// Requests (or points) per window; requests in flight for concurrency layers.
-    pub limit: u64,
-    /// Window length (0 for concurrency layers).
-    pub window: Micros,
-    /// Rate or concurrency.
-    pub kind: Kind,
-    /// Window algorithm.
-    pub algorithm: Algorithm,
-    /// Partition dimensions (empty: the whole capture).
-    pub per: Vec<Partition>,
-    /// Methods counted (empty: all).
-    pub methods: Vec<Method>,
-    /// Paths counted (none: all).
-    pub template: Option<PathFilter>,
-    /// Whether CORS preflights count.
-    pub counts_preflight: bool,
-    /// Only requests with (`true`) or without (`false`) a credential.
-    pub credential: Option<bool>,
-    /// Only requests whose page size is in this range.
-    pub page_size: Option<PageRange>,
-    /// Points per method.
-    pub cost: Option<Cost>,
-    /// Citation.
-    pub source: Option<String>,
-    /// Caveat shown in reports.
-    pub note: Option<String>,
-    /// Derived from the capture's own headers (`generic` profile), not from documentation.
-    pub inferred: bool,
-}
-
-impl Layer {
-    /// Points a request costs in this layer.
-    pub fn cost_of(&self, m: &Method) -> u32 {
-        self.cost.as_ref().map_or(1, |c| c.of(m))
-    }
-
-    /// `100 / 60 s`, `2 in flight`.
-    pub fn budget_label(&self) -> String {
-        match self.kind {
-            Kind::Rate => format!(
-                "{} / {}",
-                self.limit,
-                crate::model::time::window_label(self.window)
-            ),
-            Kind::Concurrency => format!("{} in flight", self.limit),
-        }
-    }
-
-    /// `user+client`, or `whole capture`.
-    pub fn partition_label(&self) -> String {
-        if self.per.is_empty() {
-            "whole capture".into()
-        } else {
-            self.per
-                .iter()
-                .map(|p| p.as_str())
-                .collect::<Vec<_>>()
-                .join("+")
-        }
-    }
-
-    /// Whether the layer's filters (method, path, credential, page size) accept a request,
-    /// preflight rules aside. `path` is the request's concrete path.
-    pub fn accepts(&self, r: &Request, path: &str, method: &Method) -> bool {
-        (self.methods.is_empty() || self.methods.contains(method))
-            && self.template.as_ref().is_none_or(|t| t.matches(path))
-            && self
-                .credential
-                .is_none_or(|want| want == (r.auth != crate::model::Auth::None))
-            && self
-                .page_size
-                .is_none_or(|p| r.page_size.is_some_and(|s| s >= p.min && s <= p.max))
-    }
-}
+pub use filter::{HostGlob, PageRange, PathFilter};
+pub use layer::{
+    Anchor, BucketKind, Cost, CostFrom, Kind, Layer, Limiter, Partition, Rate, Refill,
+};
 
 /// The documented layers of one API.
 #[derive(Clone, Debug, PartialEq)]
@@ -348,6 +41,10 @@ pub struct Profile {
     pub hidden_sources: Option<String>,
     /// `built-in` or the file it came from.
     pub origin: String,
+    /// Statuses that mean "throttled" for this API (default `[429]`).
+    pub throttle_status: Vec<u16>,
+    /// Body codes that make any response a throttle.
+    pub throttle_codes: Vec<CodeId>,
 }
 
 impl Profile {
@@ -355,11 +52,75 @@ impl Profile {
     pub fn covers(&self, host: &str) -> bool {
         self.hosts.iter().any(|g| g.matches(host))
     }
+
+    /// Whether this API's response is a throttle: a throttle status, or a body code the profile
+    /// lists.
+    pub fn is_throttle(&self, r: &Request) -> bool {
+        self.throttle_status.contains(&r.status)
+            || r.throttle_body()
+                .and_then(|b| b.code)
+                .is_some_and(|c| self.throttle_codes.contains(&c))
+    }
+}
+
+/// Marks the throttles of a capture: a response is one when a profile covering its host says
+/// so, or — for hosts no profile covers — when it is a 429, or when its body is a known
+/// rate-limit refusal.
+pub fn mark_throttles(capture: &mut Capture, profiles: &[Profile]) {
+    let covering: Vec<Vec<usize>> = capture
+        .hosts
+        .iter()
+        .map(|h| {
+            profiles
+                .iter()
+                .enumerate()
+                .filter(|(_, p)| p.covers(h))
+                .map(|(i, _)| i)
+                .collect()
+        })
+        .collect();
+    for r in &mut capture.requests {
+        if !r.has_response() || r.is_preflight {
+            r.throttled = false;
+            continue;
+        }
+        let by = &covering[r.host as usize];
+        r.throttled = if by.is_empty() {
+            r.status == 429
+                || (r.status >= 400 && r.throttle_body().is_some_and(|b| b.rate_limited))
+        } else {
+            by.iter().any(|&p| profiles[p].is_throttle(r))
+        };
+    }
 }
 
 const BUILTIN: &[(&str, &str)] = &[
     ("genesys-cloud", include_str!("builtin/genesys-cloud.toml")),
     ("github", include_str!("builtin/github.toml")),
+    (
+        "github-graphql",
+        include_str!("builtin/github-graphql.toml"),
+    ),
+    ("shopify-rest", include_str!("builtin/shopify-rest.toml")),
+    (
+        "shopify-graphql",
+        include_str!("builtin/shopify-graphql.toml"),
+    ),
+    ("okta", include_str!("builtin/okta.toml")),
+    ("salesforce", include_str!("builtin/salesforce.toml")),
+    ("slack", include_str!("builtin/slack.toml")),
+    ("discord", include_str!("builtin/discord.toml")),
+    ("openai", include_str!("builtin/openai.toml")),
+    ("anthropic", include_str!("builtin/anthropic.toml")),
+    ("jira-cloud", include_str!("builtin/jira-cloud.toml")),
+    ("zendesk", include_str!("builtin/zendesk.toml")),
+    ("hubspot", include_str!("builtin/hubspot.toml")),
+    (
+        "microsoft-graph",
+        include_str!("builtin/microsoft-graph.toml"),
+    ),
+    ("stripe", include_str!("builtin/stripe.toml")),
+    ("x", include_str!("builtin/x.toml")),
     ("generic", include_str!("builtin/generic.toml")),
 ];
 
@@ -374,6 +135,11 @@ pub fn builtin() -> Vec<Profile> {
             p
         })
         .collect()
+}
+
+/// The TOML file of a built-in profile, as embedded (comments included).
+pub fn builtin_text(name: &str) -> Option<&'static str> {
+    BUILTIN.iter().find(|(n, _)| *n == name).map(|(_, t)| *t)
 }
 
 /// Names of the built-in profiles.
@@ -459,49 +225,88 @@ pub fn check_combined(profiles: &[Profile]) -> Result<(), ProfileError> {
 mod tests {
     use super::*;
 
-    #[test]
-    fn host_globs() {
-        let g = HostGlob::new("api.*.pure.cloud").unwrap();
-        assert!(g.matches("api.usw2.pure.cloud"));
-        assert!(g.matches("api.usw2.pure.cloud:443"));
-        assert!(!g.matches("api.a.b.pure.cloud"));
-        assert!(!g.matches("api.usw2.pure.cloud.evil.com"));
-        let p = HostGlob::new("127.0.0.1:8080").unwrap();
-        assert!(p.matches("127.0.0.1:8080"));
-        assert!(!p.matches("127.0.0.1:9090"));
-        assert!(
-            HostGlob::new("127.0.0.1:*")
-                .unwrap()
-                .matches("127.0.0.1:39199")
-        );
-        assert!(HostGlob::new("bad host").is_none());
-    }
+    /// The API profiles the built-ins must include (besides genesys-cloud, github, generic).
+    const REQUIRED: &[&str] = &[
+        "shopify-rest",
+        "shopify-graphql",
+        "okta",
+        "salesforce",
+        "slack",
+        "discord",
+        "openai",
+        "anthropic",
+        "jira-cloud",
+        "zendesk",
+        "hubspot",
+        "microsoft-graph",
+        "stripe",
+        "github-graphql",
+        "x",
+    ];
 
-    #[test]
-    fn path_filters() {
-        let f = PathFilter::new("/api/v2/architect/ivrs/{ivrId}").unwrap();
-        assert!(f.matches("/api/v2/architect/ivrs/ivr-001"));
-        assert!(!f.matches("/api/v2/architect/ivrs"));
-        assert!(!f.matches("/api/v2/architect/ivrs/a/b"));
-        let g = PathFilter::new("/api/v2/analytics/**").unwrap();
-        assert!(g.matches("/api/v2/analytics/conversations/details/query"));
-        assert!(!g.is_template());
+    fn is_date(s: &str) -> bool {
+        let b = s.as_bytes();
+        b.len() == 10
+            && b[4] == b'-'
+            && b[7] == b'-'
+            && b.iter()
+                .enumerate()
+                .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
     }
 
     #[test]
     fn builtins_parse_and_cite_every_layer() {
-        let all = builtin();
-        assert_eq!(builtin_names(), vec!["genesys-cloud", "github", "generic"]);
-        for p in &all {
+        let names = builtin_names();
+        for r in REQUIRED
+            .iter()
+            .chain(&["genesys-cloud", "github", "generic"])
+        {
+            assert!(names.contains(r), "no built-in profile {r}");
+        }
+        assert_eq!(names.last(), Some(&"generic"));
+        for (name, text) in BUILTIN {
+            let p = parse::parse(name, text).unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(
+                p.name, *name,
+                "the BUILTIN key and the profile's name differ"
+            );
+            assert_eq!(builtin_text(name), Some(*text));
+            if is_generic(&p) {
+                continue;
+            }
+            let verified = p.verified.as_deref().unwrap_or_default();
+            assert!(is_date(verified), "{name}: verified = {verified:?}");
+            assert!(!p.description.trim().is_empty(), "{name}: no description");
+            assert!(!p.hosts.is_empty(), "{name}: no hosts");
+            assert!(
+                p.hidden_sources
+                    .as_deref()
+                    .is_some_and(|h| !h.trim().is_empty()),
+                "{name}: no hidden_sources"
+            );
+            assert!(!p.confirm.is_empty(), "{name}: nothing to confirm with");
+            assert!(!p.layers.is_empty(), "{name}: no layers");
             for l in &p.layers {
                 assert!(
-                    l.source
-                        .as_deref()
-                        .is_some_and(|s| s.starts_with("https://")),
-                    "{}/{} has no citation",
+                    l.source.as_deref().is_some_and(
+                        |s| s.starts_with("https://") && !s.contains(char::is_whitespace)
+                    ),
+                    "{}/{} has no https citation",
                     p.name,
                     l.name
                 );
+                if let Some(a) = &l.assumption {
+                    assert!(
+                        a.trim().len() >= 10 && a.trim() == a,
+                        "{}/{}: the assumption is not a sentence: {a:?}",
+                        p.name,
+                        l.name
+                    );
+                }
+                if let Some(n) = &l.note {
+                    assert!(!n.trim().is_empty(), "{}/{}: empty note", p.name, l.name);
+                }
+                assert!(l.spec.is_some(), "{}/{}: table not kept", p.name, l.name);
             }
         }
         let g = builtin_named("genesys-cloud").unwrap();
@@ -512,12 +317,74 @@ mod tests {
     }
 
     #[test]
+    fn layer_names_are_unique_across_the_builtins() {
+        // profiles that cover the same hosts are chosen together, and `--set LAYER.KEY=…`
+        // without --profile looks a layer up among all built-ins: names never repeat
+        let all = builtin();
+        let mut seen: std::collections::HashMap<&str, &str> = std::collections::HashMap::new();
+        for p in &all {
+            for l in &p.layers {
+                if let Some(other) = seen.insert(&l.name, &p.name) {
+                    panic!("layer {} is in both {other} and {}", l.name, p.name);
+                }
+            }
+        }
+        assert!(check_combined(&all).is_ok());
+        // profiles sharing a host are chosen together
+        let chosen = select_by_host(&all, &["shop.myshopify.com".to_string()]);
+        let names: Vec<&str> = chosen.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, vec!["shopify-rest", "shopify-graphql"]);
+    }
+
+    /// Whether a layer's path filters count a path.
+    fn counts_path(l: &Layer, path: &str) -> bool {
+        (l.templates.is_empty() || l.templates.iter().any(|t| t.matches(path)))
+            && !l.exclude.iter().any(|t| t.matches(path))
+    }
+
+    #[test]
+    fn shared_hosts_split_their_endpoints() {
+        let rest = builtin_named("shopify-rest").unwrap();
+        let gql = builtin_named("shopify-graphql").unwrap();
+        let graphql = "/admin/api/2025-01/graphql.json";
+        let products = "/admin/api/2025-01/products.json";
+        assert!(!counts_path(&rest.layers[0], graphql));
+        assert!(counts_path(&rest.layers[0], products));
+        assert!(counts_path(&gql.layers[0], graphql));
+        assert!(!counts_path(&gql.layers[0], products));
+        let gh = builtin_named("github").unwrap();
+        let layer = |n: &str| gh.layers.iter().find(|l| l.name == n).unwrap();
+        assert!(!counts_path(
+            layer("primary.authenticated.per.hour"),
+            "/graphql"
+        ));
+        assert!(counts_path(
+            layer("primary.authenticated.per.hour"),
+            "/user/repos"
+        ));
+        assert!(counts_path(
+            layer("secondary.concurrent.requests"),
+            "/graphql"
+        ));
+        assert_eq!(gh.throttle_status, vec![403, 429]);
+        let okta = builtin_named("okta").unwrap();
+        let other = okta
+            .layers
+            .iter()
+            .find(|l| l.name == "okta.api.other.per.minute")
+            .unwrap();
+        assert!(counts_path(other, "/api/v1/users/00u1/groups"));
+        assert!(!counts_path(other, "/api/v1/users/00u1"));
+        assert!(!counts_path(other, "/api/v1/apps/0oa1/users"));
+    }
+
+    #[test]
     fn selection_by_host() {
         let all = builtin();
         let hosts = vec!["cdn.example.com".to_string(), "api.github.com".to_string()];
         let chosen = select_by_host(&all, &hosts);
-        assert_eq!(chosen.len(), 1);
-        assert_eq!(chosen[0].name, "github");
+        let names: Vec<&str> = chosen.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, vec!["github", "github-graphql"]);
         assert!(select_by_host(&all, &["example.org".into()]).is_empty());
     }
 }

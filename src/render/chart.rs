@@ -50,14 +50,19 @@ const TRACKS_PLOT: u32 = 290;
 const FLIGHT_PLOT: u32 = 170;
 const PANEL_TOP: u32 = 24;
 const LEGEND_ROW: i32 = 20;
-const LANE_H: u32 = 46;
+const LANE_H: u32 = 60;
 const LANES_EXTRA: u32 = 96;
+
+/// Chart width in pixels.
+const WIDTH: u32 = 1400;
+/// Where legends start, in pixels from the left.
+const LEGEND_X: i32 = 70;
 
 /// Chart size in pixels for a timeline.
 pub fn size(t: &Timeline) -> (u32, u32) {
     let lanes = t.lanes.len().max(1) as u32;
     (
-        1400,
+        WIDTH,
         (TITLE_H + tracks_height(t) + flight_height(t) + LANES_EXTRA + LANE_H * lanes).max(600),
     )
 }
@@ -114,6 +119,33 @@ fn color(o: Outcome) -> RGBColor {
         Outcome::Failed => FAILED,
         Outcome::Preflight => PREFLIGHT,
     }
+}
+
+/// Texts of the chart that would not fit inside the image (measured with the compiled-in font,
+/// as the PNG draws them): empty when nothing is clipped. The tests check every capture.
+pub fn clipped_texts(t: &Timeline) -> Vec<String> {
+    let mut out = Vec::new();
+    let limit = WIDTH as i32;
+    let title = t.title.as_str();
+    if text_width(title, 24.0) > limit {
+        out.push(title.to_string());
+    }
+    for keys in [track_keys(t), flight_keys(t)] {
+        let (places, column) = legend_places(&keys);
+        for (key, place) in keys.iter().zip(places) {
+            if let (Some(k), Some((col, _))) = (key, place)
+                && LEGEND_X + col * column + 34 + text_width(&k.label, 14.0) > limit
+            {
+                out.push(k.label.clone());
+            }
+        }
+    }
+    for lane in &t.lanes {
+        if 74 + text_width(lane.label.as_str(), 14.0) > limit - 12 {
+            out.push(lane.label.as_str().to_string());
+        }
+    }
+    out
 }
 
 /// How text reaches the image: SVG `<text>`, or glyphs rasterised here.
@@ -232,6 +264,38 @@ fn put<DB: DrawingBackend>(
     }
 }
 
+/// Writes text centred on `x`, its top at `y`. In SVG the viewer's font decides the width, so
+/// the text is anchored at its centre there rather than placed by the compiled-in font's
+/// measure.
+fn put_centred<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    pen: Pen,
+    text: &str,
+    (x, y): (i32, i32),
+    size: f32,
+) -> DrawResult<DB> {
+    match pen {
+        Pen::Raster => put(
+            area,
+            pen,
+            text,
+            (x - text_width(text, size) / 2, y),
+            size,
+            INK,
+        ),
+        Pen::Svg => area.draw(&Text::new(
+            text.to_string(),
+            (x, y),
+            (FAMILY, size as f64).into_font().color(&INK).pos(
+                plotters::style::text_anchor::Pos::new(
+                    plotters::style::text_anchor::HPos::Center,
+                    plotters::style::text_anchor::VPos::Top,
+                ),
+            ),
+        )),
+    }
+}
+
 /// A legend entry: a short line or marker in a colour, then a label.
 struct Key {
     label: String,
@@ -241,19 +305,67 @@ struct Key {
     circle: bool,
 }
 
-/// Draws keys in two columns starting at `at`; returns the height used.
+/// Where each key of a legend goes: `(column, row)` and the second column's offset. Keys come
+/// in pairs (a track and its server count side by side); when a label of the first column is
+/// too long for half the width, the second column moves right, and when the pair does not fit
+/// side by side at all, every key gets a row of its own.
+fn legend_places(keys: &[Option<Key>]) -> (Vec<Option<(i32, i32)>>, i32) {
+    let room = WIDTH as i32 - LEGEND_X - 20;
+    let needed = |k: &Key| 34 + text_width(&k.label, 14.0) + 16;
+    let left = keys
+        .iter()
+        .step_by(2)
+        .flatten()
+        .map(needed)
+        .max()
+        .unwrap_or(0);
+    let right = keys
+        .iter()
+        .skip(1)
+        .step_by(2)
+        .flatten()
+        .map(needed)
+        .max()
+        .unwrap_or(0);
+    let column = if left <= room / 2 && right <= room - room / 2 {
+        Some(room / 2)
+    } else if left + right <= room {
+        Some(left)
+    } else {
+        None
+    };
+    let mut row = 0;
+    let places = keys
+        .iter()
+        .enumerate()
+        .map(|(k, key)| {
+            key.as_ref()?;
+            Some(match column {
+                Some(_) => ((k % 2) as i32, (k / 2) as i32),
+                None => {
+                    row += 1;
+                    (0, row - 1)
+                }
+            })
+        })
+        .collect();
+    (places, column.unwrap_or(room))
+}
+
+/// Draws keys in one or two columns starting at `at`.
 fn legend<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     pen: Pen,
     keys: &[Option<Key>],
     at: (i32, i32),
 ) -> DrawResult<DB> {
-    let (w, _) = area.dim_in_pixel();
-    let column = (w as i32 - at.0 - 20) / 2;
-    for (k, key) in keys.iter().enumerate() {
-        let Some(key) = key else { continue };
-        let x = at.0 + (k % 2) as i32 * column;
-        let y = at.1 + 10 + (k / 2) as i32 * LEGEND_ROW;
+    let (places, column) = legend_places(keys);
+    for (key, place) in keys.iter().zip(places) {
+        let (Some(key), Some((col, row))) = (key, place) else {
+            continue;
+        };
+        let x = at.0 + col * column;
+        let y = at.1 + 10 + row * LEGEND_ROW;
         if key.marker {
             area.draw(&TriangleMarker::new((x + 12, y), 6, key.color.filled()))?;
         } else if key.circle {
@@ -276,9 +388,81 @@ fn legend<DB: DrawingBackend>(
     Ok(())
 }
 
-/// Pixel height of a two-column legend.
-fn legend_height(keys: usize) -> u32 {
-    keys.div_ceil(2) as u32 * LEGEND_ROW as u32 + 8
+/// The badge beside a marker that stands for `n` 429s.
+fn badge(n: usize) -> String {
+    let times = FONT.as_ref().is_some_and(|f| f.glyph_id('×').0 != 0);
+    format!("{}{n}", if times { '×' } else { 'x' })
+}
+
+const BADGE_SIZE: f32 = 12.0;
+/// Half the width of a 429 marker, in pixels.
+const MARKER_HALF: i32 = 7;
+
+/// 429 markers in pixels, `(row, x, y)`, merged where they would overlap on the same row:
+/// `(x, y, count)`. A marker that stands for several gets a count badge on its right, and the
+/// next marker must clear the badge.
+fn clusters(mut points: Vec<(usize, i32, i32)>) -> Vec<(i32, i32, usize)> {
+    points.sort_unstable();
+    let mut out: Vec<(usize, i32, i32, usize)> = Vec::new();
+    for (row, x, y) in points {
+        if let Some(last) = out.last_mut()
+            && last.0 == row
+        {
+            let reach = if last.3 == 1 {
+                2 * MARKER_HALF - 2
+            } else {
+                2 * MARKER_HALF + text_width(&badge(last.3 + 1), BADGE_SIZE) + 2
+            };
+            if x - last.1 < reach {
+                last.3 += 1;
+                last.2 = last.2.min(y);
+                continue;
+            }
+        }
+        out.push((row, x, y, 1));
+    }
+    out.into_iter().map(|(_, x, y, n)| (x, y, n)).collect()
+}
+
+/// Draws 429 markers (pixels within `area`) with count badges where several share a place.
+fn draw_markers<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    pen: Pen,
+    points: Vec<(usize, i32, i32)>,
+    size: i32,
+) -> DrawResult<DB> {
+    for (x, y, n) in clusters(points) {
+        area.draw(&TriangleMarker::new((x, y), size, THROTTLED.filled()))?;
+        if n > 1 {
+            let text = badge(n);
+            // beside the marker, level with it: clear of the lane name above
+            let at = (x + MARKER_HALF + 1, y - BADGE_SIZE as i32 / 2 - 2);
+            area.draw(&Rectangle::new(
+                [
+                    (at.0 - 1, at.1),
+                    (
+                        at.0 + text_width(&text, BADGE_SIZE) + 1,
+                        at.1 + BADGE_SIZE as i32 + 2,
+                    ),
+                ],
+                WHITE.mix(0.85).filled(),
+            ))?;
+            put(area, pen, &text, at, BADGE_SIZE, THROTTLED)?;
+        }
+    }
+    Ok(())
+}
+
+/// Pixel height of a legend.
+fn legend_height(keys: &[Option<Key>]) -> u32 {
+    let rows = legend_places(keys)
+        .0
+        .iter()
+        .flatten()
+        .map(|p| p.1 + 1)
+        .max()
+        .unwrap_or(0);
+    rows as u32 * LEGEND_ROW as u32 + 8
 }
 
 /// Keys of the tracks panel, as rows of two cells (a track and its server count side by side).
@@ -355,7 +539,7 @@ fn tracks_height(t: &Timeline) -> u32 {
     if t.tracks.is_empty() {
         0
     } else {
-        PANEL_TOP + legend_height(track_keys(t).len()) + TRACKS_PLOT
+        PANEL_TOP + legend_height(&track_keys(t)) + TRACKS_PLOT
     }
 }
 
@@ -363,7 +547,7 @@ fn flight_height(t: &Timeline) -> u32 {
     if t.in_flight.is_none() {
         0
     } else {
-        PANEL_TOP + legend_height(flight_keys(t).len()) + FLIGHT_PLOT
+        PANEL_TOP + legend_height(&flight_keys(t)) + FLIGHT_PLOT
     }
 }
 
@@ -371,6 +555,13 @@ fn x_range(t: &Timeline) -> (Micros, Micros) {
     let span = (t.end - t.start).max(time::SECOND);
     let pad = span / 40;
     (t.start - pad, t.end + pad)
+}
+
+/// Right margin that keeps the last time label (centred on its tick) inside the image.
+fn right_margin(t: &Timeline, size: f32) -> u32 {
+    let (_, x1) = x_range(t);
+    let widest = text_width(&tick_label(t)(&x1), size);
+    (widest / 2 + 8).max(12) as u32
 }
 
 fn tick_label(t: &Timeline) -> impl Fn(&Micros) -> String + '_ {
@@ -397,15 +588,7 @@ fn draw<DB: DrawingBackend>(
         t.title.clone()
     };
     let (w, _) = root.dim_in_pixel();
-    let tw = text_width(title.as_str(), 24.0);
-    put(
-        root,
-        pen,
-        title.as_str(),
-        (((w as i32) - tw) / 2, 14),
-        24.0,
-        INK,
-    )?;
+    put_centred(root, pen, title.as_str(), (w as i32 / 2, 14), 24.0)?;
     let (_, body) = root.split_vertically(TITLE_H);
     let (tracks_area, rest) = body.split_vertically(tracks_height(t));
     let (flight_area, lanes_area) = rest.split_vertically(flight_height(t));
@@ -453,8 +636,8 @@ fn draw_tracks<DB: DrawingBackend>(
         15.0,
         INK,
     )?;
-    legend(area, pen, &keys, (70, PANEL_TOP as i32))?;
-    let (_, area) = area.split_vertically(PANEL_TOP + legend_height(keys.len()));
+    legend(area, pen, &keys, (LEGEND_X, PANEL_TOP as i32))?;
+    let (_, area) = area.split_vertically(PANEL_TOP + legend_height(&keys));
     let (x0, x1) = x_range(t);
     let series: Vec<Vec<(Micros, f64)>> = t
         .tracks
@@ -474,11 +657,14 @@ fn draw_tracks<DB: DrawingBackend>(
         .fold(100.0f64, f64::max);
     let ymax = top * 1.12;
     let fmt = tick_label(t);
+    // room for the longest tick label, which is at most the top of the axis
+    let y_labels = text_width(&format!("{ymax:.0} %"), 14.0) + 18;
     let mut chart = ChartBuilder::on(&area)
         .margin(12)
         .margin_top(4)
+        .margin_right(right_margin(t, 14.0))
         .x_label_area_size(30)
-        .y_label_area_size(56)
+        .y_label_area_size(y_labels.max(40) as u32)
         .build_cartesian_2d(x0..x1, 0f64..ymax)?;
     chart
         .configure_mesh()
@@ -530,11 +716,16 @@ fn draw_tracks<DB: DrawingBackend>(
             let k = first.partition_point(|p| p.0 <= x);
             if k == 0 { 0.0 } else { first[k - 1].1 }
         };
-        chart.draw_series(
-            t.throttles
-                .iter()
-                .map(|(x, _)| TriangleMarker::new((*x, at(*x)), 7, THROTTLED.filled())),
-        )?;
+        let (bx, by) = area.get_base_pixel();
+        let points = t
+            .throttles
+            .iter()
+            .map(|(x, _)| {
+                let (px, py) = chart.backend_coord(&(*x, at(*x)));
+                (0, px - bx, py - by)
+            })
+            .collect();
+        draw_markers(&area, pen, points, 7)?;
     }
     Ok(())
 }
@@ -549,16 +740,18 @@ fn draw_in_flight<DB: DrawingBackend>(
     };
     let keys = flight_keys(t);
     put(area, pen, "requests in flight", (70, 2), 15.0, INK)?;
-    legend(area, pen, &keys, (70, PANEL_TOP as i32))?;
-    let (_, area) = area.split_vertically(PANEL_TOP + legend_height(keys.len()));
+    legend(area, pen, &keys, (LEGEND_X, PANEL_TOP as i32))?;
+    let (_, area) = area.split_vertically(PANEL_TOP + legend_height(&keys));
     let (x0, x1) = x_range(t);
     let top = tr.points.iter().map(|p| p.1).max().unwrap_or(1) as f64;
     let fmt = tick_label(t);
+    let y_labels = text_width(&format!("{:.0}", top + 1.0), 13.0) + 18;
     let mut chart = ChartBuilder::on(&area)
         .margin(12)
         .margin_top(4)
+        .margin_right(right_margin(t, 13.0))
         .x_label_area_size(26)
-        .y_label_area_size(56)
+        .y_label_area_size(y_labels.max(40) as u32)
         .build_cartesian_2d(x0..x1, 0f64..(top + 1.0))?;
     chart
         .configure_mesh()
@@ -594,6 +787,7 @@ fn draw_lanes<DB: DrawingBackend>(
     let (_, h) = area.dim_in_pixel();
     let mut chart = ChartBuilder::on(area)
         .margin(12)
+        .margin_right(right_margin(t, 14.0))
         .x_label_area_size(56)
         .y_label_area_size(56)
         .build_cartesian_2d(x0..x1, 0f64..n)?;
@@ -610,7 +804,7 @@ fn draw_lanes<DB: DrawingBackend>(
     chart.draw_series(t.waits.iter().map(|w| {
         let y = row(w.lane);
         Rectangle::new(
-            [(w.from, y + 0.05), (w.until, y + 0.62)],
+            [(w.from, y + 0.02), (w.until, y + 0.5)],
             THROTTLED.mix(0.12).filled(),
         )
     }))?;
@@ -633,16 +827,16 @@ fn draw_lanes<DB: DrawingBackend>(
                     })
                     .unwrap_or(Outcome::Ok);
                 Rectangle::new(
-                    [(b.at, y + 0.1), (b.at + width, y + 0.6)],
+                    [(b.at, y + 0.05), (b.at + width, y + 0.45)],
                     color(worst).filled(),
                 )
             }))?;
         } else {
             chart.draw_series(lane.ticks.iter().map(|tk| {
                 let (lo, hi, w) = match tk.outcome {
-                    Outcome::Preflight => (y + 0.1, y + 0.32, 1),
-                    Outcome::Throttled => (y + 0.05, y + 0.62, 3),
-                    _ => (y + 0.1, y + 0.6, 2),
+                    Outcome::Preflight => (y + 0.05, y + 0.25, 1),
+                    Outcome::Throttled => (y + 0.02, y + 0.5, 3),
+                    _ => (y + 0.05, y + 0.45, 2),
                 };
                 PathElement::new(
                     vec![(tk.at, lo), (tk.at, hi)],
@@ -651,35 +845,36 @@ fn draw_lanes<DB: DrawingBackend>(
             }))?;
         }
     }
-    chart.draw_series(
-        t.throttles
-            .iter()
-            .map(|(x, lane)| TriangleMarker::new((*x, row(*lane) + 0.7), 6, THROTTLED.filled())),
-    )?;
-    // lane names above their rows, in pixels
+    // lane names above their rows, in pixels, on a light backing so ticks under them cannot
+    // make them unreadable
     let plot_h = h as f64 - 12.0 - 56.0 - 12.0;
     for k in 0..t.lanes.len() {
         let top = 12.0 + plot_h * (k as f64) / n;
-        put(
-            area,
-            pen,
-            t.lanes[k].label.as_str(),
-            (74, top as i32 + 2),
-            14.0,
-            INK,
-        )?;
+        let label = t.lanes[k].label.as_str();
+        area.draw(&Rectangle::new(
+            [
+                (72, top as i32 + 1),
+                (76 + text_width(label, 14.0), top as i32 + 18),
+            ],
+            WHITE.mix(0.8).filled(),
+        ))?;
+        put(area, pen, label, (74, top as i32 + 2), 14.0, INK)?;
     }
+    // 429s over the names: a count badge must never hide under a name
+    let (bx, by) = area.get_base_pixel();
+    let points = t
+        .throttles
+        .iter()
+        .map(|(x, lane)| {
+            let (px, py) = chart.backend_coord(&(*x, row(*lane) + 0.58));
+            (*lane, px - bx, py - by)
+        })
+        .collect();
+    draw_markers(area, pen, points, 6)?;
     let caption = format!(
         "time ({}) · ticks: green 2xx/3xx, red 429, orange other 4xx, purple 5xx, grey no response, short blue preflight",
         time::offset_label(t.utc_offset_s)
     );
     let (w, _) = area.dim_in_pixel();
-    put(
-        area,
-        pen,
-        &caption,
-        ((w as i32 - text_width(&caption, 14.0)) / 2, h as i32 - 22),
-        14.0,
-        INK,
-    )
+    put_centred(area, pen, &caption, (w as i32 / 2, h as i32 - 22), 14.0)
 }

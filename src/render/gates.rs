@@ -42,9 +42,9 @@ impl Render for Gates {
             };
             writeln!(
                 out,
-                "{status} {} ({} requests, {} × 429)",
+                "{status} {} ({}, {} × 429)",
                 plain(&c.path),
-                c.requests,
+                super::plural(c.requests, "request"),
                 c.throttles.len()
             )?;
             for g in bad_gates {
@@ -76,8 +76,8 @@ impl Render for Gates {
         }
         writeln!(
             out,
-            "{} captures checked: {} passed, {failed} failed, {} unreadable",
-            report.captures.len(),
+            "{} checked: {} passed, {failed} failed, {} unreadable",
+            super::plural(report.captures.len() as u64, "capture"),
             report.captures.len() - failed,
             report.errors.len()
         )

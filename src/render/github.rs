@@ -12,7 +12,21 @@ use crate::report::Report;
 use super::{Render, plain};
 
 /// GitHub workflow commands.
-pub struct Github;
+#[derive(Default)]
+pub struct Github {
+    /// The `file` of each capture's annotations, by the capture's source (paths relative to
+    /// the repository root); a capture not listed is named by its path in the input.
+    pub files: std::collections::BTreeMap<String, String>,
+}
+
+impl Github {
+    fn file(&self, source: &str, path: &str) -> String {
+        self.files
+            .get(source)
+            .cloned()
+            .unwrap_or_else(|| path.to_string())
+    }
+}
 
 /// Most annotations of one level GitHub displays for a step.
 pub const PER_LEVEL: usize = 10;
@@ -38,21 +52,21 @@ impl Render for Github {
         for c in &report.captures {
             for g in c.gates.iter().filter(|g| !g.passed) {
                 errors.push((
-                    c.path.clone(),
+                    self.file(&c.source, &c.path),
                     format!("why429 --fail-on {}", g.gate),
                     g.message.clone(),
                 ));
             }
             for ch in c.changes.iter().filter(|ch| ch.regression) {
                 errors.push((
-                    c.path.clone(),
+                    self.file(&c.source, &c.path),
                     "why429 regression".into(),
                     ch.message.clone(),
                 ));
             }
             for f in c.findings.iter().filter(|f| f.severity != "info") {
                 warnings.push((
-                    c.path.clone(),
+                    self.file(&c.source, &c.path),
                     format!("why429 {}", f.kind),
                     f.message.clone(),
                 ));
@@ -60,7 +74,7 @@ impl Render for Github {
         }
         for e in &report.errors {
             errors.push((
-                e.source.clone(),
+                self.file(&e.source, &e.source),
                 "why429 cannot read this capture".into(),
                 format!("{} ({})", e.message, e.hint),
             ));
@@ -80,8 +94,8 @@ impl Render for Github {
                     out,
                     "::notice title=why429::{}",
                     data(&format!(
-                        "{} more {level}s not shown as annotations: see the job summary or the JSON report",
-                        list.len() - PER_LEVEL
+                        "{} not shown as annotations: see the job summary or the JSON report",
+                        super::plural((list.len() - PER_LEVEL) as u64, &format!("more {level}"))
                     ))
                 )?;
             }
@@ -95,8 +109,8 @@ impl Render for Github {
             .count();
         writeln!(
             out,
-            "why429: {} captures checked, {failed} failed, {} unreadable",
-            report.captures.len(),
+            "why429: {} checked, {failed} failed, {} unreadable",
+            super::plural(report.captures.len() as u64, "capture"),
             report.errors.len()
         )
     }

@@ -2,7 +2,9 @@
 //!
 //! Owns the page: inline CSS, the timeline charts as inline SVG, no JavaScript, no external
 //! fonts, images or stylesheets, and a Content-Security-Policy that forbids loading anything.
-//! Every string from the capture goes through maud's escaping. Computes nothing.
+//! Tables fit the page: long identifiers (templates, layer names, URLs) wrap, preferably after
+//! `/`, `.` or `_`, and a table that still does not fit scrolls inside its own box. Every
+//! string from the capture goes through maud's escaping. Computes nothing.
 
 use std::io;
 
@@ -10,8 +12,8 @@ use maud::{DOCTYPE, Markup, PreEscaped, html};
 
 use crate::report::{CaptureReport, Report};
 
-use super::Render;
 use super::chart;
+use super::{Render, plural};
 
 /// The self-contained HTML page.
 pub struct Html;
@@ -34,9 +36,13 @@ h3{font-size:16px;margin:18px 0 6px}
 .quiet{border-left-color:#2e8b57}
 figure{margin:12px 0;background:#fff;border:1px solid #e3e3e3;overflow-x:auto}
 figure svg{display:block;max-width:100%;height:auto}
-table{border-collapse:collapse;background:#fff;font-size:13px;margin:6px 0}
+.tw{max-width:100%;overflow-x:auto;margin:6px 0}
+table{border-collapse:collapse;background:#fff;font-size:13px;max-width:100%}
 th,td{border:1px solid #e0e0e0;padding:4px 8px;text-align:left;vertical-align:top}
-th{background:#f2f2f2}td.n{text-align:right;font-variant-numeric:tabular-nums}
+td.id{overflow-wrap:anywhere;min-width:8em}
+th{background:#f2f2f2}td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap;overflow-wrap:normal}
+.t{white-space:nowrap}
+.verdict,li,.meta{overflow-wrap:anywhere}
 .cause-visible-traffic{color:#b35900;font-weight:600}.cause-hidden-traffic,.cause-undocumented-limit{color:#b00020;font-weight:600}
 .sev-error{color:#b00020;font-weight:600}.sev-warning{color:#b35900;font-weight:600}.sev-info{color:#2e6b8b}
 details{background:#fff;border:1px solid #e3e3e3;margin:4px 0;padding:4px 10px}summary{cursor:pointer}
@@ -48,6 +54,34 @@ fn basename(source: &str) -> &str {
     source.rsplit(['/', '\\']).next().unwrap_or(source)
 }
 
+/// An identifier (template, layer name, URL) with a line-break opportunity after each `/`, `.`,
+/// `_`, `#`, `?`, `&` and `=`, so it wraps at its joints rather than anywhere.
+fn ident(s: &str) -> Markup {
+    let mut out = String::with_capacity(s.len() + 16);
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+        if matches!(c, '/' | '.' | '_' | '#' | '?' | '&' | '=') {
+            out.push_str("<wbr>");
+        }
+    }
+    PreEscaped(out)
+}
+
+/// A timestamp that may wrap between its date and its time (each part stays whole).
+fn when(s: &str) -> Markup {
+    match s.split_once('T') {
+        Some((date, time)) => html! { span.t { (date) "T" } wbr; span.t { (time) } },
+        None => html! { (s) },
+    }
+}
+
 fn capture(c: &CaptureReport) -> Markup {
     let chart_svg = chart::svg(&c.timeline).ok();
     let busy: Vec<_> = c.layers.iter().filter(|l| l.counted > 0).collect();
@@ -56,8 +90,8 @@ fn capture(c: &CaptureReport) -> Markup {
             h2 { (basename(&c.source)) }
             p.meta {
                 (c.producer) " · HAR " (c.har_version.as_deref().unwrap_or("?")) " · "
-                (c.entries) " entries (" (c.requests) " requests, " (c.preflights) " preflights, "
-                (c.skipped.len()) " skipped) · " (c.started.as_deref().unwrap_or("-")) " → "
+                (plural(c.entries, "entry")) " (" (plural(c.requests, "request")) ", "
+                (plural(c.preflights, "preflight")) ", " (c.skipped.len()) " skipped) · " (c.started.as_deref().unwrap_or("-")) " → "
                 (c.ended.as_deref().unwrap_or("-")) " (" (c.utc_offset) ") · profile " strong { (c.profile) }
             }
             @if let Some(p) = &c.partial { p.meta { "partial capture: " (p) } }
@@ -67,23 +101,23 @@ fn capture(c: &CaptureReport) -> Markup {
             }
             @if !c.throttles.is_empty() {
                 h3 { "Throttles (" (c.throttles.len()) ")" }
-                table {
+                div.tw { table {
                     tr { th { "entry" } th { "started" } th { "endpoint" } th { "client" } th { "cause" } th { "layer / kind" } th { "visible / limit" } th { "Retry-After" } }
                     @for t in c.throttles.iter().take(MAX_ROWS) {
                         tr {
                             td.n { (t.entry) }
-                            td { (t.started) }
-                            td { (t.method) " " (t.template) }
+                            td { (when(&t.started)) }
+                            td.id { (t.method) " " (ident(&t.template)) }
                             td { (t.client) }
                             td { span class=(format!("cause-{}", t.cause)) { (t.cause) } }
-                            td { (t.layer.as_deref().or(t.kind.as_deref()).unwrap_or("-")) }
+                            td.id { (ident(t.layer.as_deref().or(t.kind.as_deref()).unwrap_or("-"))) }
                             td.n { (t.visible.map(|v| v.to_string()).unwrap_or_else(|| "-".into())) " / " (t.limit.map(|v| v.to_string()).unwrap_or_else(|| "-".into())) }
                             td.n { (t.retry_after_s.map(|s| format!("{s} s")).unwrap_or_else(|| "-".into())) }
                         }
                     }
-                }
+                } }
                 @if c.throttles.len() > MAX_ROWS {
-                    p.note { "… " (c.throttles.len() - MAX_ROWS) " more 429s in the JSON report." }
+                    p.note { "… " (plural((c.throttles.len() - MAX_ROWS) as u64, "more 429")) " in the JSON report." }
                 }
                 @for t in c.throttles.iter().take(MAX_DETAILS) {
                     details {
@@ -96,9 +130,8 @@ fn capture(c: &CaptureReport) -> Markup {
                             ul {
                                 @for a in &t.alternatives {
                                     li {
-                                        (a.cause) " (" (a.layer.as_deref().or(a.kind.as_deref()).unwrap_or("-")) "), score " (a.score)
-                                        @if let Some(s) = a.supporting.first() { "; for: " (s) }
-                                        @if let Some(s) = a.against.first() { "; against: " (s) }
+                                        (a.explanation)
+                                        @if let Some(s) = &a.less_likely_because { " — less likely: " (s) }
                                     }
                                 }
                             }
@@ -108,30 +141,31 @@ fn capture(c: &CaptureReport) -> Markup {
             }
             @if !busy.is_empty() {
                 h3 { "Layers" }
-                table {
+                div.tw { table {
                     tr { th { "layer" } th { "budget" } th { "per" } th { "peak" } th { "%" } th { "at" } th { "with preflights" } th { "source" } }
                     @for l in &busy {
                         tr {
-                            td {
-                                (l.name)
-                                @if let Some(f) = &l.filter { br; span.note { (f) } }
+                            td.id {
+                                (ident(&l.name))
+                                @if let Some(f) = &l.filter { br; span.note { (ident(f)) } }
                                 @if l.inferred { br; span.note { "inferred from headers" } }
+                                @if let Some(a) = &l.assumption { br; span.note { (super::assumption_label(a)) } }
                                 @if let Some(n) = &l.note { br; span.note { (n) } }
                             }
                             td { @if l.kind == "concurrency" { (l.limit) " in flight" } @else { (l.limit) " / " (l.window_s) " s (" (l.algorithm) ")" } }
                             td { (l.per.join("+")) }
                             td.n { (l.peak) }
                             td.n { (format!("{:.0}", l.utilization * 100.0)) }
-                            td { (l.peak_at.as_deref().unwrap_or("-")) }
+                            td { (when(l.peak_at.as_deref().unwrap_or("-"))) }
                             td.n { (l.peak_with_preflights) }
-                            td {
+                            td.id {
                                 @if let Some(s) = &l.source {
-                                    @if s.starts_with("https://") { a href=(s) rel="noopener noreferrer" { (s) } } @else { (s) }
+                                    @if s.starts_with("https://") { a href=(s) rel="noopener noreferrer" { (ident(s)) } } @else { (ident(s)) }
                                 }
                             }
                         }
                     }
-                }
+                } }
             }
             @if !c.findings.is_empty() {
                 h3 { "Findings" }
@@ -143,21 +177,24 @@ fn capture(c: &CaptureReport) -> Markup {
             }
             @if !c.endpoints.is_empty() {
                 h3 { "Endpoints" }
-                table {
+                div.tw { table {
                     tr { th { "method" } th { "endpoint" } th { "host" } th { "client" } th { "requests" } th { "429" } th { "peak / min" } }
                     @for e in c.endpoints.iter().take(60) {
-                        tr { td { (e.method) } td { (e.template) } td { (e.host) } td { (e.client) } td.n { (e.requests) } td.n { (e.throttled) } td.n { (e.peak_per_minute) } }
+                        tr { td { (e.method) } td.id { (ident(&e.template)) } td.id { (ident(&e.host)) } td { (e.client) } td.n { (e.requests) } td.n { (e.throttled) } td.n { (e.peak_per_minute) } }
                     }
+                } }
+                @if c.endpoints.len() > 60 {
+                    p.note { "… " (plural((c.endpoints.len() - 60) as u64, "more endpoint")) " in the JSON report." }
                 }
             }
             @if !c.clients.is_empty() {
                 h3 { "Clients" }
-                table {
+                div.tw { table {
                     tr { th { "client" } th { "fingerprint" } th { "requests" } th { "tokens" } }
                     @for cl in &c.clients {
                         tr { td { (cl.label) } td { code { (cl.fingerprint) } } td.n { (cl.requests) } td.n { (cl.tokens) } }
                     }
-                }
+                } }
             }
             @if !c.skipped.is_empty() {
                 h3 { "Skipped entries (" (c.skipped.len()) ")" }
@@ -183,7 +220,7 @@ impl Render for Html {
                 body {
                     main {
                         h1 { "why429 report" }
-                        p.meta { (report.captures.len()) " capture(s) · why429 " (report.tool.version) }
+                        p.meta { (plural(report.captures.len() as u64, "capture")) " · why429 " (report.tool.version) }
                         @for c in &report.captures { (capture(c)) }
                         @if !report.errors.is_empty() {
                             h2 { "Inputs that could not be read" }

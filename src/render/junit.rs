@@ -54,15 +54,20 @@ fn cases(c: &CaptureReport) -> Vec<Case> {
                 format!("{} per {} s", l.limit, l.window_s)
             };
             out.push(Case {
-                name: format!("budget {} · {}", l.name, p.partition),
+                // names stay the same across runs and machines: no fingerprint, no absolute path
+                name: format!(
+                    "budget {} · {}",
+                    l.name,
+                    if p.key.is_empty() { &p.partition } else { &p.key }
+                ),
                 failure: (p.peak > l.limit).then(|| {
                     (
                         "budget-exceeded".into(),
                         format!("peak {} over {budget}", p.peak),
                         format!(
-                            "{} ({budget}) counted {} requests within one window in partition {} at {}; {} of them admitted.",
+                            "{} ({budget}) counted {} within one window in partition {} at {}; {} of them admitted.",
                             l.name,
-                            p.peak,
+                            super::plural(p.peak, "request"),
                             p.partition,
                             p.peak_at.as_deref().unwrap_or("-"),
                             p.peak_admitted

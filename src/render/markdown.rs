@@ -10,7 +10,7 @@ use std::io;
 use crate::report::{CaptureReport, Report};
 
 use super::terminal::wrap;
-use super::{Render, plain};
+use super::{Render, count, plain, plural};
 
 /// GitHub/Discourse Markdown.
 pub struct Markdown;
@@ -22,12 +22,105 @@ const MAX_ROWS: usize = 200;
 /// Most throttles with an evidence block.
 const MAX_DETAILS: usize = 30;
 
-/// Escapes text for a Markdown table cell or paragraph (no raw HTML, no formatting).
+/// Escapes text for a Markdown table cell or paragraph (no raw HTML, no formatting), written
+/// after other text on its line (so `#`, `>`, `-` or `1.` cannot start a block). Web addresses
+/// in it become autolinks (`<https://…>`), which GitHub and Discourse keep whole, where
+/// backslash escapes inside a bare address would break it.
 pub fn escape(s: &str) -> String {
+    let text = plain(s);
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text.as_str();
+    while let Some(at) = find_url(rest) {
+        out.push_str(&escape_text(&rest[..at]));
+        let len = url_len(&rest[at..]);
+        out.push('<');
+        out.push_str(&rest[at..at + len]);
+        out.push('>');
+        rest = &rest[at + len..];
+    }
+    out.push_str(&escape_text(rest));
+    out
+}
+
+/// Where the next `http://` or `https://` address starts.
+fn find_url(s: &str) -> Option<usize> {
+    let mut from = 0;
+    while let Some(k) = s[from..].find("http") {
+        let at = from + k;
+        let tail = &s[at..];
+        let boundary = s[..at]
+            .chars()
+            .next_back()
+            .is_none_or(|c| !c.is_alphanumeric());
+        if boundary && (tail.starts_with("https://") || tail.starts_with("http://")) {
+            let len = url_len(tail);
+            if len > "https://".len() {
+                return Some(at);
+            }
+        }
+        from = at + 4;
+    }
+    None
+}
+
+/// Length of the address at the start of `s`: up to whitespace or a character an autolink
+/// cannot hold, less trailing punctuation that belongs to the sentence.
+fn url_len(s: &str) -> usize {
+    let end = s
+        .find(|c: char| {
+            c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | '"' | '`' | '|')
+        })
+        .unwrap_or(s.len());
+    let mut url = &s[..end];
+    loop {
+        let trimmed = url.trim_end_matches(['.', ',', ';', ':', '!', '?', '\'', '*', '_', '~']);
+        let trimmed = if trimmed.ends_with(')')
+            && trimmed.matches(')').count() > trimmed.matches('(').count()
+        {
+            &trimmed[..trimmed.len() - 1]
+        } else {
+            trimmed
+        };
+        if trimmed.len() == url.len() {
+            break;
+        }
+        url = trimmed;
+    }
+    url.len()
+}
+
+/// A Markdown link to `url` showing `text`, or the escaped text when `url` is not a web address
+/// (the destination is written so that a CommonMark reader gets `url` back exactly).
+pub fn link(text: &str, url: &str) -> String {
+    let url = url.trim();
+    let web = url.starts_with("https://") || url.starts_with("http://");
+    if !web || url.chars().any(|c| c.is_control() || c == '|') {
+        return escape(text);
+    }
+    let plain_form = !url
+        .chars()
+        .any(|c| c.is_whitespace() || matches!(c, '<' | '>' | '(' | ')' | '\\'));
+    let destination = if plain_form {
+        url.to_string()
+    } else {
+        let mut d = String::from("<");
+        for c in url.chars() {
+            if matches!(c, '<' | '>' | '\\') {
+                d.push('\\');
+            }
+            d.push(c);
+        }
+        d.push('>');
+        d
+    };
+    format!("[{}]({destination})", escape_text(text))
+}
+
+fn escape_text(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    for c in plain(s).chars() {
+    for c in s.chars() {
         match c {
-            '|' | '\\' | '*' | '_' | '`' | '[' | ']' | '#' | '~' => {
+            '|' | '\\' | '*' | '_' | '`' | '[' | ']' | '~' => {
                 out.push('\\');
                 out.push(c);
             }
@@ -39,6 +132,20 @@ pub fn escape(s: &str) -> String {
         }
     }
     out
+}
+
+/// A layer's citation: a link showing the address without its scheme, or the text itself.
+fn source_link(source: Option<&str>) -> String {
+    match source {
+        None => "-".into(),
+        Some(s) => {
+            let shown = s
+                .trim()
+                .trim_start_matches("https://")
+                .trim_start_matches("http://");
+            link(shown, s)
+        }
+    }
 }
 
 /// Text safe inside a fenced code block.
@@ -59,10 +166,10 @@ pub fn summary_lines(c: &CaptureReport, width: usize) -> Vec<String> {
         c.profile
     )];
     lines.push(format!(
-        "{} entries: {} requests ({} preflights), {} skipped · {} s · {}",
-        c.entries,
-        c.requests,
-        c.preflights,
+        "{}: {} ({}), {} skipped · {} s · {}",
+        plural(c.entries, "entry"),
+        plural(c.requests, "request"),
+        plural(c.preflights, "preflight"),
         c.skipped.len(),
         c.duration_s.round(),
         c.utc_offset
@@ -129,7 +236,7 @@ pub fn summary(report: &Report) -> Vec<String> {
                 let keep = room.saturating_sub(1);
                 lines.extend(part.into_iter().take(keep));
                 lines.push(if n > 1 {
-                    format!("… and {left} more capture(s): see below")
+                    format!("… and {}: see below", plural(left as u64, "more capture"))
                 } else {
                     "… (continued below)".to_string()
                 });
@@ -139,9 +246,10 @@ pub fn summary(report: &Report) -> Vec<String> {
         lines.extend(part);
     }
     if !report.errors.is_empty() && lines.len() < SUMMARY_LINES {
-        lines.push(format!(
-            "{} input(s) could not be read",
-            report.errors.len()
+        lines.push(count(
+            report.errors.len() as u64,
+            "input could not be read",
+            "inputs could not be read",
         ));
     }
     lines.truncate(SUMMARY_LINES);
@@ -154,12 +262,12 @@ impl Markdown {
         writeln!(out)?;
         writeln!(
             out,
-            "{} · HAR {} · {} entries ({} requests, {} preflights, {} skipped) · {} → {} ({}) · profile **{}**",
+            "{} · HAR {} · {} ({}, {}, {} skipped) · {} → {} ({}) · profile **{}**",
             escape(&c.producer),
             escape(c.har_version.as_deref().unwrap_or("?")),
-            c.entries,
-            c.requests,
-            c.preflights,
+            plural(c.entries, "entry"),
+            plural(c.requests, "request"),
+            plural(c.preflights, "preflight"),
             c.skipped.len(),
             escape(c.started.as_deref().unwrap_or("-")),
             escape(c.ended.as_deref().unwrap_or("-")),
@@ -201,8 +309,8 @@ impl Markdown {
                 writeln!(out)?;
                 writeln!(
                     out,
-                    "… {} more 429s in the JSON report.",
-                    c.throttles.len() - MAX_ROWS
+                    "… {} in the JSON report.",
+                    plural((c.throttles.len() - MAX_ROWS) as u64, "more 429")
                 )?;
             }
             writeln!(out)?;
@@ -225,20 +333,13 @@ impl Markdown {
                     writeln!(out, "- {}", escape(e))?;
                 }
                 for a in &t.alternatives {
-                    let what = a.layer.as_deref().or(a.kind.as_deref()).unwrap_or("-");
                     writeln!(
                         out,
-                        "- alternative, score {}: {} ({}){}{}",
-                        a.score,
-                        escape(&a.cause),
-                        escape(what),
-                        a.supporting
-                            .first()
-                            .map(|s| format!("; for: {}", escape(s)))
-                            .unwrap_or_default(),
-                        a.against
-                            .first()
-                            .map(|s| format!("; against: {}", escape(s)))
+                        "- other explanation: {}{}",
+                        escape(&a.explanation),
+                        a.less_likely_because
+                            .as_deref()
+                            .map(|s| format!(" — less likely: {}", escape(s)))
                             .unwrap_or_default()
                     )?;
                 }
@@ -263,10 +364,13 @@ impl Markdown {
                 } else {
                     format!("{} / {} s", l.limit, l.window_s)
                 };
-                let name = match &l.filter {
+                let mut name = match &l.filter {
                     Some(f) => format!("{} ({})", escape(&l.name), escape(f)),
                     None => escape(&l.name),
                 };
+                if let Some(a) = &l.assumption {
+                    name.push_str(&format!("<br>{}", escape(&super::assumption_label(a))));
+                }
                 writeln!(
                     out,
                     "| {}{} | {} | {} | {} | {:.0} | {} | {} | {} |",
@@ -283,7 +387,7 @@ impl Markdown {
                             .unwrap_or("-")
                     ),
                     l.peak_with_preflights,
-                    escape(l.source.as_deref().unwrap_or("-"))
+                    source_link(l.source.as_deref())
                 )?;
             }
         }
@@ -327,8 +431,8 @@ impl Markdown {
                 writeln!(out)?;
                 writeln!(
                     out,
-                    "… {} more endpoints in the JSON report.",
-                    c.endpoints.len() - 40
+                    "… {} in the JSON report.",
+                    plural((c.endpoints.len() - 40) as u64, "more endpoint")
                 )?;
             }
         }
@@ -385,11 +489,7 @@ impl Render for Markdown {
                 escape(&e.hint)
             )?;
         }
-        writeln!(
-            out,
-            "<sub>report by why429 {}</sub>",
-            escape(&report.tool.version)
-        )
+        writeln!(out, "report by why429 {}", escape(&report.tool.version))
     }
 }
 
@@ -401,6 +501,20 @@ mod tests {
     fn escapes_markdown_and_html() {
         assert_eq!(escape("a|b<script>*x*"), "a\\|b&lt;script&gt;\\*x\\*");
         assert_eq!(escape("/x/{id}"), "/x/{id}");
+        assert_eq!(escape("issue #14"), "issue #14");
+        assert_eq!(
+            escape("see https://d.test/a_b#c_d."),
+            "see <https://d.test/a_b#c_d>."
+        );
+        assert_eq!(
+            link("d.test/a#b", "https://d.test/a_(b)#c"),
+            "[d.test/a#b](<https://d.test/a_(b)#c>)"
+        );
+        assert_eq!(
+            link("limits", "https://d.test/limits#per_user"),
+            "[limits](https://d.test/limits#per_user)"
+        );
+        assert_eq!(link("x|y", "file.toml"), "x\\|y");
         assert_eq!(fenced("a```b"), "a'''b");
     }
 }

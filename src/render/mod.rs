@@ -11,12 +11,15 @@ pub mod github;
 pub mod html;
 pub mod json;
 pub mod junit;
+pub mod layout;
 pub mod markdown;
 pub mod terminal;
 
 use std::io;
 
 use crate::report::Report;
+
+pub use crate::model::words::{count, plural};
 
 /// Output formats.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -44,6 +47,10 @@ pub struct Style {
     pub color: bool,
     /// Columns available.
     pub width: u16,
+    /// List every 429 (`--all-throttles`) instead of the first ones and a summary.
+    pub all_throttles: bool,
+    /// List every row of every table (`--all-rows`).
+    pub all_rows: bool,
 }
 
 impl Default for Style {
@@ -51,6 +58,8 @@ impl Default for Style {
         Style {
             color: false,
             width: 100,
+            all_throttles: false,
+            all_rows: false,
         }
     }
 }
@@ -69,8 +78,18 @@ pub fn renderer(format: Format, style: Style) -> Box<dyn Render> {
         Format::Markdown => Box::new(markdown::Markdown),
         Format::Html => Box::new(html::Html),
         Format::Junit => Box::new(junit::Junit),
-        Format::Github => Box::new(github::Github),
+        Format::Github => Box::new(github::Github::default()),
         Format::Gates => Box::new(gates::Gates { style }),
+    }
+}
+
+/// A layer's assumption as reports print it: `assumes Standard plan; …`, or the override
+/// sentence as it is (`set on the command line: capacity = 80`).
+pub fn assumption_label(a: &str) -> String {
+    if a.starts_with("set on the command line") {
+        plain(a)
+    } else {
+        format!("assumes {}", plain(a))
     }
 }
 

@@ -144,11 +144,14 @@ fn title(a: &Analysis) -> SafeLabel {
         .filter(|r| !r.is_preflight)
         .count();
     if t.is_empty() {
-        return SafeLabel::from_report(&format!("{n} requests, no 429"));
+        return SafeLabel::from_report(&format!(
+            "{}, no 429",
+            crate::model::plural(n as u64, "request")
+        ));
     }
     let mut causes: BTreeMap<(Cause, Option<usize>, Option<LimitKind>), usize> = BTreeMap::new();
     for x in t {
-        *causes.entry((x.cause, x.layer, x.kind)).or_default() += 1;
+        *causes.entry((x.cause(), x.layer(), x.kind())).or_default() += 1;
     }
     let ((cause, layer, kind), _) = causes
         .iter()
@@ -165,8 +168,9 @@ fn title(a: &Analysis) -> SafeLabel {
         _ => "cause unknown".to_string(),
     };
     SafeLabel::from_report(&format!(
-        "{} of {n} requests got 429: most likely {what}",
-        t.len()
+        "{} of {} got 429: most likely {what}",
+        t.len(),
+        crate::model::plural(n as u64, "request")
     ))
 }
 
@@ -219,7 +223,7 @@ pub fn build(a: &Analysis) -> Timeline {
     let mut lanes_sorted: Vec<((String, String, String), Vec<usize>)> =
         lane_of.into_iter().collect();
     lanes_sorted.sort_by(|x, y| {
-        let t = |v: &Vec<usize>| v.iter().filter(|&&i| c.requests[i].is_429()).count();
+        let t = |v: &Vec<usize>| v.iter().filter(|&&i| c.requests[i].is_throttle()).count();
         t(&y.1)
             .cmp(&t(&x.1))
             .then(y.1.len().cmp(&x.1.len()))
@@ -320,14 +324,18 @@ pub fn build(a: &Analysis) -> Timeline {
     // layers blamed most first, then the ones the rankings considered
     let mut blamed: BTreeMap<usize, usize> = BTreeMap::new();
     for t in &a.diagnosis.throttles {
-        if let Some(l) = t.layer {
+        if let Some(l) = t.layer() {
             *blamed.entry(l).or_default() += 1;
         }
     }
     let mut chosen: Vec<usize> = blamed.keys().copied().collect();
     chosen.sort_by_key(|l| std::cmp::Reverse(blamed[l]));
     for t in &a.diagnosis.throttles {
-        for l in t.ranked.iter().filter_map(|h| h.layer) {
+        for l in t
+            .ranked
+            .iter()
+            .filter_map(|h| h.candidate.explanation.layer())
+        {
             if !chosen.contains(&l) {
                 chosen.push(l);
             }
@@ -340,12 +348,12 @@ pub fn build(a: &Analysis) -> Timeline {
             .layers
             .iter()
             .enumerate()
-            .filter(|(_, le)| le.peak > 0)
+            .filter(|(_, le)| le.peak > 0.0)
             .max_by(|x, y| {
                 let u = |(i, le): &(usize, &crate::evaluate::LayerEval)| {
                     let l = &a.profiles[le.profile].layers[le.layer];
                     let _ = i;
-                    le.peak as f64 / l.limit.max(1) as f64
+                    le.peak / l.limit().max(1) as f64
                 };
                 u(x).total_cmp(&u(y))
             })
@@ -358,38 +366,36 @@ pub fn build(a: &Analysis) -> Timeline {
             let le = &a.evaluation.layers[idx];
             let l = &a.profiles[le.profile].layers[le.layer];
             // the partition of the first 429 blamed on it, else the peak's
-            let series = a
+            let partition = a
                 .diagnosis
                 .throttles
                 .iter()
-                .find_map(|t| le.at(t.request as usize).map(|(s, _)| s as usize))
-                .or(le.peak_series)?;
-            let s = &le.series[series];
-            let points: Vec<(Micros, u64)> = s
-                .starts
-                .iter()
-                .copied()
-                .zip(s.attempts.iter().map(|&c| c as u64))
-                .collect();
-            let admitted: Vec<(Micros, u64)> = s
-                .starts
-                .iter()
-                .copied()
-                .zip(s.admitted_counts.iter().map(|&c| c as u64))
-                .collect();
-            let server: Vec<(Micros, u64)> = s
-                .members
+                .find_map(|t| le.view(t.request as usize).map(|v| v.partition as usize))
+                .or(le.peak_partition)?;
+            let levels = crate::evaluate::levels(
+                c,
+                &a.profiles[le.profile],
+                l,
+                partition,
+                crate::evaluate::Options::default(),
+            );
+            let round = |v: &[(Micros, f64)]| -> Vec<(Micros, u64)> {
+                v.iter()
+                    .map(|&(t, x)| (t, x.round().max(0.0) as u64))
+                    .collect()
+            };
+            let points = round(&levels.attempts);
+            let admitted = round(&levels.admitted);
+            let server: Vec<(Micros, u64)> = levels
+                .requests
                 .iter()
                 .filter_map(|&m| {
                     let r = &c.requests[m as usize];
-                    let h = r.rate.as_deref()?;
-                    let count = match (h.inin_count, h.inin_allowed, h.limit) {
-                        (Some(n), Some(a), _) if a == l.limit => Some(n),
-                        (_, _, Some(lim)) if lim == l.limit => {
-                            h.used.or(h.remaining.map(|rem| lim.saturating_sub(rem)))
-                        }
-                        _ => None,
-                    }?;
+                    let count = r
+                        .quotas()
+                        .iter()
+                        .filter(|q| q.limit == Some(l.limit()))
+                        .find_map(|q| q.used_count())?;
                     Some((r.start, count))
                 })
                 .collect();
@@ -397,9 +403,9 @@ pub fn build(a: &Analysis) -> Timeline {
                 label: SafeLabel::from_report(&format!(
                     "{} · {}",
                     l.name,
-                    crate::report::partition_label(a, idx, series)
+                    crate::report::partition_label(a, idx, partition)
                 )),
-                limit: Some(l.limit),
+                limit: Some(l.limit()),
                 points: downsample(points, start, end),
                 admitted: downsample(admitted, start, end),
                 server: downsample(server, start, end),
@@ -411,7 +417,7 @@ pub fn build(a: &Analysis) -> Timeline {
         .diagnosis
         .throttles
         .iter()
-        .find(|t| t.kind == Some(LimitKind::Concurrency) && t.cause == Cause::UndocumentedLimit)
+        .find(|t| t.kind() == Some(LimitKind::Concurrency) && t.cause() == Cause::UndocumentedLimit)
         .map(|t| {
             let r = &c.requests[t.request as usize];
             let idx: Vec<usize> = (0..c.requests.len())

@@ -6,7 +6,8 @@
 //! 429 bodies holding only the known code and stated numbers. Nothing here copies text from
 //! the original capture. Pure.
 
-use crate::model::{Micros, RateHeaders, ThrottleBody, ThrottleCode, time};
+use crate::model::{Micros, Quota, ThrottleBody, time};
+use crate::normalize::dialects;
 use crate::normalize::time::parse_http_date;
 
 /// A number as the analysis reads it back: `{}` prints integers without a fraction and
@@ -16,42 +17,38 @@ fn num(x: f64) -> String {
     format!("{x}")
 }
 
-/// The rate-limit headers that read back to `rate`, one header per number.
-pub fn rate_headers(rate: &RateHeaders) -> Vec<(&'static str, String)> {
+/// The rate-limit headers that read back to `quotas`, one header per number, named as each
+/// counter's dialect names it; counters announced by a policy are written as IETF policies.
+pub fn rate_headers(quotas: &[Quota]) -> Vec<(&'static str, String)> {
     let mut out = Vec::new();
-    let mut push = |name: &'static str, v: Option<String>| {
-        if let Some(v) = v {
-            out.push((name, v));
+    let mut policies = Vec::new();
+    for q in quotas {
+        if q.window.is_some() {
+            let quota = q.limit.unwrap_or(0);
+            let i = policies.len() + 1;
+            policies.push(match q.window {
+                Some(w) => format!("\"policy-{i}\";q={quota};w={}", num(time::as_secs(w))),
+                None => format!("\"policy-{i}\";q={quota}"),
+            });
+            continue;
         }
-    };
-    push(
-        "inin-ratelimit-count",
-        rate.inin_count.map(|n| n.to_string()),
-    );
-    push(
-        "inin-ratelimit-allowed",
-        rate.inin_allowed.map(|n| n.to_string()),
-    );
-    push("inin-ratelimit-reset", rate.inin_reset_s.map(num));
-    push("X-RateLimit-Limit", rate.limit.map(|n| n.to_string()));
-    push(
-        "X-RateLimit-Remaining",
-        rate.remaining.map(|n| n.to_string()),
-    );
-    push("X-RateLimit-Used", rate.used.map(|n| n.to_string()));
-    // seconds from the response, in the IETF field (no epoch interpretation, any precision)
-    push("RateLimit", rate.reset_s.map(|s| format!("t={}", num(s))));
-    if !rate.policies.is_empty() {
-        let items: Vec<String> = rate
-            .policies
-            .iter()
-            .enumerate()
-            .map(|(i, p)| match p.window_s {
-                Some(w) => format!("\"policy-{}\";q={};w={}", i + 1, p.quota, num(w)),
-                None => format!("\"policy-{}\";q={}", i + 1, p.quota),
-            })
-            .collect();
-        push("RateLimit-Policy", Some(items.join(", ")));
+        let d = dialects::dialect(q.dialect);
+        let Some(axis) = d.axes.get(q.axis as usize) else {
+            continue;
+        };
+        let mut push = |name: Option<&'static str>, v: Option<String>| {
+            if let (Some(name), Some(v)) = (name, v) {
+                out.push((name, v));
+            }
+        };
+        push(axis.limit, q.limit.map(|n| n.to_string()));
+        push(axis.remaining, q.remaining.map(|n| n.to_string()));
+        push(axis.used, q.used.map(|n| n.to_string()));
+        // seconds from the response, as a delta (no epoch interpretation, any precision)
+        push(axis.reset, q.reset.map(|r| num(time::as_secs(r))));
+    }
+    if !policies.is_empty() {
+        out.push(("RateLimit-Policy", policies.join(", ")));
     }
     out
 }
@@ -144,11 +141,9 @@ pub fn throttle_body(body: &ThrottleBody, status: u16, limit_key: Option<&str>) 
         obj.insert("message".into(), message.join(". ").into());
     }
     if let Some(code) = body.code {
-        let text = match code {
-            ThrottleCode::Unlisted => "unlisted",
-            known => known.as_str(),
-        };
-        obj.insert("code".into(), text.into());
+        obj.insert("code".into(), dialects::code(code).name.into());
+    } else if body.unlisted_code {
+        obj.insert("code".into(), "unlisted".into());
     }
     obj.insert("status".into(), status.into());
     if limit_key.is_some() || body.limit_value.is_some() {
@@ -172,37 +167,45 @@ pub fn millis(us: Micros) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::Policy;
     use crate::normalize::{body, headers};
 
     #[test]
     fn rate_headers_read_back_to_the_same_numbers() {
-        let rate = RateHeaders {
-            inin_count: Some(26),
-            inin_allowed: Some(25),
-            inin_reset_s: Some(14.25),
-            limit: Some(5000),
-            remaining: Some(0),
-            used: Some(5000),
-            reset_s: Some(29.453_021 - 1e-15),
-            policies: vec![
-                Policy {
-                    quota: 100,
-                    window_s: Some(60.0),
-                },
-                Policy {
-                    quota: 1000,
-                    window_s: None,
-                },
-            ],
-        };
-        let written = rate_headers(&rate);
+        use crate::model::{Exact, ResetForm};
+        let quotas = vec![
+            Quota {
+                dialect: dialects::id("genesys"),
+                used: Some(26),
+                limit: Some(25),
+                reset: Some(14_250_000),
+                reset_form: Some(ResetForm::DeltaSeconds),
+                exact: Exact(Exact::USED | Exact::LIMIT),
+                ..Quota::default()
+            },
+            Quota {
+                dialect: dialects::id("x-ratelimit"),
+                limit: Some(5000),
+                remaining: Some(0),
+                used: Some(5000),
+                reset: Some(29_453_021),
+                reset_form: Some(ResetForm::DeltaSeconds),
+                exact: Exact(Exact::LIMIT | Exact::REMAINING | Exact::USED),
+                ..Quota::default()
+            },
+            Quota {
+                dialect: dialects::id("ietf"),
+                limit: Some(100),
+                window: Some(60_000_000),
+                ..Quota::default()
+            },
+        ];
+        let written = rate_headers(&quotas);
         let lower: Vec<(String, String)> = written
             .iter()
             .map(|(n, v)| (n.to_ascii_lowercase(), v.clone()))
             .collect();
-        let again = headers::rate_headers(lower.iter().map(|(n, v)| (n.as_str(), v.as_str())), 0);
-        assert_eq!(again, rate);
+        let again = headers::quotas(lower.iter().map(|(n, v)| (n.as_str(), v.as_str())), 0);
+        assert_eq!(again, quotas);
         assert!(written.iter().all(|(_, v)| !v.contains("burst")));
     }
 
@@ -244,22 +247,23 @@ mod tests {
     #[test]
     fn rebuilt_bodies_read_back_to_the_same_numbers() {
         let original = ThrottleBody {
-            code: Some(ThrottleCode::TooManyRequests),
+            code: dialects::code_id("too.many.requests"),
+            rate_limited: true,
             limit: Some(300),
             window_s: Some(60.0),
             retry_in_s: Some(2.5),
             limit_value: Some(300),
-            limit_key: None,
+            ..ThrottleBody::default()
         };
         let text = throttle_body(&original, 429, Some("token.rate.per.minute"));
         let facts = body::parse(&text, false).unwrap();
         assert_eq!(facts.body, original);
         assert_eq!(facts.limit_key.as_deref(), Some("token.rate.per.minute"));
         let unlisted = ThrottleBody {
-            code: Some(ThrottleCode::Unlisted),
+            unlisted_code: true,
             ..ThrottleBody::default()
         };
         let facts = body::parse(&throttle_body(&unlisted, 429, None), false).unwrap();
-        assert_eq!(facts.body.code, Some(ThrottleCode::Unlisted));
+        assert!(facts.body.unlisted_code && facts.body.code.is_none());
     }
 }

@@ -341,9 +341,7 @@ impl<'a> Plan<'a> {
         if let Some(d) = raw::header(&list, "date").and_then(fields::date) {
             headers.push(("Date", d));
         }
-        if let Some(rate) = r.rate.as_deref() {
-            headers.extend(fields::rate_headers(rate));
-        }
+        headers.extend(fields::rate_headers(r.quotas()));
         if let Some(ra) = r.retry_after {
             headers.push(("Retry-After", fields::retry_after(ra.seconds)));
         }
@@ -366,7 +364,7 @@ impl<'a> Plan<'a> {
                 .and_then(|c| raw::number(c.get("size")))
                 .unwrap_or(json!(0)),
         );
-        if let Some(body) = r.throttle_body.as_deref() {
+        if let Some(body) = r.throttle_body() {
             let key = body.limit_key.map(|k| self.limit_keys[k as usize].as_str());
             let text = fields::throttle_body(body, r.status, key);
             content.insert("size".into(), text.len().into());

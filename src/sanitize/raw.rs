@@ -59,6 +59,36 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// Wording for the summary after a count of `n` (singular when `n` is 1).
+    pub fn label_for(self, n: u64) -> &'static str {
+        if n != 1 {
+            return self.label();
+        }
+        match self {
+            Kind::Credentials => "credential replaced by a synthetic token",
+            Kind::KeyHeaders => "API-key or token header",
+            Kind::Cookies => "cookie",
+            Kind::SetCookies => "Set-Cookie value",
+            Kind::QueryValues => "query parameter",
+            Kind::Fragments => "URL fragment",
+            Kind::UrlUserInfo => "user name/password in a URL",
+            Kind::PathIds => "distinct id in paths replaced by a pseudonym",
+            Kind::RequestBodies => "request body",
+            Kind::ResponseBodies => "response body",
+            Kind::ThrottleBodies => "429/503 body reduced to code and numbers",
+            Kind::RedirectUrls => "redirect URL",
+            Kind::LocationHeaders => "Location header",
+            Kind::CorrelationIds => "correlation id replaced by a pseudonym",
+            Kind::LimitKeys => "undocumented limit key replaced",
+            Kind::OtherHeaders => "other header (user agent, referer, custom)",
+            Kind::ServerIps => "server IP address",
+            Kind::Comments => "comment or other free-text field",
+            Kind::Pages => "page (title)",
+            Kind::ToolFields => "tool-specific field (initiators, WebSocket frames, ...)",
+            Kind::UnusableEntries => "unusable entry written as {}",
+        }
+    }
+
     /// Wording for the summary.
     pub fn label(self) -> &'static str {
         match self {

@@ -78,7 +78,7 @@ fn a_capture_with_429s_fails_with_a_junit_failure() {
     assert!(xml.contains(r#"<testcase classname="ivr/forum.har" name="gate 429" time="0">"#));
     assert!(xml.contains(r#"<failure type="gate" message="4 × 429: undocumented-limit ×4">"#));
     // the failure body carries the explanation too (GitLab shows the body)
-    assert!(xml.contains("came with ≥1 admitted requests"));
+    assert!(xml.contains("a split this clean arises by chance"), "{xml}");
     assert!(xml.contains(r#"<testsuite name="wallboard.har" tests="#));
 }
 
@@ -331,4 +331,229 @@ fn shards_split_a_corpus_and_merge_joins_them() {
         .arg(d.path())
         .assert()
         .code(2);
+}
+
+/// Every `name="…"` and `classname="…"` of a JUnit report, in order.
+fn junit_names(xml: &str) -> Vec<String> {
+    let re = regex::Regex::new(r#"\b(?:class)?name="([^"]*)""#).unwrap();
+    re.captures_iter(xml).map(|c| c[1].to_string()).collect()
+}
+
+#[test]
+fn junit_names_are_the_same_across_runs_and_machines() {
+    let d = clean_dir();
+    // the forum thread has per-token layers, whose partitions a fingerprint would name
+    copy("forum-thread.har", &d.path().join("ivr/forum.har"));
+    copy(
+        "lab/t05_two_clients_share_user_budget.cdp.har",
+        &d.path().join("lab/two-clients.har"),
+    );
+    let run = |key: &str, cwd: &Path, input: &Path| {
+        let out = why429()
+            .current_dir(cwd)
+            .env("WHY429_FINGERPRINT_KEY", key)
+            .args(["check", "--format", "junit"])
+            .arg(input)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    // another key, another working directory, the input named another way
+    let first = run("first machine", Path::new("/"), &d.path());
+    let second = run("second machine", &d.root, Path::new("captures"));
+    let names = junit_names(&first);
+    assert!(names.iter().any(|n| n.contains("· token-1")), "{names:?}");
+    assert_eq!(names, junit_names(&second));
+    let root = d.root.display().to_string();
+    assert!(names.iter().all(|n| !n.contains(&root)), "{names:?}");
+}
+
+#[test]
+fn annotations_name_files_from_the_repository_root() {
+    let d = tempfile::tempdir().unwrap();
+    let repo = d.path().join("repo");
+    std::fs::create_dir_all(repo.join(".git")).unwrap();
+    copy("forum-thread.har", &repo.join("e2e/captures/forum.har"));
+    let annotated = |cwd: &Path, input: &Path| {
+        let out = why429()
+            .current_dir(cwd)
+            .args(["check", "--format", "github"])
+            .arg(input)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        let text = String::from_utf8(out.stdout).unwrap();
+        text.lines()
+            .find(|l| l.starts_with("::error "))
+            .unwrap()
+            .to_string()
+    };
+    // inside a repository: relative to its top level, from any folder and however named,
+    // even from outside it
+    let expected = "::error file=e2e/captures/forum.har,title=why429 --fail-on 429::";
+    assert!(
+        annotated(&repo.join("e2e"), Path::new("captures")).starts_with(expected),
+        "{}",
+        annotated(&repo.join("e2e"), Path::new("captures"))
+    );
+    assert!(annotated(Path::new("/"), &repo.join("e2e/captures")).starts_with(expected));
+    // outside one: relative to the working directory
+    let plain = d.path().join("plain");
+    copy("forum-thread.har", &plain.join("captures/forum.har"));
+    let line = annotated(&plain, &plain.join("captures"));
+    assert!(
+        line.starts_with("::error file=captures/forum.har,"),
+        "{line}"
+    );
+}
+
+#[test]
+fn fail_on_new_fails_only_on_429s_the_baseline_lacks() {
+    let d = clean_dir();
+    copy("forum-thread.har", &d.path().join("ivr/forum.har"));
+    let base = d.file("base.json");
+    let out = why429()
+        .env("WHY429_FINGERPRINT_KEY", "the baseline's key")
+        .args(["check", "--format", "json"])
+        .arg(d.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "the forum thread has 429s");
+    std::fs::write(&base, &out.stdout).unwrap();
+    let gate = |extra: &[&str]| {
+        let mut c = why429();
+        c.args(["check", "--quiet", "--fail-on", "new", "--baseline"])
+            .arg(&base)
+            .args(extra)
+            .arg(d.path());
+        c.output().unwrap()
+    };
+    // the same 429s under another fingerprint key are not new
+    let out = gate(&[]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    // a capture with 429s the baseline lacks fails, and only it
+    copy(
+        "lab/t03_contact_sync_burst_app_user.har",
+        &d.path().join("sync/burst.har"),
+    );
+    let out = gate(&[]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("FAIL sync/burst.har"), "{text}");
+    assert!(
+        text.contains("--fail-on new: 10 429s not in the baseline: "),
+        "{text}"
+    );
+    assert!(text.contains("PASS ivr/forum.har"), "{text}");
+    // the baseline's own regressions are reported, not gated, with `new`
+    assert!(text.contains("change: new capture with 10 × 429"), "{text}");
+    // one more 429 in a known capture is new too: the 5th of its group
+    let json = gate(&["--format", "json"]);
+    let v = json_of(&json.stdout);
+    let forum = v["captures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["path"] == "ivr/forum.har")
+        .unwrap()
+        .clone();
+    let mut fewer: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&base).unwrap()).unwrap();
+    for c in fewer["captures"].as_array_mut().unwrap() {
+        if c["path"] == "ivr/forum.har" {
+            c["throttles"].as_array_mut().unwrap().pop();
+        }
+    }
+    std::fs::write(&base, serde_json::to_vec(&fewer).unwrap()).unwrap();
+    std::fs::remove_file(d.path().join("sync/burst.har")).unwrap();
+    let out = gate(&[]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains(&format!(
+            "--fail-on new: 1 429 not in the baseline: PUT /api/v2/architect/ivrs/{{ivrId}} (undocumented-limit, {}) ×1",
+            forum["throttles"][0]["kind"].as_str().unwrap()
+        )),
+        "{text}"
+    );
+    assert_eq!(forum["throttles"].as_array().unwrap().len(), 4);
+    // `new` needs a baseline
+    why429()
+        .args(["check", "--fail-on", "new"])
+        .arg(d.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("add --baseline FILE"));
+}
+
+fn json_of(bytes: &[u8]) -> serde_json::Value {
+    serde_json::from_slice(bytes).unwrap()
+}
+
+#[test]
+fn fail_on_none_never_fails_on_findings_but_still_on_unreadable_input() {
+    let d = clean_dir();
+    copy("forum-thread.har", &d.path().join("ivr/forum.har"));
+    why429()
+        .args(["check", "--quiet", "--fail-on", "none"])
+        .arg(d.path())
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("4 captures checked: 4 passed"));
+    why429()
+        .args(["check", "--fail-on", "none", "--fail-on", "429"])
+        .arg(d.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("cannot be combined"));
+    copy(
+        "public/corrupt-truncated-not-json.har",
+        &d.path().join("broken.har"),
+    );
+    why429()
+        .args(["check", "--quiet", "--fail-on", "none"])
+        .arg(d.path())
+        .assert()
+        .code(2)
+        .stdout(predicate::str::contains("1 unreadable"));
+}
+
+#[test]
+fn a_condition_cut_by_the_shell_gets_a_hint_to_quote_it() {
+    let d = clean_dir();
+    let bin = assert_cmd::cargo::cargo_bin("why429");
+    let sh = |script: &str| {
+        std::process::Command::new("sh")
+            .current_dir(&d.root)
+            .env("WHY429", &bin)
+            .env("NO_COLOR", "1")
+            .args(["-c", script])
+            .output()
+            .unwrap()
+    };
+    // the README's old recipe, unquoted: the shell passes `utilization` and creates `=80%`
+    let out = sh(r#""$WHY429" check captures --fail-on utilization>=80%"#);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("--fail-on 'utilization>=80%'"), "{err}");
+    assert!(d.file("=80%").exists());
+    std::fs::remove_file(d.file("=80%")).unwrap();
+    // a condition that parses, with the rest taken as a redirection: the run says so
+    let out = sh(r#""$WHY429" check captures --fail-on 429 >=80%"#);
+    assert_eq!(out.status.code(), Some(0));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("a file named `=80%`"), "{err}");
+    assert!(err.contains("quote it"), "{err}");
+    // quoted, it works and leaves no file
+    std::fs::remove_file(d.file("=80%")).unwrap();
+    let out = sh(r#""$WHY429" check captures --fail-on 'utilization>=80%'"#);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(!String::from_utf8(out.stderr).unwrap().contains("hint"));
+    assert!(!d.file("=80%").exists());
 }

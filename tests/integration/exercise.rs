@@ -39,6 +39,7 @@ pub fn hostile_settings(partial: bool) -> Settings {
         builtins: profiles::builtin(),
         count_preflights: false,
         server_logs: Vec::new(),
+        what_if: None,
     }
 }
 

@@ -208,8 +208,8 @@ fn producer_quirks_are_normalized() {
         &settings,
     )
     .unwrap();
-    let rate = a.capture.requests[0].rate.as_deref().unwrap();
-    assert!(rate.limit.is_some() && rate.remaining.is_some());
+    let q = &a.capture.requests[0].quotas()[0];
+    assert!(q.limit.is_some() && q.remaining.is_some());
     // the mitmproxy capture's Authorization becomes a client
     let a = support::analyze(
         &public.join("mitmproxy-sse-authorization-apikey.har"),

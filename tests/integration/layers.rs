@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use why429::batch::Analysis;
 use why429::model::{Method, Request};
-use why429::profiles::{Algorithm, Kind, Layer, Partition};
+use why429::profiles::{Anchor, Layer, Limiter, Partition};
 
 use super::support;
 
@@ -109,26 +109,38 @@ fn brute_peak(a: &Analysis, f: &Filter, l: &Layer) -> u64 {
     let mut peak = 0;
     for reqs in parts.values() {
         for r in reqs {
-            let n = match (l.kind, l.algorithm) {
-                (Kind::Concurrency, _) => reqs
+            let n = match &l.limiter {
+                Limiter::Concurrency { .. } => reqs
                     .iter()
                     .filter(|q| q.start <= r.start && r.start < q.end().max(q.start + 1))
                     .count(),
-                (Kind::Rate, Algorithm::Sliding) => reqs
+                Limiter::Window {
+                    anchor: None,
+                    window,
+                    ..
+                } => reqs
                     .iter()
-                    .filter(|q| r.start - l.window < q.start && q.start <= r.start)
+                    .filter(|q| r.start - window < q.start && q.start <= r.start)
                     .count(),
-                (Kind::Rate, Algorithm::FixedAligned) => {
-                    let ws = r.start.div_euclid(l.window) * l.window;
+                Limiter::Window {
+                    anchor: Some(Anchor::Epoch),
+                    window,
+                    ..
+                } => {
+                    let ws = r.start.div_euclid(*window) * window;
                     reqs.iter()
                         .filter(|q| q.start >= ws && q.start <= r.start)
                         .count()
                 }
-                (Kind::Rate, Algorithm::Fixed) => {
+                Limiter::Window {
+                    anchor: Some(Anchor::FirstRequest),
+                    window,
+                    ..
+                } => {
                     // replay the windows from the partition's first request
                     let mut ws = reqs[0].start;
                     for q in reqs.iter().take_while(|q| q.start <= r.start) {
-                        if q.start >= ws + l.window {
+                        if q.start >= ws + window {
                             ws = q.start;
                         }
                     }
@@ -136,6 +148,7 @@ fn brute_peak(a: &Analysis, f: &Filter, l: &Layer) -> u64 {
                         .filter(|q| q.start >= ws && q.start <= r.start)
                         .count()
                 }
+                other => panic!("the lab has no {} layer", other.algorithm()),
             };
             peak = peak.max(n as u64);
         }
@@ -162,7 +175,7 @@ fn every_lab_layer_peak_equals_a_brute_force_count() {
                 let l = &a.profiles[le.profile].layers[le.layer];
                 assert_eq!(
                     le.peak,
-                    brute_peak(&a, &filters[&l.name], l),
+                    brute_peak(&a, &filters[&l.name], l) as f64,
                     "{scenario}.{variant}: {}",
                     l.name
                 );
@@ -192,8 +205,8 @@ fn the_forum_thread_is_evaluated_against_genesys_cloud_by_host() {
         })
         .unwrap();
     let l = &a.profiles[le.profile].layers[le.layer];
-    assert_eq!((l.limit, l.window), (100, 60_000_000));
-    assert_eq!(le.peak, 3, "3 PUTs against 100/min");
+    assert_eq!((l.limit(), l.window()), (100, 60_000_000));
+    assert_eq!(le.peak, 3.0, "3 PUTs against 100/min");
     let report = why429::report::build(&a, Default::default());
     assert_eq!(report.layers[i].peak, 3);
     assert_eq!(
@@ -204,13 +217,17 @@ fn the_forum_thread_is_evaluated_against_genesys_cloud_by_host() {
     assert_eq!(report.layers[i].peak_with_preflights, 6);
     // the page's other requests are never counted: every counted request is on the API host
     for le in &a.evaluation.layers {
-        for s in &le.series {
-            for &m in &s.members {
-                assert_eq!(
-                    a.capture.host(&a.capture.requests[m as usize]),
-                    "api.mypurecloud.de"
-                );
-            }
+        for p in &le.partitions {
+            assert_eq!(
+                a.capture.host(&a.capture.requests[p.first as usize]),
+                "api.mypurecloud.de"
+            );
+        }
+        for v in &le.views {
+            assert_eq!(
+                a.capture.host(&a.capture.requests[v.request as usize]),
+                "api.mypurecloud.de"
+            );
         }
     }
     assert!(
@@ -248,7 +265,7 @@ fn hosts_pick_profiles_and_generic_infers_layers_from_headers() {
     let inferred: Vec<(&str, u64)> = a.profiles[0]
         .layers
         .iter()
-        .map(|l| (l.name.as_str(), l.limit))
+        .map(|l| (l.name.as_str(), l.limit()))
         .collect();
     assert!(a.profiles[0].layers.iter().all(|l| l.inferred));
     assert!(

@@ -61,7 +61,7 @@ fn the_copy_gives_the_same_analysis_on_every_fixture() {
                     .iter()
                     .map(|t| {
                         let r = &a.capture.requests[t.request as usize];
-                        (r.entry, format!("{:?}", t.cause), t.layer)
+                        (r.entry, format!("{:?}", t.cause()), t.layer())
                     })
                     .collect()
             };
@@ -134,7 +134,7 @@ fn removals_are_counted_by_kind() {
     let bodies = c
         .requests
         .iter()
-        .filter(|r| r.throttle_body.is_some())
+        .filter(|r| r.throttle_body().is_some())
         .count() as u64;
     assert_eq!(r.get(Kind::ThrottleBodies), bodies);
     assert!(r.get(Kind::PathIds) > 0);

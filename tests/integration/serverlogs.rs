@@ -323,8 +323,9 @@ fn the_cli_reads_logs_beside_captures() {
     let schema = why429::report::Report::schema();
     let validator = jsonschema::validator_for(&schema).unwrap();
     assert!(validator.validate(&v).is_ok());
-    // the terminal header: one line per log
+    // the terminal header: one line per log (when the terminal is wide enough)
     let out = why429()
+        .env("COLUMNS", "200")
         .args(["analyze", "--server-log-format"])
         .arg(conf("nginx-ratelimit.conf"))
         .arg("--server-log")

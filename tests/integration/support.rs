@@ -37,6 +37,7 @@ pub fn settings(chosen: Vec<Profile>) -> Settings {
         builtins: profiles::builtin(),
         count_preflights: false,
         server_logs: Vec::new(),
+        what_if: None,
     }
 }
 

@@ -1,0 +1,543 @@
+//! Candidate explanations of one throttle, each with the facts for and against it.
+//!
+//! Owns turning the replay and the capture's other facts into candidates: for every layer
+//! that counts the throttle, visible traffic when its replay refuses the throttle (exactly, at
+//! the edge of the timing uncertainty, or only if refusals use budget) and hidden traffic with
+//! the least hidden cost otherwise; an undocumented concurrency and burst limit from the
+//! best separation of the throttle's scope; a limit the body states that no counting layer
+//! has. Signals are attached here, judged by `refute` and `rank`. Pure.
+
+use crate::evaluate::{Replay, View};
+use crate::model::{Micros, Quota, Request, time};
+use crate::normalize::dialects;
+use crate::profiles::{Kind, Layer, Limiter};
+
+use super::context::{Ctx, Scope, is_traffic};
+use super::separation;
+use super::signal::{Basis, Counter, Signal};
+use super::thresholds::{BURST_WINDOWS, COUNTER_TOLERANCE, EDGE, RETRY_AFTER_ROUNDING};
+use super::{Candidate, Explanation, LimitKind};
+
+/// Every layer counting request `i`, with its view.
+pub fn views<'a>(cx: &'a Ctx<'_>, i: usize) -> Vec<(usize, &'a View)> {
+    cx.eval
+        .layers
+        .iter()
+        .enumerate()
+        .filter_map(|(k, le)| le.view(i).map(|v| (k, v)))
+        .collect()
+}
+
+/// The replay that the layer's documentation says applies; `None` for `count_rejected`
+/// unknown means "refused attempts do not count" first.
+fn primary(layer: &Layer, v: &View) -> Replay {
+    match layer.count_rejected {
+        Some(true) => v.with_refusals,
+        _ => v.admitted_only,
+    }
+}
+
+/// The longest wait a layer can ask for (`None`: no bound, e.g. concurrency).
+fn longest_wait(layer: &Layer, cost: u64) -> Option<Micros> {
+    let base = match &layer.limiter {
+        Limiter::Window { window, .. } | Limiter::SlidingCounter { window, .. } => Some(*window),
+        Limiter::Bucket { rate, .. } => Some(time::secs(cost as f64 / rate.per_second())),
+        Limiter::Concurrency { .. } => None,
+    }?;
+    Some(base + layer.penalty.unwrap_or(0))
+}
+
+/// Whether a counter on a response describes a layer: same budget, and the same window when
+/// both are known.
+fn describes(q: &Quota, layer: &Layer) -> bool {
+    q.limit == Some(layer.limit())
+        && match (q.window, layer.kind()) {
+            (Some(w), Kind::Rate) => (w - layer.window()).abs() <= time::SECOND,
+            _ => true,
+        }
+}
+
+/// The counter on a response that describes layer `k` and no other layer counting the
+/// request (a counter shared by two layers' numbers says nothing about either).
+fn counter_for(cx: &Ctx<'_>, r: &Request, k: usize, layers: &[usize]) -> Option<Counter> {
+    let layer = cx.layer(k);
+    let ambiguous = layers
+        .iter()
+        .filter(|&&o| o != k)
+        .any(|&o| cx.layer(o).limit() == layer.limit());
+    if ambiguous {
+        return None;
+    }
+    r.quotas()
+        .iter()
+        .find(|q| describes(q, layer))
+        .and_then(|q| {
+            Some(Counter {
+                quote: dialects::quote_use(q),
+                used: q.used_count()?,
+                limit: q.limit?,
+            })
+        })
+}
+
+/// The latest admitted request before the throttle, in the same partition and window, whose
+/// response carries layer `k`'s counter: (counter, when, requests visible in its window then).
+fn earlier_counter(cx: &Ctx<'_>, i: usize, k: usize, layers: &[usize]) -> Option<Signal> {
+    let le = &cx.eval.layers[k];
+    let layer = cx.layer(k);
+    if layer.kind() != Kind::Rate {
+        return None;
+    }
+    let r = &cx.capture.requests[i];
+    let part = le.view(i)?.partition;
+    let key = le.partitions[part as usize].key;
+    let from = r.start - layer.window();
+    let reqs = &cx.capture.requests;
+    let lo = reqs.partition_point(|q| q.start <= from);
+    (lo..i).rev().find_map(|j| {
+        let q = &reqs[j];
+        if q.is_throttle() || !is_traffic(q) || q.quotas().is_empty() {
+            return None;
+        }
+        if crate::evaluate::partition_key(layer, cx.capture, j) != key {
+            return None;
+        }
+        let counter = counter_for(cx, q, k, layers)?;
+        // admitted requests of the partition in the window before that success, itself included
+        let visible = reqs[lo.min(j)..=j]
+            .iter()
+            .enumerate()
+            .filter(|(o, p)| {
+                let o = o + lo.min(j);
+                p.start > q.start - layer.window()
+                    && !p.is_throttle()
+                    && is_traffic(p)
+                    && crate::evaluate::partition_key(layer, cx.capture, o) == key
+            })
+            .count() as u64;
+        Some(Signal::ServerCount {
+            layer: k,
+            counter,
+            visible,
+            at: q.start,
+            on_throttle: false,
+        })
+    })
+}
+
+/// Whether a body's stated "N requests within W seconds" is a layer's budget.
+fn states_numbers_of(limit: Option<u64>, window_s: Option<f64>, layer: &Layer) -> bool {
+    limit == Some(layer.limit())
+        && match (window_s, layer.kind()) {
+            (Some(w), Kind::Rate) => (time::secs(w) - layer.window()).abs() <= time::SECOND,
+            (None, _) => true,
+            (Some(_), Kind::Concurrency) => false,
+        }
+}
+
+/// Candidates on every layer counting the throttle.
+fn layer_candidates(cx: &Ctx<'_>, i: usize, out: &mut Vec<Candidate>) {
+    let r = &cx.capture.requests[i];
+    let views = views(cx, i);
+    let counting: Vec<usize> = views.iter().map(|(k, _)| *k).collect();
+    let ra = r.retry_after.map(|x| x.seconds);
+    let body = r.throttle_body();
+    let key = body.and_then(|b| b.limit_key).map(|s| {
+        cx.capture.limit_keys[s as usize]
+            .expose_for_computation()
+            .as_str()
+    });
+    let key_names_layer = key.is_some_and(|k| counting.iter().any(|&c| cx.layer(c).name == k));
+    for &(k, v) in &views {
+        let layer = cx.layer(k);
+        let replay = primary(layer, v);
+        let explanation = if replay.refused {
+            Explanation::Visible {
+                layer: k,
+                basis: Basis::Exact,
+            }
+        } else if replay.refused_at_edge {
+            Explanation::Visible {
+                layer: k,
+                basis: Basis::Edge,
+            }
+        } else if layer.count_rejected.is_none() && v.with_refusals.explains() {
+            Explanation::Visible {
+                layer: k,
+                basis: Basis::IfRefusalsCount,
+            }
+        } else {
+            Explanation::Hidden {
+                layer: k,
+                at_least: replay.hidden_needed_at_edge.max(1),
+            }
+        };
+        let used_replay = match explanation {
+            Explanation::Visible {
+                basis: Basis::IfRefusalsCount,
+                ..
+            } => v.with_refusals,
+            _ => replay,
+        };
+        let mut c = Candidate::new(explanation);
+        let replay_signal = Signal::Replay {
+            layer: k,
+            admitted: v.admitted_before,
+            attempts: v.attempts_before,
+            level: used_replay.level,
+            capacity: v.capacity,
+            refused: match explanation {
+                Explanation::Visible { basis, .. } => Some(basis),
+                _ => None,
+            },
+            hidden_needed: used_replay.hidden_needed_at_edge,
+        };
+        let visible = matches!(explanation, Explanation::Visible { .. });
+        if visible {
+            c.support.push(replay_signal);
+        } else {
+            // the replay admits it: a fact, neither for nor against hidden traffic
+            c.support.push(replay_signal);
+        }
+        // the server's own counter on the throttle
+        if let Some(counter) = counter_for(cx, r, k, &counting) {
+            let room = counter.used < counter.limit;
+            let no_hidden = counter.used <= v.attempts_before + v.cost + COUNTER_TOLERANCE;
+            let s = Signal::ServerCount {
+                layer: k,
+                counter,
+                visible: v.attempts_before + v.cost,
+                at: r.start,
+                on_throttle: true,
+            };
+            let good = if visible { !room } else { !room && !no_hidden };
+            if good {
+                c.support.push(s);
+            } else {
+                c.against.push(s);
+            }
+        } else if !visible && let Some(s) = earlier_counter(cx, i, k, &counting) {
+            let shows_hidden = matches!(&s, Signal::ServerCount { counter, visible, .. }
+                if counter.used > visible + COUNTER_TOLERANCE);
+            if shows_hidden {
+                c.support.push(s);
+            } else {
+                c.against.push(s);
+            }
+        }
+        // Retry-After against when the capture's own traffic frees room
+        if let Some(s) = ra {
+            let longest = longest_wait(layer, v.cost);
+            if let Some(l) = longest
+                && time::secs(s) > l + RETRY_AFTER_ROUNDING + EDGE
+            {
+                c.against.push(Signal::RetryAfterTooLong {
+                    layer: k,
+                    retry_after_s: s,
+                    longest: l,
+                });
+            } else if visible && used_replay.free_at != Micros::MAX {
+                let from_arrival = used_replay.free_at - r.start;
+                let from_response = used_replay.free_at - r.end();
+                let ra_us = time::secs(s);
+                if ra_us >= from_response - EDGE
+                    && ra_us <= from_arrival + RETRY_AFTER_ROUNDING + EDGE
+                    && from_arrival > EDGE
+                {
+                    c.support.push(Signal::RetryAfterFits {
+                        layer: k,
+                        retry_after_s: s,
+                        frees_in: from_arrival,
+                    });
+                }
+            }
+        }
+        // what the body says
+        if let Some(b) = body {
+            if key == Some(layer.name.as_str()) {
+                c.support.push(Signal::BodyNamesLayer { layer: k });
+            } else if key.is_some() {
+                c.against.push(if key_names_layer {
+                    Signal::BodyNamesLayer {
+                        layer: counting
+                            .iter()
+                            .copied()
+                            .find(|&o| Some(cx.layer(o).name.as_str()) == key)
+                            .unwrap_or(k),
+                    }
+                } else {
+                    Signal::BodyNamesOther
+                });
+            } else if states_numbers_of(b.limit.or(b.limit_value), b.window_s, layer) {
+                c.support.push(Signal::BodyStatesLayer { layer: k });
+            }
+        }
+        if !visible && let Some(s) = retry_failed_after_wait(cx, i) {
+            c.support.push(s);
+        }
+        if !visible && let Some(s) = neighbour_admitted(cx, i, k) {
+            c.against.push(s);
+        }
+        out.push(c);
+    }
+}
+
+/// The next request of the same resource started after the full Retry-After and was
+/// throttled again.
+fn retry_failed_after_wait(cx: &Ctx<'_>, i: usize) -> Option<Signal> {
+    let r = &cx.capture.requests[i];
+    let ra = r.retry_after?.seconds;
+    let next = &cx.capture.requests[cx.next_same_resource[i]? as usize];
+    let waited = next.start >= r.end() + time::secs(ra) - super::thresholds::RETRY_WAIT_SLACK;
+    (waited && next.is_throttle()).then(|| Signal::RetryFailedAfterWait {
+        first_s: ra,
+        second_s: next.retry_after.map_or(0.0, |x| x.seconds),
+    })
+}
+
+/// An admitted request of the same partition of layer `k` within `NEIGHBOUR` of the
+/// throttle: a sign the layer had room then.
+fn neighbour_admitted(cx: &Ctx<'_>, i: usize, k: usize) -> Option<Signal> {
+    let le = &cx.eval.layers[k];
+    let layer = cx.layer(k);
+    let part = le.view(i)?.partition;
+    let key = le.partitions[part as usize].key;
+    let r = &cx.capture.requests[i];
+    let reqs = &cx.capture.requests;
+    let near = super::thresholds::NEIGHBOUR;
+    let lo = reqs.partition_point(|q| q.start < r.start - near);
+    (lo..reqs.len())
+        .take_while(|&j| reqs[j].start <= r.start + near)
+        .find(|&j| {
+            let q = &reqs[j];
+            j != i
+                && is_traffic(q)
+                && !q.is_throttle()
+                && (200..400).contains(&q.status)
+                && crate::evaluate::counts(
+                    layer,
+                    &cx.capture
+                        .hosts
+                        .iter()
+                        .map(|h| cx.profiles[le.profile].covers(h))
+                        .collect::<Vec<_>>(),
+                    cx.capture,
+                    j,
+                    Default::default(),
+                )
+                && crate::evaluate::partition_key(layer, cx.capture, j) == key
+        })
+        .map(|j| Signal::NeighbourAdmitted {
+            layer: k,
+            request: j as u32,
+        })
+}
+
+/// The best undocumented limit on a count around the throttle (in flight, or started within a
+/// short window), over scopes and windows; refuted by `refute` when no limit on that count
+/// can be the cause.
+fn separation_candidate(cx: &Ctx<'_>, i: usize, kind: LimitKind) -> Option<Candidate> {
+    let req = i as u32;
+    let throttled = |m: u32| cx.capture.requests[m as usize].is_throttle();
+    let mut options: Vec<(Scope, Option<Micros>, &super::context::Grouping)> = Vec::new();
+    for scope in Scope::ALL {
+        match kind {
+            LimitKind::Concurrency => options.push((scope, None, &cx.concurrency[scope as usize])),
+            _ => {
+                for (w, g) in BURST_WINDOWS.iter().zip(&cx.bursts[scope as usize]) {
+                    options.push((scope, Some(*w), g));
+                }
+            }
+        }
+    }
+    let tests = options.len();
+    /// The best option so far.
+    struct Best {
+        feasible: bool,
+        chance: f64,
+        scope: Scope,
+        window: Option<Micros>,
+        sep: Option<separation::Separation>,
+        possible: u32,
+    }
+    let mut best: Option<Best> = None;
+    let mut crowded: Option<(Scope, Option<Micros>, u32, u32)> = None;
+    for (scope, window, grouping) in options {
+        let Some((group, around)) = grouping.at(req) else {
+            continue;
+        };
+        let feasible = separation::feasible(group, around, throttled);
+        let sep = separation::best(group, throttled).filter(|s| around.possible >= s.limit);
+        let chance = sep.map_or(1.0, |s| (s.chance * tests as f64).min(1.0));
+        if !feasible && crowded.is_none() {
+            let busiest = separation::busiest_success(group, throttled).unwrap_or(0);
+            crowded = Some((scope, window, busiest, around.possible));
+        }
+        let better = best.as_ref().is_none_or(|b| {
+            (feasible, -chance, std::cmp::Reverse(scope))
+                > (b.feasible, -b.chance, std::cmp::Reverse(b.scope))
+        });
+        if better {
+            best = Some(Best {
+                feasible,
+                chance,
+                scope,
+                window,
+                sep,
+                possible: around.possible,
+            });
+        }
+    }
+    let Best {
+        feasible,
+        chance,
+        scope,
+        window,
+        sep,
+        possible,
+    } = best?;
+    let limit = sep.map(|s| s.limit as u64).or(Some(possible as u64));
+    let kind = match (kind, window) {
+        (LimitKind::Concurrency, _) => LimitKind::Concurrency,
+        (_, Some(w)) => LimitKind::of_window(w),
+        (k, None) => k,
+    };
+    let mut c = Candidate::new(Explanation::Undocumented {
+        kind,
+        scope: Some(scope),
+        limit,
+        window,
+        stated: false,
+    });
+    c.support.push(Signal::Around {
+        window,
+        scope,
+        possible,
+    });
+    if let Some(s) = sep {
+        c.support.push(Signal::Separation {
+            window,
+            scope,
+            limit: s.limit,
+            explained: s.explained,
+            throttled: s.throttled,
+            successes: s.successes,
+            chance,
+        });
+    }
+    if !feasible && let Some((scope, window, sure, possible)) = crowded {
+        c.against.push(Signal::SuccessAsCrowded {
+            window,
+            scope,
+            sure,
+            possible,
+        });
+    }
+    Some(c)
+}
+
+/// A limit the body states (numbers, or a `limit.key`) that no layer counting the throttle has.
+fn stated_candidate(cx: &Ctx<'_>, i: usize) -> Option<Candidate> {
+    let r = &cx.capture.requests[i];
+    let b = r.throttle_body()?;
+    let views = views(cx, i);
+    let limit = b.limit.or(b.limit_value).filter(|&n| n > 0);
+    let window_s = b
+        .window_s
+        .filter(|w| w.is_finite() && *w > 0.0 && *w <= 86_400.0);
+    let key = b.limit_key.map(|s| {
+        cx.capture.limit_keys[s as usize]
+            .expose_for_computation()
+            .as_str()
+    });
+    let key_documented = key.is_some_and(|k| views.iter().any(|(l, _)| cx.layer(*l).name == k));
+    let numbers_documented = views
+        .iter()
+        .any(|(l, _)| states_numbers_of(limit, window_s, cx.layer(*l)));
+    let numbers_new = limit.is_some() && !numbers_documented;
+    let key_new = key.is_some() && !key_documented;
+    if key_documented || !(numbers_new || key_new) {
+        return None;
+    }
+    let window = window_s.map(time::secs);
+    let kind = window.map_or(LimitKind::Rate, LimitKind::of_window);
+    // which scopes the stated limit can count: none where a success surely had the limit's
+    // number of admitted others within the window (it would have refused it); the broadest
+    // such scope, and what the throttle had there
+    let mut scope = None;
+    let mut visible = None;
+    let mut crowded: Option<Signal> = None;
+    if let (Some(n), Some(w)) = (limit, window) {
+        for sc in Scope::ALL {
+            let Some((busiest, around)) = cx.window_counts(sc, i as u32, w) else {
+                continue;
+            };
+            if busiest.is_some_and(|b| b as u64 >= n) {
+                crowded.get_or_insert(Signal::SuccessAsCrowded {
+                    window: Some(w),
+                    scope: sc,
+                    sure: busiest.unwrap_or(0),
+                    possible: n.min(u32::MAX as u64) as u32,
+                });
+                break;
+            }
+            scope = Some(sc);
+            visible = Some(around.possible as u64);
+        }
+    }
+    let mut c = Candidate::new(Explanation::Undocumented {
+        kind,
+        scope,
+        limit,
+        window,
+        stated: true,
+    });
+    c.support.push(Signal::BodyStatesLimit {
+        limit,
+        window,
+        scope,
+        visible,
+    });
+    // refuted at its narrowest scope only if no scope is left
+    if scope.is_none()
+        && let Some(s) = crowded
+    {
+        c.against.push(s);
+    }
+    if key_new {
+        c.support.push(Signal::BodyNamesOther);
+    }
+    Some(c)
+}
+
+/// Every candidate explanation of the throttle at `i`.
+pub fn generate(cx: &Ctx<'_>, i: usize) -> Vec<Candidate> {
+    let mut out = Vec::new();
+    layer_candidates(cx, i, &mut out);
+    out.extend(stated_candidate(cx, i));
+    out.extend(separation_candidate(cx, i, LimitKind::Concurrency));
+    out.extend(separation_candidate(cx, i, LimitKind::Burst));
+    let r = &cx.capture.requests[i];
+    if let Some(typ) = cx.typical_duration(r)
+        && r.duration >= super::thresholds::HELD_AT_LEAST
+        && r.duration >= super::thresholds::HELD_FACTOR * typ.max(1)
+    {
+        // a held throttle: a server that queued before refusing (a concurrency limiter or a
+        // saturated budget alike): shown, not weighed
+        for c in &mut out {
+            if matches!(
+                c.explanation,
+                Explanation::Undocumented {
+                    kind: LimitKind::Concurrency,
+                    ..
+                }
+            ) {
+                c.support.push(Signal::Held {
+                    took: r.duration,
+                    typical: typ,
+                });
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,534 @@
+//! Prose: every sentence a report shows about a throttle, rendered from typed values.
+//!
+//! Owns the wording of signals, explanations, refutations, preferences and confidence. It only
+//! formats numbers it is handed (never recomputes one) and names only allow-listed things:
+//! layer names, budgets, endpoint templates, client labels, times, counts, header names with
+//! values the response wrote verbatim. Pure.
+
+use crate::evaluate::Evaluation;
+use crate::model::{Capture, Micros, Request, time};
+use crate::profiles::{Kind, Layer, Limiter, Profile};
+
+use super::context::Scope;
+use super::rank::{Confidence, Level, Preference, Reason};
+use super::refute::Refutation;
+use super::signal::{Basis, Counter, Signal};
+use super::thresholds::NEIGHBOUR;
+use super::{Explanation, LimitKind};
+
+/// What prose needs to name things.
+#[derive(Clone, Copy)]
+pub struct Names<'a> {
+    /// The capture.
+    pub capture: &'a Capture,
+    /// Active profiles.
+    pub profiles: &'a [Profile],
+    /// The replays.
+    pub eval: &'a Evaluation,
+}
+
+impl<'a> Names<'a> {
+    /// Names over an analysis' parts.
+    pub fn new(capture: &'a Capture, profiles: &'a [Profile], eval: &'a Evaluation) -> Self {
+        Names {
+            capture,
+            profiles,
+            eval,
+        }
+    }
+
+    /// The layer behind an evaluation index.
+    pub fn layer(&self, k: usize) -> &'a Layer {
+        let le = &self.eval.layers[k];
+        &self.profiles[le.profile].layers[le.layer]
+    }
+
+    fn clock(&self, t: Micros) -> String {
+        time::clock_local(t, self.capture.utc_offset_s())
+    }
+
+    fn endpoint(&self, r: &Request) -> String {
+        format!("{} {}", r.method.as_str(), self.capture.template(r))
+    }
+
+    /// `org.user.rate.per.minute (3000 / 60 s, per user)`.
+    pub fn layer_label(&self, k: usize) -> String {
+        let l = self.layer(k);
+        format!(
+            "{} ({}, per {})",
+            l.name,
+            l.budget_label(),
+            l.partition_label()
+        )
+    }
+}
+
+/// Seconds without a trailing `.0`.
+pub fn fmt_s(s: f64) -> String {
+    time::number_label((s * 10.0).round() / 10.0)
+}
+
+/// `1 request`, `3 requests`.
+pub fn count(n: u64, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {many}")
+    }
+}
+
+/// `inin-ratelimit-count: 26` when quotable, else `the server's counter (26 of 25)`.
+fn counter_text(c: &Counter) -> String {
+    match &c.quote {
+        Some((name, value)) => format!("`{name}: {value}`"),
+        None => format!("the server's counter ({} of {})", c.used, c.limit),
+    }
+}
+
+fn scope_text(scope: Scope) -> &'static str {
+    match scope {
+        Scope::Resource => "requests to the same record by this caller",
+        Scope::Endpoint => "requests to this endpoint by this caller",
+        Scope::Caller => "this caller's requests",
+    }
+}
+
+fn around_text(window: Option<Micros>) -> String {
+    match window {
+        None => "in flight".to_string(),
+        Some(w) => format!("started within {}", time::window_label(w)),
+    }
+}
+
+/// What the layer's replay measured, in its own terms.
+fn measured(l: &Layer, admitted: u64, level: f64, capacity: f64) -> String {
+    match &l.limiter {
+        Limiter::Window { window, anchor, .. } => {
+            let span = if anchor.is_some() {
+                "in its current window".to_string()
+            } else {
+                format!("in the {} before it", time::window_label(*window))
+            };
+            format!(
+                "counted {} {span}",
+                count(admitted, "admitted request", "admitted requests")
+            )
+        }
+        Limiter::SlidingCounter { .. } => format!(
+            "estimated {} of its {} in use",
+            time::number_label(level),
+            time::number_label(capacity)
+        ),
+        Limiter::Bucket { .. } => format!(
+            "held {} of {} in its bucket ({} admitted in the last {})",
+            time::number_label(level),
+            time::number_label(capacity),
+            admitted,
+            time::human_duration(l.window())
+        ),
+        Limiter::Concurrency { .. } => format!(
+            "had {} in flight",
+            count(admitted, "admitted request", "admitted requests")
+        ),
+    }
+}
+
+/// One signal as a sentence.
+pub fn signal(n: &Names<'_>, s: &Signal, throttle: &Request) -> String {
+    match s {
+        Signal::Replay {
+            layer,
+            admitted,
+            attempts,
+            level,
+            capacity,
+            refused,
+            hidden_needed,
+        } => {
+            let l = n.layer(*layer);
+            let what = measured(l, *admitted, *level, *capacity);
+            match refused {
+                Some(Basis::Exact) => format!(
+                    "{} {what}: the capture's own traffic used up its budget",
+                    n.layer_label(*layer)
+                ),
+                Some(Basis::Edge) => format!(
+                    "{} {what}; counting the requests within {} of it or of the window's start, whose order at the server is uncertain, its budget was used up",
+                    n.layer_label(*layer),
+                    time::human_duration(super::thresholds::EDGE)
+                ),
+                Some(Basis::IfRefusalsCount) => format!(
+                    "{} counted {} in the window but only {} admitted: its budget was used up if refused attempts count",
+                    n.layer_label(*layer),
+                    count(*attempts, "attempt", "attempts"),
+                    admitted
+                ),
+                None => format!(
+                    "{} {what}: {} from outside the capture would be needed to refuse this request",
+                    n.layer_label(*layer),
+                    at_least(*hidden_needed, l)
+                ),
+            }
+        }
+        Signal::ServerCount {
+            layer,
+            counter,
+            visible,
+            at,
+            on_throttle,
+        } => {
+            let name = &n.layer(*layer).name;
+            let text = counter_text(counter);
+            let when = if *on_throttle {
+                format!("on the {}", status_word(throttle))
+            } else {
+                format!("on the success at {}", n.clock(*at))
+            };
+            if counter.used < counter.limit && *on_throttle {
+                format!(
+                    "{text} {when}: the server's counter for {name} still had room ({} of {})",
+                    counter.used, counter.limit
+                )
+            } else if counter.used > visible + super::thresholds::COUNTER_TOLERANCE {
+                format!(
+                    "{text} {when}: the server counted {} in {name} where the capture shows {}, so at least {} came from elsewhere",
+                    counter.used,
+                    visible,
+                    counter.used - visible
+                )
+            } else {
+                format!(
+                    "{text} {when}: the server counted {} in {name}, as many as the capture shows ({visible}): no traffic from elsewhere in it",
+                    counter.used
+                )
+            }
+        }
+        Signal::RetryAfterFits {
+            layer,
+            retry_after_s,
+            frees_in,
+        } => format!(
+            "Retry-After {} s matches the {} until the capture's own requests leave room in {}",
+            fmt_s(*retry_after_s),
+            time::human_duration(*frees_in),
+            n.layer(*layer).name
+        ),
+        Signal::RetryAfterTooLong {
+            layer,
+            retry_after_s,
+            longest,
+        } => format!(
+            "Retry-After {} s is longer than {} can ask to wait ({})",
+            fmt_s(*retry_after_s),
+            n.layer(*layer).name,
+            time::human_duration(*longest)
+        ),
+        Signal::BodyNamesLayer { layer } => format!(
+            "the {} body names the limit `{}`",
+            status_word(throttle),
+            n.layer(*layer).name
+        ),
+        Signal::BodyNamesOther => format!(
+            "the {} body names a limit that is not a layer of the active profile",
+            status_word(throttle)
+        ),
+        Signal::BodyStatesLayer { layer } => {
+            let l = n.layer(*layer);
+            format!(
+                "the {} body states the numbers of {} ({})",
+                status_word(throttle),
+                l.name,
+                l.budget_label()
+            )
+        }
+        Signal::BodyStatesLimit {
+            limit,
+            window,
+            scope,
+            visible,
+        } => {
+            let stated = stated_text(*limit, *window);
+            let mut s = format!(
+                "the {} body states {stated}, which no layer of the active profile counting this request has",
+                status_word(throttle)
+            );
+            if let (Some(v), Some(lim), Some(w), Some(sc)) = (visible, limit, window, scope) {
+                let label = time::window_label(*w);
+                if *v >= *lim {
+                    s.push_str(&format!(
+                        "; the capture shows {v} admitted {} in the {label} before it, enough to reach it",
+                        scope_text(*sc)
+                    ));
+                } else {
+                    s.push_str(&format!(
+                        "; the capture shows only {} ({}) in the {label} before it, so at least {} more came from elsewhere or the limit counts more widely",
+                        count(*v, "admitted request", "admitted requests"),
+                        scope_text(*sc),
+                        lim - v
+                    ));
+                }
+            }
+            s
+        }
+        Signal::Separation {
+            window,
+            scope,
+            limit,
+            explained,
+            throttled,
+            successes,
+            chance,
+        } => format!(
+            "{explained} of the {} among {} came with ≥{limit} others {}, and all {} with fewer: a split this clean arises by chance {} of the time",
+            count(*throttled as u64, "throttle", "throttles"),
+            scope_text(*scope),
+            around_text(*window),
+            count(*successes as u64, "success", "successes"),
+            percent(*chance)
+        ),
+        Signal::Around {
+            window,
+            scope,
+            possible,
+        } => format!(
+            "{} of {} {} with it",
+            count(
+                *possible as u64,
+                "other admitted request",
+                "other admitted requests"
+            ),
+            scope_text(*scope),
+            match window {
+                None => "were in flight".to_string(),
+                Some(w) => format!("started within {} before it", time::window_label(*w)),
+            }
+        ),
+        Signal::SuccessAsCrowded {
+            window,
+            scope,
+            sure,
+            possible,
+        } => format!(
+            "a success among {} had {sure} others {} for sure, as many as this throttle had at most ({possible}): no limit on that count refuses one and admits the other",
+            scope_text(*scope),
+            around_text(*window)
+        ),
+        Signal::RetryFailedAfterWait { first_s, second_s } => format!(
+            "a retry after the full Retry-After ({} s) was throttled again with Retry-After {} s: the budget stayed in use",
+            fmt_s(*first_s),
+            fmt_s(*second_s)
+        ),
+        Signal::NeighbourAdmitted { layer, request } => {
+            let q = &n.capture.requests[*request as usize];
+            format!(
+                "{} counted in the same {} was admitted at {}, within {} of it: {} likely had room",
+                n.endpoint(q),
+                partition_word(n.layer(*layer)),
+                n.clock(q.start),
+                time::human_duration(NEIGHBOUR),
+                n.layer(*layer).name
+            )
+        }
+        Signal::Held { took, typical } => format!(
+            "the {} took {}, against {} for this endpoint's successes: the server held it before refusing",
+            status_word(throttle),
+            time::human_duration(*took),
+            time::human_duration(*typical)
+        ),
+        Signal::NoLayer => format!(
+            "no layer of the active profile counts {} on {}: pass --profile for this API",
+            n.endpoint(throttle),
+            n.capture.host(throttle)
+        ),
+    }
+}
+
+fn partition_word(l: &Layer) -> String {
+    if l.per.is_empty() {
+        "capture".into()
+    } else {
+        format!("{} partition", l.partition_label())
+    }
+}
+
+/// `at least 5 requests`, `at least 40 points`.
+fn at_least(n: u64, l: &Layer) -> String {
+    let unit = match l.unit {
+        crate::model::Unit::Points => ("point", "points"),
+        crate::model::Unit::Tokens => ("token", "tokens"),
+        _ => ("request", "requests"),
+    };
+    format!("at least {}", count(n, unit.0, unit.1))
+}
+
+/// HTTP 429 Too Many Requests.
+const TOO_MANY_REQUESTS: u16 = 429;
+
+/// Chances below this are written as "less than 0.1 %".
+const SMALLEST_PERCENT: f64 = 0.001;
+
+/// `429`, or the status a profile declared a throttle (`503`, `200 THROTTLED`).
+pub fn status_word(r: &Request) -> String {
+    if r.status == TOO_MANY_REQUESTS {
+        "429".into()
+    } else {
+        format!("{} throttle", r.status)
+    }
+}
+
+fn percent(p: f64) -> String {
+    if p < SMALLEST_PERCENT {
+        "less than 0.1 %".into()
+    } else {
+        format!("{:.1} %", p * 100.0)
+    }
+}
+
+/// `3 requests within 1 s`, `a limit of 300`, `a limit by name`.
+fn stated_text(limit: Option<u64>, window: Option<Micros>) -> String {
+    match (limit, window) {
+        (Some(n), Some(w)) => format!(
+            "a limit of {} within {}",
+            count(n, "request", "requests"),
+            time::window_label(w)
+        ),
+        (Some(n), None) => format!("a limit of {n}"),
+        _ => "a limit by name".into(),
+    }
+}
+
+/// An explanation in a phrase: `the capture's own traffic used up org.user.rate.per.minute
+/// (3000 / 60 s, per user)`.
+pub fn explanation(n: &Names<'_>, e: &Explanation) -> String {
+    match e {
+        Explanation::Visible { layer, basis } => {
+            let tail = match basis {
+                Basis::IfRefusalsCount => ", if refused attempts count against it",
+                _ => "",
+            };
+            format!(
+                "the capture's own traffic used up {}{tail}",
+                n.layer_label(*layer)
+            )
+        }
+        Explanation::Hidden { layer, at_least: h } => format!(
+            "traffic outside the capture used up {} ({} needed)",
+            n.layer_label(*layer),
+            at_least(*h, n.layer(*layer))
+        ),
+        Explanation::Undocumented {
+            kind,
+            scope,
+            limit,
+            window,
+            stated,
+        } => {
+            let who = scope
+                .map(|s| format!(" ({})", scope_text(s)))
+                .unwrap_or_default();
+            match (kind, stated, limit, window) {
+                (_, true, l, w) => format!(
+                    "a limit the documentation does not state, which the body gives as {}",
+                    stated_text(*l, *w)
+                ),
+                (LimitKind::Concurrency, _, Some(l), _) => format!(
+                    "a limit the documentation does not state: about {} in flight at once{who}",
+                    l
+                ),
+                (LimitKind::Concurrency, _, None, _) => {
+                    format!("a limit the documentation does not state, on requests in flight{who}")
+                }
+                (_, _, Some(l), Some(w)) => format!(
+                    "a limit the documentation does not state: about {} per {}{who}",
+                    count(*l, "request", "requests"),
+                    time::window_label(*w)
+                ),
+                _ => format!(
+                    "a {} limit the documentation does not state{who}",
+                    kind.as_str()
+                ),
+            }
+        }
+        Explanation::Unknown => "the capture cannot tell which limit fired".into(),
+    }
+}
+
+/// Why an explanation ranks below the one above it.
+pub fn preference(p: Preference) -> &'static str {
+    match p {
+        Preference::ServerNamesIt => "the server's own counter or the body names another limit",
+        Preference::CapturesOwnTraffic => "the capture's own traffic already explains the throttle",
+        Preference::StrongerReplay => {
+            "the replay of the capture refuses the throttle more surely on another layer"
+        }
+        Preference::RetryAfterFits => "Retry-After fits another layer's replay",
+        Preference::ServerSawHidden => {
+            "the server's counter showed traffic from elsewhere on another layer"
+        }
+        Preference::PositiveEvidence => {
+            "the capture holds positive evidence for a limit the documentation does not state"
+        }
+        Preference::BodyStatesIt => "the body states another layer's numbers",
+        Preference::RetryPersisted => {
+            "a retry after the full wait failed again, which fits a budget others keep using"
+        }
+        Preference::QuietCapture => {
+            "nothing in the capture points to an undocumented limit, and traffic outside the capture on a documented layer explains it as well"
+        }
+        Preference::NoRoomSeen => {
+            "another request the layer counts was admitted right next to the throttle"
+        }
+        Preference::MostWaysToFill => {
+            "fewer kinds of outside traffic (other tabs, other apps of the user, other users) would fill this layer first"
+        }
+        Preference::LeastHidden => "it needs more requests from outside the capture",
+        Preference::Clearer => "its separation is more likely a coincidence",
+        Preference::MoreSpecific => "a narrower layer fits as well",
+    }
+}
+
+/// Why an explanation was ruled out.
+pub fn refutation(n: &Names<'_>, r: &Refutation, throttle: &Request) -> String {
+    match r {
+        Refutation::CounterHasRoom(s)
+        | Refutation::CounterShowsNoHidden(s)
+        | Refutation::RetryAfterTooLong(s)
+        | Refutation::BodyNamesAnotherLayer(s)
+        | Refutation::SuccessAsCrowded(s) => signal(n, s, throttle),
+        Refutation::NothingAround => "no other request of its scope was around it".into(),
+    }
+}
+
+/// `high: the server's own counter names the layer`.
+pub fn confidence(c: Confidence) -> String {
+    let why = match c.reason {
+        Reason::ServerNamesIt => "the server's own counter or body names the layer",
+        Reason::OnlyOne => "every other explanation is ruled out",
+        Reason::ReplayRefuses => "replaying the capture's own requests refuses it",
+        Reason::ReplayAtEdge => {
+            "replaying the capture refuses it only within the timing uncertainty of a HAR"
+        }
+        Reason::IfRefusalsCount => {
+            "only if refused attempts count, which the documentation does not say"
+        }
+        Reason::ServerSawHidden => "the server's counter showed traffic from elsewhere",
+        Reason::BodyStatesIt => "the body states the layer's numbers",
+        Reason::PositiveEvidence => "the capture holds positive evidence for it",
+        Reason::PriorOnly => "other explanations remain about as likely",
+        Reason::NothingFits => "nothing in the capture decides it",
+    };
+    format!("{} confidence: {why}", c.level.as_str())
+}
+
+/// Whether a confidence is worth a caveat in a verdict.
+pub fn is_weak(c: Confidence) -> bool {
+    c.level == Level::Low
+}
+
+/// A limit's use in words for budgets: `100 / 60 s`, for concurrency `in flight`.
+pub fn kind_word(l: &Layer) -> &'static str {
+    match l.kind() {
+        Kind::Rate => "rate",
+        Kind::Concurrency => "concurrency",
+    }
+}

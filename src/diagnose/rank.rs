@@ -1,0 +1,701 @@
+//! Preference rules: the order of the explanations no rule refuted, and how sure the first is.
+//!
+//! Owns ranking by an ordered list of preferences, each a property of one candidate read from
+//! its signals (the server names it; the capture's own traffic explains it; the replay is exact;
+//! Retry-After fits; the server saw hidden traffic; a clean separation or a stated limit; …).
+//! Candidates are compared preference by preference; the first preference on which two differ is
+//! why the lower one is lower, and it is reported. Without positive evidence for a limit the
+//! documentation does not state, hidden traffic on a documented layer ranks first. Pure.
+
+use std::cmp::Ordering;
+
+use crate::profiles::{Layer, Partition};
+
+use super::context::Ctx;
+use super::signal::{Basis, Signal};
+use super::thresholds::{SEPARATION_CHANCE, SEPARATION_MIN_THROTTLES};
+use super::{Candidate, Explanation, Ranked, Throttle};
+
+/// A preference rule, in the order they are applied.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Preference {
+    /// The server names the layer: its counter on the throttle is over the limit, or the body's
+    /// `limit.key` is the layer.
+    ServerNamesIt,
+    /// The capture's own traffic explains it (the replay refuses the throttle).
+    CapturesOwnTraffic,
+    /// The replay refuses it at its recorded time, not only at the edge of the timing
+    /// uncertainty or if refused attempts used budget.
+    StrongerReplay,
+    /// Retry-After equals when the capture's own traffic frees room in the layer.
+    RetryAfterFits,
+    /// The server's counter on an earlier response of the partition held more requests than the
+    /// capture shows: hidden traffic was using the layer.
+    ServerSawHidden,
+    /// A clean separation, or a limit the body states, is positive evidence of a limit the
+    /// documentation does not state.
+    PositiveEvidence,
+    /// The body states the layer's numbers.
+    BodyStatesIt,
+    /// A retry after the full Retry-After was throttled again: the budget stayed in use.
+    RetryPersisted,
+    /// Without positive evidence for an undocumented limit, hidden traffic on a documented
+    /// layer comes first.
+    QuietCapture,
+    /// No admitted request of the layer's partition came within the timing uncertainty of the
+    /// throttle (which would show the layer had room).
+    NoRoomSeen,
+    /// Of the ways traffic outside the capture arises (the same token, another token of the
+    /// same client, another client of the same user, other users), more fill this layer first.
+    MostWaysToFill,
+    /// Fewer hidden requests are needed.
+    LeastHidden,
+    /// A clearer separation (a smaller chance of being a coincidence).
+    Clearer,
+    /// A narrower layer (more filters and partition dimensions).
+    MoreSpecific,
+}
+
+impl Preference {
+    /// A short name (`server-names-it`), for reports and the ablation script.
+    pub fn rule(self) -> &'static str {
+        match self {
+            Preference::ServerNamesIt => "server-names-it",
+            Preference::CapturesOwnTraffic => "captures-own-traffic",
+            Preference::StrongerReplay => "stronger-replay",
+            Preference::RetryAfterFits => "retry-after-fits",
+            Preference::ServerSawHidden => "server-saw-hidden",
+            Preference::PositiveEvidence => "positive-evidence",
+            Preference::BodyStatesIt => "body-states-it",
+            Preference::RetryPersisted => "retry-persisted",
+            Preference::QuietCapture => "quiet-capture",
+            Preference::NoRoomSeen => "no-room-seen",
+            Preference::MostWaysToFill => "most-ways-to-fill",
+            Preference::LeastHidden => "least-hidden",
+            Preference::Clearer => "clearer",
+            Preference::MoreSpecific => "more-specific",
+        }
+    }
+
+    /// Every rule, in the order they are applied.
+    pub const ALL: [Preference; 14] = [
+        Preference::ServerNamesIt,
+        Preference::CapturesOwnTraffic,
+        Preference::StrongerReplay,
+        Preference::RetryAfterFits,
+        Preference::ServerSawHidden,
+        Preference::PositiveEvidence,
+        Preference::BodyStatesIt,
+        Preference::RetryPersisted,
+        Preference::QuietCapture,
+        Preference::NoRoomSeen,
+        Preference::MostWaysToFill,
+        Preference::LeastHidden,
+        Preference::Clearer,
+        Preference::MoreSpecific,
+    ];
+}
+
+/// How sure the first explanation is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Level {
+    /// Only a prior or a weak sign decided.
+    Low,
+    /// The capture's facts decided, but another explanation stays possible.
+    Medium,
+    /// The server's own numbers, or the only explanation left.
+    High,
+}
+
+impl Level {
+    /// `high`, `medium`, `low`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::High => "high",
+            Level::Medium => "medium",
+            Level::Low => "low",
+        }
+    }
+}
+
+/// Why the confidence is what it is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Reason {
+    /// The server's counter or the body names the layer.
+    ServerNamesIt,
+    /// Every other explanation was refuted.
+    OnlyOne,
+    /// The replay of the capture's own requests refuses it.
+    ReplayRefuses,
+    /// The replay refuses it only at the edge of the timing uncertainty.
+    ReplayAtEdge,
+    /// The replay refuses it only if refused attempts used budget.
+    IfRefusalsCount,
+    /// The server's counter showed hidden traffic on the layer.
+    ServerSawHidden,
+    /// The body states the layer's numbers.
+    BodyStatesIt,
+    /// A clean separation or a stated limit.
+    PositiveEvidence,
+    /// Nothing but the ordering of equally possible explanations decided.
+    PriorOnly,
+    /// Every explanation was refuted, or nothing counts the request.
+    NothingFits,
+}
+
+/// The confidence of a throttle's explanation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Confidence {
+    /// How sure.
+    pub level: Level,
+    /// Why.
+    pub reason: Reason,
+}
+
+/// The layer behind an evaluation index.
+type Layers<'a> = dyn Fn(usize) -> &'a Layer + 'a;
+
+fn has(c: &Candidate, f: impl Fn(&Signal) -> bool) -> bool {
+    c.support.iter().any(f)
+}
+
+/// A candidate's value for one preference (higher ranks first).
+fn value(layers: &Layers<'_>, c: &Candidate, p: Preference, ways: &[(usize, usize)]) -> f64 {
+    let e = &c.explanation;
+    let layer = e.layer();
+    let b = |x: bool| if x { 1.0 } else { 0.0 };
+    match p {
+        Preference::ServerNamesIt => b(has(c, |s| match *s {
+            Signal::ServerCount {
+                layer: l,
+                on_throttle: true,
+                ..
+            }
+            | Signal::BodyNamesLayer { layer: l } => Some(l) == layer,
+            _ => false,
+        })),
+        Preference::CapturesOwnTraffic => b(matches!(e, Explanation::Visible { .. })),
+        Preference::StrongerReplay => match e {
+            Explanation::Visible { basis, .. } => match basis {
+                Basis::Exact => 3.0,
+                Basis::Edge => 2.0,
+                Basis::IfRefusalsCount => 1.0,
+            },
+            _ => 0.0,
+        },
+        Preference::RetryAfterFits => b(has(c, |s| matches!(s, Signal::RetryAfterFits { .. }))),
+        Preference::ServerSawHidden => b(matches!(e, Explanation::Hidden { .. })
+            && has(c, |s| {
+                matches!(
+                    s,
+                    Signal::ServerCount {
+                        on_throttle: false,
+                        ..
+                    }
+                )
+            })),
+        Preference::PositiveEvidence => evidence_strength(c),
+        Preference::BodyStatesIt => b(has(c, |s| matches!(s, Signal::BodyStatesLayer { .. }))),
+        Preference::RetryPersisted => b(matches!(e, Explanation::Hidden { .. })
+            && has(c, |s| matches!(s, Signal::RetryFailedAfterWait { .. }))),
+        Preference::QuietCapture => b(matches!(e, Explanation::Hidden { .. })),
+        Preference::NoRoomSeen => b(!c
+            .against
+            .iter()
+            .any(|s| matches!(s, Signal::NeighbourAdmitted { .. }))),
+        Preference::MostWaysToFill => layer
+            .and_then(|l| ways.iter().find(|(k, _)| *k == l))
+            .map_or(0.0, |(_, n)| *n as f64),
+        Preference::LeastHidden => match e {
+            Explanation::Hidden { at_least, .. } => -(*at_least as f64),
+            _ => 0.0,
+        },
+        Preference::Clearer => -chance(c),
+        Preference::MoreSpecific => layer.map_or(0.0, |l| {
+            let l = layers(l);
+            let filters = u8::from(!l.templates.is_empty()) + u8::from(!l.methods.is_empty());
+            filters as f64 * 100.0 + l.per.len() as f64 * 10.0 - (l.limit() as f64).ln_1p()
+        }),
+    }
+}
+
+/// The chance of the candidate's separation (0 for a stated limit, 1 without one).
+fn chance(c: &Candidate) -> f64 {
+    if matches!(
+        c.explanation,
+        Explanation::Undocumented { stated: true, .. }
+    ) {
+        return 0.0;
+    }
+    c.support
+        .iter()
+        .find_map(|s| match s {
+            Signal::Separation { chance, .. } => Some(*chance),
+            _ => None,
+        })
+        .unwrap_or(1.0)
+}
+
+/// How strongly the capture points to an undocumented limit: 2 when the capture's own traffic
+/// reaches it (a limit the body states that the capture reaches, or a separation), 1 when the
+/// body states a limit the capture does not reach (it exists, but traffic from elsewhere filled
+/// it), 0 otherwise.
+fn evidence_strength(c: &Candidate) -> f64 {
+    if !positive(c) {
+        return 0.0;
+    }
+    let stated_unreached = c.support.iter().any(|s| {
+        matches!(s, Signal::BodyStatesLimit { visible, limit, .. }
+            if !matches!((visible, limit), (Some(v), Some(n)) if v >= n))
+    });
+    if stated_unreached { 1.0 } else { 2.0 }
+}
+
+/// Positive evidence for an undocumented limit: the body states it, or a separation explains
+/// enough throttles with a chance under `SEPARATION_CHANCE`.
+pub fn positive(c: &Candidate) -> bool {
+    match c.explanation {
+        Explanation::Undocumented { stated: true, .. } => true,
+        Explanation::Undocumented { .. } => c.support.iter().any(|s| {
+            matches!(s, Signal::Separation { chance, explained, .. }
+                if *chance < SEPARATION_CHANCE && *explained >= SEPARATION_MIN_THROTTLES)
+        }),
+        _ => false,
+    }
+}
+
+/// Which partition dimensions traffic from outside the capture shares with the throttle, for
+/// each way it arises: the same token; another token of the same client; another client of
+/// the same user; another user.
+const WAYS: [&[Partition]; 4] = [
+    &[],
+    &[Partition::Token],
+    &[Partition::Token, Partition::Client],
+    &[Partition::Token, Partition::Client, Partition::User],
+];
+
+/// For each hidden candidate's layer, how many ways of outside traffic fill it first (the
+/// layer needing the fewest hidden requests among those that traffic reaches).
+fn ways_to_fill(layers: &Layers<'_>, alive: &[Candidate]) -> Vec<(usize, usize)> {
+    let hidden: Vec<(usize, u64)> = alive
+        .iter()
+        .filter_map(|c| match c.explanation {
+            Explanation::Hidden { layer, at_least } => Some((layer, at_least)),
+            _ => None,
+        })
+        .collect();
+    let mut votes: Vec<(usize, usize)> = hidden.iter().map(|(l, _)| (*l, 0)).collect();
+    for differs in WAYS {
+        // traffic that differs in these dimensions reaches layers that do not partition by them
+        let first = hidden
+            .iter()
+            .filter(|(l, _)| !layers(*l).per.iter().any(|p| differs.contains(p)))
+            .min_by_key(|(_, n)| *n);
+        if let Some((l, _)) = first
+            && let Some(v) = votes.iter_mut().find(|(k, _)| k == l)
+        {
+            v.1 += 1;
+        }
+    }
+    votes
+}
+
+fn compare(
+    layers: &Layers<'_>,
+    a: &Candidate,
+    b: &Candidate,
+    ways: &[(usize, usize)],
+) -> (Ordering, Option<Preference>) {
+    for p in Preference::ALL {
+        let (x, y) = (value(layers, a, p, ways), value(layers, b, p, ways));
+        match y.total_cmp(&x) {
+            Ordering::Equal => continue,
+            o => return (o, Some(p)),
+        }
+    }
+    (Ordering::Equal, None)
+}
+
+fn confidence(first: &Candidate, decided_by: Option<Preference>, alone: bool) -> Confidence {
+    let server = has(first, |s| match *s {
+        Signal::ServerCount {
+            layer,
+            on_throttle: true,
+            ..
+        }
+        | Signal::BodyNamesLayer { layer } => Some(layer) == first.explanation.layer(),
+        _ => false,
+    });
+    let (level, reason) = match first.explanation {
+        _ if server => (Level::High, Reason::ServerNamesIt),
+        Explanation::Visible {
+            basis: Basis::IfRefusalsCount,
+            ..
+        } => (Level::Low, Reason::IfRefusalsCount),
+        _ if alone => (Level::High, Reason::OnlyOne),
+        Explanation::Visible {
+            basis: Basis::Exact,
+            ..
+        } => match decided_by {
+            Some(Preference::RetryAfterFits) | None => (Level::High, Reason::ReplayRefuses),
+            _ if has(first, |s| matches!(s, Signal::RetryAfterFits { .. })) => {
+                (Level::High, Reason::ReplayRefuses)
+            }
+            _ => (Level::Medium, Reason::ReplayRefuses),
+        },
+        Explanation::Visible { .. } => (Level::Medium, Reason::ReplayAtEdge),
+        Explanation::Hidden { .. } if has(first, |s| matches!(s, Signal::ServerCount { .. })) => {
+            (Level::Medium, Reason::ServerSawHidden)
+        }
+        Explanation::Hidden { .. }
+            if has(first, |s| matches!(s, Signal::BodyStatesLayer { .. })) =>
+        {
+            (Level::Medium, Reason::BodyStatesIt)
+        }
+        Explanation::Undocumented { .. } if positive(first) => {
+            (Level::Medium, Reason::PositiveEvidence)
+        }
+        Explanation::Unknown => (Level::Low, Reason::NothingFits),
+        _ => (Level::Low, Reason::PriorOnly),
+    };
+    Confidence { level, reason }
+}
+
+/// Orders the unrefuted candidates of the throttle at `i` and builds its explanation.
+pub fn decide(cx: &Ctx<'_>, i: usize, alive: Vec<Candidate>, refuted: Vec<Candidate>) -> Throttle {
+    let r = &cx.capture.requests[i];
+    let layers = |k: usize| cx.layer(k);
+    let ways = ways_to_fill(&layers, &alive);
+    let mut ordered = alive;
+    ordered.sort_by(|a, b| compare(&layers, a, b, &ways).0);
+    let documented = ordered.iter().any(|c| c.explanation.layer().is_some());
+    // without a documented explanation, an undocumented one needs positive evidence
+    let unknown = ordered.is_empty() || (!documented && !positive(&ordered[0]));
+    let mut ranked: Vec<Ranked> = Vec::with_capacity(ordered.len());
+    for (k, c) in ordered.iter().enumerate() {
+        let below_because = (k > 0)
+            .then(|| compare(&layers, &ordered[k - 1], c, &ways).1)
+            .flatten();
+        ranked.push(Ranked {
+            candidate: c.clone(),
+            below_because,
+        });
+    }
+    let decided_by = ranked.get(1).and_then(|x| x.below_because);
+    let mut t = Throttle {
+        request: i as u32,
+        explanation: Explanation::Unknown,
+        confidence: Confidence {
+            level: Level::Low,
+            reason: Reason::NothingFits,
+        },
+        decided_by: None,
+        evidence: Vec::new(),
+        against: Vec::new(),
+        visible: None,
+        limit: None,
+        window: None,
+        retry_after_s: r.retry_after.map(|x| x.seconds),
+        ranked,
+        refuted,
+    };
+    if unknown {
+        if t.ranked.is_empty() && super::candidates::views(cx, i).is_empty() {
+            t.evidence.push(Signal::NoLayer);
+        }
+        return t;
+    }
+    let first = &ordered[0];
+    t.explanation = first.explanation;
+    t.confidence = confidence(first, decided_by, ordered.len() == 1);
+    t.decided_by = decided_by;
+    t.evidence = first.support.clone();
+    t.against = first.against.clone();
+    fill_numbers(cx, &mut t, first);
+    t
+}
+
+/// The numbers a report shows next to the cause: requests visible in the blamed budget, its
+/// limit and window.
+fn fill_numbers(cx: &Ctx<'_>, t: &mut Throttle, first: &Candidate) {
+    match first.explanation {
+        Explanation::Visible { layer, .. } | Explanation::Hidden { layer, .. } => {
+            let l = cx.layer(layer);
+            let refusals = l.count_rejected == Some(true)
+                || matches!(
+                    first.explanation,
+                    Explanation::Visible {
+                        basis: Basis::IfRefusalsCount,
+                        ..
+                    }
+                );
+            let v = cx.eval.layers[layer].view(t.request as usize);
+            t.visible = v.map(|v| {
+                if refusals {
+                    v.attempts_before
+                } else {
+                    v.admitted_before
+                }
+            });
+            t.limit = Some(l.limit());
+            t.window = (l.kind() == crate::profiles::Kind::Rate).then(|| l.window());
+        }
+        Explanation::Undocumented { limit, window, .. } => {
+            t.limit = limit;
+            t.window = window;
+            t.visible = first.support.iter().find_map(|s| match *s {
+                Signal::BodyStatesLimit { visible, .. } => visible,
+                Signal::Around { possible, .. } => Some(possible as u64 + 1),
+                _ => None,
+            });
+        }
+        Explanation::Unknown => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnose::context::Scope;
+    use crate::diagnose::signal::Counter;
+    use crate::model::{Method, time};
+    use crate::profiles::{Limiter, PathFilter};
+
+    fn window(name: &str, limit: u64, per: &[Partition]) -> Layer {
+        let mut l = Layer::new(
+            name,
+            Limiter::Window {
+                limit,
+                window: 60 * time::SECOND,
+                anchor: None,
+            },
+        );
+        l.per = per.to_vec();
+        l
+    }
+
+    /// 0: per user+client 300/min; 1: per user 3000/min; 2: PUT /x/{id} per token 100/min;
+    /// 3: per user 5000/min.
+    fn layers() -> Vec<Layer> {
+        let mut put = window("put", 100, &[Partition::Token]);
+        put.methods = vec![Method::Put];
+        put.templates = vec![PathFilter::new("/x/{id}").unwrap()];
+        vec![
+            window("app.user", 300, &[Partition::User, Partition::Client]),
+            window("user", 3000, &[Partition::User]),
+            put,
+            window("user.big", 5000, &[Partition::User]),
+        ]
+    }
+
+    fn visible(layer: usize, basis: Basis) -> Candidate {
+        Candidate::new(Explanation::Visible { layer, basis })
+    }
+
+    fn hidden(layer: usize, at_least: u64) -> Candidate {
+        Candidate::new(Explanation::Hidden { layer, at_least })
+    }
+
+    fn undocumented(chance: f64) -> Candidate {
+        let mut c = Candidate::new(Explanation::Undocumented {
+            kind: crate::diagnose::LimitKind::Concurrency,
+            scope: Some(Scope::Endpoint),
+            limit: Some(1),
+            window: None,
+            stated: false,
+        });
+        c.support.push(Signal::Separation {
+            window: None,
+            scope: Scope::Endpoint,
+            limit: 1,
+            explained: 3,
+            throttled: 3,
+            successes: 9,
+            chance,
+        });
+        c
+    }
+
+    /// Which of two candidates ranks first, and the rule that decided.
+    fn winner(a: &Candidate, b: &Candidate) -> (usize, Option<Preference>) {
+        let ls = layers();
+        let get = |k: usize| &ls[k];
+        let ways = ways_to_fill(&get, &[a.clone(), b.clone()]);
+        match compare(&get, a, b, &ways) {
+            (Ordering::Greater, p) => (1, p),
+            (_, p) => (0, p),
+        }
+    }
+
+    #[test]
+    fn a_counter_on_the_throttle_beats_the_capture_s_own_traffic() {
+        let mut h = hidden(1, 10);
+        h.support.push(Signal::ServerCount {
+            layer: 1,
+            counter: Counter {
+                quote: None,
+                used: 3001,
+                limit: 3000,
+            },
+            visible: 10,
+            at: 0,
+            on_throttle: true,
+        });
+        let v = visible(0, Basis::Exact);
+        assert_eq!(winner(&v, &h), (1, Some(Preference::ServerNamesIt)));
+    }
+
+    #[test]
+    fn the_capture_s_own_traffic_beats_hidden_traffic_and_exact_beats_edge() {
+        assert_eq!(
+            winner(&hidden(1, 5), &visible(0, Basis::Edge)),
+            (1, Some(Preference::CapturesOwnTraffic))
+        );
+        assert_eq!(
+            winner(&visible(1, Basis::Edge), &visible(0, Basis::Exact)),
+            (1, Some(Preference::StrongerReplay))
+        );
+        assert_eq!(
+            winner(
+                &visible(1, Basis::IfRefusalsCount),
+                &visible(0, Basis::Edge)
+            ),
+            (1, Some(Preference::StrongerReplay))
+        );
+    }
+
+    #[test]
+    fn retry_after_matching_the_replay_picks_the_layer() {
+        let mut a = visible(1, Basis::Exact);
+        a.support.push(Signal::RetryAfterFits {
+            layer: 1,
+            retry_after_s: 12.0,
+            frees_in: 11_500_000,
+        });
+        assert_eq!(
+            winner(&visible(0, Basis::Exact), &a),
+            (1, Some(Preference::RetryAfterFits))
+        );
+    }
+
+    #[test]
+    fn hidden_traffic_the_server_counted_beats_a_separation() {
+        let mut h = hidden(0, 200);
+        h.support.push(Signal::ServerCount {
+            layer: 0,
+            counter: Counter {
+                quote: None,
+                used: 250,
+                limit: 300,
+            },
+            visible: 40,
+            at: 0,
+            on_throttle: false,
+        });
+        assert_eq!(
+            winner(&undocumented(0.001), &h),
+            (1, Some(Preference::ServerSawHidden))
+        );
+    }
+
+    #[test]
+    fn positive_evidence_beats_an_unsupported_hidden_layer_and_quiet_captures_favour_hidden() {
+        assert_eq!(
+            winner(&hidden(0, 290), &undocumented(0.001)),
+            (1, Some(Preference::PositiveEvidence))
+        );
+        // a split as likely as not is no evidence: hidden traffic on a documented layer first
+        assert_eq!(
+            winner(&undocumented(0.5), &hidden(0, 290)),
+            (1, Some(Preference::QuietCapture))
+        );
+        assert_eq!(
+            winner(&undocumented(0.01), &undocumented(0.001)),
+            (1, Some(Preference::Clearer))
+        );
+    }
+
+    #[test]
+    fn what_the_body_states_and_a_failed_retry_favour_hidden_layers() {
+        let mut b = hidden(1, 2900);
+        b.support.push(Signal::BodyStatesLayer { layer: 1 });
+        assert_eq!(
+            winner(&hidden(0, 200), &b),
+            (1, Some(Preference::BodyStatesIt))
+        );
+        let mut r = hidden(0, 200);
+        r.support.push(Signal::RetryFailedAfterWait {
+            first_s: 30.0,
+            second_s: 28.0,
+        });
+        assert_eq!(
+            winner(&undocumented(0.5), &r),
+            (1, Some(Preference::RetryPersisted))
+        );
+    }
+
+    #[test]
+    fn among_hidden_layers_the_one_filled_first_in_more_ways_leads() {
+        // traffic of the same token or client fills app.user (10 to go) first; traffic of
+        // other clients of the user reaches only `user`
+        assert_eq!(
+            winner(&hidden(1, 100), &hidden(0, 10)),
+            (1, Some(Preference::MostWaysToFill))
+        );
+        // a request of the layer admitted next to the throttle counts against it
+        let mut near = hidden(0, 10);
+        near.against.push(Signal::NeighbourAdmitted {
+            layer: 0,
+            request: 0,
+        });
+        assert_eq!(
+            winner(&near, &hidden(1, 100)),
+            (1, Some(Preference::NoRoomSeen))
+        );
+        // both per user: the same ways reach them, the one needing less leads
+        assert_eq!(
+            winner(&hidden(3, 4000), &hidden(1, 2900)).0,
+            1,
+            "3000/min needs fewer than 5000/min"
+        );
+    }
+
+    #[test]
+    fn equal_evidence_blames_the_narrower_layer() {
+        assert_eq!(
+            winner(&visible(1, Basis::Exact), &visible(2, Basis::Exact)),
+            (1, Some(Preference::MoreSpecific))
+        );
+    }
+
+    #[test]
+    fn confidence_says_why() {
+        let mut h = hidden(1, 10);
+        h.support.push(Signal::BodyNamesLayer { layer: 1 });
+        assert_eq!(confidence(&h, None, false).level, Level::High);
+        assert_eq!(
+            confidence(&visible(0, Basis::IfRefusalsCount), None, false).reason,
+            Reason::IfRefusalsCount
+        );
+        assert_eq!(
+            confidence(&hidden(0, 5), Some(Preference::MostWaysToFill), false),
+            Confidence {
+                level: Level::Low,
+                reason: Reason::PriorOnly
+            }
+        );
+        assert_eq!(
+            confidence(&hidden(0, 5), None, true).reason,
+            Reason::OnlyOne
+        );
+        assert_eq!(
+            confidence(
+                &undocumented(0.001),
+                Some(Preference::PositiveEvidence),
+                false
+            )
+            .level,
+            Level::Medium
+        );
+    }
+}

@@ -1,0 +1,196 @@
+//! Separations: does a count (requests in flight, or started within a short window) split a
+//! group's throttles from its successes, and how likely is so clean a split by chance?
+//!
+//! Owns the statistics behind undocumented concurrency and burst limits. A limit of N refuses a
+//! request when N admitted others are around it. Whether some limit on the count can explain a
+//! throttle at all is judged against every possible timing (every success had fewer than N
+//! surely around, the throttle at least N possibly); how strongly the capture points to one is
+//! judged at the HAR's own times: the best N splits throttles (at least N around) from
+//! successes (fewer), and the chance is the hypergeometric probability that at least that many
+//! of the group's throttles land on requests that crowded if throttles fell on requests
+//! regardless of the count. Pure.
+
+use super::context::{Around, Group};
+
+/// The best split of one group by one count, at the HAR's own times.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Separation {
+    /// The limit: a request is refused once this many admitted others are around it.
+    pub limit: u32,
+    /// Throttles in the group.
+    pub throttled: usize,
+    /// Throttles with at least `limit` around (the ones it explains).
+    pub explained: usize,
+    /// Successes in the group (all had fewer than `limit` surely around).
+    pub successes: usize,
+    /// Requests in the group.
+    pub members: usize,
+    /// Requests with at least `limit` around.
+    pub crowded: usize,
+    /// The chance of so clean a split if throttles fell on requests at random.
+    pub chance: f64,
+}
+
+/// The highest count surely around any success of the group (`None` without successes).
+pub fn busiest_success(group: &Group, _throttled: impl Fn(u32) -> bool) -> Option<u32> {
+    group.busiest_success
+}
+
+/// Whether a limit on this count can explain a throttle at all: some limit is above every
+/// success's sure count and at or below the throttle's possible count.
+pub fn feasible(group: &Group, around: Around, throttled: impl Fn(u32) -> bool) -> bool {
+    around.possible >= 1 && busiest_success(group, throttled).is_none_or(|b| around.possible > b)
+}
+
+/// The split with the smallest chance, among limits every success stays under.
+pub fn best(group: &Group, throttled: impl Fn(u32) -> bool) -> Option<Separation> {
+    let floor = group.busiest_exact.map_or(1, |b| b + 1).max(1);
+    let members = group.members.len();
+    let throttle_counts: Vec<u32> = group
+        .members
+        .iter()
+        .zip(&group.around)
+        .filter(|(m, _)| throttled(**m))
+        .map(|(_, a)| a.exact)
+        .collect();
+    let total = throttle_counts.len();
+    let mut limits: Vec<u32> = throttle_counts
+        .iter()
+        .copied()
+        .filter(|&p| p >= floor)
+        .collect();
+    limits.sort_unstable();
+    limits.dedup();
+    let ln_fact = ln_factorials(members);
+    limits
+        .into_iter()
+        .map(|limit| {
+            let explained = throttle_counts.iter().filter(|&&p| p >= limit).count();
+            let crowded = group.around.iter().filter(|a| a.exact >= limit).count();
+            Separation {
+                limit,
+                throttled: total,
+                explained,
+                successes: members - total,
+                members,
+                crowded,
+                chance: tail(&ln_fact, members, crowded, total, explained),
+            }
+        })
+        .min_by(|a, b| {
+            a.chance
+                .total_cmp(&b.chance)
+                .then(b.explained.cmp(&a.explained))
+        })
+}
+
+fn ln_factorials(n: usize) -> Vec<f64> {
+    let mut out = Vec::with_capacity(n + 1);
+    out.push(0.0);
+    let mut acc = 0.0;
+    for k in 1..=n {
+        acc += (k as f64).ln();
+        out.push(acc);
+    }
+    out
+}
+
+fn ln_choose(f: &[f64], n: usize, k: usize) -> f64 {
+    f[n] - f[k] - f[n - k]
+}
+
+/// P(X ≥ x) for X hypergeometric: `draws` drawn from `n` of which `marked` are marked.
+fn tail(f: &[f64], n: usize, marked: usize, draws: usize, x: usize) -> f64 {
+    if x == 0 {
+        return 1.0;
+    }
+    let top = draws.min(marked);
+    if x > top {
+        return 0.0;
+    }
+    let denom = ln_choose(f, n, draws);
+    (x..=top)
+        .filter(|&j| draws - j <= n - marked)
+        .map(|j| (ln_choose(f, marked, j) + ln_choose(f, n - marked, draws - j) - denom).exp())
+        .sum::<f64>()
+        .min(1.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A group whose members from `first_throttle` on are throttles.
+    fn group(arounds: &[(u32, u32)], first_throttle: usize) -> Group {
+        Group {
+            members: (0..arounds.len() as u32).collect(),
+            around: arounds
+                .iter()
+                .map(|&(sure, possible)| Around {
+                    sure,
+                    exact: possible,
+                    possible,
+                })
+                .collect(),
+            busiest_success: arounds[..first_throttle].iter().map(|a| a.0).max(),
+            busiest_exact: arounds[..first_throttle].iter().map(|a| a.1).max(),
+        }
+    }
+
+    #[test]
+    fn hypergeometric_tail() {
+        let f = ln_factorials(10);
+        // 4 draws from 10 of which 6 are marked: all 4 marked with chance C(6,4)/C(10,4)
+        assert!((tail(&f, 10, 6, 4, 4) - 15.0 / 210.0).abs() < 1e-12);
+        assert_eq!(tail(&f, 10, 6, 4, 0), 1.0);
+        assert_eq!(tail(&f, 10, 2, 4, 3), 0.0);
+    }
+
+    #[test]
+    fn a_clean_split_is_unlikely_by_chance() {
+        // 12 requests: 8 alone and admitted, 4 throttled with another in flight
+        let mut a = vec![(0, 0); 8];
+        a.extend([(0, 1), (1, 1), (0, 2), (1, 2)]);
+        let g = group(&a, 8);
+        let throttled = |m: u32| m >= 8;
+        let s = best(&g, throttled).unwrap();
+        assert_eq!((s.limit, s.explained, s.crowded), (1, 4, 4));
+        // all 4 throttles on the only 4 crowded requests: 1 / C(12, 4)
+        assert!((s.chance - 1.0 / 495.0).abs() < 1e-9);
+        assert!(feasible(
+            &g,
+            Around {
+                sure: 0,
+                exact: 1,
+                possible: 1
+            },
+            throttled
+        ));
+    }
+
+    #[test]
+    fn a_success_as_crowded_as_a_throttle_rules_the_limit_out() {
+        // a success surely had 2 others in flight; the throttles had at most 2
+        let g = group(&[(2, 2), (0, 0), (0, 2), (1, 1)], 2);
+        let throttled = |m: u32| m >= 2;
+        assert!(best(&g, throttled).is_none());
+        assert!(!feasible(
+            &g,
+            Around {
+                sure: 0,
+                exact: 2,
+                possible: 2
+            },
+            throttled
+        ));
+        assert!(feasible(
+            &g,
+            Around {
+                sure: 0,
+                exact: 3,
+                possible: 3
+            },
+            throttled
+        ));
+    }
+}

@@ -1,0 +1,170 @@
+//! Signals: the typed facts an explanation rests on, each carrying every number its sentence
+//! shows.
+//!
+//! Owns the vocabulary of evidence. A signal is computed once (by the candidates, the
+//! refutation and the preference rules) and rendered to prose by `prose`, so a number in a
+//! verdict, in evidence and in the JSON report is always the same value. Pure.
+
+use crate::model::Micros;
+
+use super::context::Scope;
+
+/// How the replay of the capture's own traffic treats a throttle.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Basis {
+    /// Refused at its recorded time.
+    Exact,
+    /// Refused once requests within the timing uncertainty are taken to come first.
+    Edge,
+    /// Refused only if refused attempts use budget (the documentation does not say).
+    IfRefusalsCount,
+}
+
+/// A server's own counter, as the response reported it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Counter {
+    /// `inin-ratelimit-count: 26`, when the value was written verbatim (quotable).
+    pub quote: Option<(&'static str, String)>,
+    /// Used, this request included.
+    pub used: u64,
+    /// The budget.
+    pub limit: u64,
+}
+
+/// One fact about a throttle.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Signal {
+    /// Layer `layer`'s replay of the capture's own requests.
+    Replay {
+        /// Evaluation index of the layer.
+        layer: usize,
+        /// Admitted requests before it in the layer's window (or horizon, or in flight).
+        admitted: u64,
+        /// All attempts likewise.
+        attempts: u64,
+        /// The use of the budget just before it (requests, points, the bucket's level).
+        level: f64,
+        /// The budget.
+        capacity: f64,
+        /// Whether and how the replay refuses it (`None`: admits it).
+        refused: Option<Basis>,
+        /// The least hidden cost that would have refused it.
+        hidden_needed: u64,
+    },
+    /// The server's counter for the layer on this response or an earlier one.
+    ServerCount {
+        /// Evaluation index of the layer the counter describes.
+        layer: usize,
+        /// The counter.
+        counter: Counter,
+        /// Requests the capture shows in the layer's window at that response.
+        visible: u64,
+        /// When the response carrying it started (the throttle itself, or an earlier success).
+        at: Micros,
+        /// Whether it is on the throttle itself.
+        on_throttle: bool,
+    },
+    /// Retry-After equals when the replay of the capture's traffic frees room in the layer.
+    RetryAfterFits {
+        /// Evaluation index of the layer.
+        layer: usize,
+        /// Retry-After, seconds.
+        retry_after_s: f64,
+        /// When room frees, counted from the response.
+        frees_in: Micros,
+    },
+    /// Retry-After is longer than the layer could ever ask to wait.
+    RetryAfterTooLong {
+        /// Evaluation index of the layer.
+        layer: usize,
+        /// Retry-After, seconds.
+        retry_after_s: f64,
+        /// The longest wait the layer can ask for.
+        longest: Micros,
+    },
+    /// The body names the layer (`limit.key`).
+    BodyNamesLayer {
+        /// Evaluation index of the layer.
+        layer: usize,
+    },
+    /// The body names a limit that is not this layer.
+    BodyNamesOther,
+    /// The body states the layer's numbers ("maximum [N] requests within [W] seconds").
+    BodyStatesLayer {
+        /// Evaluation index of the layer.
+        layer: usize,
+    },
+    /// The body states a limit no layer counting the request has.
+    BodyStatesLimit {
+        /// The stated limit.
+        limit: Option<u64>,
+        /// The stated window.
+        window: Option<Micros>,
+        /// The broadest scope it can count (no success there had its number of others within
+        /// the window); `None` without a window, or when none is left.
+        scope: Option<Scope>,
+        /// Admitted requests of that scope possibly within the window before the throttle.
+        visible: Option<u64>,
+    },
+    /// A count around the throttles of a scope splits them from its successes.
+    Separation {
+        /// In flight (`None`) or started within this window.
+        window: Option<Micros>,
+        /// Whose requests.
+        scope: Scope,
+        /// The limit it implies (others around at which a request is refused).
+        limit: u32,
+        /// Throttles it explains, of all in the scope.
+        explained: usize,
+        /// Throttles in the scope.
+        throttled: usize,
+        /// Successes in the scope, all under the limit.
+        successes: usize,
+        /// The chance of so clean a split at random.
+        chance: f64,
+    },
+    /// Others of the scope around this throttle.
+    Around {
+        /// In flight (`None`) or within this window.
+        window: Option<Micros>,
+        /// Whose requests.
+        scope: Scope,
+        /// Possibly around it (admitted, itself excluded).
+        possible: u32,
+    },
+    /// A success of the scope had at least as many around it surely.
+    SuccessAsCrowded {
+        /// In flight (`None`) or within this window.
+        window: Option<Micros>,
+        /// Whose requests.
+        scope: Scope,
+        /// How many were surely around that success.
+        sure: u32,
+        /// How many were possibly around this throttle.
+        possible: u32,
+    },
+    /// A retry after the full Retry-After was throttled again.
+    RetryFailedAfterWait {
+        /// The first Retry-After, seconds.
+        first_s: f64,
+        /// The second one, seconds (0 when absent).
+        second_s: f64,
+    },
+    /// Another request the layer counts, in the same partition, was admitted this close to
+    /// the throttle.
+    NeighbourAdmitted {
+        /// Evaluation index of the layer.
+        layer: usize,
+        /// Index into `Capture::requests` of that request.
+        request: u32,
+    },
+    /// The throttle took far longer than the endpoint's successes.
+    Held {
+        /// How long it took.
+        took: Micros,
+        /// The endpoint's median success.
+        typical: Micros,
+    },
+    /// No layer of the active profiles counts the request.
+    NoLayer,
+}

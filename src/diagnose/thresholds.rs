@@ -1,0 +1,69 @@
+//! Every number the diagnosis decides with, named once with the reason for its value.
+//!
+//! Owns the thresholds of the refutation and preference rules. No other file in `diagnose`
+//! holds a threshold literal; tests in each rule's module use these names too.
+
+use crate::model::{Micros, time};
+
+pub use crate::evaluate::EDGE;
+
+/// Retry-After is sent in whole seconds and servers round up: a wait computed as 54.2 s is
+/// sent as 55.
+pub const RETRY_AFTER_ROUNDING: Micros = time::SECOND;
+
+/// The chance below which a split of successes from throttles by a count (in flight, or in a
+/// short window) is taken as evidence of a limit on that count: how often so clean a split would
+/// arise if the throttles fell on requests regardless of that count. A conventional 5 %.
+pub const SEPARATION_CHANCE: f64 = 0.05;
+
+/// Throttles a separation must explain before it is believed: one throttle on a crowded request
+/// is a coincidence more often than not.
+pub const SEPARATION_MIN_THROTTLES: usize = 2;
+
+/// Short windows an undocumented burst limit is looked for in; common server settings.
+pub const BURST_WINDOWS: [Micros; 4] = [
+    time::SECOND,
+    2 * time::SECOND,
+    5 * time::SECOND,
+    10 * time::SECOND,
+];
+
+/// A limit whose window (or a bucket's refill horizon) is at most this long is a burst limit;
+/// longer ones are rate limits. Ten seconds separates "per second" burst protection from the
+/// per-minute and longer budgets vendors document.
+pub const BURST_HORIZON: Micros = 10 * time::SECOND;
+
+/// A server's counter agrees with the capture when it is within this many requests of the
+/// capture's own count: the request itself, and one more whose arrival order is uncertain.
+pub const COUNTER_TOLERANCE: u64 = 1;
+
+/// A throttle is "held" when it took at least this long…
+pub const HELD_AT_LEAST: Micros = time::SECOND;
+/// …and this many times the endpoint's median success: a server that queues before refusing.
+pub const HELD_FACTOR: i64 = 3;
+
+/// A retry counts as waiting the full Retry-After when it started no earlier than this before
+/// the wait was over (clients round and schedule timers loosely).
+pub const RETRY_WAIT_SLACK: Micros = 500 * time::MILLISECOND;
+
+/// How close in time another request of the same caller must be to say the layers counting
+/// both had room at the throttle's moment (the timing uncertainty of a HAR, twice).
+pub const NEIGHBOUR: Micros = 2 * EDGE;
+
+/// A retry sent this much before Retry-After elapsed ignored it (clients round and schedule
+/// timers loosely; less than this is the same wait).
+pub const RETRY_EARLY_SLACK: Micros = 100 * time::MILLISECOND;
+
+/// Early retries in a row that make a storm: three retries of one request, none waiting.
+pub const STORM_CHAIN: usize = 4;
+
+/// Requests of one endpoint in flight together that make a parallel burst worth reporting: two
+/// is ordinary overlap, three is a client fanning out.
+pub const PARALLEL_BURST: u32 = 3;
+
+/// Preflights worth a finding: a handful, and at least one for every two requests they precede.
+pub const PREFLIGHTS_NOTICED: usize = 4;
+
+/// Chromium caches a preflight for 5 s when the response sends no `Access-Control-Max-Age`;
+/// a Max-Age at or under it caches no longer.
+pub const CHROMIUM_PREFLIGHT_CACHE_S: i64 = 5;

@@ -1,0 +1,315 @@
+//! Replaying one layer: each partition's requests through two meters (admitted requests
+//! charged; every attempt charged), in time order, with a lagged copy for the timing
+//! uncertainty at throttles.
+//!
+//! Owns the loop every layer is evaluated with, the views taken at throttles, the peaks, and
+//! the level series charts draw. Pure.
+
+use crate::model::{Capture, Micros};
+use crate::profiles::{Kind, Layer, Profile};
+
+use super::meter::{self, Meter};
+use super::{EDGE, LayerEval, Options, PartitionEval, Replay, View, cost, partitions};
+
+/// One request of a partition during a replay.
+#[derive(Clone, Copy)]
+struct Step {
+    request: u32,
+    start: Micros,
+    end: Micros,
+    cost: u64,
+    admitted: bool,
+}
+
+fn steps(capture: &Capture, layer: &Layer, members: &[u32]) -> Vec<Step> {
+    members
+        .iter()
+        .map(|&m| {
+            let r = &capture.requests[m as usize];
+            Step {
+                request: m,
+                start: r.start,
+                end: r.end(),
+                cost: cost(layer, capture, m as usize),
+                admitted: !r.is_throttle(),
+            }
+        })
+        .collect()
+}
+
+/// Admitted and all requests (counts, not costs) with `from < start ≤ to`, `k` excluded.
+fn requests_between(steps: &[Step], k: usize, from: Micros, to: Micros) -> (u64, u64) {
+    let lo = steps.partition_point(|s| s.start <= from);
+    let hi = steps.partition_point(|s| s.start <= to);
+    let mut admitted = 0;
+    let mut all = 0;
+    for (j, s) in steps.iter().enumerate().take(hi).skip(lo) {
+        if j == k {
+            continue;
+        }
+        all += 1;
+        admitted += u64::from(s.admitted);
+    }
+    (admitted, all)
+}
+
+/// Requests in flight at `t`, `k` excluded.
+fn in_flight(steps: &[Step], k: usize, t: Micros) -> (u64, u64) {
+    let hi = steps.partition_point(|s| s.start <= t);
+    let mut admitted = 0;
+    let mut all = 0;
+    for (j, s) in steps.iter().enumerate().take(hi) {
+        if j != k && s.end.max(s.start + 1) > t {
+            all += 1;
+            admitted += u64::from(s.admitted);
+        }
+    }
+    (admitted, all)
+}
+
+/// The replay of one meter at a throttle: exact, and with the lagged meter given every
+/// neighbour within `EDGE` first.
+fn at_throttle(
+    exact: &mut dyn Meter,
+    lagged: &dyn Meter,
+    steps: &[Step],
+    from: usize,
+    k: usize,
+    charge: impl Fn(&Step) -> bool,
+) -> Replay {
+    let s = steps[k];
+    let t = s.start;
+    let level = exact.level(t);
+    let refused = !exact.admits(t, s.cost);
+    let hidden_needed = exact.hidden_needed(t, s.cost);
+    let free_at = exact.free_at(t, s.cost);
+    let mut edge = lagged.clone_box();
+    let early = t - EDGE;
+    for (j, n) in steps.iter().enumerate().skip(from) {
+        if n.start > t + EDGE {
+            break;
+        }
+        if j != k {
+            let charged = charge(n);
+            edge.record(early, n.end, n.cost, n.admitted, charged);
+        }
+    }
+    let refused_edge = !edge.admits(early, s.cost);
+    Replay {
+        level,
+        refused,
+        refused_at_edge: refused || refused_edge,
+        hidden_needed,
+        hidden_needed_at_edge: hidden_needed.min(edge.hidden_needed(early, s.cost)),
+        free_at,
+    }
+}
+
+/// Evaluates one layer.
+pub(super) fn layer(
+    capture: &Capture,
+    profile: &Profile,
+    layer: &Layer,
+    opts: Options,
+    profile_index: usize,
+    layer_index: usize,
+) -> LayerEval {
+    let mut eval = LayerEval {
+        profile: profile_index,
+        layer: layer_index,
+        partitions: Vec::new(),
+        views: Vec::new(),
+        peak: 0.0,
+        peak_at: None,
+        peak_partition: None,
+        peak_admitted: 0.0,
+        first_breach: None,
+        counted: 0,
+    };
+    let horizon = layer.window();
+    for (p, (key, members)) in partitions(capture, profile, layer, opts)
+        .into_iter()
+        .enumerate()
+    {
+        let steps = steps(capture, layer, &members);
+        eval.counted += steps.len() as u32;
+        let mut part = PartitionEval {
+            key,
+            first: members[0],
+            requests: steps.len() as u32,
+            peak: 0.0,
+            peak_at: None,
+            peak_admitted: 0.0,
+        };
+        let mut adm = meter::for_layer(layer);
+        let mut all = meter::for_layer(layer);
+        let mut adm_lag = adm.clone_box();
+        let mut all_lag = all.clone_box();
+        let mut lagged = 0usize;
+        for k in 0..steps.len() {
+            let s = steps[k];
+            let t = s.start;
+            while lagged < k && steps[lagged].start <= t - EDGE {
+                let l = steps[lagged];
+                adm_lag.record(l.start, l.end, l.cost, l.admitted, l.admitted);
+                all_lag.record(l.start, l.end, l.cost, l.admitted, true);
+                lagged += 1;
+            }
+            let use_all = all.level(t) + s.cost as f64;
+            if use_all > part.peak {
+                part.peak = use_all;
+                part.peak_at = Some(t);
+            }
+            if s.admitted {
+                part.peak_admitted = part.peak_admitted.max(adm.level(t) + s.cost as f64);
+            }
+            if !all.admits(t, s.cost) && eval.first_breach.is_none_or(|(b, _)| t < b) {
+                eval.first_breach = Some((t, s.request));
+            }
+            if !s.admitted {
+                let (admitted_before, attempts_before) = match layer.kind() {
+                    Kind::Concurrency => in_flight(&steps, k, t),
+                    Kind::Rate => requests_between(&steps, k, t - horizon, t),
+                };
+                eval.views.push(View {
+                    request: s.request,
+                    partition: p as u32,
+                    cost: s.cost,
+                    capacity: adm.capacity(),
+                    admitted_only: at_throttle(&mut *adm, &*adm_lag, &steps, lagged, k, |n| {
+                        n.admitted
+                    }),
+                    with_refusals: at_throttle(&mut *all, &*all_lag, &steps, lagged, k, |_| true),
+                    admitted_before,
+                    attempts_before,
+                    window_opened: adm.window_opened(t),
+                });
+            }
+            adm.record(t, s.end, s.cost, s.admitted, s.admitted);
+            all.record(t, s.end, s.cost, s.admitted, true);
+        }
+        if part.peak > eval.peak {
+            eval.peak = part.peak;
+            eval.peak_at = part.peak_at;
+            eval.peak_partition = Some(p);
+        }
+        eval.peak_admitted = eval.peak_admitted.max(part.peak_admitted);
+        eval.partitions.push(part);
+    }
+    eval.views.sort_by_key(|v| v.request);
+    eval
+}
+
+/// The peak of a layer (every attempt charged) without views.
+pub(super) fn peak_only(capture: &Capture, profile: &Profile, layer: &Layer, opts: Options) -> f64 {
+    let mut peak: f64 = 0.0;
+    for (_, members) in partitions(capture, profile, layer, opts) {
+        let mut all = meter::for_layer(layer);
+        for s in steps(capture, layer, &members) {
+            peak = peak.max(all.level(s.start) + s.cost as f64);
+            all.record(s.start, s.end, s.cost, s.admitted, true);
+        }
+    }
+    peak
+}
+
+/// The use of one partition of a layer over time, for charts.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Levels {
+    /// The budget.
+    pub capacity: f64,
+    /// (request start, use with every attempt charged, the request included).
+    pub attempts: Vec<(Micros, f64)>,
+    /// (request start, use with admitted requests charged, the request included).
+    pub admitted: Vec<(Micros, f64)>,
+    /// Index into `Capture::requests` of each point's request.
+    pub requests: Vec<u32>,
+}
+
+/// Replays partition `partition` of a layer and returns its use at every request.
+pub fn levels(
+    capture: &Capture,
+    profile: &Profile,
+    layer: &Layer,
+    partition: usize,
+    opts: Options,
+) -> Levels {
+    let Some((_, members)) = partitions(capture, profile, layer, opts)
+        .into_iter()
+        .nth(partition)
+    else {
+        return Levels::default();
+    };
+    let mut adm = meter::for_layer(layer);
+    let mut all = meter::for_layer(layer);
+    let mut out = Levels {
+        capacity: adm.capacity(),
+        ..Levels::default()
+    };
+    for s in steps(capture, layer, &members) {
+        out.attempts
+            .push((s.start, all.level(s.start) + s.cost as f64));
+        out.admitted
+            .push((s.start, adm.level(s.start) + s.cost as f64));
+        out.requests.push(s.request);
+        adm.record(s.start, s.end, s.cost, s.admitted, s.admitted);
+        all.record(s.start, s.end, s.cost, s.admitted, true);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::time::{MILLISECOND, SECOND};
+
+    fn step(ms: i64, admitted: bool) -> Step {
+        Step {
+            request: 0,
+            start: ms * MILLISECOND,
+            end: ms * MILLISECOND + 10 * MILLISECOND,
+            cost: 1,
+            admitted,
+        }
+    }
+
+    #[test]
+    fn neighbours_within_the_edge_may_come_first() {
+        // limit 2 per 10 s: two admitted at 0 and 5 s; the throttle at 9 s is refused exactly;
+        // one admitted at 1 s and a throttle 20 ms before a request that was admitted:
+        let layer = Layer::new(
+            "l",
+            crate::profiles::Limiter::Window {
+                limit: 2,
+                window: 10 * SECOND,
+                anchor: None,
+            },
+        );
+        let steps = vec![step(1000, true), step(9000, false), step(9020, true)];
+        let mut exact = meter::for_layer(&layer);
+        let lagged = meter::for_layer(&layer);
+        exact.record(steps[0].start, steps[0].end, 1, true, true);
+        let mut lag = lagged.clone_box();
+        lag.record(steps[0].start, steps[0].end, 1, true, true);
+        let r = at_throttle(&mut *exact, &*lag, &steps, 1, 1, |n| n.admitted);
+        assert!(!r.refused, "one admitted request in the window, limit 2");
+        assert!(
+            r.refused_at_edge,
+            "the request 20 ms later may have arrived first"
+        );
+        assert_eq!((r.hidden_needed, r.hidden_needed_at_edge), (1, 0));
+        assert_eq!(r.free_at, 9000 * MILLISECOND);
+    }
+
+    #[test]
+    fn counts_before_a_request_exclude_it() {
+        let steps = vec![
+            step(0, true),
+            step(500, false),
+            step(900, true),
+            step(1000, false),
+        ];
+        assert_eq!(requests_between(&steps, 3, -1, 1000 * MILLISECOND), (2, 3));
+        assert_eq!(in_flight(&steps, 3, 905 * MILLISECOND), (1, 1));
+    }
+}

@@ -251,3 +251,39 @@ fn debug_forms_show_no_log_text() {
     let log = r.finish().unwrap();
     assert!(!format!("{log:?}").contains("SECRET"));
 }
+
+/// The access log of the lab's nginx gateway (`scripts/lab/gateway/gateway.py`: an
+/// `escape=json` format whose keys are the variables' names) is recognised and read as it is.
+#[test]
+fn the_lab_gateways_nginx_log_is_read_by_variable_names() {
+    let line = |msec: &str, status: &str, req: &str, conn: &str| {
+        format!(
+            r#"{{"msec":"{msec}","request_id":"900543085e2cc1f3ff518c8e6858fa94","request_method":"GET","request_uri":"/api/v2/users/me?x=1","status":"{status}","request_time":"0.043","limit_req_status":"{req}","limit_conn_status":"{conn}","connection":"2","connection_requests":"1","http_authorization":"Bearer tok-g02-agent","http_x_lab_source":"background","http_x_lab_client":"sync-job","http_origin":"","upstream_response_time":"0.043"}}"#
+        )
+    };
+    let text = [
+        line("1796135246.103", "200", "PASSED", ""),
+        line("1796135246.203", "429", "REJECTED", ""),
+        line("1796135246.303", "429", "PASSED", "REJECTED"),
+    ]
+    .join("\n");
+    let log = read(&text, FormatChoice::Auto).unwrap();
+    assert_eq!(log.format, ServerLogFormat::NginxJson);
+    assert_eq!(log.records.len(), 3);
+    assert!(
+        log.notes.is_empty(),
+        "$msec less $request_time is the arrival"
+    );
+    let r = &log.records[0];
+    assert_eq!(r.time, 1_796_135_246_103_000 - 43_000);
+    assert_eq!(
+        r.token,
+        crate::normalize::identity::identify(Some("Bearer tok-g02-agent"), None, None, &key())
+            .token
+    );
+    assert_eq!(log.throttled(), 2);
+    assert_eq!(
+        log.records[2].limiter.map(|l| l.kind),
+        Some(crate::model::LimiterKind::NginxConnections)
+    );
+}

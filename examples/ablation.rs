@@ -48,11 +48,11 @@ fn main() {
     let pct = |x: f64| format!("{:.1} %", 100.0 * x);
     let delta = |x: f64, y: f64| format!("{:+.1}", 100.0 * (x - y));
     println!(
-        "{:<28} {:>9} {:>9} {:>9} {:>9}",
+        "{:<34} {:>9} {:>9} {:>9} {:>9}",
         "rule switched off", "causes", "visible", "hidden", "kinds"
     );
     println!(
-        "{:<28} {:>9} {:>9} {:>9} {:>9}",
+        "{:<34} {:>9} {:>9} {:>9} {:>9}",
         "(none)",
         pct(all.0),
         pct(all.1),
@@ -83,7 +83,7 @@ fn main() {
     for (name, rules) in rows {
         let m = measure(&dirs, &rules);
         println!(
-            "{:<28} {:>9} {:>9} {:>9} {:>9}",
+            "{:<34} {:>9} {:>9} {:>9} {:>9}",
             name,
             delta(m.0, all.0),
             delta(m.1, all.1),

@@ -5,10 +5,12 @@
 //! Owns the data every later consumer (`report`, `sanitize`, `check`) reads. It must not read
 //! files or start threads: `batch` does that and calls in here.
 
+use std::sync::Arc;
+
 use crate::diagnose::{self, Diagnosis};
 use crate::evaluate::{self, Evaluation, PreflightWhatIf};
 use crate::ingest::{self, CaptureSource, ReadOptions};
-use crate::model::Capture;
+use crate::model::{Capture, ServerLog};
 use crate::normalize::{Builder, FingerprintKey, KnownTemplates};
 use crate::plan;
 use crate::profiles::{self, Profile};
@@ -28,6 +30,9 @@ pub struct Settings {
     pub builtins: Vec<Profile>,
     /// `--count-preflights`: every layer counts CORS preflights, as if the API did.
     pub count_preflights: bool,
+    /// Server logs read with `--server-log` (the same for every capture). Not used by the
+    /// analysis yet: carried to the report, which lists them and their unreadable lines.
+    pub server_logs: Vec<Arc<ServerLog>>,
     /// `--what-if`: a pacing policy to evaluate.
     pub what_if: Option<plan::ScopedPolicy>,
     /// The diagnosis rules in force (all of them, except in an ablation).
@@ -51,6 +56,8 @@ pub struct Analysis {
     pub plan: plan::Plan,
     /// Path relative to the input root (baseline matching).
     pub relative: String,
+    /// The server logs given beside the capture.
+    pub server_logs: Vec<Arc<ServerLog>>,
 }
 
 /// Templates the active profiles and the OpenAPI file declare.
@@ -107,5 +114,6 @@ pub fn analyze_built(
         diagnosis,
         plan,
         relative: source.relative.clone(),
+        server_logs: settings.server_logs.clone(),
     }
 }

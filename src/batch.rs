@@ -2,15 +2,21 @@
 //!
 //! Owns `analyze_one` (read and normalize a capture, then the pure stages of `analysis`) and
 //! `analyze_all` (rayon over captures, results in input order whatever the thread timing).
-//! `sanitize_one` streams a capture through a `sanitize::Plan` into a writer. With `ingest`,
-//! the only stage that touches files and threads; it must not render.
+//! `sanitize_one` streams a capture through a `sanitize::Plan` into a writer.
+//! `read_server_logs` streams every `--server-log` file through the pure log reader, files in
+//! parallel. With `ingest`, the only stage that touches files and threads; it must not render.
+
+use std::path::PathBuf;
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
 pub use crate::analysis::{Analysis, Settings, analyze_built};
 use crate::error::{InputError, InputErrorKind, Location};
-use crate::ingest::{self, CaptureSource};
-use crate::normalize::{self, Builder};
+use crate::ingest::{self, CaptureSource, Limits};
+use crate::model::ServerLog;
+use crate::normalize::serverlog::{FormatChoice, LogReader};
+use crate::normalize::{self, Builder, FingerprintKey};
 use crate::sanitize;
 
 /// Reads and normalizes one capture (without choosing profiles).
@@ -140,4 +146,66 @@ pub fn sanitize_one(
         .and_then(|_| out.flush())
         .map_err(SanitizeError::Output)?;
     Ok(Sanitized { analysis, removed })
+}
+
+/// Reads one server-log file: its bytes streamed through `normalize::serverlog::LogReader`.
+pub fn read_server_log(
+    file: &CaptureSource,
+    choice: &FormatChoice,
+    key: &FingerprintKey,
+    limits: Limits,
+) -> Result<ServerLog, InputError> {
+    let mut reader = LogReader::new(&file.name, choice.clone(), key);
+    ingest::serverlog::stream(file, limits, &mut |bytes| reader.feed(bytes))?;
+    reader.finish()
+}
+
+/// Reads every file of the `--server-log` paths (directories expanded), files in parallel.
+/// Logs come back in path order; files that cannot be read, or are not logs, as errors.
+pub fn read_server_logs(
+    paths: &[PathBuf],
+    choice: &FormatChoice,
+    key: &FingerprintKey,
+    limits: Limits,
+) -> (Vec<Arc<ServerLog>>, Vec<InputError>) {
+    let (files, mut errors) = ingest::serverlog::discover(paths);
+    let results: Vec<Result<ServerLog, InputError>> = files
+        .par_iter()
+        .map(|f| read_server_log(f, choice, key, limits))
+        .collect();
+    let mut logs = Vec::new();
+    for r in results {
+        match r {
+            Ok(log) => logs.push(Arc::new(log)),
+            Err(e) => errors.push(e),
+        }
+    }
+    (logs, errors)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn server_logs_are_read_in_path_order_with_their_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let line = r#"{"time": "2026-11-28T03:06:37.043Z", "method": "GET", "path": "/a"}"#;
+        for name in ["b.log", "a.log"] {
+            std::fs::write(dir.path().join(name), format!("{line}\n")).unwrap();
+        }
+        std::fs::write(dir.path().join("c.har"), r#"{"log": {"entries": []}}"#).unwrap();
+        let (logs, errors) = read_server_logs(
+            &[dir.path().to_path_buf()],
+            &FormatChoice::Auto,
+            &FingerprintKey::from_passphrase("batch"),
+            Limits::default(),
+        );
+        assert_eq!(logs.len(), 2);
+        assert!(logs[0].source.ends_with("a.log"));
+        assert!(logs[1].source.ends_with("b.log"));
+        assert_eq!(errors.len(), 1);
+        assert!(errors[0].source.ends_with("c.har"));
+        assert!(errors[0].problem.contains("HAR capture"));
+    }
 }

@@ -1,9 +1,10 @@
 //! Errors a user can act on.
 //!
-//! Owns `InputError` (a capture or input that cannot be read) and `ProfileError` (a limit
-//! profile that is invalid). Every error names the file, the location (line:column or entry
-//! index) and what to do next. Messages are built from why429's own wording and numbers only:
-//! they must never quote capture content, because a HAR holds live credentials.
+//! Owns `InputError` (a capture, server log or other input that cannot be read) and
+//! `ProfileError` (a limit profile that is invalid). Every error names the file, the location
+//! (line:column or entry index) and what to do next. Messages are built from why429's own
+//! wording and numbers only: they must never quote capture or log content, because both hold
+//! live credentials.
 
 use std::fmt;
 
@@ -54,6 +55,8 @@ pub enum InputErrorKind {
     Io,
     /// Not a HAR at all (wrong top-level shape, another tool's JSON, binary data).
     NotHar,
+    /// A server log that is not a log (binary data, a HAR, an archive, an unknown format).
+    NotLog,
     /// The file ends early; `complete` entries were read in full.
     Truncated {
         /// Entries read in full before the end.

@@ -33,6 +33,7 @@
 //!     chosen: Vec::new(),                // choose profiles by host: genesys-cloud here
 //!     builtins: profiles::builtin(),
 //!     count_preflights: false,
+//!     server_logs: Vec::new(),
 //!     what_if: None,
 //!     rules: Default::default(),
 //! };

@@ -5,7 +5,8 @@
 //! allow-list is enforced: a report holds methods, hosts, endpoint templates, statuses, times,
 //! counts, rate-limit numbers, Retry-After, layer names, citations, client labels and keyed
 //! fingerprints — and raw paths, correlation ids or OAuth client ids only when the user asked
-//! (`--show-ids`, `--show-client-ids`). Renderers compute nothing; chart data is prepared here
+//! (`--show-ids`, `--show-client-ids`). Server logs are reported by counts, times and why429's
+//! reasons for unreadable lines only. Renderers compute nothing; chart data is prepared here
 //! (`timeline`). Pure.
 
 pub mod timeline;
@@ -20,7 +21,7 @@ use crate::diagnose::prose::{self, Names};
 use crate::diagnose::{Cause, Ranked};
 use crate::error::InputError;
 use crate::evaluate::window;
-use crate::model::{Capture, Micros, time};
+use crate::model::{Capture, Micros, ServerLog, time};
 use crate::profiles::Kind;
 
 pub use timeline::Timeline;
@@ -147,10 +148,85 @@ pub struct CaptureReport {
     /// Changes since a baseline (`why429 check --baseline`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub changes: Vec<Change>,
+    /// Server logs given with `--server-log`: what was read and every line that could not be.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub server_logs: Vec<ServerLogReport>,
     /// Chart data (not part of the JSON contract).
     #[serde(skip)]
     #[schemars(skip)]
     pub timeline: Timeline,
+}
+
+/// One server log as it was read. Holds counts, times, the format and why429's reasons for
+/// unreadable lines; never a line's content.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ServerLogReport {
+    /// The file.
+    pub source: String,
+    /// `generic`, `nginx`, `nginx-json`, `apache`, `envoy` or `genesys-usage`.
+    pub format: String,
+    /// Whether the format was recognised from the first lines (else `--server-log-format`).
+    pub detected: bool,
+    /// `per request`, `per day`, `per week`, `per month`.
+    pub granularity: String,
+    /// Records read (requests, or aggregated rows).
+    pub records: u64,
+    /// Requests they stand for.
+    pub requests: u64,
+    /// Throttled requests among them (429s, limiter rejections).
+    pub throttled: u64,
+    /// First record's time (RFC 3339, UTC).
+    pub first: Option<String>,
+    /// Last record's end (RFC 3339, UTC).
+    pub last: Option<String>,
+    /// Coarsest precision of the logged times, in seconds.
+    pub resolution_s: f64,
+    /// Lines in the file.
+    pub lines: u64,
+    /// Lines that could not be read.
+    pub unparsed: u64,
+    /// The unreadable lines (the first 1,000), with why.
+    pub problems: Vec<LineProblemReport>,
+    /// What a reader of the log should know (e.g. that nginx times are when a line was written).
+    pub notes: Vec<String>,
+}
+
+/// A server-log line that could not be read.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct LineProblemReport {
+    /// 1-based line number.
+    pub line: u64,
+    /// Why (why429's wording, never the line's text).
+    pub reason: String,
+}
+
+impl From<&ServerLog> for ServerLogReport {
+    fn from(log: &ServerLog) -> Self {
+        let span = log.span();
+        ServerLogReport {
+            source: log.source.clone(),
+            format: log.format.as_str().into(),
+            detected: log.detected,
+            granularity: log.granularity.label(),
+            records: log.records.len() as u64,
+            requests: log.requests(),
+            throttled: log.throttled(),
+            first: span.map(|(f, _)| time::rfc3339_utc(f)),
+            last: span.map(|(_, l)| time::rfc3339_utc(l)),
+            resolution_s: secs(log.resolution),
+            lines: log.lines,
+            unparsed: log.unparsed,
+            problems: log
+                .problems
+                .iter()
+                .map(|p| LineProblemReport {
+                    line: p.line,
+                    reason: p.reason.clone(),
+                })
+                .collect(),
+            notes: log.notes.clone(),
+        }
+    }
 }
 
 /// The outcome of one CI gate on one capture.
@@ -653,6 +729,11 @@ pub fn build(a: &Analysis, disclosure: Disclosure) -> CaptureReport {
         plan: plan_report(a),
         gates: Vec::new(),
         changes: Vec::new(),
+        server_logs: a
+            .server_logs
+            .iter()
+            .map(|l| ServerLogReport::from(&**l))
+            .collect(),
         timeline: timeline::build(a),
     }
 }

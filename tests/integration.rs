@@ -18,6 +18,8 @@ mod integration {
     pub mod reports;
     pub mod sanitize;
     pub mod scoring;
+    pub mod serverlog_exercise;
+    pub mod serverlogs;
     pub mod support;
     pub mod terminal;
 }

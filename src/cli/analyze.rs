@@ -9,7 +9,7 @@ use crate::ingest;
 use crate::render::{self, Format, Style, chart};
 use crate::report::{self, CaptureReport, Disclosure, Report};
 
-use super::common::{self, AnalysisArgs, ColorChoice, InputArgs};
+use super::common::{self, AnalysisArgs, ColorChoice, InputArgs, ServerLogArgs};
 use super::{Failure, Outcome};
 
 /// Output formats of `analyze`.
@@ -46,6 +46,8 @@ pub struct Args {
     input: InputArgs,
     #[command(flatten)]
     analysis: AnalysisArgs,
+    #[command(flatten)]
+    server: ServerLogArgs,
     /// Output format on stdout.
     #[arg(long, value_enum, default_value = "terminal")]
     format: AnalyzeFormat,
@@ -75,9 +77,11 @@ pub struct Args {
 /// Runs `analyze`.
 pub fn run(args: Args) -> Result<Outcome, Failure> {
     let read = args.input.read_options();
-    let settings = args.analysis.settings(read)?;
+    let mut settings = args.analysis.settings(read)?;
+    let log_errors = args.server.read_into(&mut settings);
     let inputs = args.input.inputs()?;
     let (sources, mut errors) = ingest::discover(&inputs, read.limits);
+    errors.extend(log_errors);
     let results = batch::analyze_all(&sources, &settings, &|| {});
     let disclosure = Disclosure {
         show_ids: args.show_ids,

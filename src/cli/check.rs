@@ -13,7 +13,7 @@ use crate::ingest;
 use crate::render::{self, Format, Style};
 use crate::report::{self, Disclosure, Report};
 
-use super::common::{self, AnalysisArgs, ColorChoice, InputArgs};
+use super::common::{self, AnalysisArgs, ColorChoice, InputArgs, ServerLogArgs};
 use super::{Failure, Outcome};
 
 /// Output formats of `check`.
@@ -36,6 +36,8 @@ pub struct Args {
     input: InputArgs,
     #[command(flatten)]
     analysis: AnalysisArgs,
+    #[command(flatten)]
+    server: ServerLogArgs,
     /// Fail (exit 1) when: 429 (any 429), unexplained (a 429 not caused by the capture's own
     /// traffic), hidden-traffic, undocumented-limit, a finding kind (e.g. retry-after-ignored),
     /// 'utilization>=N%' (a layer's peak reached N % of its limit; quote it in a shell), new (a
@@ -103,7 +105,8 @@ impl ClassifyName for serde_json::Error {
 /// Runs `check`.
 pub fn run(args: Args) -> Result<Outcome, Failure> {
     let read = args.input.read_options();
-    let settings = args.analysis.settings(read)?;
+    let mut settings = args.analysis.settings(read)?;
+    let log_errors = args.server.read_into(&mut settings);
     shell_cut_hint();
     let baseline = args.baseline.as_ref().map(read_report).transpose()?;
     let gates = if args.fail_on.is_empty() {
@@ -127,6 +130,7 @@ pub fn run(args: Args) -> Result<Outcome, Failure> {
     let changes_gate = !gates.iter().any(|g| matches!(g, Gate::New | Gate::None));
     let inputs = args.input.inputs()?;
     let (mut sources, mut errors) = ingest::discover(&inputs, read.limits);
+    errors.extend(log_errors);
     sources.sort_by(|a, b| a.relative.cmp(&b.relative).then(a.name.cmp(&b.name)));
     if let Some((k, n)) = args.shard {
         sources = check::shard(sources, k, n);

@@ -1,8 +1,8 @@
 //! Options shared by the subcommands and their conversion into library settings.
 //!
 //! Owns reading `--profile` files, `--openapi`, the fingerprint key (`--fingerprint-key` or
-//! `WHY429_FINGERPRINT_KEY`, else random per run), size caps, colour choice, and writing to
-//! stdout so that a closed pipe ends the run quietly. The only place the CLI reads the
+//! `WHY429_FINGERPRINT_KEY`, else random per run), size caps, `--server-log` (read through
+//! `batch`), colour choice, and writing to stdout so that a closed pipe ends the run quietly. The only place the CLI reads the
 //! environment.
 
 use std::io::{self, IsTerminal, Write};
@@ -10,8 +10,10 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 
-use crate::batch::Settings;
+use crate::batch::{self, Settings};
+use crate::error::InputError;
 use crate::ingest::{CaptureSource, Input, Limits, ReadOptions};
+use crate::normalize::serverlog::FormatChoice;
 use crate::normalize::{FingerprintKey, openapi};
 use crate::profiles::{self, Profile};
 
@@ -68,6 +70,46 @@ pub struct AnalysisArgs {
     /// (e.g. --what-if 'in-flight=1,spacing=600ms').
     #[arg(long, value_name = "POLICY")]
     pub what_if: Option<String>,
+}
+
+/// Server-side logs read beside the captures.
+#[derive(Debug, Args)]
+pub struct ServerLogArgs {
+    /// A server's log of the same minutes: a file, a .gz file, or a directory (every file in
+    /// it, recursively). Repeatable. Read: why429's generic JSON Lines, nginx and Apache access
+    /// logs, Envoy/Istio JSON access logs, Genesys Cloud usage query results. Tokens in it are
+    /// fingerprinted with the report's key; no line is ever printed.
+    #[arg(long = "server-log", value_name = "FILE")]
+    pub server_logs: Vec<PathBuf>,
+    /// Format of every --server-log (default: recognised per file from its first lines):
+    /// generic, nginx[:LOG_FORMAT], nginx-json[:LOG_FORMAT], apache[:LOGFORMAT], envoy,
+    /// genesys-usage[:day|week|month], or an nginx log_format / Apache LogFormat string.
+    #[arg(
+        long,
+        value_name = "FORMAT",
+        value_parser = FormatChoice::parse,
+        requires = "server_logs"
+    )]
+    pub server_log_format: Option<FormatChoice>,
+}
+
+impl ServerLogArgs {
+    /// Reads the logs into `settings.server_logs` (tokens keyed with `settings.key`); returns
+    /// the files that could not be read.
+    pub fn read_into(&self, settings: &mut Settings) -> Vec<InputError> {
+        if self.server_logs.is_empty() {
+            return Vec::new();
+        }
+        let choice = self.server_log_format.clone().unwrap_or_default();
+        let (logs, errors) = batch::read_server_logs(
+            &self.server_logs,
+            &choice,
+            &settings.key,
+            settings.read.limits,
+        );
+        settings.server_logs = logs;
+        errors
+    }
 }
 
 /// `--color`.
@@ -208,6 +250,7 @@ impl AnalysisArgs {
             chosen,
             builtins,
             count_preflights: self.count_preflights,
+            server_logs: Vec::new(),
             what_if,
             rules: Default::default(),
         })

@@ -367,7 +367,7 @@ fn separation_candidate(cx: &Ctx<'_>, i: usize, kind: LimitKind) -> Option<Candi
             continue;
         };
         let feasible = separation::feasible(group, around, throttled);
-        let sep = separation::best(group, throttled).filter(|s| around.possible >= s.limit);
+        let sep = group.separation.filter(|s| around.possible >= s.limit);
         let chance = sep.map_or(1.0, |s| (s.chance * tests as f64).min(1.0));
         if !feasible && crowded.is_none() {
             let busiest = separation::busiest_success(group, throttled).unwrap_or(0);

@@ -12,6 +12,7 @@ use crate::evaluate::{Evaluation, window};
 use crate::model::{Capture, Micros, Request, time};
 use crate::profiles::{Layer, Profile};
 
+use super::separation::{self, Separation};
 use super::thresholds::{BURST_WINDOWS, EDGE};
 
 /// Who an undocumented limit may count.
@@ -75,6 +76,9 @@ pub struct Group {
     pub busiest_success: Option<u32>,
     /// The most admitted others any success had at the HAR's own times.
     pub busiest_exact: Option<u32>,
+    /// The group's best split of throttles from successes (`separation::best`), computed once
+    /// for all of its throttles.
+    pub separation: Option<Separation>,
 }
 
 /// The most successes surely in flight at one instant: each is surely at the server from
@@ -262,12 +266,16 @@ fn concurrency_grouping(reqs: &[Request], groups: Vec<Vec<u32>>) -> Grouping {
             .collect();
         let busiest_success = busiest(&around, &members, reqs, most_together_in_flight(&spans));
         let busiest_exact = busiest_exact(&around, &members, reqs);
-        out.groups.push(Group {
-            members,
-            around,
-            busiest_success,
-            busiest_exact,
-        });
+        out.groups.push(with_separation(
+            Group {
+                members,
+                around,
+                busiest_success,
+                busiest_exact,
+                separation: None,
+            },
+            reqs,
+        ));
     }
     out
 }
@@ -303,12 +311,22 @@ fn burst_group(reqs: &[Request], members: &[u32], w: Micros) -> Group {
     }
     let busiest_success = busiest(&around, members, reqs, most_together_in_window(&adm, w));
     let busiest_exact = busiest_exact(&around, members, reqs);
-    Group {
-        members: members.to_vec(),
-        around,
-        busiest_success,
-        busiest_exact,
-    }
+    with_separation(
+        Group {
+            members: members.to_vec(),
+            around,
+            busiest_success,
+            busiest_exact,
+            separation: None,
+        },
+        reqs,
+    )
+}
+
+/// The group with its best separation filled in.
+fn with_separation(mut group: Group, reqs: &[Request]) -> Group {
+    group.separation = separation::best(&group, |m| reqs[m as usize].is_throttle());
+    group
 }
 
 /// Short-window counts within each group with a throttle.

@@ -68,14 +68,7 @@ pub fn fmt_s(s: f64) -> String {
     time::number_label((s * 10.0).round() / 10.0)
 }
 
-/// `1 request`, `3 requests`.
-pub fn count(n: u64, one: &str, many: &str) -> String {
-    if n == 1 {
-        format!("1 {one}")
-    } else {
-        format!("{n} {many}")
-    }
-}
+pub use crate::model::words::count;
 
 /// `inin-ratelimit-count: 26` when quotable, else `the server's counter (26 of 25)`.
 fn counter_text(c: &Counter) -> String {
@@ -289,9 +282,11 @@ pub fn signal(n: &Names<'_>, s: &Signal, throttle: &Request) -> String {
             successes,
             chance,
         } => format!(
-            "{explained} of the {} among {} came with ≥{limit} others {}, and all {} with fewer: a split this clean arises by chance {} of the time",
+            "{explained} of the {} among {} came with ≥{} {} {}, and all {} with fewer: a split this clean arises by chance {} of the time",
             count(*throttled as u64, "throttle", "throttles"),
             scope_text(*scope),
+            limit,
+            if *limit == 1 { "other" } else { "others" },
             around_text(*window),
             count(*successes as u64, "success", "successes"),
             percent(*chance)
@@ -320,8 +315,9 @@ pub fn signal(n: &Names<'_>, s: &Signal, throttle: &Request) -> String {
             sure,
             possible,
         } => format!(
-            "a success among {} had {sure} others {} for sure, as many as this throttle had at most ({possible}): no limit on that count refuses one and admits the other",
+            "a success among {} had {} {} for sure, as many as this throttle had at most ({possible}): no limit on that count refuses one and admits the other",
             scope_text(*scope),
+            count(*sure as u64, "other", "others"),
             around_text(*window)
         ),
         Signal::RetryFailedAfterWait { first_s, second_s } => format!(

@@ -54,19 +54,25 @@ pub fn best(group: &Group, throttled: impl Fn(u32) -> bool) -> Option<Separation
         .map(|(_, a)| a.exact)
         .collect();
     let total = throttle_counts.len();
+    let mut throttle_counts = throttle_counts;
+    throttle_counts.sort_unstable();
+    let mut all_counts: Vec<u32> = group.around.iter().map(|a| a.exact).collect();
+    all_counts.sort_unstable();
     let mut limits: Vec<u32> = throttle_counts
         .iter()
         .copied()
         .filter(|&p| p >= floor)
         .collect();
-    limits.sort_unstable();
     limits.dedup();
     let ln_fact = ln_factorials(members);
+    // counts at or above `limit` in a sorted list
+    let at_least =
+        |sorted: &[u32], limit: u32| sorted.len() - sorted.partition_point(|&p| p < limit);
     limits
         .into_iter()
         .map(|limit| {
-            let explained = throttle_counts.iter().filter(|&&p| p >= limit).count();
-            let crowded = group.around.iter().filter(|a| a.exact >= limit).count();
+            let explained = at_least(&throttle_counts, limit);
+            let crowded = at_least(&all_counts, limit);
             Separation {
                 limit,
                 throttled: total,
@@ -134,6 +140,7 @@ mod tests {
                 .collect(),
             busiest_success: arounds[..first_throttle].iter().map(|a| a.0).max(),
             busiest_exact: arounds[..first_throttle].iter().map(|a| a.1).max(),
+            separation: None,
         }
     }
 

@@ -1,7 +1,8 @@
 //! Stage 1 — ingest: HAR bytes in, one parsed entry at a time out.
 //!
 //! Owns finding inputs (`source`), framing the document without building it in memory
-//! (`scan`) and the lenient serde mirror of an entry (`har`). `read` drives the three: it
+//! (`scan`), the lenient serde mirror of an entry (`har`) and streaming server logs from disk
+//! into their pure reader (`serverlog`). `read` drives the three: it
 //! streams a capture, parses each entry frame with a caller-supplied `map` (which may run on
 //! several threads) and hands the results to `fold` in file order. Damaged JSON inside an entry
 //! becomes an `InputError` with the file position (or a skipped entry with `--partial`). It must
@@ -9,6 +10,7 @@
 
 pub mod har;
 pub mod scan;
+pub mod serverlog;
 pub mod source;
 
 pub use scan::{LogMeta, NameVersion};

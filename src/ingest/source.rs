@@ -1,4 +1,5 @@
-//! Finding and opening captures: files, directories, `.har.gz`, `.zip` and stdin.
+//! Finding and opening captures: files, directories, `.har.gz`, `.zip` and stdin; and the files
+//! of server logs (`discover_files`).
 //!
 //! Owns the mapping from what the user typed to a list of `CaptureSource`s, and opening one as
 //! a byte stream with decompression and size caps applied. Inputs are recognised by their
@@ -139,6 +140,71 @@ pub fn discover(inputs: &[Input], limits: Limits) -> (Vec<CaptureSource>, Vec<In
                     Ok(_) => add_file(p, &shown, &file_name(p), limits, &mut out, &mut errors),
                 }
             }
+        }
+    }
+    (out, errors)
+}
+
+/// Expands server-log paths into files, in the order given: a file as it is (`.gz` is
+/// recognised when read), a directory as every regular file inside it, recursively and sorted
+/// by path (names starting with `.` are skipped: `.gitkeep`, editor files). Archives are not
+/// opened here: the log reader refuses them with a hint to unpack.
+pub fn discover_files(paths: &[PathBuf]) -> (Vec<CaptureSource>, Vec<InputError>) {
+    let mut out = Vec::new();
+    let mut errors = Vec::new();
+    let file = |p: &Path, shown: String, relative: String| CaptureSource {
+        name: shown,
+        relative,
+        kind: Kind::File(p.to_path_buf()),
+        _spool: None,
+    };
+    for p in paths {
+        let shown = p.display().to_string();
+        match std::fs::metadata(p) {
+            Err(e) => errors.push(io_error(&shown, &e)),
+            Ok(m) if m.is_dir() => {
+                let before = out.len() + errors.len();
+                let walker = walkdir::WalkDir::new(p)
+                    .follow_links(true)
+                    .sort_by_file_name()
+                    .into_iter()
+                    .filter_entry(|e| {
+                        e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.')
+                    });
+                for item in walker {
+                    match item {
+                        Err(e) => {
+                            let at = e
+                                .path()
+                                .map(|x| x.display().to_string())
+                                .unwrap_or_else(|| shown.clone());
+                            let ioe = e
+                                .into_io_error()
+                                .unwrap_or_else(|| io::Error::other("directory loop"));
+                            errors.push(io_error(&at, &ioe));
+                        }
+                        Ok(entry) if entry.file_type().is_file() => {
+                            let q = entry.path();
+                            let rel = q
+                                .strip_prefix(p)
+                                .map(|r| r.to_string_lossy().replace('\\', "/"))
+                                .unwrap_or_else(|_| file_name(q));
+                            out.push(file(q, q.display().to_string(), rel));
+                        }
+                        Ok(_) => {}
+                    }
+                }
+                if out.len() + errors.len() == before {
+                    errors.push(InputError::new(
+                        InputErrorKind::Empty,
+                        shown,
+                        None,
+                        "the directory holds no files",
+                        "point --server-log at the folder that holds the logs, or name the files",
+                    ));
+                }
+            }
+            Ok(_) => out.push(file(p, shown, file_name(p))),
         }
     }
     (out, errors)

@@ -1,19 +1,24 @@
 //! The domain model shared by every pipeline stage.
 //!
 //! Owns the vocabulary of `DESIGN.md` as types: capture, request, client, user, the rate-limit
-//! signals a response carries, and the time and secret-handling primitives. It holds data
-//! only: no parsing of HAR, no I/O, no clock.
+//! signals a response carries, server-side records, and the time and secret-handling
+//! primitives. It holds data only: no parsing of HAR or logs, no I/O, no clock.
 
 pub mod capture;
 pub mod request;
 pub mod secret;
+pub mod server;
 pub mod signals;
 pub mod time;
 pub mod words;
 
 pub use capture::{Capture, Client, Producer, Sanitization, Skipped, User};
 pub use request::{Auth, Method, Request, Scheme, Sym};
-pub use secret::{SafeLabel, Sensitive};
+pub use secret::{Fingerprint, SafeLabel, Sensitive};
+pub use server::{
+    Granularity, LimiterKind, LimiterOutcome, LimiterStatus, LineProblem, ServerLog,
+    ServerLogFormat, ServerRecord,
+};
 pub use signals::{
     CodeId, DialectId, Exact, Quota, ReportedCost, ResetForm, RetryAfter, RetrySource, Signals,
     ThrottleBody, ThrottleScope, Unit,

@@ -58,6 +58,19 @@ impl<T> fmt::Debug for Sensitive<T> {
     }
 }
 
+/// A keyed fingerprint of a secret (a token, a client claim, a user claim); printed as 12 hex
+/// digits. Made by `normalize::FingerprintKey`, which keys it per run, so the same credential
+/// gives the same fingerprint in a capture and in a server log read with the same key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Fingerprint(pub [u8; 16]);
+
+impl Fingerprint {
+    /// The 12-hex-digit form shown in reports.
+    pub fn short(&self) -> String {
+        self.0[..6].iter().map(|b| format!("{b:02x}")).collect()
+    }
+}
+
 /// Text that may appear in any output, including chart labels: built only from allow-listed
 /// sources (fixed words, numbers, endpoint templates, layer names, client labels, hosts).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]

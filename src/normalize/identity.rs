@@ -8,6 +8,7 @@
 
 use base64::Engine;
 
+pub use crate::model::Fingerprint;
 use crate::model::{Auth, Sensitive};
 
 /// A 32-byte key for fingerprints. Random per run unless the user fixes it.
@@ -38,17 +39,6 @@ impl FingerprintKey {
         let mut out = [0u8; 16];
         out.copy_from_slice(&h.finalize().as_bytes()[..16]);
         Fingerprint(out)
-    }
-}
-
-/// A keyed fingerprint; printed as 12 hex digits.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Fingerprint(pub [u8; 16]);
-
-impl Fingerprint {
-    /// The 12-hex-digit form shown in reports.
-    pub fn short(&self) -> String {
-        self.0[..6].iter().map(|b| format!("{b:02x}")).collect()
     }
 }
 

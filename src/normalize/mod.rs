@@ -15,6 +15,7 @@ pub mod identity;
 pub mod intern;
 pub mod openapi;
 pub mod producer;
+pub mod serverlog;
 pub mod template;
 pub mod time;
 pub mod url;

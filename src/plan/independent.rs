@@ -27,6 +27,7 @@ fn settings(profile: Option<&Path>) -> Settings {
             .unwrap_or_default(),
         builtins: profiles::builtin(),
         count_preflights: false,
+        server_logs: Vec::new(),
         what_if: None,
         rules: Default::default(),
     }

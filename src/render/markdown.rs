@@ -1,4 +1,4 @@
-//! The Markdown report for GitHub and Discourse, with a plain-text summary on top.
+//! The Markdown report for GitHub and Discourse: the verdict first, then a plain-text summary.
 //!
 //! Owns the forum layout: a code-fenced plain-text block of at most 25 lines that reads well in
 //! editors that do not render Markdown, then per capture the verdict, GFM tables and a
@@ -157,8 +157,9 @@ fn basename(source: &str) -> &str {
     source.rsplit(['/', '\\']).next().unwrap_or(source)
 }
 
-/// The plain-text summary lines of one capture.
-pub fn summary_lines(c: &CaptureReport, width: usize) -> Vec<String> {
+/// The plain-text summary lines of one capture; `with_verdict` adds the verdict's summary
+/// (left out when the verdict is already written in full above the block).
+pub fn summary_lines(c: &CaptureReport, width: usize, with_verdict: bool) -> Vec<String> {
     let mut lines = vec![format!(
         "why429 · {} · {} · profile {}",
         basename(&c.source),
@@ -210,12 +211,14 @@ pub fn summary_lines(c: &CaptureReport, width: usize) -> Vec<String> {
             lines.push(format!("  {} {} / {} {window}", l.name, l.peak, l.limit));
         }
     }
-    lines.push("verdict (in full below):".into());
-    lines.extend(
-        wrap(&c.summary, width)
-            .into_iter()
-            .map(|l| format!("  {l}")),
-    );
+    if with_verdict {
+        lines.push("verdict (in full below):".into());
+        lines.extend(
+            wrap(&c.summary, width)
+                .into_iter()
+                .map(|l| format!("  {l}")),
+        );
+    }
     lines.into_iter().map(|l| fenced(&l)).collect()
 }
 
@@ -224,7 +227,8 @@ pub fn summary(report: &Report) -> Vec<String> {
     let mut lines: Vec<String> = Vec::new();
     let n = report.captures.len();
     for (i, c) in report.captures.iter().enumerate() {
-        let mut part = summary_lines(c, 96);
+        // one capture: its verdict is written in full above the block
+        let mut part = summary_lines(c, 96, n > 1);
         if n > 1 {
             // several captures: keep each to its first lines
             part.truncate(6);

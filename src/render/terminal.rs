@@ -1,4 +1,5 @@
-//! The terminal report: verdict first, then throttles, layers, findings, endpoints, clients.
+//! The terminal report: verdict first, then throttles, layers, findings, endpoints, clients;
+//! the header names the capture and each server log read beside it.
 //!
 //! Owns the human layout for the width the caller measured (`Style::width`): tables and
 //! paragraphs from `layout`, which break lines only at spaces, so a layer name, a template or a
@@ -10,7 +11,7 @@
 use std::collections::BTreeMap;
 use std::io;
 
-use crate::report::{CaptureReport, Report, ThrottleReport};
+use crate::report::{CaptureReport, Report, ServerLogReport, ThrottleReport};
 
 use super::layout::{self, Table};
 use super::{Render, Style, plain, plural};
@@ -310,6 +311,11 @@ impl Terminal {
             out,
             layout::wrap(&format!("profile: {}", origins.join(", ")), width),
         )?;
+        for log in &c.server_logs {
+            for line in pack(&server_log_line(log), " · ", width) {
+                writeln!(out, "{line}")?;
+            }
+        }
         if let Some(p) = &c.partial {
             for line in layout::wrap(&format!("partial: {}", plain(p)), width) {
                 writeln!(out, "{}", self.paint(YELLOW, &line))?;
@@ -517,6 +523,41 @@ impl Terminal {
         }
         Ok(())
     }
+}
+
+/// The summary of a server log, in parts packed onto one line when the width allows: file,
+/// format, granularity, records, time span (UTC) and how many lines could not be read.
+fn server_log_line(log: &ServerLogReport) -> Vec<String> {
+    let mut parts = vec![
+        format!("server log {}: {}", plain(&log.source), log.format),
+        log.granularity.clone(),
+    ];
+    parts.push(if log.requests == log.records {
+        format!(
+            "{}, {} throttled",
+            plural(log.records, "request"),
+            log.throttled
+        )
+    } else {
+        format!(
+            "{}, {}, {} throttled",
+            plural(log.records, "row"),
+            plural(log.requests, "request"),
+            log.throttled
+        )
+    });
+    if let (Some(f), Some(l)) = (&log.first, &log.last) {
+        // our own RFC 3339 text: `2025-03-27T22:29:50.316Z`
+        let day = |t: &str| t.get(..10).unwrap_or(t).to_string();
+        let clock = |t: &str| t.get(11..19).unwrap_or(t).to_string();
+        parts.push(if day(f) == day(l) {
+            format!("{} {}–{} UTC", day(f), clock(f), clock(l))
+        } else {
+            format!("{} {} → {} {} UTC", day(f), clock(f), day(l), clock(l))
+        });
+    }
+    parts.push(format!("{} unparsed", plural(log.unparsed, "line")));
+    parts
 }
 
 /// Joins parts with `sep`, starting a new line where the next part would pass `width`.

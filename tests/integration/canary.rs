@@ -19,43 +19,11 @@ pub struct Canaries {
 impl Canaries {
     /// Markers derived from `seed`.
     pub fn new(seed: u64) -> Self {
-        let places = [
-            "auth-opaque",
-            "auth-jwt-client",
-            "auth-jwt-sub",
-            "auth-jwt-email",
-            "cookie-header",
-            "cookie-name",
-            "cookie-value",
-            "set-cookie",
-            "resp-cookie",
-            "api-key",
-            "custom-token",
-            "query-name",
-            "query-value",
-            "query-token",
-            "fragment",
-            "path-id",
-            "post-text",
-            "post-param",
-            "resp-body",
-            "body-429-message",
-            "body-429-code",
-            "body-429-key",
-            "redirect-url",
-            "location",
-            "entry-comment",
-            "page-title",
-            "log-comment",
-            "server-ip",
-            "initiator-url",
-            "websocket",
-            "correlation-id",
-            "creator-comment",
-            "proxy-auth",
-            "www-authenticate",
-            "custom-field",
-        ];
+        Canaries::with_places(seed, &HAR_PLACES)
+    }
+
+    /// Markers derived from `seed` for the given places.
+    pub fn with_places(seed: u64, places: &[&'static str]) -> Self {
         let mut x = seed;
         let markers = places
             .iter()
@@ -76,6 +44,45 @@ impl Canaries {
         &self.markers[place]
     }
 }
+
+/// The sensitive places of a HAR capture.
+const HAR_PLACES: [&str; 35] = [
+    "auth-opaque",
+    "auth-jwt-client",
+    "auth-jwt-sub",
+    "auth-jwt-email",
+    "cookie-header",
+    "cookie-name",
+    "cookie-value",
+    "set-cookie",
+    "resp-cookie",
+    "api-key",
+    "custom-token",
+    "query-name",
+    "query-value",
+    "query-token",
+    "fragment",
+    "path-id",
+    "post-text",
+    "post-param",
+    "resp-body",
+    "body-429-message",
+    "body-429-code",
+    "body-429-key",
+    "redirect-url",
+    "location",
+    "entry-comment",
+    "page-title",
+    "log-comment",
+    "server-ip",
+    "initiator-url",
+    "websocket",
+    "correlation-id",
+    "creator-comment",
+    "proxy-auth",
+    "www-authenticate",
+    "custom-field",
+];
 
 fn jwt(payload: &Value) -> String {
     let e = |v: &Value| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string());

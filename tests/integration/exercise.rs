@@ -38,6 +38,7 @@ pub fn hostile_settings(partial: bool) -> Settings {
         chosen: Vec::new(),
         builtins: profiles::builtin(),
         count_preflights: false,
+        server_logs: Vec::new(),
         what_if: None,
         rules: Default::default(),
     }

@@ -109,18 +109,28 @@ fn html_is_self_contained_with_a_content_security_policy() {
 }
 
 #[test]
-fn markdown_starts_with_a_short_plain_text_summary() {
+fn markdown_has_a_short_plain_text_summary_after_the_verdict() {
     for (path, a) in analyses() {
         let r = Report::new(vec![report::build(&a, Default::default())], &[]);
         let md = render(&r, Format::Markdown);
         let lines: Vec<&str> = md.lines().collect();
-        assert_eq!(lines[0], "```text", "{}", path.display());
-        let end = lines.iter().skip(1).position(|l| *l == "```").unwrap() + 1;
+        let start = lines
+            .iter()
+            .position(|l| *l == "```text")
+            .unwrap_or_else(|| panic!("{}: no summary block", path.display()));
+        let end = start + 1 + lines[start + 1..].iter().position(|l| *l == "```").unwrap();
+        assert!(start > 0, "{}: the verdict comes first", path.display());
         assert!(
-            end - 1 <= 25,
+            end - start - 1 <= 25,
             "{}: {} summary lines",
             path.display(),
-            end - 1
+            end - start - 1
+        );
+        // the verdict stands in full above the block: the block does not repeat it
+        assert!(
+            !lines[start..end].iter().any(|l| l.starts_with("verdict")),
+            "{}: the summary repeats the verdict",
+            path.display()
         );
     }
 }

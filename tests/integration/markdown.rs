@@ -193,6 +193,7 @@ fn citations_with_anchors_and_hostile_text_stay_links() {
         .unwrap();
     second.source = Some("https://docs.test/rate-limits#per_user-limits".into());
     c.verdict = "see https://docs.test/x_y#z_w, then (https://docs.test/q_(r)).".into();
+    c.verdict_parts.headline = c.verdict.clone();
     let r = Report::new(vec![c], &[]);
     let md = render(&r);
     assert!(

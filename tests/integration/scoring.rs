@@ -125,6 +125,7 @@ pub fn analyze(har: &Path, profile: &Path, rules: &Rules) -> Result<Analysis, St
         chosen: vec![p],
         builtins: profiles::builtin(),
         count_preflights: false,
+        server_logs: Vec::new(),
         what_if: None,
         rules: rules.clone(),
     };

@@ -9,7 +9,7 @@ use crate::diagnose::{self, Diagnosis};
 use crate::evaluate::{self, Evaluation, PreflightWhatIf};
 use crate::ingest::{self, CaptureSource, ReadOptions};
 use crate::model::Capture;
-use crate::normalize::{Builder, FingerprintKey, KnownTemplates};
+use crate::normalize::{Builder, CostSources, FingerprintKey, KnownTemplates};
 use crate::profiles::{self, Profile};
 
 /// What an analysis depends on.
@@ -27,6 +27,9 @@ pub struct Settings {
     pub builtins: Vec<Profile>,
     /// `--count-preflights`: every layer counts CORS preflights, as if the API did.
     pub count_preflights: bool,
+    /// Where the profiles that may apply (`chosen`, else `builtins`) read request costs from
+    /// (`cost_from`): known before reading, since profiles are parsed first.
+    pub costs: CostSources,
 }
 
 /// Everything known about one capture after the pure stages.

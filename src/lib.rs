@@ -33,6 +33,7 @@
 //!     chosen: Vec::new(),                // choose profiles by host: genesys-cloud here
 //!     builtins: profiles::builtin(),
 //!     count_preflights: false,
+//!     costs: Default::default(),         // no profile reads costs from responses here
 //! };
 //! let input = ingest::Input::Stdin(Arc::new(har.to_vec()));
 //! let (sources, errors) = ingest::discover(&[input], settings.read.limits);

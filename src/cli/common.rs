@@ -189,6 +189,7 @@ impl AnalysisArgs {
             chosen: load_profiles(&self.profiles)?,
             builtins: profiles::builtin(),
             count_preflights: self.count_preflights,
+            costs: Default::default(),
         })
     }
 }

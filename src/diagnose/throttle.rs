@@ -111,7 +111,11 @@ fn header_counts(r: &Request) -> Vec<HeaderCount> {
         out.push(HeaderCount {
             count: used,
             allowed: limit,
-            name: axis.used.or(axis.remaining).unwrap_or("RateLimit"),
+            name: axis
+                .used
+                .or(axis.remaining)
+                .or(axis.limit)
+                .unwrap_or("RateLimit"),
         });
     }
     out

@@ -258,7 +258,9 @@ impl<'a> Headers<'a> {
     }
 }
 
-/// Whether the analysis reads a header (name already lower-cased).
+/// Whether the analysis reads a header (name already lower-cased): every header a rate-limit
+/// dialect reads (`normalize::dialects`), plus the credential, cookie, host, CORS, date and
+/// correlation headers.
 fn kept_header(name: &str) -> bool {
     matches!(
         name,
@@ -270,29 +272,14 @@ fn kept_header(name: &str) -> bool {
             | "access-control-request-method"
             | "access-control-request-headers"
             | "access-control-max-age"
-            | "retry-after"
             | "date"
-            | "ratelimit"
-            | "ratelimit-policy"
-            | "ratelimit-limit"
-            | "ratelimit-remaining"
-            | "ratelimit-reset"
-            | "x-ratelimit-limit"
-            | "x-ratelimit-remaining"
-            | "x-ratelimit-reset"
-            | "x-ratelimit-used"
-            | "x-rate-limit-limit"
-            | "x-rate-limit-remaining"
-            | "x-rate-limit-reset"
-            | "inin-ratelimit-count"
-            | "inin-ratelimit-allowed"
-            | "inin-ratelimit-reset"
             | "inin-correlation-id"
             | "x-correlation-id"
             | "x-request-id"
             | "x-amzn-requestid"
             | "x-github-request-id"
     ) || name.starts_with("x-api-key")
+        || crate::normalize::dialects::reads_header(name)
 }
 
 #[derive(Deserialize)]

@@ -14,7 +14,7 @@ pub use capture::{Capture, Client, Producer, Sanitization, Skipped, User};
 pub use request::{Auth, Method, Request, Scheme, Sym};
 pub use secret::{SafeLabel, Sensitive};
 pub use signals::{
-    CodeId, DialectId, Exact, Quota, ReportedCost, ResetForm, RetryAfter, RetrySource, Signals,
-    ThrottleBody, ThrottleScope, Unit,
+    CodeId, DialectId, Exact, Quota, Reason, Refill, ReportedCost, ResetForm, RetryAfter,
+    RetrySource, Signals, ThrottleBody, ThrottleScope, Unit,
 };
 pub use time::Micros;

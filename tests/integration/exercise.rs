@@ -38,6 +38,7 @@ pub fn hostile_settings(partial: bool) -> Settings {
         chosen: Vec::new(),
         builtins: profiles::builtin(),
         count_preflights: false,
+        costs: Default::default(),
     }
 }
 

@@ -36,6 +36,7 @@ pub fn settings(chosen: Vec<Profile>) -> Settings {
         chosen,
         builtins: profiles::builtin(),
         count_preflights: false,
+        costs: Default::default(),
     }
 }
 

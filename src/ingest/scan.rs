@@ -657,14 +657,19 @@ impl<R: Read> Scanner<R> {
         }
         let mut skipped = 0u64;
         let mut carried = 0usize; // backslashes at the end of the previous chunk
-        // start of the content of this chunk not yet remembered: one copy per chunk, not one
-        // per escaped quote
-        let mut seg = None;
+        // start of the content of this chunk not yet remembered: the end is copied once per
+        // chunk and once at the closing quote, never per escaped quote
+        let mut from = self.pos;
         loop {
-            if !self.fill()? {
-                return Err(self.eof_error(inside));
+            if self.pos == self.len {
+                if keep {
+                    self.keep_tail(from, self.len);
+                }
+                if !self.fill()? {
+                    return Err(self.eof_error(inside));
+                }
+                from = self.pos;
             }
-            let from = *seg.get_or_insert(self.pos);
             let avail = &self.buf[self.pos..self.len];
             match memchr::memchr(b'"', avail) {
                 None => {
@@ -675,11 +680,7 @@ impl<R: Read> Scanner<R> {
                         tail
                     };
                     skipped += avail.len() as u64;
-                    if keep {
-                        self.keep_tail(from, self.len);
-                    }
                     self.pos = self.len;
-                    seg = None;
                 }
                 Some(q) => {
                     let mut run = avail[..q].iter().rev().take_while(|&&b| b == b'\\').count();
@@ -688,22 +689,14 @@ impl<R: Read> Scanner<R> {
                     }
                     carried = 0;
                     skipped += q as u64;
-                    let at = self.pos;
                     self.pos += q + 1;
                     if run % 2 == 0 {
                         if keep {
-                            self.keep_tail(from, at + q);
+                            self.keep_tail(from, self.pos - 1);
                         }
                         return Ok(skipped);
                     }
                     skipped += 1; // an escaped quote is content
-                    if self.pos == self.len {
-                        // the chunk ends with it: remember it before the buffer is refilled
-                        if keep {
-                            self.keep_tail(from, self.len);
-                        }
-                        seg = None;
-                    }
                 }
             }
         }

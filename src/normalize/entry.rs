@@ -54,7 +54,8 @@ pub struct Draft {
     pub identity: Identity,
     /// Counters the response announced, in headers or in its body.
     pub quotas: Vec<Quota>,
-    /// The server-chosen name of each counter (by position), raw.
+    /// The server-chosen name of each counter (by position; shorter when the last have
+    /// none), raw.
     pub quota_names: Vec<Option<String>>,
     /// When the response asked to retry (`retry-after-ms`, else `Retry-After`).
     pub retry_after: Option<RetryAfter>,
@@ -231,15 +232,17 @@ pub fn draft(
     let mut body = None;
     let mut parsed_body = None;
     let content = resp.and_then(|r| r.content.0.ok());
-    if let Some(text) = content.and_then(|c| c.text.ok())
-        && body::worth_reading(status, text, costs)
+    if let Some(c) = content
+        && let Some(escaped) = c.text.escaped()
+        && body::worth_reading(status, escaped, costs)
     {
-        let b64 = content
-            .and_then(|c| c.encoding.ok())
+        let b64 = c
+            .encoding
+            .ok()
             .is_some_and(|e| e.eq_ignore_ascii_case("base64"));
         // a success's base64 body is not decoded: GraphQL answers are text
         if !(b64 && status < 400) {
-            parsed_body = body::decode(text, b64);
+            parsed_body = c.text.text().and_then(|t| body::decode(t, b64));
         }
     }
     let parsed = parsed_body.as_deref().map(Parsed::new);
@@ -247,6 +250,7 @@ pub fn draft(
         body = bodies::read(p).filter(|f| matches!(status, 429 | 503) || bodies::rate_related(f));
         let from_body = bodies::quotas(p, response_at);
         if !from_body.is_empty() {
+            quota_names.resize(quotas.len(), None);
             quota_names.extend(from_body.iter().map(|_| None));
             quotas.extend(from_body);
             let mut both: Vec<(Quota, Option<String>)> =

@@ -22,7 +22,8 @@ const MAX_NAME: usize = 128;
 pub struct HeaderFacts {
     /// Counters, ordered by dialect and axis (then as the response listed them).
     pub quotas: Vec<Quota>,
-    /// The server-chosen name of each counter, by position in `quotas`.
+    /// The server-chosen name of each counter, by position in `quotas`; shorter than
+    /// `quotas` when the last counters have none.
     pub names: Vec<Option<String>>,
     /// A retry delay from a milliseconds header, in seconds.
     pub retry_ms: Option<f64>,
@@ -172,7 +173,12 @@ fn used_of_limit(v: &str) -> Option<(u64, u64, Option<&str>)> {
 
 fn read_special(r: &Reader<'_>, d: DialectId, a: u8) -> Option<(Quota, Option<String>)> {
     let axis = &dialect(d).axes[a as usize];
-    let v = r.get(&axis.limit?.to_ascii_lowercase())?;
+    let header = axis.limit?;
+    let v = r
+        .present
+        .iter()
+        .find(|p| p.name.eq_ignore_ascii_case(header))
+        .map(|p| p.value)?;
     let mut q = Quota {
         dialect: d,
         axis: a,
@@ -224,9 +230,28 @@ fn read_special(r: &Reader<'_>, d: DialectId, a: u8) -> Option<(Quota, Option<St
     Some((q, policy))
 }
 
-/// The IETF generation a response's fields (with `prefix`) are written in.
-fn generation(r: &Reader<'_>, p: &str) -> Option<Generation> {
-    if let Some(v) = r.get(&format!("{p}ratelimit")) {
+/// The lower-case IETF field names without and with the `Beta-` prefix: `RateLimit`,
+/// `-Policy`, `-Limit`, `-Remaining`, `-Reset`.
+const IETF_NAMES: [[&str; 5]; 2] = [
+    [
+        "ratelimit",
+        "ratelimit-policy",
+        "ratelimit-limit",
+        "ratelimit-remaining",
+        "ratelimit-reset",
+    ],
+    [
+        "beta-ratelimit",
+        "beta-ratelimit-policy",
+        "beta-ratelimit-limit",
+        "beta-ratelimit-remaining",
+        "beta-ratelimit-reset",
+    ],
+];
+
+/// The IETF generation a response's fields (`names`) are written in.
+fn generation(r: &Reader<'_>, names: &[&str; 5]) -> Option<Generation> {
+    if let Some(v) = r.get(names[0]) {
         let dict = values::sf_list(v).iter().any(|m| {
             m.split_once('=').is_some_and(|(k, _)| {
                 matches!(k.trim(), "limit" | "remaining" | "reset") && !k.contains(';')
@@ -238,7 +263,7 @@ fn generation(r: &Reader<'_>, p: &str) -> Option<Generation> {
             Generation::Named
         });
     }
-    if let Some(v) = r.get(&format!("{p}ratelimit-policy")) {
+    if let Some(v) = r.get(names[1]) {
         let named = values::sf_list(v).iter().any(|m| {
             let it = SfItem::parse(m);
             it.name().is_some() || it.param("q").is_some()
@@ -249,9 +274,9 @@ fn generation(r: &Reader<'_>, p: &str) -> Option<Generation> {
             Generation::Policy
         });
     }
-    ["ratelimit-limit", "ratelimit-remaining", "ratelimit-reset"]
+    names[2..]
         .iter()
-        .any(|n| r.has(&format!("{p}{n}")))
+        .any(|n| r.has(n))
         .then_some(Generation::List)
 }
 
@@ -368,27 +393,18 @@ fn sf_unescape(s: &str) -> Cow<'_, str> {
 }
 
 fn ietf(r: &Reader<'_>, out: &mut Vec<(Quota, Option<String>)>) {
-    for (beta, p) in [(false, ""), (true, "beta-")] {
-        let Some(g) = generation(r, p) else { continue };
+    for (beta, names) in [(false, &IETF_NAMES[0]), (true, &IETF_NAMES[1])] {
+        let Some(g) = generation(r, names) else {
+            continue;
+        };
         let d = ietf_id(beta, g);
-        let field = format!("{p}ratelimit");
-        let policy = format!("{p}ratelimit-policy");
-        let three = [
-            format!("{p}ratelimit-limit"),
-            format!("{p}ratelimit-remaining"),
-            format!("{p}ratelimit-reset"),
-        ];
+        let (field, policy) = (names[0], names[1]);
+        let three = [names[2], names[3], names[4]];
         match g {
             Generation::List | Generation::Policy => {
-                ietf_fields(
-                    r,
-                    d,
-                    [&three[0], &three[1], &three[2]],
-                    g == Generation::List,
-                    out,
-                );
+                ietf_fields(r, d, three, g == Generation::List, out);
                 if g == Generation::Policy
-                    && let Some(v) = r.get(&policy)
+                    && let Some(v) = r.get(policy)
                 {
                     out.extend(
                         values::sf_list(v)
@@ -403,7 +419,7 @@ fn ietf(r: &Reader<'_>, out: &mut Vec<(Quota, Option<String>)>) {
                     dialect: d,
                     ..Quota::default()
                 };
-                let v = r.get(&field).unwrap_or("");
+                let v = r.get(field).unwrap_or("");
                 for m in values::sf_list(v) {
                     let Some((k, val)) = m.split_once('=') else {
                         continue;
@@ -423,7 +439,7 @@ fn ietf(r: &Reader<'_>, out: &mut Vec<(Quota, Option<String>)>) {
                 if q.limit.is_some() || q.remaining.is_some() || q.reset.is_some() {
                     out.push((q, None));
                 }
-                if let Some(v) = r.get(&policy) {
+                if let Some(v) = r.get(policy) {
                     out.extend(
                         values::sf_list(v)
                             .iter()
@@ -435,7 +451,7 @@ fn ietf(r: &Reader<'_>, out: &mut Vec<(Quota, Option<String>)>) {
             Generation::Named => {
                 let start = out.len();
                 let mut matched: Vec<bool> = Vec::new();
-                if let Some(v) = r.get(&policy) {
+                if let Some(v) = r.get(policy) {
                     for m in values::sf_list(v) {
                         let it = SfItem::parse(m);
                         let Some(q) = it.param("q").and_then(values::int) else {
@@ -452,7 +468,7 @@ fn ietf(r: &Reader<'_>, out: &mut Vec<(Quota, Option<String>)>) {
                         matched.push(false);
                     }
                 }
-                if let Some(v) = r.get(&field) {
+                if let Some(v) = r.get(field) {
                     for m in values::sf_list(v) {
                         let it = SfItem::parse(m);
                         let remaining = it.param("r").and_then(values::int);
@@ -536,16 +552,24 @@ pub fn read<'a>(
     host: &str,
     response_at: Micros,
 ) -> HeaderFacts {
-    let present: Vec<Present<'a>> = headers
-        .filter_map(|(name, value)| {
-            let s = slots(name);
-            (!s.is_empty() || super::reads_header(name)).then_some(Present {
-                name,
-                value,
-                slots: s,
-            })
-        })
-        .collect();
+    // the dialects whose headers are present, as a bit set: most responses have none
+    let mut mask = 0u64;
+    let mut present: Vec<Present<'a>> = Vec::new();
+    for (name, value) in headers {
+        let s = slots(name);
+        if s.is_empty() {
+            continue;
+        }
+        for slot in s {
+            let (Slot::Counter { dialect, .. } | Slot::Other { dialect, .. }) = *slot;
+            mask |= 1 << dialect;
+        }
+        present.push(Present {
+            name,
+            value,
+            slots: s,
+        });
+    }
     let mut facts = HeaderFacts::default();
     if present.is_empty() {
         return facts;
@@ -558,6 +582,9 @@ pub fn read<'a>(
     let mut taken: Vec<&str> = Vec::new();
     let mut applied: Vec<DialectId> = Vec::new();
     for (d, dl) in DIALECTS.iter().enumerate() {
+        if mask & (1 << d) == 0 {
+            continue;
+        }
         let d = d as DialectId;
         let grouped = dl.axes.iter().any(|a| {
             a.form == Form::Fields || (dl.shares.is_some() && matches!(a.form, Form::Ietf(_)))
@@ -594,6 +621,9 @@ pub fn read<'a>(
         }
     }
     for (d, dl) in DIALECTS.iter().enumerate() {
+        if mask & (1 << d) == 0 {
+            continue;
+        }
         for (a, axis) in dl.axes.iter().enumerate() {
             if matches!(
                 axis.form,
@@ -607,7 +637,9 @@ pub fn read<'a>(
             }
         }
     }
-    ietf(&r, &mut out);
+    if mask & IETF_MASK != 0 {
+        ietf(&r, &mut out);
+    }
     // the other headers of each dialect
     let mut fill: Vec<(DialectId, u8, Option<f64>, Option<f64>)> = Vec::new();
     for p in &r.present {
@@ -690,9 +722,24 @@ pub fn read<'a>(
         }
     }
     out.sort_by_key(|(q, _)| (q.dialect, q.axis));
-    (facts.quotas, facts.names) = out.into_iter().unzip();
+    // names only as far as the last one given (most counters have none)
+    let named = out
+        .iter()
+        .rposition(|(_, n)| n.is_some())
+        .map_or(0, |i| i + 1);
+    facts.names = Vec::with_capacity(named);
+    facts.quotas = Vec::with_capacity(out.len());
+    for (i, (q, n)) in out.into_iter().enumerate() {
+        facts.quotas.push(q);
+        if i < named {
+            facts.names.push(n);
+        }
+    }
     facts
 }
+
+/// The IETF dialects (with and without `Beta-`), as bits of the dialect set.
+const IETF_MASK: u64 = (0b1111 << ids::IETF_03) | (0b1111 << ids::BETA_IETF_03);
 
 // ---- writing -------------------------------------------------------------------------------
 

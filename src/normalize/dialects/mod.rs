@@ -15,6 +15,7 @@ pub mod headers;
 pub mod values;
 
 use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::LazyLock;
 
 use crate::model::{CodeId, DialectId, Exact, Micros, Quota, Unit, time};
@@ -1308,10 +1309,33 @@ pub enum Slot {
     },
 }
 
+/// FNV-1a: header names are short, and the table is fixed (nothing a capture writes is ever
+/// inserted), so a cheap hash is safe and spares a SipHash per header of every entry.
+struct Fnv(u64);
+
+impl Default for Fnv {
+    fn default() -> Self {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Hasher for Fnv {
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type Index = HashMap<String, Vec<Slot>, BuildHasherDefault<Fnv>>;
+
 /// Every header name the table reads (lower case) and where it appears. IETF fields are
 /// listed as counters of their `Ietf` axes too.
-static INDEX: LazyLock<HashMap<String, Vec<Slot>>> = LazyLock::new(|| {
-    let mut map: HashMap<String, Vec<Slot>> = HashMap::new();
+static INDEX: LazyLock<Index> = LazyLock::new(|| {
+    let mut map = Index::default();
     for (d, dialect) in DIALECTS.iter().enumerate() {
         let d = d as DialectId;
         for (a, axis) in dialect.axes.iter().enumerate() {
@@ -1441,6 +1465,10 @@ mod tests {
 
     #[test]
     fn names_are_unique_and_ids_match() {
+        assert!(
+            DIALECTS.len() <= 64,
+            "the readers keep dialect sets in a u64"
+        );
         let mut names: Vec<&str> = DIALECTS.iter().map(|d| d.name).collect();
         names.sort_unstable();
         names.dedup();

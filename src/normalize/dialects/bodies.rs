@@ -409,12 +409,16 @@ pub fn read(p: &Parsed<'_>) -> Option<BodyFacts> {
         Some(Value::Object(o)) => object(o, &mut f),
         _ => {
             let t = p.text.head;
-            if t.contains("error code: 1015")
-                || (t.contains("1015") && t.contains("You are being rate limited"))
+            // pages are text; a JSON body cut short is still JSON (its costs are read)
+            let page = !t.trim_start().starts_with(['{', '[']);
+            if page
+                && (t.contains("error code: 1015")
+                    || (t.contains("1015") && t.contains("You are being rate limited")))
             {
                 set_code(&mut f.body, ids::CLOUDFLARE, "1015");
                 true
-            } else if t.contains("<center>nginx")
+            } else if page
+                && t.contains("<center>nginx")
                 && t.contains("503 Service Temporarily Unavailable")
             {
                 set_code(&mut f.body, ids::NGINX, "nginx-503-page");
@@ -468,7 +472,8 @@ pub fn quotas(p: &Parsed<'_>, response_at: Micros) -> Vec<Quota> {
             cost: cost.get("actualQueryCost").and_then(json_decimal),
             ..Quota::default()
         };
-        if q.limit.is_some() || q.remaining.is_some() || q.refill.is_some() || q.cost.is_some() {
+        // a counter needs the bucket's state; a cost alone is what `cost_from` reads
+        if q.limit.is_some() || q.remaining.is_some() || q.refill.is_some() {
             out.push(q);
         }
     }
@@ -489,7 +494,7 @@ pub fn quotas(p: &Parsed<'_>, response_at: Micros) -> Vec<Quota> {
             cost: rl.get("cost").and_then(json_decimal),
             ..Quota::default()
         };
-        if q.limit.is_some() || q.remaining.is_some() || q.used.is_some() || q.cost.is_some() {
+        if q.limit.is_some() || q.remaining.is_some() || q.used.is_some() {
             out.push(q);
         }
     }

@@ -6,7 +6,7 @@
 //! re-rendered, a fixed set of HTTP versions, status texts from a fixed table. Nothing here
 //! copies text from the original capture. Pure.
 
-use crate::model::{Micros, Request, RetrySource, time};
+use crate::model::{Micros, Request, RetrySource, Signals, time};
 
 use crate::normalize::dialects::{bodies, headers};
 use crate::normalize::time::parse_http_date;
@@ -28,9 +28,8 @@ pub fn rate_headers<'c>(
     host: &str,
     costs: &'c CostSources,
 ) -> Vec<(&'c str, String)> {
-    let Some(s) = r.signals.as_deref() else {
-        return Vec::new();
-    };
+    let none = Signals::default();
+    let s = r.signals.as_deref().unwrap_or(&none);
     let quota_names: Vec<Option<String>> = s
         .quotas
         .iter()

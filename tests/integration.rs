@@ -5,6 +5,7 @@ mod integration {
     pub mod check;
     pub mod cli;
     pub mod diagnose;
+    pub mod dialects;
     pub mod exercise;
     pub mod fixtures_read;
     pub mod formats;

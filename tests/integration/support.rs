@@ -12,10 +12,11 @@ pub fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
 }
 
-/// Every bundled capture: the forum thread, then `public/` and `lab/` in name order.
+/// Every bundled capture: the forum thread, then `public/`, `lab/` and `dialects/` in name
+/// order.
 pub fn every_capture() -> Vec<PathBuf> {
     let mut out = vec![fixtures().join("forum-thread.har")];
-    for dir in ["public", "lab"] {
+    for dir in ["public", "lab", "dialects"] {
         let mut v: Vec<PathBuf> = std::fs::read_dir(fixtures().join(dir))
             .unwrap()
             .map(|e| e.unwrap().path())

@@ -13,6 +13,7 @@ mod integration {
     pub mod lab_truth;
     pub mod layers;
     pub mod reports;
+    pub mod roundtrip;
     pub mod sanitize;
     pub mod support;
 }

@@ -249,3 +249,15 @@ fn every_dialect_capture_survives_sanitize_with_the_same_signals() {
         }
     }
 }
+
+/// Responses that once broke the dialect round trip (`fixtures/bad/README.md`).
+#[test]
+fn every_past_dialect_finding_stays_fixed() {
+    let dir = support::fixtures().join("bad").join("dialects");
+    let mut n = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        super::roundtrip::check(&std::fs::read(entry.unwrap().path()).unwrap());
+        n += 1;
+    }
+    assert!(n >= 3);
+}

@@ -531,7 +531,8 @@ fn every_past_finding_stays_fixed() {
     let mut n = 0;
     for entry in std::fs::read_dir(&dir).unwrap() {
         let path = entry.unwrap().path();
-        if path.extension().is_some_and(|e| e == "md") {
+        // `dialects/` holds responses for the dialect round trip (tests/integration/dialects.rs)
+        if path.is_dir() || path.extension().is_some_and(|e| e == "md") {
             continue;
         }
         let bytes = std::fs::read(&path).unwrap();

@@ -62,10 +62,31 @@ pub fn json_count(v: &serde_json::Value) -> Option<u64> {
 /// A non-negative finite JSON number (or a decimal string).
 pub fn json_decimal(v: &serde_json::Value) -> Option<f64> {
     match v {
-        serde_json::Value::Number(n) => n.as_f64().filter(|x| x.is_finite() && *x >= 0.0),
+        serde_json::Value::Number(n) => n
+            .as_f64()
+            .filter(|x| x.is_finite() && *x >= 0.0)
+            .map(stable),
         serde_json::Value::String(s) => decimal(s),
         _ => None,
     }
+}
+
+/// The nearest number that JSON writing and reading keep as it is. serde_json's fast float
+/// parser may land one unit in the last place from the exact value, so a long decimal read
+/// and written back could read as a neighbour; a sanitized body must read the same.
+fn stable(x: f64) -> f64 {
+    let mut x = x;
+    for _ in 0..4 {
+        let again = serde_json::to_string(&x)
+            .ok()
+            .and_then(|t| serde_json::from_str::<f64>(&t).ok())
+            .unwrap_or(x);
+        if again == x {
+            break;
+        }
+        x = again;
+    }
+    x
 }
 
 /// A number as why429 writes it: integers without a fraction, fractions in full (never an

@@ -261,3 +261,48 @@ fn every_past_dialect_finding_stays_fixed() {
     }
     assert!(n >= 3);
 }
+
+/// A value `dialects::quote` offers to quote is in the capture, under that name, as written:
+/// on every bundled capture.
+#[test]
+fn every_quotable_value_is_the_header_value_in_the_capture() {
+    use why429::normalize::dialects::{Field, quote};
+    let settings = support::partial(support::settings(Vec::new()));
+    let mut quoted = 0;
+    for path in support::every_capture() {
+        // the plain JSON captures (not JSONP, BOM-prefixed or damaged ones)
+        let Ok(har) = std::fs::read_to_string(&path)
+            .map_err(|_| ())
+            .and_then(|t| serde_json::from_str::<Value>(&t).map_err(|_| ()))
+        else {
+            continue;
+        };
+        let Ok(a) = support::analyze(&path, &settings) else {
+            continue;
+        };
+        for r in &a.capture.requests {
+            let headers = &har["log"]["entries"][r.entry as usize]["response"]["headers"];
+            for q in r.quotas() {
+                for field in [Field::Limit, Field::Remaining, Field::Used, Field::Reset] {
+                    let Some((name, value)) = quote(q, field) else {
+                        continue;
+                    };
+                    let found = headers.as_array().into_iter().flatten().any(|h| {
+                        h["name"]
+                            .as_str()
+                            .is_some_and(|n| n.eq_ignore_ascii_case(name))
+                            && h["value"].as_str().is_some_and(|v| v.trim() == value)
+                    });
+                    assert!(
+                        found,
+                        "{}: `{name}: {value}` is not in entry {}",
+                        path.display(),
+                        r.entry
+                    );
+                    quoted += 1;
+                }
+            }
+        }
+    }
+    assert!(quoted >= 50, "only {quoted} values quotable");
+}

@@ -1436,7 +1436,14 @@ pub fn markers_of(d: DialectId) -> &'static HashSet<String> {
 /// number (or another form of it), or the dialect has no header for the field.
 pub fn quote(q: &Quota, field: Field) -> Option<(&'static str, String)> {
     let axis = dialect(q.dialect).axes.get(q.axis as usize)?;
-    if axis.form != Form::Fields {
+    // one header per number: the `X-RateLimit-*` style and the current counter of the IETF
+    // drafts before -07 (`RateLimit-Remaining: 0`); lists and structured fields never are
+    let one_per_number = match axis.form {
+        Form::Fields => true,
+        Form::Ietf(Generation::List | Generation::Policy) => q.axis == 0,
+        _ => false,
+    };
+    if !one_per_number {
         return None;
     }
     let (bit, name, value) = match field {
@@ -1540,6 +1547,24 @@ mod tests {
             ..Quota::default()
         };
         assert_eq!(quote(&ietf, Field::Limit), None, "a structured field");
+        let draft03 = Quota {
+            dialect: ids::IETF_03,
+            limit: Some(100),
+            remaining: Some(0),
+            exact: Exact(Exact::REMAINING),
+            ..Quota::default()
+        };
+        assert_eq!(
+            quote(&draft03, Field::Remaining),
+            Some(("RateLimit-Remaining", "0".to_string()))
+        );
+        assert_eq!(quote(&draft03, Field::Limit), None, "`100, 100;w=60`");
+        let policy = Quota {
+            axis: 1,
+            exact: Exact(Exact::LIMIT),
+            ..draft03
+        };
+        assert_eq!(quote(&policy, Field::Limit), None, "an item of a list");
         assert!(reads_header("x-ratelimit-resource"));
         assert!(reads_header("anthropic-ratelimit-output-tokens-reset"));
         assert!(!reads_header("content-type"));

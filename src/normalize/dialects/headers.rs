@@ -1219,7 +1219,8 @@ mod tests {
                 (Some(1000), Some(86_400 * SECOND))
             ]
         );
-        // `X-Rate-Limit-*` (Okta, X): epoch-second resets
+        // `X-Rate-Limit-*`: Okta (https://developer.okta.com/docs/reference/rl-best-practices/)
+        // and X (https://docs.x.com/x-api/fundamentals/rate-limits), epoch-second resets
         let f = round_trip(
             &[
                 ("X-Rate-Limit-Limit", "600"),
@@ -1244,6 +1245,7 @@ mod tests {
     #[test]
     fn vendors_sharing_x_ratelimit() {
         // GitHub: x-ratelimit-resource names the bucket
+        // (https://docs.github.com/en/rest/using-the-rest-api/rate-limits-for-the-rest-api)
         let f = round_trip(
             &[
                 ("x-ratelimit-limit", "5000"),
@@ -1258,6 +1260,7 @@ mod tests {
         assert_eq!((q.used, q.reset), (Some(1), Some(3600 * SECOND)));
         assert_eq!(f.names, vec![Some("core".to_string())]);
         // Discord: reset-after with decimals wins over the epoch reset; bucket, scope
+        // (https://discord.com/developers/docs/topics/rate-limits#header-format)
         let f = round_trip(
             &[
                 ("X-RateLimit-Limit", "5"),
@@ -1288,6 +1291,7 @@ mod tests {
         );
         assert_eq!(one(&f, "discord").reset_form, Some(ResetForm::EpochSeconds));
         // Jira Cloud: ISO 8601 reset, near-limit flag, reason
+        // (https://developer.atlassian.com/cloud/jira/platform/rate-limiting/)
         let f = round_trip(
             &[
                 ("X-RateLimit-Limit", "350"),
@@ -1302,6 +1306,7 @@ mod tests {
         assert!(f.near_limit);
         assert_eq!(f.reason, Some((id("jira"), "jira-burst-based".to_string())));
         // Atlassian Data Center: a token bucket
+        // (https://confluence.atlassian.com/conf87/_ratelimiting_httpheaders-1333822054.html)
         let f = round_trip(
             &[
                 ("X-RateLimit-Limit", "20"),
@@ -1318,7 +1323,8 @@ mod tests {
                 every: SECOND
             })
         );
-        // Envoy: draft-03 under the X- prefix
+        // Envoy: draft-03 under the X- prefix (`enable_x_ratelimit_headers: DRAFT_VERSION_03`,
+        // https://www.envoyproxy.io/docs/envoy/latest/api-v3/extensions/filters/http/ratelimit/v3/rate_limit.proto)
         let f = round_trip(
             &[
                 ("x-ratelimit-limit", "10, 10;w=60"),
@@ -1352,6 +1358,8 @@ mod tests {
 
     #[test]
     fn ietf_generations() {
+        // https://datatracker.ietf.org/doc/html/draft-ietf-httpapi-ratelimit-headers-03 and
+        // later drafts (https://github.com/ietf-wg-httpapi/ratelimit-headers)
         // -03: the limit list
         let f = round_trip(
             &[
@@ -1457,6 +1465,7 @@ mod tests {
     #[test]
     fn vendor_headers_of_their_own() {
         // OpenAI: requests and tokens, Go-duration resets
+        // (https://platform.openai.com/docs/guides/rate-limits#rate-limits-in-headers)
         let f = round_trip(
             &[
                 ("x-ratelimit-limit-requests", "60"),
@@ -1482,7 +1491,7 @@ mod tests {
             ]
         );
         assert_eq!(f.retry_ms, Some(1.5));
-        // Anthropic: RFC 3339 resets
+        // Anthropic: RFC 3339 resets (https://docs.anthropic.com/en/api/rate-limits)
         let f = round_trip(
             &[
                 ("anthropic-ratelimit-requests-limit", "50"),
@@ -1495,6 +1504,7 @@ mod tests {
         assert_eq!(f.quotas[0].reset, Some(60 * SECOND));
         assert_eq!(f.quotas[1].unit, Unit::Tokens);
         // HubSpot: the interval header gives the window
+        // (https://developers.hubspot.com/docs/api/usage-details)
         let f = round_trip(
             &[
                 ("X-HubSpot-RateLimit-Daily", "250000"),
@@ -1517,7 +1527,9 @@ mod tests {
                 (Some(250_000), Some(86_400 * SECOND))
             ]
         );
-        // Shopify REST, Salesforce, Zendesk
+        // Shopify REST (https://shopify.dev/docs/api/admin-rest/usage/rate-limits), Salesforce
+        // (https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/headers_api_usage.htm),
+        // Zendesk (https://developer.zendesk.com/api-reference/introduction/rate-limits/)
         let f = round_trip(
             &[("X-Shopify-Shop-Api-Call-Limit", "32/40")],
             "x.myshopify.com",
@@ -1568,6 +1580,7 @@ mod tests {
             ]
         );
         // Microsoft Graph: share of the limit, scope, information, retry in ms
+        // (https://learn.microsoft.com/en-us/graph/throttling-limits)
         let f = round_trip(
             &[
                 ("x-ms-throttle-limit-percentage", "0.9"),

@@ -173,6 +173,16 @@ fn set_code(b: &mut ThrottleBody, d: DialectId, text: &str) {
     b.rate_limited |= b.code.is_some_and(|c| code(c).rate_limited);
 }
 
+/// A code in a shape several APIs share: the dialect is `d` only when the code is one of its
+/// own or the body has one of its own marks (`specific`); an unlisted code alone names no
+/// vendor (and so no profile).
+fn set_shared_code(b: &mut ThrottleBody, d: DialectId, text: &str, specific: bool) {
+    set_code(b, d, text);
+    if b.code.is_none() && !specific {
+        b.dialect = None;
+    }
+}
+
 fn google(e: &Map<String, Value>, f: &mut BodyFacts) {
     let b = &mut f.body;
     b.dialect = Some(ids::GOOGLE);
@@ -256,20 +266,19 @@ fn object(o: &Map<String, Value>, f: &mut BodyFacts) -> bool {
             return true;
         }
         if let Some(c) = str_of(e, "code") {
-            let d = [ids::OPENAI_BODY, ids::STRIPE_BODY, ids::GRAPH_BODY]
+            let known = [ids::OPENAI_BODY, ids::STRIPE_BODY, ids::GRAPH_BODY]
                 .into_iter()
-                .find(|d| code_in(*d, c).is_some())
-                .unwrap_or(
-                    if e.contains_key("innerError") || e.contains_key("innererror") {
-                        ids::GRAPH_BODY
-                    } else if e.contains_key("doc_url") || e.contains_key("request_log_url") {
-                        ids::STRIPE_BODY
-                    } else {
-                        ids::OPENAI_BODY
-                    },
-                );
-            set_code(&mut f.body, d, c);
-            if d == ids::OPENAI_BODY
+                .find(|d| code_in(*d, c).is_some());
+            let marked = if e.contains_key("innerError") || e.contains_key("innererror") {
+                Some(ids::GRAPH_BODY)
+            } else if e.contains_key("doc_url") || e.contains_key("request_log_url") {
+                Some(ids::STRIPE_BODY)
+            } else {
+                None
+            };
+            let d = known.or(marked).unwrap_or(ids::OPENAI_BODY);
+            set_shared_code(&mut f.body, d, c, marked.is_some());
+            if f.body.dialect == Some(ids::OPENAI_BODY)
                 && let Some(m) = str_of(e, "message")
             {
                 openai_numbers(m, &mut f.body);
@@ -303,7 +312,7 @@ fn object(o: &Map<String, Value>, f: &mut BodyFacts) -> bool {
                     return true;
                 }
                 if let Some(Value::Number(n)) = e.get("code") {
-                    set_code(&mut f.body, ids::X_BODY, &n.to_string());
+                    set_shared_code(&mut f.body, ids::X_BODY, &n.to_string(), false);
                     return true;
                 }
             }
@@ -311,11 +320,17 @@ fn object(o: &Map<String, Value>, f: &mut BodyFacts) -> bool {
         _ => {}
     }
     if let Some(c) = str_of(o, "errorCode") {
-        set_code(&mut f.body, ids::OKTA_BODY, c);
+        set_shared_code(
+            &mut f.body,
+            ids::OKTA_BODY,
+            c,
+            o.contains_key("errorSummary"),
+        );
         return true;
     }
     if let Some(c) = str_of(o, "errorType") {
-        set_code(&mut f.body, ids::HUBSPOT_BODY, c);
+        let hubspot = str_of(o, "status") == Some("error");
+        set_shared_code(&mut f.body, ids::HUBSPOT_BODY, c, hubspot);
         if let Some(p) = str_of(o, "policyName") {
             f.policies.push(name(p));
         }
@@ -353,26 +368,28 @@ fn object(o: &Map<String, Value>, f: &mut BodyFacts) -> bool {
         set_code(&mut f.body, ids::KONG, "API rate limit exceeded");
         return true;
     }
-    // Genesys: code, message with the limit and the retry, limit {key, value}
+    // Genesys: code, message with the limit and the retry, limit {key, value}; a `code` and a
+    // `message` alone are what many APIs write: only a Genesys code, its `limit` object or its
+    // messages name Genesys
     let mut claimed = false;
+    let mut genesys = false;
     if let Some(c) = str_of(o, "code") {
         set_code(&mut f.body, ids::GENESYS, c);
         claimed = true;
+        genesys = f.body.code.is_some();
     }
     if let Some(limit) = o.get("limit").and_then(Value::as_object) {
         f.limit_key = str_of(limit, "key")
             .filter(|k| k.len() <= MAX_NAME)
             .map(str::to_string);
         f.body.limit_value = limit.get("value").and_then(Value::as_u64);
-        claimed |= f.limit_key.is_some() || f.body.limit_value.is_some();
+        genesys |= f.limit_key.is_some() || f.body.limit_value.is_some();
     }
     if let Some(m) = str_of(o, "message") {
-        claimed |= genesys_message(m, &mut f.body);
+        genesys |= genesys_message(m, &mut f.body);
     }
-    if claimed {
-        f.body.dialect = Some(ids::GENESYS);
-    }
-    claimed
+    f.body.dialect = genesys.then_some(ids::GENESYS);
+    claimed || genesys
 }
 
 fn genesys_message(text: &str, b: &mut ThrottleBody) -> bool {
@@ -686,7 +703,9 @@ fn throttle_value(
             let n: u64 = b.code.and_then(|c| code(c).name.parse().ok()).unwrap_or(0);
             json!({"errors": [{"code": n, "message": "rate limited"}]})
         }
-        d if d == ids::OKTA_BODY => json!({"errorCode": code_text(b)}),
+        d if d == ids::OKTA_BODY => {
+            json!({"errorCode": code_text(b), "errorSummary": "rate limited"})
+        }
         d if d == ids::HUBSPOT_BODY => {
             let mut o = json!({"status": "error", "errorType": code_text(b)});
             if let Some(p) = policies.first() {
@@ -1041,6 +1060,29 @@ mod tests {
             429,
         );
         assert_eq!((f.body.limit, f.body.window_s), (Some(2), Some(1.0)));
+    }
+
+    #[test]
+    fn unlisted_codes_in_shared_shapes_name_no_vendor() {
+        // shapes many APIs use: an unknown code must not point to a vendor's profile
+        for text in [
+            r#"{"code":"too_busy","message":"slow down"}"#,
+            r#"{"error":{"code":"too_busy","message":"slow down"}}"#,
+            r#"{"errorCode":"TOO_BUSY"}"#,
+            r#"{"errorType":"TOO_BUSY"}"#,
+            r#"{"errors":[{"code":1234,"message":"slow down"}]}"#,
+        ] {
+            let f = round_trip(text, 429);
+            assert!(
+                f.body.unlisted_code && f.body.dialect.is_none(),
+                "{text}: {f:?}"
+            );
+        }
+        // a vendor's own marks still name it
+        let f = round_trip(r#"{"error":{"code":"too_busy","innerError":{}}}"#, 429);
+        assert_eq!(dialect_of(&f), "microsoft-graph-body");
+        let f = round_trip(r#"{"errorCode":"E0000001","errorSummary":"x"}"#, 429);
+        assert_eq!(dialect_of(&f), "okta-body");
     }
 
     #[test]

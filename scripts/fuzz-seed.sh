@@ -4,7 +4,7 @@
 # reads one too: 0 = recognise the format, 11 = the first line is a --server-log-format value.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-mkdir -p fuzz/corpus/pipeline fuzz/corpus/profile fuzz/corpus/serverlog
+mkdir -p fuzz/corpus/pipeline fuzz/corpus/profile fuzz/corpus/serverlog fuzz/corpus/dialects
 n=0
 while IFS= read -r -d '' f; do
   [ "$(stat -c %s "$f")" -le 300000 ] || continue
@@ -14,6 +14,24 @@ while IFS= read -r -d '' f; do
   n=$((n + 1))
 done < <(find fixtures -name '*.har' -print0)
 cp fixtures/lab/*.profile.toml fuzz/corpus/profile/ 2>/dev/null || true
+# the dialects target reads `host status`, `name: value` lines, a blank line and a body: one
+# seed per response of the dialect captures
+mkdir -p fuzz/corpus/dialects
+python3 - <<'PY'
+import glob, json, os
+n = 0
+for path in sorted(glob.glob("fixtures/dialects/*.har")):
+    for i, e in enumerate(json.load(open(path))["log"]["entries"]):
+        host = e["request"]["url"].split("/")[2]
+        r = e["response"]
+        text = r["content"].get("text", "")
+        lines = [f"{host} {r['status']}"] + [f"{h['name']}: {h['value']}" for h in r["headers"]]
+        name = f"{os.path.basename(path)[:-4]}-{i}"
+        with open(os.path.join("fuzz/corpus/dialects", name), "w") as f:
+            f.write("\n".join(lines) + "\n\n" + text)
+        n += 1
+print(f"seeded {n} dialect responses")
+PY
 cp src/profiles/builtin/*.toml fuzz/corpus/profile/ 2>/dev/null || true
 for f in fixtures/serverlogs/*.log fixtures/serverlogs/*.jsonl fixtures/serverlogs/*.json; do
   { printf '\x00'; head -c 60000 "$f"; } > "fuzz/corpus/serverlog/$(basename "$f").auto"

@@ -11,7 +11,7 @@ use crate::diagnose::{self, Diagnosis};
 use crate::evaluate::{self, Evaluation, PreflightWhatIf};
 use crate::ingest::{self, CaptureSource, ReadOptions};
 use crate::model::{Capture, ServerLog};
-use crate::normalize::{Builder, FingerprintKey, KnownTemplates};
+use crate::normalize::{Builder, CostSources, FingerprintKey, KnownTemplates};
 use crate::plan;
 use crate::profiles::{self, Profile};
 
@@ -37,6 +37,9 @@ pub struct Settings {
     pub what_if: Option<plan::ScopedPolicy>,
     /// The diagnosis rules in force (all of them, except in an ablation).
     pub rules: diagnose::Rules,
+    /// Where the profiles that may apply (`chosen`, else `builtins`) read request costs from
+    /// (`cost_from`): known before reading, since profiles are parsed first.
+    pub costs: CostSources,
 }
 
 /// Everything known about one capture after the pure stages.
@@ -61,6 +64,18 @@ pub struct Analysis {
 }
 
 /// Templates the active profiles and the OpenAPI file declare.
+/// Where the profiles that may apply to a capture (`chosen`, else every built-in) read request
+/// costs from: every layer's `cost_from`, each read once.
+pub fn cost_sources(chosen: &[Profile], builtins: &[Profile]) -> Result<CostSources, String> {
+    let profiles = if chosen.is_empty() { builtins } else { chosen };
+    CostSources::new(
+        profiles
+            .iter()
+            .flat_map(|p| &p.layers)
+            .filter_map(|l| l.cost.from.as_ref().map(|f| f.spec())),
+    )
+}
+
 fn known_templates(profiles: &[Profile], openapi: Option<&KnownTemplates>) -> KnownTemplates {
     let mut known = KnownTemplates::default();
     for p in profiles {

@@ -25,11 +25,11 @@ pub fn read_capture(
     settings: &Settings,
 ) -> Result<(Builder, ingest::LogMeta), InputError> {
     let mut builder = Builder::new();
-    let key = &settings.key;
+    let (key, costs) = (&settings.key, &settings.costs);
     let meta = ingest::read(
         source,
         settings.read,
-        |_, _, entry| normalize::draft(entry, key),
+        |_, _, entry| normalize::draft(entry, key, costs),
         |parsed| builder.push(parsed),
     )?;
     Ok((builder, meta))
@@ -104,7 +104,7 @@ pub fn sanitize_one(
 ) -> Result<Sanitized, SanitizeError> {
     use sanitize::raw::{Kind, Removed};
     let analysis = analyze_one(source, settings).map_err(SanitizeError::Input)?;
-    let plan = sanitize::Plan::new(&analysis, options);
+    let plan = sanitize::Plan::new(&analysis, options).with_costs(settings.costs.clone());
     let mut removed = plan.planned().clone();
     let c = &analysis.capture;
     removed.add(Kind::Pages, u64::from(c.pages));

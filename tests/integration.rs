@@ -5,6 +5,7 @@ mod integration {
     pub mod check;
     pub mod cli;
     pub mod diagnose;
+    pub mod dialects;
     pub mod exercise;
     pub mod fixtures_read;
     pub mod formats;
@@ -16,6 +17,7 @@ mod integration {
     pub mod profiles_cli;
     pub mod readme;
     pub mod reports;
+    pub mod roundtrip;
     pub mod sanitize;
     pub mod scoring;
     pub mod serverlog_exercise;

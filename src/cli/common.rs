@@ -237,6 +237,7 @@ impl AnalysisArgs {
         let mut chosen = load_profiles(&self.profiles)?;
         let mut builtins = profiles::builtin();
         apply_sets(&self.sets, &mut chosen, &mut builtins)?;
+        let costs = crate::analysis::cost_sources(&chosen, &builtins).map_err(Failure)?;
         let what_if = match &self.what_if {
             None => None,
             Some(p) => {
@@ -253,6 +254,7 @@ impl AnalysisArgs {
             server_logs: Vec::new(),
             what_if,
             rules: Default::default(),
+            costs,
         })
     }
 }

@@ -258,7 +258,9 @@ impl<'a> Headers<'a> {
     }
 }
 
-/// Whether the analysis reads a header (name already lower-cased).
+/// Whether the analysis reads a header (name already lower-cased): every header a rate-limit
+/// dialect reads (`normalize::dialects`), plus the credential, cookie, host, CORS, date and
+/// correlation headers.
 fn kept_header(name: &str) -> bool {
     matches!(
         name,
@@ -270,29 +272,14 @@ fn kept_header(name: &str) -> bool {
             | "access-control-request-method"
             | "access-control-request-headers"
             | "access-control-max-age"
-            | "retry-after"
             | "date"
-            | "ratelimit"
-            | "ratelimit-policy"
-            | "ratelimit-limit"
-            | "ratelimit-remaining"
-            | "ratelimit-reset"
-            | "x-ratelimit-limit"
-            | "x-ratelimit-remaining"
-            | "x-ratelimit-reset"
-            | "x-ratelimit-used"
-            | "x-rate-limit-limit"
-            | "x-rate-limit-remaining"
-            | "x-rate-limit-reset"
-            | "inin-ratelimit-count"
-            | "inin-ratelimit-allowed"
-            | "inin-ratelimit-reset"
             | "inin-correlation-id"
             | "x-correlation-id"
             | "x-request-id"
             | "x-amzn-requestid"
             | "x-github-request-id"
     ) || name.starts_with("x-api-key")
+        || crate::normalize::dialects::reads_header(name)
 }
 
 #[derive(Deserialize)]
@@ -515,12 +502,45 @@ pub struct Request<'a> {
     pub http_version: Str<'a>,
 }
 
+/// A body's `text` as the HAR writes it, still JSON-escaped: unescaping a body costs about as
+/// much as reading it, and most bodies are never read.
+#[derive(Debug, Default, Clone, Copy, PartialEq)]
+pub struct RawText<'a>(Option<&'a str>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for RawText<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let raw = <&'a serde_json::value::RawValue>::deserialize(d)?.get();
+        Ok(RawText(
+            (raw.len() >= 2 && raw.starts_with('"')).then(|| &raw[1..raw.len() - 1]),
+        ))
+    }
+}
+
+impl<'a> RawText<'a> {
+    /// The text between the quotes, escapes as written; `None` when it is not a string.
+    pub fn escaped(&self) -> Option<&'a str> {
+        self.0
+    }
+
+    /// The text itself.
+    pub fn text(&self) -> Option<Cow<'a, str>> {
+        let raw = self.0?;
+        if !raw.contains('\\') {
+            return Some(Cow::Borrowed(raw));
+        }
+        // the frame was checked when it was parsed: the escapes are valid
+        serde_json::from_str::<String>(&format!("\"{raw}\""))
+            .ok()
+            .map(Cow::Owned)
+    }
+}
+
 /// `entry.response.content`.
 #[derive(Debug, Default, Deserialize)]
 pub struct Content<'a> {
-    /// The `text` field.
+    /// The `text` field, as written.
     #[serde(default, borrow)]
-    pub text: Str<'a>,
+    pub text: RawText<'a>,
     /// The `encoding` field.
     #[serde(default, borrow)]
     pub encoding: Str<'a>,

@@ -19,6 +19,11 @@ const CHUNK: usize = 1 << 20;
 const MAX_STRING: usize = 64 * 1024;
 /// Values of `text` keys (bodies) longer than this are cut; 429 bodies are far shorter.
 const MAX_TEXT: usize = 2 * 1024;
+/// Of a cut body, this much of its end is kept too (after `CUT_MARK`): GraphQL answers put
+/// their cost object (`extensions`) after the data.
+const TAIL_TEXT: usize = 1024;
+/// What stands for the middle of a cut body: `normalize::dialects::bodies::CUT`, escaped.
+const CUT_MARK: &[u8] = b"\\u0000why429-cut\\u0000";
 /// Deepest nesting accepted (serde_json's own limit is 128).
 const MAX_DEPTH: usize = 120;
 
@@ -155,6 +160,8 @@ struct Scanner<R> {
     complete: u32,
     /// Index of the entry being read, if inside one.
     in_entry: Option<u32>,
+    /// The end of the body being skipped (reused).
+    tail: Vec<u8>,
 }
 
 type Res<T> = Result<T, InputError>;
@@ -174,6 +181,7 @@ impl<R: Read> Scanner<R> {
             cursor_line_start: 0,
             complete: 0,
             in_entry: None,
+            tail: Vec::with_capacity(2 * TAIL_TEXT),
         }
     }
 
@@ -533,7 +541,7 @@ impl<R: Read> Scanner<R> {
         debug_assert_eq!(self.buf[self.pos], b'"');
         self.pos += 1;
         let Some(o) = out else {
-            self.skip_string_rest(inside)?;
+            self.skip_string_rest(inside, false)?;
             return Ok(());
         };
         o.push(b'"');
@@ -555,7 +563,7 @@ impl<R: Read> Scanner<R> {
                 }
                 o.extend_from_slice(&avail[..take]);
                 self.pos += take;
-                return self.cut_rest(o, start_len, cuts, inside);
+                return self.cut_rest(o, start_len, cuts, inside, cap == MAX_TEXT);
             }
             o.extend_from_slice(&avail[..run]);
             kept += run;
@@ -568,7 +576,7 @@ impl<R: Read> Scanner<R> {
             }
             // a backslash: the escaped byte may be in the next chunk
             if kept + 2 > cap {
-                return self.cut_rest(o, start_len, cuts, inside);
+                return self.cut_rest(o, start_len, cuts, inside, cap == MAX_TEXT);
             }
             self.pos += 1;
             if !self.fill()? {
@@ -582,32 +590,93 @@ impl<R: Read> Scanner<R> {
     }
 
     /// Ends a cut string: drops an incomplete escape, skips to the closing quote and records
-    /// how many bytes were left out.
+    /// how many bytes were left out. With `keep_tail` (bodies), the last `TAIL_TEXT` bytes are
+    /// kept after `CUT_MARK`, from a point where no escape or character was split.
     fn cut_rest(
         &mut self,
         o: &mut Vec<u8>,
         start_len: usize,
         cuts: &mut Vec<(usize, u64)>,
         inside: &str,
+        keep_tail: bool,
     ) -> Res<()> {
         let mut dropped = 0u64;
+        if !keep_tail {
+            trim_partial_utf8(o, start_len, &mut dropped);
+            trim_partial_escape(o, start_len, &mut dropped);
+            dropped += self.skip_string_rest(inside, false)?;
+            o.push(b'"');
+            cuts.push((o.len(), dropped));
+            return Ok(());
+        }
+        let skipped = self.skip_string_rest(inside, true)?;
+        if skipped == self.tail.len() as u64 {
+            // the rest was short: the string continues where the head stopped
+            o.extend_from_slice(&self.tail);
+            o.push(b'"');
+            return Ok(());
+        }
         trim_partial_utf8(o, start_len, &mut dropped);
         trim_partial_escape(o, start_len, &mut dropped);
-        dropped += self.skip_string_rest(inside)?;
-        o.push(b'"');
-        cuts.push((o.len(), dropped));
+        // inside a string every quote is escaped (`\"`): right after one, nothing is split
+        let from = memchr::memchr(b'"', &self.tail).map(|q| q + 1);
+        match from {
+            Some(from)
+                if dropped + skipped - (self.tail.len() - from) as u64 >= CUT_MARK.len() as u64 =>
+            {
+                let kept = (self.tail.len() - from) as u64;
+                dropped += skipped - kept;
+                o.extend_from_slice(CUT_MARK);
+                cuts.push((o.len(), dropped - CUT_MARK.len() as u64));
+                o.extend_from_slice(&self.tail[from..]);
+                o.push(b'"');
+            }
+            _ => {
+                dropped += skipped;
+                o.push(b'"');
+                cuts.push((o.len(), dropped));
+            }
+        }
         Ok(())
     }
 
+    /// Remembers the end of the content skipped so far (at most `TAIL_TEXT` bytes).
+    fn keep_tail(&mut self, from: usize, to: usize) {
+        let seg = &self.buf[from..to];
+        if seg.len() >= TAIL_TEXT {
+            self.tail.clear();
+            self.tail.extend_from_slice(&seg[seg.len() - TAIL_TEXT..]);
+        } else {
+            self.tail.extend_from_slice(seg);
+            if self.tail.len() > TAIL_TEXT {
+                let excess = self.tail.len() - TAIL_TEXT;
+                self.tail.drain(..excess);
+            }
+        }
+    }
+
     /// Skips to just after the closing quote of the string being read; returns the bytes of
-    /// content skipped. Stops only at quotes: a quote preceded by an odd run of backslashes is
-    /// escaped (the run may span chunks).
-    fn skip_string_rest(&mut self, inside: &str) -> Res<u64> {
+    /// content skipped (with `tail`, the last of them are in `self.tail`). Stops only at
+    /// quotes: a quote preceded by an odd run of backslashes is escaped (the run may span
+    /// chunks).
+    fn skip_string_rest(&mut self, inside: &str, keep: bool) -> Res<u64> {
+        if keep {
+            self.tail.clear();
+        }
         let mut skipped = 0u64;
         let mut carried = 0usize; // backslashes at the end of the previous chunk
+        // start of the content of this chunk not yet remembered: the end is copied once per
+        // chunk and once at the closing quote, never per escaped quote
+        let mut from = self.pos;
         loop {
-            if !self.fill()? {
-                return Err(self.eof_error(inside));
+            if self.pos == self.len {
+                if keep {
+                    self.keep_tail(from, self.len);
+                }
+                if !self.fill()? {
+                    return Err(self.eof_error(inside));
+                }
+                from = self.pos;
             }
             let avail = &self.buf[self.pos..self.len];
             match memchr::memchr(b'"', avail) {
@@ -630,6 +699,9 @@ impl<R: Read> Scanner<R> {
                     skipped += q as u64;
                     self.pos += q + 1;
                     if run % 2 == 0 {
+                        if keep {
+                            self.keep_tail(from, self.pos - 1);
+                        }
                         return Ok(skipped);
                     }
                     skipped += 1; // an escaped quote is content
@@ -1122,6 +1194,34 @@ mod tests {
     }
 
     #[test]
+    fn long_bodies_keep_their_head_and_tail() {
+        // a GraphQL answer whose cost object follows 100 KB of data
+        let data = format!("[{}]", vec!["{\\\"id\\\":1}"; 10_000].join(","));
+        let tail = "\\\"extensions\\\":{\\\"cost\\\":{\\\"actualQueryCost\\\":12}}}";
+        let json = format!(
+            "{{\"log\":{{\"entries\":[{{\"content\":{{\"text\":\"{{\\\"data\\\":{data},{tail}\"}},\"x\":!}}]}}}}"
+        );
+        let (_, f) = frames(json.as_bytes()).unwrap();
+        // an error after the cut body is placed in the file, not in the frame
+        let err = serde_json::from_slice::<serde_json::Value>(&f[0].bytes).unwrap_err();
+        assert_eq!(
+            f[0].file_position(err.line(), err.column()),
+            (1, (json.find('!').unwrap() + 1) as u64)
+        );
+        let json = json.replace('!', "1");
+        let (_, f) = frames(json.as_bytes()).unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&f[0].bytes).unwrap();
+        let text = v["content"]["text"].as_str().unwrap();
+        let (head, end) = text.split_once("\u{0}why429-cut\u{0}").unwrap();
+        assert!(head.starts_with("{\"data\":[{\"id\":1}") && head.len() <= MAX_TEXT);
+        assert!(
+            end.ends_with("\"extensions\":{\"cost\":{\"actualQueryCost\":12}}}"),
+            "{end}"
+        );
+        assert!(end.len() <= TAIL_TEXT);
+    }
+
+    #[test]
     fn cut_never_leaves_a_dangling_escape() {
         // every phase of a cut through escaped surrogate pairs (12 bytes each)
         for pad in 0..24 {
@@ -1230,11 +1330,15 @@ mod tests {
             let full = full.as_str().unwrap();
             let x = v["x"].as_str().unwrap();
             let text = v["text"].as_str().unwrap();
-            // a string under its cap arrives whole; a longer one is a prefix of it
+            // a string under its cap arrives whole; a longer one as a prefix of it, a body as
+            // its head and tail around the cut mark
             if content.len() <= MAX_TEXT {
                 proptest::prop_assert_eq!(text, full);
             }
-            proptest::prop_assert!(full.starts_with(text));
+            let (head, tail) = text.split_once("\u{0}why429-cut\u{0}").unwrap_or((text, ""));
+            proptest::prop_assert!(full.starts_with(head));
+            proptest::prop_assert!(full.ends_with(tail));
+            proptest::prop_assert!(tail.len() <= TAIL_TEXT);
             proptest::prop_assert!(full.starts_with(x));
         }
     }

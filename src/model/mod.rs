@@ -20,8 +20,8 @@ pub use server::{
     ServerLogFormat, ServerRecord,
 };
 pub use signals::{
-    CodeId, DialectId, Exact, Quota, ReportedCost, ResetForm, RetryAfter, RetrySource, Signals,
-    ThrottleBody, ThrottleScope, Unit,
+    CodeId, DialectId, Exact, Quota, Reason, Refill, ReportedCost, ResetForm, RetryAfter,
+    RetrySource, Signals, ThrottleBody, ThrottleScope, Unit,
 };
 pub use time::Micros;
 pub use words::plural;

@@ -36,8 +36,11 @@ pub enum ResetForm {
     Duration,
 }
 
-/// Which numbers of a `Quota` were written in the response as a plain integer making up the
-/// whole header value, so that a report may quote them as `Name: value` exactly.
+/// Which numbers of a `Quota` were written in the response as that very number making up the
+/// whole header value (`X-RateLimit-Remaining: 0`; a reset as delta-seconds `30` or `1.5`), so
+/// that a report may quote them as `Name: value` exactly. Values that hold more than the number
+/// (`RateLimit-Limit: 100, 100;w=60`, `32/40`, structured fields) or another form of it (an
+/// epoch, a date, a duration) are never exact: `normalize::dialects::quote` says what to quote.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Exact(pub u8);
 
@@ -98,11 +101,30 @@ pub struct Quota {
     /// How the reset was written.
     pub reset_form: Option<ResetForm>,
     /// Server-chosen name of the policy, bucket or resource (IETF policy name, Discord bucket,
-    /// GitHub `x-ratelimit-resource`): a symbol of `Capture::policies`, never printed unless it
-    /// equals a layer name of the active profile.
+    /// GitHub `x-ratelimit-resource`, Salesforce `appName`): a symbol of `Capture::policies`,
+    /// never printed unless it equals a layer name of the active profile.
     pub policy: Option<Sym>,
     /// Which numbers were plain integer header values.
     pub exact: Exact,
+    /// How the budget refills, when the server says (Atlassian Data Center
+    /// `X-RateLimit-FillRate` per `X-RateLimit-Interval-Seconds`, Shopify GraphQL
+    /// `restoreRate` per second): a token or leaky bucket rather than a window.
+    pub refill: Option<Refill>,
+    /// Share of the budget in use as the server states it, without the numbers (Microsoft
+    /// Graph `x-ms-throttle-limit-percentage`: `0.8` is 80 %, up to `1.8`).
+    pub used_share: Option<f64>,
+    /// What this request cost, when the response states it beside the counter (Shopify
+    /// GraphQL `actualQueryCost`, GitHub GraphQL `rateLimit.cost`).
+    pub cost: Option<f64>,
+}
+
+/// A bucket's refill: `amount` units every `every`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Refill {
+    /// Units added per step.
+    pub amount: f64,
+    /// Length of a step (1 s for a rate per second).
+    pub every: Micros,
 }
 
 impl Quota {
@@ -188,9 +210,12 @@ pub struct ThrottleBody {
     /// `limit.key` (Genesys), interned in `Capture::limit_keys`; printed only when it names a
     /// layer of the active profile.
     pub limit_key: Option<Sym>,
-    /// A violated policy's name (problem+json `violated-policies`, HubSpot `policyName`),
-    /// interned in `Capture::policies`.
+    /// A violated policy's name (problem+json `violated-policies`, HubSpot `policyName`,
+    /// Google `quota_limit`), interned in `Capture::policies`; the first one when the body
+    /// names several.
     pub policy: Option<Sym>,
+    /// The other violated policies the body names, in its order.
+    pub more_policies: Vec<Sym>,
     /// Who the throttle applied to, when the body says.
     pub scope: Option<ThrottleScope>,
 }
@@ -202,6 +227,15 @@ pub struct ReportedCost {
     pub source: u8,
     /// The cost.
     pub value: f64,
+}
+
+/// A reason or limit name a header stated: server text, interned in `Capture::policies`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Reason {
+    /// The dialect whose header said it.
+    pub dialect: DialectId,
+    /// The text, a symbol of `Capture::policies`.
+    pub text: Sym,
 }
 
 /// Everything rate-limit related a response carried, beyond `Retry-After`. Kept out of line:
@@ -216,6 +250,15 @@ pub struct Signals {
     pub costs: Vec<ReportedCost>,
     /// Who the server says the throttle applied to, from a header.
     pub scope: Option<ThrottleScope>,
+    /// A reason or limit name a header states (Jira `RateLimit-Reason`, Microsoft Graph
+    /// `x-ms-throttle-information`, Stripe `Stripe-Rate-Limited-Reason`).
+    pub reason: Option<Reason>,
+    /// A header says a rate limiter of this dialect refused the request (Envoy
+    /// `x-envoy-ratelimited`).
+    pub refused_by: Option<DialectId>,
+    /// A header says the budget is nearly used up (Jira `X-RateLimit-NearLimit: true`: less
+    /// than 20 % left).
+    pub near_limit: bool,
 }
 
 impl Signals {

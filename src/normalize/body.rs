@@ -1,122 +1,66 @@
-//! Reading a throttling response's body for the numbers it states.
+//! Which response bodies are read, and the entry point to the body dialects.
 //!
-//! Owns recognising Genesys' legacy ("maximum [N] requests within [W] seconds") and normalized
-//! ("Retry the request in [S] seconds") messages, the `code`, and `limit {key, namespace,
-//! value}`. Only numbers, known codes and the limit key (kept `Sensitive` until matched to a
-//! profile layer) leave this module; the message text itself is dropped. Pure.
+//! Owns the decision to read a body — every response of status 400 and above, and a 2xx one
+//! only when a byte search finds a GraphQL `"errors"` key, a cost object a dialect reads or a
+//! key a profile's `cost_from` asks for — and its decoding (base64 is decoded only for error
+//! statuses). The rules themselves are `dialects::bodies`. Pure.
 
+use std::borrow::Cow;
 use std::sync::LazyLock;
 
 use base64::Engine;
-use regex::Regex;
+use memchr::memmem::Finder;
 
-use crate::model::ThrottleBody;
+pub use super::dialects::bodies::{BodyFacts, Parsed};
 
-use super::dialects;
+use super::costs::CostSources;
+use super::dialects::bodies;
 
-static LEGACY: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)maximum\s*\[?(\d{1,12})\]?\s*requests?\s*within\s*\[?(\d{1,9}(?:\.\d+)?)\]?\s*seconds?")
-        .expect("valid regex")
+/// Keys whose presence makes a 2xx body worth parsing: GraphQL errors (`THROTTLED`,
+/// `RATE_LIMITED` come with status 200), Shopify's `extensions.cost`, GitHub's
+/// `data.rateLimit`. Searched without their quotes, which the HAR escapes: `\"` is in every
+/// JSON body, and a finder whose rare bytes are that common is slow.
+static SUCCESS_KEYS: LazyLock<[Finder<'static>; 3]> = LazyLock::new(|| {
+    [
+        Finder::new(b"errors"),
+        Finder::new(b"throttleStatus"),
+        Finder::new(b"rateLimit"),
+    ]
 });
-static RETRY_IN: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)retry\s+the\s+request\s+in\s*\[?(\d{1,9}(?:\.\d+)?)\]?\s*seconds?")
-        .expect("valid regex")
-});
 
-/// What a body said, plus the raw `limit.key` for the caller to intern.
-#[derive(Debug, Default, PartialEq)]
-pub struct BodyFacts {
-    /// Numbers and codes.
-    pub body: ThrottleBody,
-    /// `limit.key`, raw (interned as `Sensitive` by the builder).
-    pub limit_key: Option<String>,
+/// Whether a response's body is read at all, from its text as the HAR writes it (escaped).
+pub fn worth_reading(status: u16, escaped: &str, costs: &CostSources) -> bool {
+    if status >= 400 {
+        return true;
+    }
+    if !(200..300).contains(&status) {
+        return false;
+    }
+    let b = escaped.as_bytes();
+    SUCCESS_KEYS.iter().any(|f| f.find(b).is_some()) || costs.may_hold(b)
 }
 
-/// Reads a 429 body (`text`, optionally base64-encoded).
+/// The text of a body (`text`, optionally base64-encoded).
+pub fn decode(text: Cow<'_, str>, base64_encoded: bool) -> Option<Cow<'_, str>> {
+    if !base64_encoded {
+        return Some(text);
+    }
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(text.trim().as_bytes())
+        .ok()?;
+    String::from_utf8(bytes).ok().map(Cow::Owned)
+}
+
+/// Reads a throttling body (`text`, optionally base64-encoded): its code, stated numbers and
+/// names.
 pub fn parse(text: &str, base64_encoded: bool) -> Option<BodyFacts> {
-    let decoded;
-    let text = if base64_encoded {
-        let bytes = base64::engine::general_purpose::STANDARD
-            .decode(text.trim().as_bytes())
-            .ok()?;
-        decoded = String::from_utf8(bytes).ok()?;
-        decoded.as_str()
-    } else {
-        text
-    };
-    let mut facts = BodyFacts::default();
-    let mut message = None;
-    if let Ok(serde_json::Value::Object(obj)) = serde_json::from_str::<serde_json::Value>(text) {
-        let code = obj
-            .get("code")
-            .or_else(|| obj.get("errorCode"))
-            .and_then(|c| c.as_str());
-        if let Some(code) = code {
-            facts.body.code = dialects::code_id(code);
-            facts.body.unlisted_code = facts.body.code.is_none();
-            facts.body.rate_limited |= facts
-                .body
-                .code
-                .is_some_and(|c| dialects::code(c).rate_limited);
-        }
-        message = obj
-            .get("message")
-            .or_else(|| obj.get("errorSummary"))
-            .and_then(|m| m.as_str())
-            .map(str::to_string);
-        if let Some(limit) = obj.get("limit").and_then(|l| l.as_object()) {
-            facts.limit_key = limit
-                .get("key")
-                .and_then(|k| k.as_str())
-                .filter(|k| k.len() <= 128)
-                .map(str::to_string);
-            facts.body.limit_value = limit.get("value").and_then(|v| v.as_u64());
-        }
-    }
-    let haystack = message.as_deref().unwrap_or(text);
-    if let Some(c) = LEGACY.captures(haystack) {
-        facts.body.limit = c[1].parse().ok();
-        facts.body.window_s = c[2].parse().ok();
-        facts.body.rate_limited = true;
-    }
-    if let Some(c) = RETRY_IN.captures(haystack) {
-        facts.body.retry_in_s = c[1].parse().ok();
-    }
-    let empty = facts.body == ThrottleBody::default() && facts.limit_key.is_none();
-    (!empty).then_some(facts)
+    let text = decode(Cow::Borrowed(text), base64_encoded)?;
+    bodies::read(&Parsed::new(&text))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn genesys_normalized_body() {
-        let f = parse(
-            r#"{"message":"Rate limit exceeded the maximum. Retry the request in [55] seconds","code":"too.many.requests.retry.after","status":429,"contextId":"x","details":[],"errors":[]}"#,
-            false,
-        )
-        .unwrap();
-        assert_eq!(f.body.retry_in_s, Some(55.0));
-        assert_eq!(
-            f.body.code,
-            Some(dialects::code_id("too.many.requests.retry.after").unwrap())
-        );
-        assert!(f.body.rate_limited);
-        assert_eq!(f.body.limit, None);
-    }
-
-    #[test]
-    fn genesys_legacy_body_and_limit_object() {
-        let f = parse(
-            r#"{"message":"Rate limit exceeded the maximum [300] requests within [60] seconds","code":"too.many.requests","limit":{"key":"token.rate.per.minute","namespace":"platform.api","value":300}}"#,
-            false,
-        )
-        .unwrap();
-        assert_eq!((f.body.limit, f.body.window_s), (Some(300), Some(60.0)));
-        assert_eq!(f.limit_key.as_deref(), Some("token.rate.per.minute"));
-        assert_eq!(f.body.limit_value, Some(300));
-    }
 
     #[test]
     fn base64_and_plain_text_bodies() {
@@ -126,5 +70,25 @@ mod tests {
         assert_eq!((f.body.limit, f.body.window_s), (Some(6), Some(40.0)));
         assert!(parse("<html>Too Many Requests</html>", false).is_none());
         assert!(parse("%%%", true).is_none());
+    }
+
+    #[test]
+    fn which_bodies_are_read() {
+        let none = CostSources::default();
+        // texts as the HAR writes them: escaped
+        assert!(worth_reading(404, "{}", &none));
+        assert!(worth_reading(
+            200,
+            r#"{\"data\":null,\"errors\":[{}]}"#,
+            &none
+        ));
+        assert!(!worth_reading(200, r#"{\"data\":{\"a\":1}}"#, &none));
+        assert!(!worth_reading(304, r#"{\"errors\":[]}"#, &none));
+        let costs = CostSources::new(["body:usage.total_tokens"]).unwrap();
+        assert!(worth_reading(
+            200,
+            r#"{\"usage\":{\"total_tokens\":5}}"#,
+            &costs
+        ));
     }
 }

@@ -1,14 +1,20 @@
 //! One HAR entry to one `Draft`: the per-entry half of normalization.
 //!
 //! Owns reading an entry's time, URL, method, status, preflight marks, credentials, rate-limit
-//! headers and 429 body into owned, typed values, or naming why the entry cannot be used.
-//! Drafts are independent of each other, so this runs on many threads. Credentials leave as
-//! fingerprints only. Pure.
+//! headers, the body of an error response (or of a success that may hold a GraphQL error or
+//! a cost object) and the costs the profiles ask for into owned, typed values, or naming why
+//! the entry cannot be used. Drafts are independent of each other, so this runs on many
+//! threads. Credentials leave as fingerprints only. Pure.
 
 use crate::ingest::har::{Entry, Field, Headers, Obj};
-use crate::model::{Method, Micros, Quota, RetryAfter, Scheme, time};
+use crate::model::{
+    DialectId, Method, Micros, Quota, ReportedCost, RetryAfter, RetrySource, Scheme, ThrottleScope,
+    time,
+};
 
-use super::body::{self, BodyFacts};
+use super::body::{self, BodyFacts, Parsed};
+use super::costs::CostSources;
+use super::dialects::bodies;
 use super::headers;
 use super::identity::{self, FingerprintKey, Identity};
 use super::time::parse_started;
@@ -46,14 +52,27 @@ pub struct Draft {
     pub from_cache: bool,
     /// Credential facts (fingerprints only).
     pub identity: Identity,
-    /// Counters the response announced.
+    /// Counters the response announced, in headers or in its body.
     pub quotas: Vec<Quota>,
-    /// `Retry-After` of the response.
+    /// The server-chosen name of each counter (by position; shorter when the last have
+    /// none), raw.
+    pub quota_names: Vec<Option<String>>,
+    /// When the response asked to retry (`retry-after-ms`, else `Retry-After`).
     pub retry_after: Option<RetryAfter>,
     /// Correlation id of the response.
     pub correlation: Option<String>,
     /// What a throttling body said.
     pub body: Option<BodyFacts>,
+    /// Costs read for the profiles' `cost_from` sources.
+    pub costs: Vec<ReportedCost>,
+    /// Who a header says the throttle applied to.
+    pub scope: Option<ThrottleScope>,
+    /// A reason header's dialect and text, raw.
+    pub reason: Option<(DialectId, String)>,
+    /// A limiter of this dialect says it refused the request.
+    pub refused_by: Option<DialectId>,
+    /// A header says the budget is nearly used up.
+    pub near_limit: bool,
     /// `Access-Control-Max-Age` of a preflight response.
     pub max_age_s: Option<i64>,
     /// Page size from the query.
@@ -101,8 +120,13 @@ fn host_header(h: &Headers<'_>) -> Option<String> {
         .map(str::to_string)
 }
 
-/// Normalizes one entry, or says why it cannot be used (wording from why429 only).
-pub fn draft(entry: &Entry<'_>, key: &FingerprintKey) -> Result<Draft, String> {
+/// Normalizes one entry, or says why it cannot be used (wording from why429 only). `costs`
+/// are the `cost_from` sources of the profiles that may apply.
+pub fn draft(
+    entry: &Entry<'_>,
+    key: &FingerprintKey,
+    costs: &CostSources,
+) -> Result<Draft, String> {
     let req = obj(&entry.request, "request")?;
     let url_text = req
         .url
@@ -184,30 +208,61 @@ pub fn draft(entry: &Entry<'_>, key: &FingerprintKey) -> Result<Draft, String> {
         )
     };
 
-    let quotas = headers::quotas(
+    let facts = headers::read(
         rh.kept.iter().map(|(n, v)| (n.as_ref(), v.as_ref())),
+        &host,
         response_at,
     );
-    let retry_after = rh
-        .get("retry-after")
-        .and_then(|v| headers::retry_after(v, rh.get("date"), response_at));
+    let retry_after = match facts.retry_ms {
+        Some(seconds) => Some(RetryAfter {
+            seconds: seconds.min(1e9),
+            source: RetrySource::Millis,
+        }),
+        None => rh
+            .get("retry-after")
+            .and_then(|v| headers::retry_after(v, rh.get("date"), response_at)),
+    };
     let correlation = headers::CORRELATION
         .iter()
         .find_map(|n| rh.get(n))
         .filter(|v| !v.is_empty() && v.len() <= 200)
         .map(str::to_string);
 
-    let body = if matches!(status, 429 | 503) {
-        resp.and_then(|r| r.content.0.ok()).and_then(|c| {
-            let text = c.text.ok()?;
-            let b64 = c
-                .encoding
-                .ok()
-                .is_some_and(|e| e.eq_ignore_ascii_case("base64"));
-            body::parse(text, b64)
-        })
+    let (mut quotas, mut quota_names) = (facts.quotas, facts.names);
+    let mut body = None;
+    let mut parsed_body = None;
+    let content = resp.and_then(|r| r.content.0.ok());
+    if let Some(c) = content
+        && let Some(escaped) = c.text.escaped()
+        && body::worth_reading(status, escaped, costs)
+    {
+        let b64 = c
+            .encoding
+            .ok()
+            .is_some_and(|e| e.eq_ignore_ascii_case("base64"));
+        // a success's base64 body is not decoded: GraphQL answers are text
+        if !(b64 && status < 400) {
+            parsed_body = c.text.text().and_then(|t| body::decode(t, b64));
+        }
+    }
+    let parsed = parsed_body.as_deref().map(Parsed::new);
+    if let Some(p) = &parsed {
+        body = bodies::read(p).filter(|f| matches!(status, 429 | 503) || bodies::rate_related(f));
+        let from_body = bodies::quotas(p, response_at);
+        if !from_body.is_empty() {
+            quota_names.resize(quotas.len(), None);
+            quota_names.extend(from_body.iter().map(|_| None));
+            quotas.extend(from_body);
+            let mut both: Vec<(Quota, Option<String>)> =
+                quotas.into_iter().zip(quota_names).collect();
+            both.sort_by_key(|(q, _)| (q.dialect, q.axis));
+            (quotas, quota_names) = both.into_iter().unzip();
+        }
+    }
+    let costs = if costs.is_empty() {
+        Vec::new()
     } else {
-        None
+        costs.read(|h| rh.get(h), parsed.as_ref())
     };
     let max_age_s = if method == Method::Options {
         rh.get("access-control-max-age")
@@ -245,9 +300,15 @@ pub fn draft(entry: &Entry<'_>, key: &FingerprintKey) -> Result<Draft, String> {
         from_cache,
         identity,
         quotas,
+        quota_names,
         retry_after,
         correlation,
         body,
+        costs,
+        scope: facts.scope,
+        reason: facts.reason,
+        refused_by: facts.refused_by,
+        near_limit: facts.near_limit,
         max_age_s,
         page_size: parts.page_size,
         cookies: req.cookies.0 || req.headers.get("cookie").is_some(),
@@ -268,7 +329,7 @@ mod tests {
 
     fn d(json: &str) -> Result<Draft, String> {
         let e = parse_entry(json.as_bytes()).unwrap();
-        draft(&e, &key())
+        draft(&e, &key(), &CostSources::default())
     }
 
     #[test]

@@ -8,6 +8,7 @@
 //! exports. Serde HAR types end here. Pure: no I/O, no clock.
 
 pub mod body;
+pub mod costs;
 pub mod dialects;
 pub mod entry;
 pub mod headers;
@@ -26,10 +27,11 @@ use intern::Interner;
 
 use crate::ingest::{LogMeta, Parsed};
 use crate::model::{
-    Auth, Capture, Client, Micros, Request, Sanitization, Sensitive, Signals, Skipped, Sym,
+    Auth, Capture, Client, Micros, Reason, Request, Sanitization, Sensitive, Signals, Skipped, Sym,
     ThrottleBody, User,
 };
 
+pub use costs::{CostSource, CostSources};
 pub use entry::{Draft, draft};
 pub use identity::{Fingerprint, FingerprintKey};
 pub use template::KnownTemplates;
@@ -177,13 +179,30 @@ impl Builder {
             body.limit_key = facts
                 .limit_key
                 .map(|k| self.limit_keys.intern(k.as_str(), owned));
+            let mut names = facts
+                .policies
+                .iter()
+                .map(|p| self.policies.intern(p.as_str(), owned));
+            body.policy = names.next();
+            body.more_policies = names.collect();
             body
         });
+        let mut quotas = d.quotas;
+        for (q, name) in quotas.iter_mut().zip(&d.quota_names) {
+            q.policy = name.as_deref().map(|n| self.policies.intern(n, owned));
+        }
+        let reason = d.reason.map(|(dialect, text)| Reason {
+            dialect,
+            text: self.policies.intern(text.as_str(), owned),
+        });
         let signals = Signals {
-            quotas: d.quotas,
+            quotas,
             body,
-            costs: Vec::new(),
-            scope: None,
+            costs: d.costs,
+            scope: d.scope,
+            reason,
+            refused_by: d.refused_by,
+            near_limit: d.near_limit,
         };
         self.requests.push(Request {
             entry,
@@ -465,7 +484,10 @@ mod tests {
         let mut b = Builder::new();
         for (i, e) in entries.iter().enumerate() {
             let parsed = parse_entry(e.as_bytes()).unwrap();
-            b.push(Parsed::Entry(i as u32, draft(&parsed, &key)));
+            b.push(Parsed::Entry(
+                i as u32,
+                draft(&parsed, &key, &CostSources::default()),
+            ));
         }
         let meta = LogMeta {
             entries: entries.len() as u32,
@@ -555,7 +577,7 @@ mod tests {
             "entry is a number, expected an object".into(),
         ));
         let p = parse_entry(br#"{"request":{"method":"GET"}}"#).unwrap();
-        b.push(Parsed::Entry(1, draft(&p, &key)));
+        b.push(Parsed::Entry(1, draft(&p, &key, &CostSources::default())));
         let c = b.finish("t", &LogMeta::default(), &KnownTemplates::default());
         assert_eq!(c.skipped.len(), 2);
         assert_eq!(c.skipped[1].entry, 1);

@@ -15,20 +15,24 @@ use crate::profiles;
 use super::limits;
 
 fn settings(profile: Option<&Path>) -> Settings {
+    let chosen: Vec<_> = profile
+        .map(|p| {
+            let text = std::fs::read_to_string(p).unwrap();
+            vec![profiles::parse::parse(&p.display().to_string(), &text).unwrap()]
+        })
+        .unwrap_or_default();
+    let builtins = profiles::builtin();
+    let costs = crate::analysis::cost_sources(&chosen, &builtins).unwrap();
     Settings {
         read: ReadOptions::default(),
         key: FingerprintKey::from_passphrase("plan"),
         openapi: None,
-        chosen: profile
-            .map(|p| {
-                let text = std::fs::read_to_string(p).unwrap();
-                vec![profiles::parse::parse(&p.display().to_string(), &text).unwrap()]
-            })
-            .unwrap_or_default(),
-        builtins: profiles::builtin(),
+        chosen,
+        builtins,
         count_preflights: false,
         server_logs: Vec::new(),
         what_if: None,
+        costs,
         rules: Default::default(),
     }
 }

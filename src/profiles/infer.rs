@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::model::{Capture, Micros, time};
+use crate::model::{Capture, Micros, Unit, time};
 
 use super::{HostGlob, Layer, Limiter, Partition, Profile};
 
@@ -51,7 +51,10 @@ pub fn from_headers(capture: &Capture) -> Profile {
                 }
             };
         for q in r.quotas() {
-            let Some(limit) = q.limit else { continue };
+            // layers count requests: budgets of points or tokens need a cost this stage lacks
+            let Some(limit) = q.limit.filter(|_| q.unit == Unit::Requests) else {
+                continue;
+            };
             let reset = q.reset.map(time::as_secs);
             match (
                 crate::normalize::dialects::dialect(q.dialect).name,
@@ -96,8 +99,8 @@ pub fn from_headers(capture: &Capture) -> Profile {
         );
         layer.per = per;
         layer.source = Some(format!(
-            "inferred from {family} headers on {} responses",
-            s.responses
+            "inferred from {family} headers on {}",
+            crate::model::words::count(s.responses, "response", "responses")
         ));
         layer.note = Some(format!(
             "not documented: the server announced a budget of {limit}; {how}"

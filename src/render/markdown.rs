@@ -381,7 +381,7 @@ impl Markdown {
                     None => escape(&l.name),
                 };
                 if let Some(a) = &l.assumption {
-                    name.push_str(&format!("<br>{}", escape(&super::assumption_label(a))));
+                    name.push_str(&format!(" — {}", escape(&super::assumption_label(a))));
                 }
                 writeln!(
                     out,

@@ -1,14 +1,16 @@
 //! The values a sanitized capture writes, rebuilt from what the analysis read.
 //!
-//! Owns turning normalized facts back into HAR text: rate-limit headers written from their
-//! parsed numbers (policy names and partition keys never survive), `Retry-After` as seconds,
-//! HTTP dates re-rendered, a fixed set of HTTP versions, status texts from a fixed table, and
-//! 429 bodies holding only the known code and stated numbers. Nothing here copies text from
-//! the original capture. Pure.
+//! Owns turning normalized facts back into HAR text: rate-limit headers and bodies written by
+//! each dialect's own writer from the parsed numbers (server-chosen names replaced by the
+//! plan's stand-ins, partition keys never kept), `Retry-After` as seconds, HTTP dates
+//! re-rendered, a fixed set of HTTP versions, status texts from a fixed table. Nothing here
+//! copies text from the original capture. Pure.
 
-use crate::model::{Micros, Quota, ThrottleBody, time};
-use crate::normalize::dialects;
+use crate::model::{Micros, Request, RetrySource, Signals, time};
+
+use crate::normalize::dialects::{bodies, headers};
 use crate::normalize::time::parse_http_date;
+use crate::normalize::{CostSource, CostSources};
 
 /// A number as the analysis reads it back: `{}` prints integers without a fraction and
 /// fractions in full (never an exponent), which the header and body readers parse to the same
@@ -17,40 +19,97 @@ fn num(x: f64) -> String {
     format!("{x}")
 }
 
-/// The rate-limit headers that read back to `quotas`, one header per number, named as each
-/// counter's dialect names it; counters announced by a policy are written as IETF policies.
-pub fn rate_headers(quotas: &[Quota]) -> Vec<(&'static str, String)> {
-    let mut out = Vec::new();
-    let mut policies = Vec::new();
-    for q in quotas {
-        if q.window.is_some() {
-            let quota = q.limit.unwrap_or(0);
-            let i = policies.len() + 1;
-            policies.push(match q.window {
-                Some(w) => format!("\"policy-{i}\";q={quota};w={}", num(time::as_secs(w))),
-                None => format!("\"policy-{i}\";q={quota}"),
-            });
-            continue;
+/// The rate-limit headers of a response, each counter in its own dialect's headers, that read
+/// back to the same counters and signals. `names` are the stand-ins of the capture's policy
+/// names (by symbol); `costs` the sources the reported costs were read from.
+pub fn rate_headers<'c>(
+    r: &Request,
+    names: &[String],
+    host: &str,
+    costs: &'c CostSources,
+) -> Vec<(&'c str, String)> {
+    let none = Signals::default();
+    let s = r.signals.as_deref().unwrap_or(&none);
+    let quota_names: Vec<Option<String>> = s
+        .quotas
+        .iter()
+        .map(|q| q.policy.and_then(|p| names.get(p as usize).cloned()))
+        .collect();
+    let reason = s
+        .reason
+        .and_then(|x| names.get(x.text as usize).map(|n| (x.dialect, n.as_str())));
+    let retry_ms = r
+        .retry_after
+        .filter(|ra| ra.source == RetrySource::Millis)
+        .map(|ra| ra.seconds);
+    let written = headers::write(
+        &headers::Signals {
+            quotas: &s.quotas,
+            names: &quota_names,
+            retry_ms,
+            scope: s.scope,
+            reason,
+            refused_by: s.refused_by,
+            near_limit: s.near_limit,
+        },
+        host,
+        r.end(),
+    );
+    let mut out: Vec<(&'c str, String)> = written;
+    for c in &s.costs {
+        if let Some(CostSource::Header(h)) = costs.get(c.source)
+            && !out.iter().any(|(n, _)| n.eq_ignore_ascii_case(h))
+        {
+            out.push((h.as_str(), num(c.value)));
         }
-        let d = dialects::dialect(q.dialect);
-        let Some(axis) = d.axes.get(q.axis as usize) else {
-            continue;
-        };
-        let mut push = |name: Option<&'static str>, v: Option<String>| {
-            if let (Some(name), Some(v)) = (name, v) {
-                out.push((name, v));
-            }
-        };
-        push(axis.limit, q.limit.map(|n| n.to_string()));
-        push(axis.remaining, q.remaining.map(|n| n.to_string()));
-        push(axis.used, q.used.map(|n| n.to_string()));
-        // seconds from the response, as a delta (no epoch interpretation, any precision)
-        push(axis.reset, q.reset.map(|r| num(time::as_secs(r))));
-    }
-    if !policies.is_empty() {
-        out.push(("RateLimit-Policy", policies.join(", ")));
     }
     out
+}
+
+/// The body of a response rebuilt from what the analysis read — the known code and stated
+/// numbers of a throttling body, counters a body reports, costs read from body paths — in the
+/// shape of each dialect, or `None` when the analysis read nothing from it. `limit_keys` and
+/// `names` are the plan's stand-ins.
+pub fn body(
+    r: &Request,
+    limit_keys: &[String],
+    names: &[String],
+    costs: &CostSources,
+) -> Option<String> {
+    let s = r.signals.as_deref()?;
+    let throttle = s.body.as_ref();
+    let limit_key = throttle
+        .and_then(|b| b.limit_key)
+        .and_then(|k| limit_keys.get(k as usize))
+        .map(String::as_str);
+    let policies: Vec<String> = throttle
+        .map(|b| {
+            b.policy
+                .iter()
+                .chain(&b.more_policies)
+                .filter_map(|p| names.get(*p as usize).cloned())
+                .collect()
+        })
+        .unwrap_or_default();
+    let body_costs: Vec<(Vec<String>, f64)> = s
+        .costs
+        .iter()
+        .filter_map(|c| match costs.get(c.source)? {
+            CostSource::Body(path) => Some((path.clone(), c.value)),
+            CostSource::Header(_) => None,
+        })
+        .collect();
+    bodies::write(
+        &bodies::Written {
+            body: throttle,
+            limit_key,
+            policies: &policies,
+            quotas: &s.quotas,
+            costs: &body_costs,
+        },
+        r.status,
+        r.end(),
+    )
 }
 
 /// `Retry-After` as delay-seconds.
@@ -123,42 +182,6 @@ pub fn status_text(status: u16) -> &'static str {
     }
 }
 
-/// A throttling body rebuilt from what the analysis read: the known code, the stated numbers
-/// and the limit key (already replaced by a layer name or a stand-in).
-pub fn throttle_body(body: &ThrottleBody, status: u16, limit_key: Option<&str>) -> String {
-    let mut obj = serde_json::Map::new();
-    let mut message = Vec::new();
-    if let (Some(n), Some(w)) = (body.limit, body.window_s) {
-        message.push(format!(
-            "Rate limit exceeded the maximum [{n}] requests within [{}] seconds",
-            num(w)
-        ));
-    }
-    if let Some(s) = body.retry_in_s {
-        message.push(format!("Retry the request in [{}] seconds", num(s)));
-    }
-    if !message.is_empty() {
-        obj.insert("message".into(), message.join(". ").into());
-    }
-    if let Some(code) = body.code {
-        obj.insert("code".into(), dialects::code(code).name.into());
-    } else if body.unlisted_code {
-        obj.insert("code".into(), "unlisted".into());
-    }
-    obj.insert("status".into(), status.into());
-    if limit_key.is_some() || body.limit_value.is_some() {
-        let mut limit = serde_json::Map::new();
-        if let Some(k) = limit_key {
-            limit.insert("key".into(), k.into());
-        }
-        if let Some(v) = body.limit_value {
-            limit.insert("value".into(), v.into());
-        }
-        obj.insert("limit".into(), limit.into());
-    }
-    serde_json::Value::Object(obj).to_string()
-}
-
 /// A duration in milliseconds that reads back to the same microseconds.
 pub fn millis(us: Micros) -> f64 {
     us as f64 / 1000.0
@@ -167,47 +190,6 @@ pub fn millis(us: Micros) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::normalize::{body, headers};
-
-    #[test]
-    fn rate_headers_read_back_to_the_same_numbers() {
-        use crate::model::{Exact, ResetForm};
-        let quotas = vec![
-            Quota {
-                dialect: dialects::id("genesys"),
-                used: Some(26),
-                limit: Some(25),
-                reset: Some(14_250_000),
-                reset_form: Some(ResetForm::DeltaSeconds),
-                exact: Exact(Exact::USED | Exact::LIMIT),
-                ..Quota::default()
-            },
-            Quota {
-                dialect: dialects::id("x-ratelimit"),
-                limit: Some(5000),
-                remaining: Some(0),
-                used: Some(5000),
-                reset: Some(29_453_021),
-                reset_form: Some(ResetForm::DeltaSeconds),
-                exact: Exact(Exact::LIMIT | Exact::REMAINING | Exact::USED),
-                ..Quota::default()
-            },
-            Quota {
-                dialect: dialects::id("ietf"),
-                limit: Some(100),
-                window: Some(60_000_000),
-                ..Quota::default()
-            },
-        ];
-        let written = rate_headers(&quotas);
-        let lower: Vec<(String, String)> = written
-            .iter()
-            .map(|(n, v)| (n.to_ascii_lowercase(), v.clone()))
-            .collect();
-        let again = headers::quotas(lower.iter().map(|(n, v)| (n.as_str(), v.as_str())), 0);
-        assert_eq!(again, quotas);
-        assert!(written.iter().all(|(_, v)| !v.contains("burst")));
-    }
 
     #[test]
     fn dates_are_re_rendered_and_text_is_dropped() {
@@ -242,28 +224,5 @@ mod tests {
         assert!(plain_correlation("C0F4:1C3A:2B4E5F:3A1B2C:65A1B2C3"));
         assert!(!plain_correlation("user-jane-session"));
         assert!(!plain_correlation("12"));
-    }
-
-    #[test]
-    fn rebuilt_bodies_read_back_to_the_same_numbers() {
-        let original = ThrottleBody {
-            code: dialects::code_id("too.many.requests"),
-            rate_limited: true,
-            limit: Some(300),
-            window_s: Some(60.0),
-            retry_in_s: Some(2.5),
-            limit_value: Some(300),
-            ..ThrottleBody::default()
-        };
-        let text = throttle_body(&original, 429, Some("token.rate.per.minute"));
-        let facts = body::parse(&text, false).unwrap();
-        assert_eq!(facts.body, original);
-        assert_eq!(facts.limit_key.as_deref(), Some("token.rate.per.minute"));
-        let unlisted = ThrottleBody {
-            unlisted_code: true,
-            ..ThrottleBody::default()
-        };
-        let facts = body::parse(&throttle_body(&unlisted, 429, None), false).unwrap();
-        assert!(facts.body.unlisted_code && facts.body.code.is_none());
     }
 }

@@ -21,9 +21,9 @@ use serde_json::{Map, Value, json};
 
 use crate::analysis::Analysis;
 use crate::model::Request;
-use crate::model::{Method, time};
-use crate::normalize::FingerprintKey;
+use crate::model::{Method, RetrySource, time};
 use crate::normalize::headers::CORRELATION;
+use crate::normalize::{CostSources, FingerprintKey};
 use raw::{Kind, Removed};
 
 /// How to write the copy.
@@ -46,6 +46,10 @@ pub struct Plan<'a> {
     paths: Vec<String>,
     /// `limit.key` written for each interned key.
     limit_keys: Vec<String>,
+    /// Name written for each server-chosen policy, bucket or reason name.
+    policies: Vec<String>,
+    /// Where the reported costs were read from (`cost_from`), to write them back there.
+    costs: CostSources,
     /// Correlation id written for each interned id.
     correlations: Vec<String>,
     /// Whether request `headersSize` must still show removed headers (the original was a
@@ -140,6 +144,22 @@ impl<'a> Plan<'a> {
             })
             .collect();
         planned.add(Kind::LimitKeys, undocumented);
+        // policy names are server text: only the names of documented layers stay
+        let mut replaced = 0;
+        let policies = c
+            .policies
+            .iter()
+            .map(|p| {
+                let p = p.expose_for_computation();
+                if layer_names.contains(&p.as_str()) {
+                    p.clone()
+                } else {
+                    replaced += 1;
+                    format!("why429-policy-{replaced}")
+                }
+            })
+            .collect();
+        planned.add(Kind::PolicyNames, replaced);
         let correlations = c
             .correlation_ids
             .iter()
@@ -171,12 +191,21 @@ impl<'a> Plan<'a> {
             by_entry,
             paths,
             limit_keys,
+            policies,
+            costs: CostSources::default(),
             correlations,
             keep_headers_size: c.sanitization.authorization_stripped,
             methods,
             key: key.clone(),
             planned,
         }
+    }
+
+    /// The plan for a capture read with these `cost_from` sources: reported costs are written
+    /// back where they were read.
+    pub fn with_costs(mut self, costs: CostSources) -> Plan<'a> {
+        self.costs = costs;
+        self
     }
 
     /// Replacements counted while planning (path ids, correlation ids, limit keys).
@@ -341,8 +370,13 @@ impl<'a> Plan<'a> {
         if let Some(d) = raw::header(&list, "date").and_then(fields::date) {
             headers.push(("Date", d));
         }
-        headers.extend(fields::rate_headers(r.quotas()));
-        if let Some(ra) = r.retry_after {
+        headers.extend(fields::rate_headers(
+            r,
+            &self.policies,
+            self.analysis.capture.host(r),
+            &self.costs,
+        ));
+        if let Some(ra) = r.retry_after.filter(|ra| ra.source != RetrySource::Millis) {
             headers.push(("Retry-After", fields::retry_after(ra.seconds)));
         }
         if let Some(age) = r.max_age_s {
@@ -364,9 +398,7 @@ impl<'a> Plan<'a> {
                 .and_then(|c| raw::number(c.get("size")))
                 .unwrap_or(json!(0)),
         );
-        if let Some(body) = r.throttle_body() {
-            let key = body.limit_key.map(|k| self.limit_keys[k as usize].as_str());
-            let text = fields::throttle_body(body, r.status, key);
+        if let Some(text) = fields::body(r, &self.limit_keys, &self.policies, &self.costs) {
             content.insert("size".into(), text.len().into());
             content.insert("mimeType".into(), "application/json".into());
             content.insert("text".into(), text.into());

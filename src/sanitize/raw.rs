@@ -9,7 +9,8 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use crate::normalize::headers::{CORRELATION, RATE_LIMIT};
+use crate::normalize::dialects;
+use crate::normalize::headers::CORRELATION;
 
 /// What `sanitize` removed or replaced, by kind.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -44,6 +45,9 @@ pub enum Kind {
     CorrelationIds,
     /// `limit.key` values that name no layer of the profile, replaced by stand-ins.
     LimitKeys,
+    /// Server-chosen names (policies, buckets, resources, reasons) that name no layer of the
+    /// profile, replaced by stand-ins.
+    PolicyNames,
     /// Other headers (user agent, referer, custom headers).
     OtherHeaders,
     /// `serverIPAddress` values.
@@ -80,6 +84,7 @@ impl Kind {
             Kind::LocationHeaders => "Location header",
             Kind::CorrelationIds => "correlation id replaced by a pseudonym",
             Kind::LimitKeys => "undocumented limit key replaced",
+            Kind::PolicyNames => "server-chosen policy, bucket or reason name replaced",
             Kind::OtherHeaders => "other header (user agent, referer, custom)",
             Kind::ServerIps => "server IP address",
             Kind::Comments => "comment or other free-text field",
@@ -102,11 +107,12 @@ impl Kind {
             Kind::PathIds => "distinct ids in paths replaced by pseudonyms",
             Kind::RequestBodies => "request bodies",
             Kind::ResponseBodies => "response bodies",
-            Kind::ThrottleBodies => "429/503 bodies reduced to code and numbers",
+            Kind::ThrottleBodies => "rate-limit bodies reduced to code and numbers",
             Kind::RedirectUrls => "redirect URLs",
             Kind::LocationHeaders => "Location headers",
             Kind::CorrelationIds => "correlation ids replaced by pseudonyms",
             Kind::LimitKeys => "undocumented limit keys replaced",
+            Kind::PolicyNames => "server-chosen policy, bucket and reason names replaced",
             Kind::OtherHeaders => "other headers (user agent, referer, custom)",
             Kind::ServerIps => "server IP addresses",
             Kind::Comments => "comments and other free-text fields",
@@ -217,7 +223,7 @@ fn count_headers(list: &[(String, Option<String>)], removed: &mut Removed) {
             "cookie" => Some(Kind::Cookies),
             "set-cookie" => Some(Kind::SetCookies),
             "location" | "content-location" => Some(Kind::LocationHeaders),
-            n if RATE_LIMIT.contains(&n) || CORRELATION.contains(&n) => None,
+            n if dialects::reads_header(n) || CORRELATION.contains(&n) => None,
             "retry-after"
             | "date"
             | "content-type"

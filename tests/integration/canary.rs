@@ -46,7 +46,7 @@ impl Canaries {
 }
 
 /// The sensitive places of a HAR capture.
-const HAR_PLACES: [&str; 35] = [
+const HAR_PLACES: [&str; 47] = [
     "auth-opaque",
     "auth-jwt-client",
     "auth-jwt-sub",
@@ -82,6 +82,19 @@ const HAR_PLACES: [&str; 35] = [
     "proxy-auth",
     "www-authenticate",
     "custom-field",
+    // server-chosen names in rate-limit headers and bodies
+    "ietf-policy-name",
+    "ietf-partition-key",
+    "discord-bucket",
+    "github-resource",
+    "ms-throttle-information",
+    "jira-reason",
+    "stripe-reason",
+    "salesforce-app",
+    "violated-policy",
+    "hubspot-policy",
+    "google-quota-limit",
+    "graphql-code",
 ];
 
 fn jwt(payload: &Value) -> String {
@@ -133,10 +146,40 @@ pub fn capture(c: &Canaries, twin: bool) -> String {
             "limit": {"key": c.m("body-429-key"), "namespace": "platform.api", "value": 300},
             "contextId": c.m("correlation-id"),
         });
-        let text = if status == 429 {
-            body_429.to_string()
-        } else {
-            json!({"entities": [], "secret": c.m("resp-body")}).to_string()
+        let text = match (status, i) {
+            (429, 8) => json!({
+                "type": "https://iana.org/assignments/http-problem-types#quota-exceeded",
+                "title": format!("quota {}", c.m("body-429-message")),
+                "status": 429,
+                "violated-policies": [c.m("violated-policy"), "hourly"],
+            })
+            .to_string(),
+            (429, 10) => json!({
+                "status": "error",
+                "message": c.m("body-429-message"),
+                "errorType": "RATE_LIMIT",
+                "policyName": c.m("hubspot-policy"),
+                "correlationId": c.m("correlation-id"),
+            })
+            .to_string(),
+            (429, 12) => json!({"error": {
+                "code": 429,
+                "status": "RESOURCE_EXHAUSTED",
+                "message": c.m("body-429-message"),
+                "details": [{
+                    "@type": "type.googleapis.com/google.rpc.ErrorInfo",
+                    "reason": "RATE_LIMIT_EXCEEDED",
+                    "metadata": {"quota_limit": c.m("google-quota-limit"), "quota_limit_value": "300"},
+                }],
+            }})
+            .to_string(),
+            (429, _) => body_429.to_string(),
+            (_, 3) => json!({
+                "data": null,
+                "errors": [{"message": c.m("resp-body"), "extensions": {"code": c.m("graphql-code")}}],
+            })
+            .to_string(),
+            _ => json!({"entities": [], "secret": c.m("resp-body")}).to_string(),
         };
         let mut resp_headers = vec![
             json!({"name": "content-type", "value": "application/json"}),
@@ -150,6 +193,54 @@ pub fn capture(c: &Canaries, twin: bool) -> String {
         ];
         if status == 429 {
             resp_headers.push(json!({"name": "retry-after", "value": "1"}));
+        }
+        // server-chosen names in other dialects' headers: policies, partition keys, buckets
+        let pk = base64::engine::general_purpose::STANDARD.encode(c.m("ietf-partition-key"));
+        let extra: Vec<(&str, String)> = match i % 6 {
+            0 => vec![
+                (
+                    "ratelimit-policy",
+                    format!("\"{}\";q=300;w=60;pk=:{pk}:", c.m("ietf-policy-name")),
+                ),
+                (
+                    "ratelimit",
+                    format!(
+                        "\"{}\";r={};t=30;pk=:{pk}:",
+                        c.m("ietf-policy-name"),
+                        299 - i
+                    ),
+                ),
+            ],
+            1 => vec![
+                ("x-ratelimit-limit", "5".into()),
+                ("x-ratelimit-remaining", "4".into()),
+                ("x-ratelimit-reset-after", "1.5".into()),
+                ("x-ratelimit-bucket", c.m("discord-bucket").into()),
+            ],
+            2 => vec![
+                ("x-ratelimit-limit", "5000".into()),
+                ("x-ratelimit-remaining", "4990".into()),
+                ("x-ratelimit-resource", c.m("github-resource").into()),
+            ],
+            3 => vec![
+                (
+                    "x-ms-throttle-information",
+                    c.m("ms-throttle-information").into(),
+                ),
+                ("x-ms-throttle-limit-percentage", "0.9".into()),
+                (
+                    "sforce-limit-info",
+                    format!(
+                        "api-usage=18/5000, per-app-api-usage=17/250(appName={})",
+                        c.m("salesforce-app")
+                    ),
+                ),
+            ],
+            4 => vec![("ratelimit-reason", c.m("jira-reason").into())],
+            _ => vec![("stripe-rate-limited-reason", c.m("stripe-reason").into())],
+        };
+        for (name, value) in extra {
+            resp_headers.push(json!({"name": name, "value": value}));
         }
         if i == 5 {
             entries.push(json!({
@@ -298,6 +389,11 @@ fn no_output_of_any_format_contains_a_canary() {
         scan(&format!("--format {format} stdout"), &out.stdout, &c, &[]);
         scan(&format!("--format {format} stderr"), &out.stderr, &c, &[]);
     }
+    // every server-chosen name was read (as a `Sensitive` symbol), so the scans cover them:
+    // IETF policy, Discord bucket, GitHub resource, Graph information, Salesforce app, Jira
+    // and Stripe reasons, two violated policies, HubSpot policy, Google quota limit
+    let a = super::support::analyze(&har, &super::support::settings(Vec::new())).unwrap();
+    assert_eq!(a.capture.policies.len(), 11);
     // the capture really was analyzed: 429s explained, clients grouped
     let json: Value =
         serde_json::from_slice(&run(&["analyze", "--format", "json"], &har).stdout).unwrap();

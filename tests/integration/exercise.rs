@@ -41,6 +41,7 @@ pub fn hostile_settings(partial: bool) -> Settings {
         server_logs: Vec::new(),
         what_if: None,
         rules: Default::default(),
+        costs: why429::analysis::cost_sources(&[], &profiles::builtin()).unwrap(),
     }
 }
 

@@ -4,7 +4,8 @@
 //!
 //! The diagnosis' own sentences (verdict, summary, evidence, finding messages) are blanked
 //! before rendering: they are checked where they are written, and this test is about the
-//! wording the renderers and commands add around them.
+//! wording the renderers and commands add around them. Profile notes are the profile author's
+//! prose and are blanked too.
 
 use std::path::{Path, PathBuf};
 
@@ -50,6 +51,8 @@ fn renderer_words_only(mut c: CaptureReport) -> CaptureReport {
         f.message = "-".into();
     }
     for l in &mut c.layers {
+        // a profile's note is the profile author's prose ("the tier 1 figures are ...")
+        l.note = None;
         if let Some(b) = &mut l.budget {
             b.evidence.clear();
         }

@@ -118,6 +118,7 @@ pub fn analyze(har: &Path, profile: &Path, rules: &Rules) -> Result<Analysis, St
         std::fs::read_to_string(profile).map_err(|e| format!("{}: {e}", profile.display()))?;
     let p =
         profiles::parse::parse(&profile.display().to_string(), &text).map_err(|e| e.to_string())?;
+    let costs = why429::analysis::cost_sources(std::slice::from_ref(&p), &[])?;
     let settings = Settings {
         read: ReadOptions::default(),
         key: FingerprintKey::from_passphrase("lab score"),
@@ -127,6 +128,7 @@ pub fn analyze(har: &Path, profile: &Path, rules: &Rules) -> Result<Analysis, St
         count_preflights: false,
         server_logs: Vec::new(),
         what_if: None,
+        costs,
         rules: rules.clone(),
     };
     let (sources, errors) =

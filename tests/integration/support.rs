@@ -12,10 +12,11 @@ pub fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
 }
 
-/// Every bundled capture: the forum thread, then `public/` and `lab/` in name order.
+/// Every bundled capture: the forum thread, then `public/`, `lab/` and `dialects/` in name
+/// order.
 pub fn every_capture() -> Vec<PathBuf> {
     let mut out = vec![fixtures().join("forum-thread.har")];
-    for dir in ["public", "lab"] {
+    for dir in ["public", "lab", "dialects"] {
         let mut v: Vec<PathBuf> = std::fs::read_dir(fixtures().join(dir))
             .unwrap()
             .map(|e| e.unwrap().path())
@@ -29,16 +30,19 @@ pub fn every_capture() -> Vec<PathBuf> {
 
 /// Settings with a fixed fingerprint key and the given profiles (empty: choose by host).
 pub fn settings(chosen: Vec<Profile>) -> Settings {
+    let builtins = profiles::builtin();
+    let costs = why429::analysis::cost_sources(&chosen, &builtins).unwrap();
     Settings {
         read: ReadOptions::default(),
         key: FingerprintKey::from_passphrase("why429 tests"),
         openapi: None,
         chosen,
-        builtins: profiles::builtin(),
+        builtins,
         count_preflights: false,
         server_logs: Vec::new(),
         what_if: None,
         rules: Default::default(),
+        costs,
     }
 }
 

@@ -15,7 +15,7 @@ use crate::profiles::{Anchor, Kind, Layer, Limiter};
 use super::context::{Ctx, Scope, is_traffic};
 use super::separation;
 use super::signal::{Basis, Counter, Signal};
-use super::thresholds::{BURST_WINDOWS, COUNTER_TOLERANCE, EDGE, RETRY_AFTER_ROUNDING};
+use super::thresholds::{COUNT_WINDOWS, COUNTER_TOLERANCE, EDGE, RETRY_AFTER_ROUNDING};
 use super::{Candidate, Explanation, LimitKind};
 
 /// Every layer counting request `i`, with its view.
@@ -57,7 +57,7 @@ fn longest_wait(layer: &Layer, cost: u64) -> Option<Micros> {
 /// throttle included. A window that opens at a partition's first request may have been opened
 /// by traffic outside the capture anywhere within its horizon, so every attempt of the horizon
 /// may be in it; every other limiter's state is fixed by the replay (buckets drain as they
-/// refill, counters and aligned windows start on the clock), every attempt charged.
+/// refill, counters and aligned windows start on the clock).
 fn most_visible(layer: &Layer, v: &View) -> u64 {
     let opened_by_traffic = matches!(
         layer.limiter,
@@ -69,7 +69,13 @@ fn most_visible(layer: &Layer, v: &View) -> u64 {
     if opened_by_traffic {
         return v.attempts_before + v.cost;
     }
-    let level = v.with_refusals.level.max(v.admitted_only.level).max(0.0);
+    // refused attempts are charged as the documentation says; both ways when it does not
+    let level = match layer.count_rejected {
+        Some(true) => v.with_refusals.level,
+        Some(false) => v.admitted_only.level,
+        None => v.with_refusals.level.max(v.admitted_only.level),
+    }
+    .max(0.0);
     (level.ceil() as u64).min(v.attempts_before) + v.cost
 }
 
@@ -374,7 +380,7 @@ fn separation_candidate(cx: &Ctx<'_>, i: usize, kind: LimitKind) -> Option<Candi
         match kind {
             LimitKind::Concurrency => options.push((scope, None, &cx.concurrency[scope as usize])),
             _ => {
-                for (w, g) in BURST_WINDOWS.iter().zip(&cx.bursts[scope as usize]) {
+                for (w, g) in COUNT_WINDOWS.iter().zip(&cx.bursts[scope as usize]) {
                     options.push((scope, Some(*w), g));
                 }
             }

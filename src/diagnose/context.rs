@@ -13,7 +13,7 @@ use crate::model::{Capture, Micros, Request, time};
 use crate::profiles::{Layer, Profile};
 
 use super::separation::{self, Separation};
-use super::thresholds::{BURST_WINDOWS, EDGE};
+use super::thresholds::{COUNT_WINDOWS, EDGE};
 
 /// Who an undocumented limit may count.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -187,8 +187,8 @@ pub struct Ctx<'a> {
     pub in_flight: Vec<u32>,
     /// In flight together, per scope (groups by `Scope::group_key`).
     pub concurrency: [Grouping; 3],
-    /// Started within each of `BURST_WINDOWS` before, per scope.
-    pub bursts: [[Grouping; 4]; 3],
+    /// Started within each of `COUNT_WINDOWS` before, per scope.
+    pub bursts: [[Grouping; 6]; 3],
     /// The next request of the same client, method and path (the retry, when there was one).
     pub next_same_resource: Vec<Option<u32>>,
     /// Median duration of an endpoint's successful responses, keyed by (method, template).
@@ -385,7 +385,7 @@ impl<'a> Ctx<'a> {
             concurrency_grouping(reqs, scoped[2].clone()),
         ];
         let bursts = std::array::from_fn(|s| {
-            std::array::from_fn(|k| burst_grouping(reqs, &scoped[s], BURST_WINDOWS[k]))
+            std::array::from_fn(|k| burst_grouping(reqs, &scoped[s], COUNT_WINDOWS[k]))
         });
         for members in group_by(reqs, |r| (r.client, method_key(r), r.path)) {
             for w in members.windows(2) {

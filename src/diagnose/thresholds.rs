@@ -20,12 +20,17 @@ pub const SEPARATION_CHANCE: f64 = 0.05;
 /// is a coincidence more often than not.
 pub const SEPARATION_MIN_THROTTLES: usize = 2;
 
-/// Short windows an undocumented burst limit is looked for in; common server settings.
-pub const BURST_WINDOWS: [Micros; 4] = [
+/// Windows an undocumented limit on a count of started requests is looked for in: the short
+/// windows of burst protection and the half-minute and minute of the rate limits servers set
+/// without documenting them; common server settings. Each window is one more test of the
+/// separation's multiple-testing correction.
+pub const COUNT_WINDOWS: [Micros; 6] = [
     time::SECOND,
     2 * time::SECOND,
     5 * time::SECOND,
     10 * time::SECOND,
+    30 * time::SECOND,
+    60 * time::SECOND,
 ];
 
 /// A limit whose window (or a bucket's refill horizon) is at most this long is a burst limit;

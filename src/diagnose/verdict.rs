@@ -119,11 +119,16 @@ pub fn build(
         ));
     }
     // a computed plan replaces the rule of thumb for the capture's own traffic; for hidden
-    // traffic and undocumented limits the diagnosis' advice still says what to find out
+    // traffic the diagnosis' advice still says what to find out
     v.what_to_do = pacing.advice.clone();
-    let visible = matches!(t0.explanation, Explanation::Visible { .. });
-    if !(visible && pacing.found) {
-        v.what_to_do.extend(action(cx, main));
+    match t0.explanation {
+        Explanation::Visible { .. } if pacing.found => {}
+        // the plan paces the capture's own traffic under the limit; what is left is to have it
+        // written down
+        Explanation::Undocumented { .. } if pacing.found => v
+            .what_to_do
+            .push("ask the API's owner to document this limit".into()),
+        _ => v.what_to_do.extend(action(cx, main)),
     }
     v.evidence = t0
         .evidence

@@ -204,7 +204,7 @@ impl Request {
 
     /// What a throttling body said.
     pub fn throttle_body(&self) -> Option<&ThrottleBody> {
-        self.signals.as_deref().and_then(|s| s.body.as_ref())
+        self.signals.as_deref().and_then(|s| s.body.as_deref())
     }
 }
 

@@ -244,8 +244,9 @@ pub struct Reason {
 pub struct Signals {
     /// Counters the server reported.
     pub quotas: Vec<Quota>,
-    /// What a throttling body said.
-    pub body: Option<ThrottleBody>,
+    /// What a throttling body said (boxed: only throttles have one, and most responses that
+    /// carry signals carry counters only).
+    pub body: Option<Box<ThrottleBody>>,
     /// Costs read from the response for layers priced that way.
     pub costs: Vec<ReportedCost>,
     /// Who the server says the throttle applied to, from a header.

@@ -197,7 +197,7 @@ impl Builder {
         });
         let signals = Signals {
             quotas,
-            body,
+            body: body.map(Box::new),
             costs: d.costs,
             scope: d.scope,
             reason,

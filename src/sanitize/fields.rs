@@ -77,7 +77,7 @@ pub fn body(
     costs: &CostSources,
 ) -> Option<String> {
     let s = r.signals.as_deref()?;
-    let throttle = s.body.as_ref();
+    let throttle = s.body.as_deref();
     let limit_key = throttle
         .and_then(|b| b.limit_key)
         .and_then(|k| limit_keys.get(k as usize))

@@ -2,8 +2,8 @@
 //!
 //! Owns matching server-log records to capture requests (by correlation id when both carry
 //! one; else by method, path, host when both name it, and time within a tolerance), the clock
-//! offset between capture and server (the median of the matched pairs, estimated, applied and
-//! re-matched), the identities of the records the capture does not hold (mapped onto the
+//! offset between capture and server (from the matched pairs, estimated, applied and
+//! re-matched: see `pair_offset` for why not their median), the identities of the records the capture does not hold (mapped onto the
 //! capture's clients, users and tokens, or labelled as the log's own), and, for every throttle
 //! and every layer counting it, what the server saw in that layer's partition and refusing
 //! window: who used it from outside the capture, and whether the records prove the window was
@@ -148,18 +148,23 @@ fn same_request(c: &Capture, i: usize, rec: &ServerRecord) -> bool {
     if c.paths[r.path as usize].expose_for_computation() != path.expose_for_computation() {
         return false;
     }
+    // a credential or status both sides name must agree: another instance of the same client
+    // sends the same requests at the same moments, with its own token
+    if let (Some(fp), Some(t)) = (&rec.token, r.token)
+        && fp.short() != c.tokens[t as usize]
+    {
+        return false;
+    }
+    if let Some(s) = rec.status
+        && r.has_response()
+        && r.status != 0
+        && s != r.status
+    {
+        return false;
+    }
     match &rec.host {
         Some(h) => hostname(h.expose_for_computation()).eq_ignore_ascii_case(hostname(c.host(r))),
         None => true,
-    }
-}
-
-/// The median of a sorted list.
-fn median(sorted: &[Micros]) -> Option<Micros> {
-    match sorted.len() {
-        0 => None,
-        n if n % 2 == 1 => Some(sorted[n / 2]),
-        n => Some((sorted[n / 2 - 1] + sorted[n / 2]) / 2),
     }
 }
 
@@ -187,7 +192,8 @@ fn key_of(rec: &ServerRecord) -> Option<(&str, &str)> {
 }
 
 /// The offset most time-differences of same-method-and-path pairs agree on: the densest
-/// stretch of `tol` width, its median.
+/// stretch of `2·tol` width, its least difference (a server receives a request after the
+/// browser starts it, never before).
 fn estimate_offset(
     c: &Capture,
     logs: &[Arc<ServerLog>],
@@ -227,7 +233,7 @@ fn estimate_offset(
             best = (lo, hi + 1);
         }
     }
-    median(&diffs[best.0..best.1])
+    diffs.get(best.0).copied()
 }
 
 /// Matches records to requests: correlation ids first, then by time with `offset`.
@@ -266,6 +272,12 @@ fn match_all(
     let Some(off) = offset else {
         return (by_req, by_rec);
     };
+    let longest = c
+        .requests
+        .iter()
+        .map(|r| r.duration.max(0))
+        .max()
+        .unwrap_or(0);
     for (l, log) in logs.iter().enumerate() {
         if log.granularity != Granularity::PerRequest {
             continue;
@@ -277,12 +289,19 @@ fn match_all(
             let Some(list) = key_of(rec).and_then(|key| keys.get(&key)) else {
                 continue;
             };
+            // the server received it between the entry's start and its end (a preflight, a
+            // queue for a connection or the upload can come between the start and arrival)
             let at = rec.time - off;
-            let lo = list.partition_point(|&i| c.requests[i as usize].start < at - tol);
+            let lo = list.partition_point(|&i| c.requests[i as usize].start < at - longest - tol);
             let best = list[lo..]
                 .iter()
                 .take_while(|&&i| c.requests[i as usize].start <= at + tol)
-                .filter(|&&i| by_req[i as usize].is_none() && same_request(c, i as usize, rec))
+                .filter(|&&i| {
+                    let r = &c.requests[i as usize];
+                    by_req[i as usize].is_none()
+                        && r.start.max(r.end()) + tol >= at
+                        && same_request(c, i as usize, rec)
+                })
                 .min_by_key(|&&i| (c.requests[i as usize].start - at).abs());
             if let Some(&i) = best {
                 by_req[i as usize] = Some((l as u32, k as u32, MatchedBy::Time));
@@ -293,22 +312,54 @@ fn match_all(
     (by_req, by_rec)
 }
 
-/// The offset the matched pairs agree on (their median), with how many there are.
+/// The offset the matched pairs agree on, with how many there are.
+///
+/// A server receives a request between the entry's start and its end: the difference of a
+/// pair is the clock offset plus a lag of 0 up to the entry's duration (usually a few ms, but a
+/// preflight or a queue for a connection can add hundreds), so the median of the differences
+/// would carry the typical lag, and a few slow pairs would move it. Each pair instead bounds
+/// the offset to `[difference − duration − tol, difference + tol]`; the offset is taken where
+/// the most pairs agree, at the smallest lag they allow (the least difference among them).
 fn pair_offset(
     c: &Capture,
     logs: &[Arc<ServerLog>],
     by_req: &[Option<(u32, u32, MatchedBy)>],
+    tol: Micros,
 ) -> (Option<Micros>, u64) {
-    let mut d: Vec<Micros> = by_req
+    let pairs: Vec<(Micros, Micros)> = by_req
         .iter()
         .enumerate()
         .filter_map(|(i, m)| {
             let (l, k, _) = (*m)?;
-            Some(logs[l as usize].records[k as usize].time - c.requests[i].start)
+            let d = logs[l as usize].records[k as usize].time - c.requests[i].start;
+            Some((d, c.requests[i].duration.max(0)))
         })
         .collect();
-    d.sort_unstable();
-    (median(&d), d.len() as u64)
+    if pairs.is_empty() {
+        return (None, 0);
+    }
+    // sweep the intervals: +1 at a lower end, -1 after an upper end
+    let mut events: Vec<(Micros, i32)> = Vec::with_capacity(pairs.len() * 2);
+    for &(d, dur) in &pairs {
+        events.push((d - dur - tol, 1));
+        events.push((d + tol, -1));
+    }
+    events.sort_unstable_by_key(|&(t, e)| (t, -e));
+    let (mut now, mut most, mut at) = (0i32, 0i32, 0);
+    for &(t, e) in &events {
+        now += e;
+        if now > most {
+            most = now;
+            at = t;
+        }
+    }
+    // the pairs covering that point; the least difference among them
+    let offset = pairs
+        .iter()
+        .filter(|&&(d, dur)| d - dur - tol <= at && at <= d + tol)
+        .map(|&(d, _)| d)
+        .min();
+    (offset, pairs.len() as u64)
 }
 
 /// Joins the capture with the server logs. `profiles` and `eval` are the capture's (the
@@ -324,16 +375,16 @@ pub fn join(c: &Capture, profiles: &[Profile], eval: &Evaluation, logs: &[Arc<Se
     let keys = by_key(c);
     // correlation ids first; their pairs give the offset when there are any
     let (by_req, _) = match_all(c, logs, &keys, None, tol);
-    let (mut offset, _) = pair_offset(c, logs, &by_req);
+    let (mut offset, _) = pair_offset(c, logs, &by_req, tol);
     if offset.is_none() {
         offset = estimate_offset(c, logs, &keys, tol);
     }
     // match with the estimate, re-estimate from the pairs, match again
     let (by_req, _) = match_all(c, logs, &keys, offset, tol);
-    let (refined, _) = pair_offset(c, logs, &by_req);
+    let (refined, _) = pair_offset(c, logs, &by_req, tol);
     let offset = refined.or(offset);
     let (by_req, by_rec) = match_all(c, logs, &keys, offset, tol);
-    let (_, pairs) = pair_offset(c, logs, &by_req);
+    let (_, pairs) = pair_offset(c, logs, &by_req, tol);
     let off = offset.unwrap_or(0);
     let span = c.span();
     let log_joins = logs

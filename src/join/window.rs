@@ -18,6 +18,11 @@ use crate::profiles::{Kind, Layer, Limiter, Partition, PathFilter, Profile};
 use super::Join;
 use super::identity::{HiddenIdentity, IdRef, Resolver, Who};
 
+/// How far before a window records are replayed at least (a bucket's level, a sliding
+/// counter's previous window): long enough for any of the lab's and the built-in profiles'
+/// limiters to forget, short enough that a day-long log is not replayed at every throttle.
+const LOOKBACK: Micros = 60 * crate::model::time::SECOND;
+
 /// Requests of one identity in a refusing window.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct HiddenBy {
@@ -347,7 +352,9 @@ pub(super) fn evidence(
             let mut hidden_cost = 0u64;
             let mut unplaced = 0u64;
             let mut replay_recs: Vec<(Micros, Micros, u64, bool)> = Vec::new();
-            let lo = hidden.partition_point(|h| h.t < from - layer.window().max(0) - tol);
+            // a bucket's level carries its history: replay far enough back for it to have
+            // emptied whatever came before
+            let lo = hidden.partition_point(|h| h.t < from - LOOKBACK.max(100 * layer.window()));
             for h in &hidden[lo..] {
                 if h.t > r.start + tol && h.t > to {
                     break;
@@ -361,7 +368,7 @@ pub(super) fn evidence(
                 match place {
                     Some(true) => {
                         let end = h.t + h.rec.duration.unwrap_or(0);
-                        replay_recs.push((h.t.min(r.start), end, cost, admitted));
+                        replay_recs.push((h.t, end, cost, admitted));
                         if in_window(h) && charged(layer, admitted) {
                             hidden_cost += cost;
                             *by.entry(h.identity).or_default() += cost;
@@ -380,37 +387,52 @@ pub(super) fn evidence(
                     .cmp(&a.requests)
                     .then(a.identity.cmp(&b.identity))
             });
-            // the capture's requests and the records, replayed together
+            // the capture's requests and the records, replayed together on the server's
+            // clock (each matched request at its own record's arrival): refused with the
+            // records that arrived no later than the throttle is a fact; admitted even with
+            // every record within the tolerance after it taken to come first, room
             let key = le.partitions[v.partition as usize].key;
+            let arrival = |m: usize| match j.matches[m] {
+                Some((l, k, _)) => logs[l as usize].records[k as usize].time - off,
+                None => c.requests[m].start,
+            };
             let mut events: Vec<(Micros, Micros, u64, bool)> = parts
                 .get(&k)
                 .and_then(|p| p.get(&key))
                 .into_iter()
                 .flatten()
-                .filter(|&&m| m as usize != i && c.requests[m as usize].start <= r.start + tol)
+                .filter(|&&m| m as usize != i)
                 .map(|&m| {
                     let q = &c.requests[m as usize];
+                    let t = arrival(m as usize);
                     (
-                        q.start.min(r.start),
-                        q.end(),
+                        t,
+                        t + q.duration,
                         evaluate::cost(layer, c, m as usize),
                         !q.is_throttle(),
                     )
                 })
+                .filter(|e| e.0 <= to + tol)
                 .collect();
             events.extend(replay_recs);
             events.sort_by_key(|e| e.0);
-            let mut m = meter::for_layer(layer);
-            for &(t, end, cost, admitted) in &events {
-                m.record(t, end, cost, admitted, charged(layer, admitted));
-            }
-            let full = !m.admits(r.start, v.cost);
+            let replay = |until: Micros| {
+                let mut m = meter::for_layer(layer);
+                for &(t, end, cost, admitted) in events.iter().filter(|e| e.0 <= until) {
+                    m.record(t.min(to), end, cost, admitted, charged(layer, admitted));
+                }
+                !m.admits(to, v.cost)
+            };
+            let full = replay(to);
+            let edge = full || replay(to + tol);
             let need_from = if concurrency { to } else { to - layer.window() };
             let covered = spans
                 .iter()
                 .any(|&(f, l)| f <= need_from + tol && l >= to - tol);
             let mut proof = if full {
                 WindowProof::Full
+            } else if edge {
+                WindowProof::Uncovered
             } else if covered && unplaced == 0 {
                 WindowProof::Room
             } else {

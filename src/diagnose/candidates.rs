@@ -162,6 +162,11 @@ fn layer_candidates(cx: &Ctx<'_>, i: usize, out: &mut Vec<Candidate>) {
                 layer: k,
                 basis: Basis::Edge,
             }
+        } else if cx.join.and_then(|j| j.at(i, k)).is_some_and(|e| e.own_full) {
+            Explanation::Visible {
+                layer: k,
+                basis: Basis::ServerArrival,
+            }
         } else if layer.count_rejected.is_none() && v.with_refusals.explains() {
             Explanation::Visible {
                 layer: k,

@@ -194,6 +194,10 @@ pub fn signal(n: &Names<'_>, s: &Signal, throttle: &Request) -> String {
                     n.layer_label(*layer),
                     time::human_duration(super::thresholds::EDGE)
                 ),
+                Some(Basis::ServerArrival) => format!(
+                    "{} {what} by the HAR's times; at the arrival times the server's log gives the capture's own requests, its budget was used up",
+                    n.layer_label(*layer)
+                ),
                 Some(Basis::IfRefusalsCount) => format!(
                     "{} counted {} in the window but only {} admitted: its budget was used up if refused attempts count",
                     n.layer_label(*layer),
@@ -561,6 +565,9 @@ pub fn confidence(c: Confidence) -> String {
         Reason::NothingFits => "nothing in the capture decides it",
         Reason::ServerLogShowsFull => {
             "the server's log shows the window full with requests from outside the capture"
+        }
+        Reason::ServerArrivalRefuses => {
+            "replaying the capture's own requests at their arrival times in the server's log refuses it"
         }
         Reason::ServerLogShowsRoom => {
             "the server's log shows every documented layer had room, yet the request was refused"

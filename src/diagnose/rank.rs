@@ -149,6 +149,9 @@ pub enum Reason {
     NothingFits,
     /// The server's log shows the layer's window full with requests from outside the capture.
     ServerLogShowsFull,
+    /// Replayed at their arrival times in the server's log, the capture's own requests refuse
+    /// it.
+    ServerArrivalRefuses,
     /// The server's log shows every documented layer counting it had room, yet it was refused.
     ServerLogShowsRoom,
 }
@@ -189,6 +192,7 @@ fn value(layers: &Layers<'_>, c: &Candidate, p: Preference, ways: &[(usize, usiz
         Preference::StrongerReplay => match e {
             Explanation::Visible { basis, .. } => match basis {
                 Basis::Exact => 3.0,
+                Basis::ServerArrival => 2.5,
                 Basis::Edge => 2.0,
                 Basis::IfRefusalsCount => 1.0,
             },
@@ -380,6 +384,10 @@ fn confidence(first: &Candidate, decided_by: Option<Preference>, alone: bool) ->
             }
             _ => (Level::Medium, Reason::ReplayRefuses),
         },
+        Explanation::Visible {
+            basis: Basis::ServerArrival,
+            ..
+        } => (Level::High, Reason::ServerArrivalRefuses),
         Explanation::Visible { .. } => (Level::Medium, Reason::ReplayAtEdge),
         Explanation::Hidden { .. } if has(first, |s| matches!(s, Signal::ServerCount { .. })) => {
             (Level::Medium, Reason::ServerSawHidden)

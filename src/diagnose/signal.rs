@@ -19,6 +19,9 @@ pub enum Basis {
     Edge,
     /// Refused only if refused attempts use budget (the documentation does not say).
     IfRefusalsCount,
+    /// Refused when the capture's requests are replayed at their arrival times in the
+    /// server's log (which can differ from the HAR's starts by a queue or a preflight).
+    ServerArrival,
 }
 
 /// A server's own counter, as the response reported it.

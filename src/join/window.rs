@@ -72,6 +72,9 @@ pub struct WindowEvidence {
     pub proof: WindowProof,
     /// Records in the window the layer counts but whose partition the log does not say.
     pub unplaced: u64,
+    /// The capture's own requests, replayed at their arrival times in the log (the records
+    /// left out), refuse it already.
+    pub own_full: bool,
 }
 
 /// A record the capture does not hold.
@@ -111,31 +114,65 @@ fn accepts(layer: &Layer, profile: &Profile, rec: &ServerRecord, who: &Who) -> b
         && layer.page_size.is_none()
 }
 
+/// Who a throttle (or a partition's first request) was, to compare records with: as the
+/// server's own record of it says when the log holds it (a capture without credentials still
+/// has them there), else as the capture says.
+#[derive(Clone, Debug)]
+struct Reference {
+    client: IdRef,
+    user: IdRef,
+    token: Option<String>,
+}
+
+fn reference(
+    c: &Capture,
+    i: usize,
+    j: &Join,
+    logs: &[Arc<ServerLog>],
+    ids: &Resolver<'_>,
+) -> Reference {
+    let r = evaluate::identity_of(c, i);
+    let own = j.matches[i].map(|(l, k, _)| &logs[l as usize].records[k as usize]);
+    match own {
+        Some(rec) if rec.token.is_some() || rec.client.is_some() || rec.user.is_some() => {
+            let who = ids.who(rec);
+            Reference {
+                client: who.client,
+                user: who.user,
+                token: rec.token.map(|f| f.short()),
+            }
+        }
+        _ => Reference {
+            client: r.client.map_or(IdRef::Unknown, IdRef::Capture),
+            user: IdRef::Capture(r.user),
+            token: r.token.map(|t| c.tokens[t as usize].clone()),
+        },
+    }
+}
+
 /// Whether a record is in the throttle's partition: `Some(false)` when it surely is not,
-/// `None` when the log does not say.
+/// `None` when the log or the capture does not say.
 fn same_partition(
     layer: &Layer,
     c: &Capture,
     i: usize,
+    me: &Reference,
     rec: &ServerRecord,
     who: &Who,
 ) -> Option<bool> {
     let r = evaluate::identity_of(c, i);
+    let same_id = |a: IdRef, b: IdRef| match (a, b) {
+        (IdRef::Unknown, _) | (_, IdRef::Unknown) => None,
+        (a, b) => Some(a == b),
+    };
     let mut unsure = false;
     for p in &layer.per {
         let same = match p {
-            Partition::User => match who.user {
-                IdRef::Unknown => None,
-                u => Some(u == IdRef::Capture(r.user)),
-            },
-            Partition::Client => match (who.client, r.client) {
-                (IdRef::Unknown, _) => None,
-                (x, Some(cl)) => Some(x == IdRef::Capture(cl)),
-                (_, None) => Some(false),
-            },
-            Partition::Token => match (who.has_token, r.token) {
-                (false, _) => None,
-                (true, t) => Some(t.is_some() && who.token == t),
+            Partition::User => same_id(who.user, me.user),
+            Partition::Client => same_id(who.client, me.client),
+            Partition::Token => match (&rec.token, &me.token) {
+                (Some(f), Some(t)) => Some(f.short() == *t),
+                _ => None,
             },
             Partition::Endpoint => {
                 let t = c.template(r);
@@ -281,12 +318,13 @@ pub(super) fn evidence(
         let w = layer.window();
         for list in p.values() {
             let first = list[0] as usize;
+            let me = reference(c, first, j, logs, ids);
             let mine: Vec<&Hidden<'_>> = hidden
                 .iter()
                 .filter(|h| {
                     charged(layer, h.rec.throttled == 0)
                         && accepts(layer, profile, h.rec, &h.who)
-                        && same_partition(layer, c, first, h.rec, &h.who) == Some(true)
+                        && same_partition(layer, c, first, &me, h.rec, &h.who) == Some(true)
                 })
                 .collect();
             if let Some((s, e)) = c.span() {
@@ -321,6 +359,7 @@ pub(super) fn evidence(
             Some((l, k, _)) => logs[l as usize].records[k as usize].time - off,
             None => r.start,
         };
+        let me = reference(c, i, j, logs, ids);
         for (k, le) in eval.layers.iter().enumerate() {
             let Some(v) = le.view(i) else { continue };
             let profile = &profiles[le.profile];
@@ -362,7 +401,7 @@ pub(super) fn evidence(
                 if !accepts(layer, profile, h.rec, &h.who) {
                     continue;
                 }
-                let place = same_partition(layer, c, i, h.rec, &h.who);
+                let place = same_partition(layer, c, i, &me, h.rec, &h.who);
                 let admitted = h.rec.throttled == 0;
                 let cost = u64::from(layer.cost_of(&h.rec.method)) * u64::from(h.rec.count);
                 match place {
@@ -414,6 +453,16 @@ pub(super) fn evidence(
                 })
                 .filter(|e| e.0 <= to + tol)
                 .collect();
+            let mut own = events.clone();
+            own.sort_by_key(|e| e.0);
+            let own_full = {
+                let mut m = meter::for_layer(layer);
+                for &(t, end, cost, admitted) in own.iter().filter(|e| e.0 <= to) {
+                    m.record(t, end, cost, admitted, charged(layer, admitted));
+                }
+                // only matched requests have arrival times; without any the HAR's replay stands
+                j.matches[i].is_some() && !m.admits(to, v.cost)
+            };
             events.extend(replay_recs);
             events.sort_by_key(|e| e.0);
             let replay = |until: Micros| {
@@ -439,7 +488,7 @@ pub(super) fn evidence(
                 WindowProof::Uncovered
             };
             if !full && !covered && !rows.is_empty() && !concurrency {
-                proof = bounds(layer, profile, c, i, &rows, from, to, tol).unwrap_or(proof);
+                proof = bounds(layer, profile, c, i, &me, &rows, from, to, tol).unwrap_or(proof);
             }
             out.push(WindowEvidence {
                 layer: k,
@@ -450,6 +499,7 @@ pub(super) fn evidence(
                 limit: layer.limit(),
                 proof,
                 unplaced,
+                own_full,
             });
         }
         j.throttles.insert(i as u32, out);
@@ -464,6 +514,7 @@ fn bounds(
     profile: &Profile,
     c: &Capture,
     i: usize,
+    me: &Reference,
     rows: &[Hidden<'_>],
     from: Micros,
     to: Micros,
@@ -478,7 +529,7 @@ fn bounds(
         if end <= from || h.t > to || !accepts(layer, profile, h.rec, &h.who) {
             continue;
         }
-        let place = same_partition(layer, c, i, h.rec, &h.who);
+        let place = same_partition(layer, c, i, me, h.rec, &h.who);
         if place == Some(false) {
             continue;
         }

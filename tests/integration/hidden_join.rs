@@ -348,3 +348,96 @@ fn a_log_of_other_minutes_says_it_does_not_overlap_and_names_nobody() {
     );
     assert!(r.throttles.iter().all(|t| t.hidden_by.is_empty()));
 }
+
+/// A log that begins after a throttle's window opened cannot show the window had room, so a
+/// throttle may stay as undecided as without the log; it must never become less right.
+#[test]
+fn with_the_server_log_no_lab_throttle_is_explained_worse_than_without() {
+    let (mut total, mut with, mut without) = (0, 0, 0);
+    let mut wrong = Vec::new();
+    for d in ["lab", "lab-gateway"] {
+        let dir = support::fixtures().join(d);
+        for (scenario, producer, har, expect, profile) in scoring::recordings(&dir) {
+            let rec = Recording {
+                dir: dir.clone(),
+                scenario: scenario.clone(),
+                har: har.clone(),
+            };
+            let exp = scoring::expectations(&expect);
+            let mut s = support::settings(vec![support::profile(&profile)]);
+            let before = scoring::score(
+                &scenario,
+                &producer,
+                &support::analyze(&har, &s).unwrap(),
+                &exp,
+            );
+            s.server_logs = read_log(&rec.file("server.jsonl"), &s.key);
+            let after = scoring::score(
+                &scenario,
+                &producer,
+                &support::analyze(&har, &s).unwrap(),
+                &exp,
+            );
+            total += after.scored;
+            with += after.cause_right;
+            without += before.cause_right;
+            for w in &after.wrong {
+                wrong.push(format!("{scenario}.{producer}: {w}"));
+                assert!(
+                    before.wrong.contains(w),
+                    "{scenario}.{producer}: wrong only with the server log: {w}"
+                );
+            }
+        }
+    }
+    println!("causes right: {with} of {total} with the server log, {without} without");
+    for w in &wrong {
+        println!("  still wrong: {w}");
+    }
+    assert!(total > 1500, "{total}");
+    assert!(with > without, "{with} with the log, {without} without");
+}
+
+/// The server's log holds every request of the user's partitions and they leave room in every
+/// documented layer, yet the server refused: that contradiction points to a limit the
+/// documentation does not state, and the report says which window had room.
+#[test]
+fn a_refusal_the_documented_layers_had_room_for_points_to_an_undocumented_limit() {
+    let rec = recordings()
+        .into_iter()
+        .find(|r| r.scenario.starts_with("t04_"))
+        .unwrap();
+    // the same log without the background clients: as if they had never sent anything
+    let tmp = tempfile::tempdir().unwrap();
+    let log = tmp.path().join("browser-only.jsonl");
+    let browser: Vec<String> = std::fs::read_to_string(rec.file("server.jsonl"))
+        .unwrap()
+        .lines()
+        .filter(|l| !l.contains("lab background"))
+        .map(str::to_string)
+        .collect();
+    std::fs::write(&log, browser.join("\n")).unwrap();
+    let a = analyze(&rec, &log);
+    let r = report::build(&a, Disclosure::default());
+    assert!(!r.throttles.is_empty());
+    for t in &r.throttles {
+        assert_eq!(t.cause, "undocumented-limit", "entry {}", t.entry);
+        assert!(
+            t.confidence_reason
+                .contains("every documented layer had room"),
+            "{}",
+            t.confidence_reason
+        );
+        let w = t.server_window.as_ref().unwrap();
+        assert_eq!(w.proof, "room");
+        assert_eq!(w.hidden, 0);
+        assert!(t.hidden_by.is_empty());
+        assert!(
+            t.ruled_out
+                .iter()
+                .any(|x| x.rule == "server-log-shows-room" && x.cause == "hidden-traffic"),
+            "{:?}",
+            t.ruled_out
+        );
+    }
+}

@@ -571,6 +571,11 @@ pub struct JoinLogReport {
 pub struct HiddenSenderReport {
     /// As in `hidden_by`.
     pub client: String,
+    /// The label the verdict uses for the client (the same as `client` without
+    /// `--show-client-ids`).
+    pub client_label: String,
+    /// The label the verdict uses for the user.
+    pub user_label: String,
     /// As in `hidden_by`.
     pub user: String,
     /// Its unmatched requests in the capture's span.
@@ -892,6 +897,8 @@ fn join_report(a: &Analysis, disclosure: Disclosure) -> Option<JoinReport> {
             };
             HiddenSenderReport {
                 client,
+                client_label: id.client_label.clone(),
+                user_label: id.user_label.clone(),
                 user,
                 requests: id.requests,
                 user_agent: show(&id.user_agent),
@@ -899,7 +906,7 @@ fn join_report(a: &Analysis, disclosure: Disclosure) -> Option<JoinReport> {
             }
         })
         .collect();
-    hidden.sort_by(|x, y| y.requests.cmp(&x.requests));
+    hidden.sort_by_key(|h| std::cmp::Reverse(h.requests));
     Some(JoinReport {
         matched: j.matched(),
         by_correlation: j.logs.iter().map(|l| l.by_correlation).sum(),

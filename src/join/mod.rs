@@ -36,6 +36,9 @@ pub const MAX_SKEW: Micros = 15 * 60 * time::SECOND;
 /// while the offset is estimated (the nearest ones): bounds the work on long captures.
 const NEAREST: usize = 32;
 
+/// Per capture request: the matched record (log, record) and how.
+pub type Matches = Vec<Option<(u32, u32, MatchedBy)>>;
+
 /// How a record was matched.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum MatchedBy {
@@ -92,7 +95,7 @@ pub struct Join {
     /// Pairs the offset was estimated from.
     pub pairs: u64,
     /// Per capture request: the matched record (log, record) and how.
-    pub matches: Vec<Option<(u32, u32, MatchedBy)>>,
+    pub matches: Matches,
     /// Identities of records the capture does not hold, in order of first record.
     pub identities: Vec<HiddenIdentity>,
     /// Per throttle (request index), the evidence of every layer counting it.
@@ -243,8 +246,8 @@ fn match_all(
     keys: &ByKey<'_>,
     offset: Option<Micros>,
     tol: Micros,
-) -> (Vec<Option<(u32, u32, MatchedBy)>>, Vec<Vec<Option<u32>>>) {
-    let mut by_req: Vec<Option<(u32, u32, MatchedBy)>> = vec![None; c.requests.len()];
+) -> (Matches, Vec<Vec<Option<u32>>>) {
+    let mut by_req: Matches = vec![None; c.requests.len()];
     let mut by_rec: Vec<Vec<Option<u32>>> =
         logs.iter().map(|l| vec![None; l.records.len()]).collect();
     let mut corr: HashMap<String, u32> = HashMap::new();

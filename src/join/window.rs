@@ -109,7 +109,7 @@ fn accepts(layer: &Layer, profile: &Profile, rec: &ServerRecord, who: &Who) -> b
     let credential = who.has_token || who.client != IdRef::Unknown || who.user != IdRef::Unknown;
     (layer.methods.is_empty() || layer.methods.contains(&rec.method))
         && (layer.templates.is_empty() || path_ok(&layer.templates, false))
-        && !(!layer.exclude.is_empty() && path_ok(&layer.exclude, false))
+        && (layer.exclude.is_empty() || !path_ok(&layer.exclude, false))
         && layer.credential.is_none_or(|want| want == credential)
         && layer.page_size.is_none()
 }

@@ -150,6 +150,12 @@ pub fn join_lines(c: &crate::report::CaptureReport) -> Vec<String> {
             .take(10)
             .map(|h| {
                 let mut s = format!("{} of {}: {}", plain(&h.client), plain(&h.user), h.requests);
+                if h.client != h.client_label || h.user != h.user_label {
+                    s.push_str(&format!(
+                        " (the verdict's {} of {})",
+                        h.client_label, h.user_label
+                    ));
+                }
                 if let Some(ua) = &h.user_agent {
                     s.push_str(&format!(", user agent {}", plain(ua)));
                 }

@@ -105,6 +105,10 @@ pub struct Join {
     pub hidden_peak: Vec<u64>,
     /// Per evaluation layer: hidden requests in the capture's partitions over the capture.
     pub hidden_requests: Vec<u64>,
+    /// Per (evaluation layer, partition key): the hidden requests the layer counts there, as
+    /// (time on the capture's clock, cost), in time order — what charts stack under the
+    /// capture's own.
+    pub hidden_series: HashMap<(usize, crate::evaluate::PartitionKey), Vec<(Micros, u64)>>,
 }
 
 impl Join {
@@ -446,6 +450,7 @@ pub fn join(c: &Capture, profiles: &[Profile], eval: &Evaluation, logs: &[Arc<Se
         throttles: HashMap::new(),
         hidden_peak: vec![0; eval.layers.len()],
         hidden_requests: vec![0; eval.layers.len()],
+        hidden_series: HashMap::new(),
     };
     window::evidence(&mut j, c, profiles, eval, logs, &by_rec, &ids);
     j

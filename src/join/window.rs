@@ -316,7 +316,7 @@ pub(super) fn evidence(
         let p = parts.entry(k).or_insert_with(|| members(c, profile, layer));
         // the hidden traffic of the capture's partitions: its total and busiest window
         let w = layer.window();
-        for list in p.values() {
+        for (key, list) in p.iter() {
             let first = list[0] as usize;
             let me = reference(c, first, j, logs, ids);
             let mine: Vec<&Hidden<'_>> = hidden
@@ -329,6 +329,19 @@ pub(super) fn evidence(
                 .collect();
             if let Some((s, e)) = c.span() {
                 j.hidden_requests[k] += mine.iter().filter(|h| h.t >= s && h.t <= e).count() as u64;
+            }
+            if !mine.is_empty() {
+                j.hidden_series.insert(
+                    (k, *key),
+                    mine.iter()
+                        .map(|h| {
+                            (
+                                h.t,
+                                u64::from(layer.cost_of(&h.rec.method)) * u64::from(h.rec.count),
+                            )
+                        })
+                        .collect(),
+                );
             }
             if layer.kind() == Kind::Concurrency || w <= 0 {
                 continue;

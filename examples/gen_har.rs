@@ -282,12 +282,19 @@ fn entry(rng: &mut Rng, o: &Options, n: u64, t_ms: u64, out: &mut String) {
 
 fn main() -> std::io::Result<()> {
     let o = options();
-    let mut rng = Rng(o.seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1);
     let sink: Box<dyn Write> = if o.out == "-" {
         Box::new(std::io::stdout().lock())
     } else {
         Box::new(std::fs::File::create(&o.out)?)
     };
+    let (n, written) = write_capture(&o, sink)?;
+    eprintln!("{n} entries, {:.1} MB", written as f64 / 1e6);
+    Ok(())
+}
+
+/// Writes the capture `o` describes; returns (entries, bytes).
+fn write_capture(o: &Options, sink: impl Write) -> std::io::Result<(u64, u64)> {
+    let mut rng = Rng(o.seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1);
     let mut w = BufWriter::with_capacity(1 << 20, sink);
     w.write_all(b"{\"log\":{\"version\":\"1.2\",\"creator\":{\"name\":\"WebInspector\",\"version\":\"537.36\"},\"pages\":[{\"startedDateTime\":\"2026-03-01T00:00:00.000Z\",\"id\":\"page_1\",\"title\":\"Directory\",\"pageTimings\":{\"onContentLoad\":401.2,\"onLoad\":882.9}}],\"entries\":[\n")?;
     let limit_bytes = o.mb.map(|m| m * 1_000_000);
@@ -304,13 +311,26 @@ fn main() -> std::io::Result<()> {
             buf.push_str(",\n");
         }
         t_ms += 5 + rng.below(120);
-        entry(&mut rng, &o, n, t_ms, &mut buf);
+        entry(&mut rng, o, n, t_ms, &mut buf);
         w.write_all(buf.as_bytes())?;
         written += buf.len() as u64;
         n += 1;
     }
     w.write_all(b"\n]}}\n")?;
     w.flush()?;
-    eprintln!("{n} entries, {:.1} MB", written as f64 / 1e6);
-    Ok(())
+    Ok((n, written))
+}
+
+/// A capture of `entries` entries without bodies (headers only, as a polling UI produces),
+/// written to `sink`: the shape of the day-long captures the memory test measures.
+#[allow(dead_code)] // used by tests/memory.rs, which includes this file
+pub fn small_capture(entries: u64, seed: u64, sink: impl Write) -> std::io::Result<(u64, u64)> {
+    let o = Options {
+        mb: None,
+        entries: Some(entries),
+        bodies: false,
+        seed,
+        out: String::new(),
+    };
+    write_capture(&o, sink)
 }

@@ -13,7 +13,8 @@
 #    every server decision)
 # 5. rewrites OUT_DIR/<s>.profile.toml from the recorded config (the API port is random)
 # 6. gzips the HARs
-# 7. cargo run --release --example lab_score -- OUT_DIR, if that example exists.
+# 7. cargo run --release --example lab_score -- OUT_DIR, if that example exists; or
+#    $WHY429_SCORER OUT_DIR when set (a lab_score binary built from the frozen rules).
 #
 # OUT_DIR defaults to captures/draw-<seed>/ next to this script (gitignored).
 set -euo pipefail
@@ -80,7 +81,10 @@ done
 
 gzip -f "$OUT"/*.har
 
-if [ -f "$ROOT/examples/lab_score.rs" ] || [ -d "$ROOT/examples/lab_score" ]; then
+if [ -n "${WHY429_SCORER:-}" ]; then
+  # a scorer built from the frozen rules (the tree may have moved on while recording)
+  "$WHY429_SCORER" "$OUT"
+elif [ -f "$ROOT/examples/lab_score.rs" ] || [ -d "$ROOT/examples/lab_score" ]; then
   (cd "$ROOT" && cargo run --release --example lab_score -- "$OUT")
 else
   echo "scorer examples/lab_score.rs not found: skipping the score (run it later:"

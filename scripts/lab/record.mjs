@@ -206,10 +206,25 @@ async function main() {
     playwright_version: require('playwright-core/package.json').version,
     chrome_har_version: JSON.parse(fs.readFileSync(path.join(LAB, 'node_modules', 'chrome-har', 'package.json'), 'utf8')).version,
   };
+  // a scenario that fails (a page that never finishes) is reported and its partial outputs
+  // removed, so the rest of a batch is still recorded and nothing half-written is scored
+  const failed = [];
   for (const n of names) {
     process.stdout.write(`recording ${n} ... `);
-    const r = await recordScenario(n, opts, meta);
-    console.log(`${r.attempts} page attempts, ${r.truth} truth lines, ${r.seconds.toFixed(1)} s`);
+    try {
+      const r = await recordScenario(n, opts, meta);
+      console.log(`${r.attempts} page attempts, ${r.truth} truth lines, ${r.seconds.toFixed(1)} s`);
+    } catch (e) {
+      console.log(`FAILED: ${String(e && e.message || e).split('\n')[0]}`);
+      failed.push(n);
+      for (const ext of ['.har', '.cdp.har', '.sanitized.har', '.truth.jsonl', '.config.json', '.cdp-events.jsonl']) {
+        fs.rmSync(path.join(opts.out, n + ext), { force: true });
+      }
+    }
+  }
+  if (failed.length) {
+    console.error(`${failed.length} of ${names.length} scenarios failed: ${failed.join(', ')}`);
+    process.exitCode = 1;
   }
 }
 

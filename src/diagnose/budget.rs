@@ -90,18 +90,30 @@ fn guess_algorithm(
     if releases.len() <= 1 {
         return None;
     }
-    // fixed: throttles at least 1 s apart, same partition, pointed at the same instant
+    // fixed: throttles at least 1 s apart, same partition, pointed at the same instant; pairs
+    // are found in order of (partition, instant), so only neighbours within `SAME_INSTANT` are
+    // compared, and the example is the pair that comes first in time
+    let mut order: Vec<usize> = (0..releases.len()).collect();
+    order.sort_by_key(|&k| (releases[k].2, releases[k].1));
     let mut shared = 0usize;
-    let mut example: Option<(Micros, Micros, Micros)> = None;
-    for (a, x) in releases.iter().enumerate() {
-        for y in &releases[a + 1..] {
-            if x.2 == y.2 && (y.0 - x.0).abs() >= time::SECOND && (y.1 - x.1).abs() <= SAME_INSTANT
-            {
+    let mut first_pair: Option<(usize, usize)> = None;
+    for (n, &a) in order.iter().enumerate() {
+        let x = releases[a];
+        for &b in &order[n + 1..] {
+            let y = releases[b];
+            if y.2 != x.2 || y.1 - x.1 > SAME_INSTANT {
+                break;
+            }
+            if (y.0 - x.0).abs() >= time::SECOND {
                 shared += 1;
-                example.get_or_insert((x.0, y.0, x.1));
+                let pair = (a.min(b), a.max(b));
+                if first_pair.is_none_or(|p| pair < p) {
+                    first_pair = Some(pair);
+                }
             }
         }
     }
+    let example = first_pair.map(|(a, b)| (releases[a].0, releases[b].0, releases[a].1));
     let sliding = releases
         .iter()
         .filter(|r| r.3 != Micros::MAX && (r.3 - r.1).abs() <= SAME_INSTANT)

@@ -11,7 +11,7 @@ use crate::evaluate::{Replay, View};
 use crate::join::WindowProof;
 use crate::model::{Micros, Quota, Request, time};
 use crate::normalize::dialects;
-use crate::profiles::{Kind, Layer, Limiter};
+use crate::profiles::{Anchor, Kind, Layer, Limiter};
 
 use super::context::{Ctx, Scope, is_traffic};
 use super::separation;
@@ -38,14 +38,40 @@ fn primary(layer: &Layer, v: &View) -> Replay {
     }
 }
 
-/// The longest wait a layer can ask for (`None`: no bound, e.g. concurrency).
+/// The longest wait a layer can ask for (`None`: no bound, e.g. concurrency). A window frees
+/// its oldest request within one window whatever was charged; a bucket that charges refused
+/// attempts (or may: the documentation does not say) can be driven into debt by traffic
+/// outside the capture, so only a bucket known not to charge them is bounded by one cost's
+/// refill.
 fn longest_wait(layer: &Layer, cost: u64) -> Option<Micros> {
     let base = match &layer.limiter {
         Limiter::Window { window, .. } | Limiter::SlidingCounter { window, .. } => Some(*window),
-        Limiter::Bucket { rate, .. } => Some(time::secs(cost as f64 / rate.per_second())),
-        Limiter::Concurrency { .. } => None,
+        Limiter::Bucket { rate, .. } if layer.count_rejected == Some(false) => {
+            Some(time::secs(cost as f64 / rate.per_second()))
+        }
+        Limiter::Bucket { .. } | Limiter::Concurrency { .. } => None,
     }?;
     Some(base + layer.penalty.unwrap_or(0))
+}
+
+/// The most the capture's own traffic can have put in a layer's count at a throttle, the
+/// throttle included. A window that opens at a partition's first request may have been opened
+/// by traffic outside the capture anywhere within its horizon, so every attempt of the horizon
+/// may be in it; every other limiter's state is fixed by the replay (buckets drain as they
+/// refill, counters and aligned windows start on the clock), every attempt charged.
+fn most_visible(layer: &Layer, v: &View) -> u64 {
+    let opened_by_traffic = matches!(
+        layer.limiter,
+        Limiter::Window {
+            anchor: Some(Anchor::FirstRequest),
+            ..
+        } | Limiter::Concurrency { .. }
+    );
+    if opened_by_traffic {
+        return v.attempts_before + v.cost;
+    }
+    let level = v.with_refusals.level.max(v.admitted_only.level).max(0.0);
+    (level.ceil() as u64).min(v.attempts_before) + v.cost
 }
 
 /// Whether a counter on a response describes a layer: same budget, and the same window when
@@ -104,13 +130,16 @@ fn earlier_counter(cx: &Ctx<'_>, i: usize, k: usize, layers: &[usize]) -> Option
             return None;
         }
         let counter = counter_for(cx, q, k, layers)?;
-        // admitted requests of the partition in the window before that success, itself included
-        let visible = reqs[lo.min(j)..=j]
-            .iter()
-            .enumerate()
-            .filter(|(o, p)| {
-                let o = o + lo.min(j);
-                p.start > q.start - layer.window()
+        // the most admitted requests of the partition the server can have counted in its
+        // window at that success, itself included: arrival times differ from the HAR's by up
+        // to `EDGE`, at both ends of the window
+        let (from, to) = (q.start - layer.window() - EDGE, q.start + EDGE);
+        let first = reqs.partition_point(|p| p.start <= from);
+        let visible = (first..reqs.len())
+            .take_while(|&o| reqs[o].start <= to)
+            .filter(|&o| {
+                let p = &reqs[o];
+                o != i
                     && !p.is_throttle()
                     && is_traffic(p)
                     && crate::evaluate::partition_key(layer, cx.capture, o) == key
@@ -208,11 +237,12 @@ fn layer_candidates(cx: &Ctx<'_>, i: usize, out: &mut Vec<Candidate>) {
         // the server's own counter on the throttle
         if let Some(counter) = counter_for(cx, r, k, &counting) {
             let room = counter.used < counter.limit;
-            let no_hidden = counter.used <= v.attempts_before + v.cost + COUNTER_TOLERANCE;
+            let most = most_visible(layer, v);
+            let no_hidden = counter.used <= most + COUNTER_TOLERANCE;
             let s = Signal::ServerCount {
                 layer: k,
                 counter,
-                visible: v.attempts_before + v.cost,
+                visible: most,
                 at: r.start,
                 on_throttle: true,
             };

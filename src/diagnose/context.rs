@@ -139,21 +139,38 @@ fn busiest_exact(around: &[Around], members: &[u32], reqs: &[Request]) -> Option
         .max()
 }
 
-/// Groups by scope, and each traffic request's group.
+/// Groups by scope, and each throttle's group. Once a group's separation and busiest success
+/// are known, only its throttles' counts are kept (in `of`): diagnosis memory follows the
+/// throttles, not the requests.
 #[derive(Clone, Debug, Default)]
 pub struct Grouping {
-    /// The groups.
+    /// The groups (`around` emptied; `members` kept only where stated windows need them).
     pub groups: Vec<Group>,
-    /// Per throttle: (group, position in it).
-    pub of: HashMap<u32, (u32, u32)>,
+    /// Per throttle: its group, its position in the group's members, and what was around it.
+    pub of: HashMap<u32, (u32, u32, Around)>,
 }
 
 impl Grouping {
     /// The group and what was around a throttle.
     pub fn at(&self, request: u32) -> Option<(&Group, Around)> {
-        let &(g, k) = self.of.get(&request)?;
-        let group = &self.groups[g as usize];
-        Some((group, group.around[k as usize]))
+        let &(g, _, around) = self.of.get(&request)?;
+        Some((&self.groups[g as usize], around))
+    }
+
+    /// Keeps the throttles' counts of the group just built and drops the per-member ones
+    /// (and, unless `keep_members`, the members).
+    fn push(&mut self, mut group: Group, reqs: &[Request], keep_members: bool) {
+        let g = self.groups.len() as u32;
+        for (k, (&i, &a)) in group.members.iter().zip(&group.around).enumerate() {
+            if reqs[i as usize].is_throttle() {
+                self.of.insert(i, (g, k as u32, a));
+            }
+        }
+        group.around = Vec::new();
+        if !keep_members {
+            group.members = Vec::new();
+        }
+        self.groups.push(group);
     }
 }
 
@@ -223,7 +240,6 @@ fn concurrency_grouping(reqs: &[Request], groups: Vec<Vec<u32>>) -> Grouping {
         if !members.iter().any(|&i| reqs[i as usize].is_throttle()) {
             continue;
         }
-        let g = out.groups.len() as u32;
         let starts: Vec<Micros> = members.iter().map(|&i| reqs[i as usize].start).collect();
         let longest = members
             .iter()
@@ -256,9 +272,6 @@ fn concurrency_grouping(reqs: &[Request], groups: Vec<Vec<u32>>) -> Grouping {
                 }
             }
             around.push(a);
-            if r.is_throttle() {
-                out.of.insert(i, (g, k as u32));
-            }
         }
         let spans: Vec<(Micros, Micros)> = members
             .iter()
@@ -268,16 +281,21 @@ fn concurrency_grouping(reqs: &[Request], groups: Vec<Vec<u32>>) -> Grouping {
             .collect();
         let busiest_success = busiest(&around, &members, reqs, most_together_in_flight(&spans));
         let busiest_exact = busiest_exact(&around, &members, reqs);
-        out.groups.push(with_separation(
-            Group {
-                members,
-                around,
-                busiest_success,
-                busiest_exact,
-                separation: None,
-            },
+        // members stay: stated windows are counted over them later (`window_counts`)
+        out.push(
+            with_separation(
+                Group {
+                    members,
+                    around,
+                    busiest_success,
+                    busiest_exact,
+                    separation: None,
+                },
+                reqs,
+            ),
             reqs,
-        ));
+            true,
+        );
     }
     out
 }
@@ -338,13 +356,7 @@ fn burst_grouping(reqs: &[Request], groups: &[Vec<u32>], w: Micros) -> Grouping 
         if !members.iter().any(|&i| reqs[i as usize].is_throttle()) {
             continue;
         }
-        let g = out.groups.len() as u32;
-        for (k, &i) in members.iter().enumerate() {
-            if reqs[i as usize].is_throttle() {
-                out.of.insert(i, (g, k as u32));
-            }
-        }
-        out.groups.push(burst_group(reqs, members, w));
+        out.push(burst_group(reqs, members, w), reqs, false);
     }
     out
 }
@@ -382,21 +394,22 @@ impl<'a> Ctx<'a> {
                 next_same_resource[w[0] as usize] = Some(w[1]);
             }
         }
-        let mut durations: HashMap<(String, u32), Vec<Micros>> = HashMap::new();
+        // keyed by borrowed method names while collecting: one owned key per endpoint
+        let mut durations: HashMap<(&str, u32), Vec<Micros>> = HashMap::new();
         for r in reqs
             .iter()
             .filter(|r| is_traffic(r) && (200..400).contains(&r.status) && !r.is_throttle())
         {
             durations
-                .entry((r.method.as_str().to_string(), r.template))
+                .entry((r.method.as_str(), r.template))
                 .or_default()
                 .push(r.duration);
         }
         let success_median = durations
             .into_iter()
-            .map(|(k, mut v)| {
+            .map(|((m, t), mut v)| {
                 v.sort_unstable();
-                (k, v[v.len() / 2])
+                ((m.to_string(), t), v[v.len() / 2])
             })
             .collect();
         Ctx {
@@ -424,7 +437,7 @@ impl<'a> Ctx<'a> {
         w: Micros,
     ) -> Option<(Option<u32>, Around)> {
         let grouping = &self.concurrency[scope as usize];
-        let &(g, k) = grouping.of.get(&request)?;
+        let &(g, k, _) = grouping.of.get(&request)?;
         let mut cache = self.stated.borrow_mut();
         let group = cache.entry((scope, g, w)).or_insert_with(|| {
             burst_group(

@@ -232,14 +232,14 @@ pub fn signal(n: &Names<'_>, s: &Signal, throttle: &Request) -> String {
                 )
             } else if counter.used > visible + super::thresholds::COUNTER_TOLERANCE {
                 format!(
-                    "{text} {when}: the server counted {} in {name} where the capture shows {}, so at least {} came from elsewhere",
+                    "{text} {when}: the server counted {} in {name} where the capture's own requests account for at most {}, so at least {} came from elsewhere",
                     counter.used,
                     visible,
                     counter.used - visible
                 )
             } else {
                 format!(
-                    "{text} {when}: the server counted {} in {name}, as many as the capture shows ({visible}): no traffic from elsewhere in it",
+                    "{text} {when}: the server counted {} in {name}, no more than the capture's own requests can account for ({visible}): no sign of traffic from elsewhere in it",
                     counter.used
                 )
             }

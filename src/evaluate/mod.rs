@@ -16,7 +16,7 @@ pub mod window;
 
 use std::collections::HashMap;
 
-use crate::model::{Capture, Method, Micros, Request, time};
+use crate::model::{Capture, Method, Micros, Request, Sym, time};
 use crate::profiles::{Layer, Partition, Profile};
 
 pub use replay::{Levels, levels};
@@ -213,6 +213,25 @@ pub fn counts(
     i: usize,
     opts: Options,
 ) -> bool {
+    counts_with(
+        layer,
+        covered_host,
+        capture,
+        i,
+        opts,
+        &mut PathAnswers::default(),
+    )
+}
+
+/// `counts`, remembering the path filters' answers in `paths` (one `PathAnswers` per layer).
+pub fn counts_with(
+    layer: &Layer,
+    covered_host: &[bool],
+    capture: &Capture,
+    i: usize,
+    opts: Options,
+    paths: &mut PathAnswers,
+) -> bool {
     let r = &capture.requests[i];
     if !covered_host[r.host as usize] || !r.has_response() || r.from_cache {
         return false;
@@ -227,8 +246,29 @@ pub fn counts(
         &r.method
     };
     let who = identity_of(capture, i);
-    let path = capture.paths[r.path as usize].expose_for_computation();
-    layer.accepts(who, path, method)
+    layer.accepts_besides_path(who, method) && paths.accepts(layer, capture, r.path)
+}
+
+/// A layer's path filters' answer per interned path, so each distinct path is matched once
+/// (a day-long capture repeats a few thousand paths a million times).
+#[derive(Default)]
+pub struct PathAnswers {
+    /// Per path: 0 not asked yet, 1 refused, 2 accepted.
+    known: Vec<u8>,
+}
+
+impl PathAnswers {
+    fn accepts(&mut self, layer: &Layer, capture: &Capture, path: Sym) -> bool {
+        let k = path as usize;
+        if self.known.len() <= k {
+            self.known.resize(capture.paths.len().max(k + 1), 0);
+        }
+        if self.known[k] == 0 {
+            let p = capture.paths[k].expose_for_computation();
+            self.known[k] = 1 + u8::from(layer.accepts_path(p));
+        }
+        self.known[k] == 2
+    }
 }
 
 /// What a request costs in a layer: the cost its response reported when the layer reads one,
@@ -263,8 +303,9 @@ pub(crate) fn partitions(
     let covered = covered(capture, profile);
     let mut index: HashMap<PartitionKey, usize> = HashMap::new();
     let mut groups: Vec<(PartitionKey, Vec<u32>)> = Vec::new();
+    let mut paths = PathAnswers::default();
     for i in 0..capture.requests.len() {
-        if !counts(layer, &covered, capture, i, opts) {
+        if !counts_with(layer, &covered, capture, i, opts, &mut paths) {
             continue;
         }
         let key = partition_key(layer, capture, i);

@@ -448,9 +448,18 @@ impl Layer {
     /// Whether the layer's filters (method, path, credential, page size) accept a request,
     /// preflight rules aside. `path` is the request's concrete path.
     pub fn accepts(&self, r: &Request, path: &str, method: &Method) -> bool {
-        (self.methods.is_empty() || self.methods.contains(method))
-            && (self.templates.is_empty() || self.templates.iter().any(|t| t.matches(path)))
+        self.accepts_path(path) && self.accepts_besides_path(r, method)
+    }
+
+    /// Whether the layer's path filters (templates, exclusions) accept a concrete path.
+    pub fn accepts_path(&self, path: &str) -> bool {
+        (self.templates.is_empty() || self.templates.iter().any(|t| t.matches(path)))
             && !self.exclude.iter().any(|t| t.matches(path))
+    }
+
+    /// Whether the layer's other filters (method, credential, page size) accept a request.
+    pub fn accepts_besides_path(&self, r: &Request, method: &Method) -> bool {
+        (self.methods.is_empty() || self.methods.contains(method))
             && self
                 .credential
                 .is_none_or(|want| want == (r.auth != crate::model::Auth::None))

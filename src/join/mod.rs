@@ -419,7 +419,9 @@ pub fn join(c: &Capture, profiles: &[Profile], eval: &Evaluation, logs: &[Arc<Se
                     }
                     let t = rec.time - off;
                     if t + rec.interval >= s - tol && t <= e + tol {
-                        lj.unmatched += 1;
+                        // an aggregated row holds the capture's own requests too: it is not
+                        // traffic the capture lacks, only a bound
+                        lj.unmatched += u64::from(lj.per_request);
                     } else {
                         lj.outside += 1;
                     }

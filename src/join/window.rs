@@ -241,7 +241,7 @@ fn hidden_records<'a>(
     }
     all.sort_unstable();
     let mut index: HashMap<(IdRef, IdRef), u32> = HashMap::new();
-    let (mut per_request, mut rows) = (Vec::new(), Vec::new());
+    let (mut per_request_recs, mut rows) = (Vec::new(), Vec::new());
     for (t, l, k) in all {
         let log = &logs[l];
         let rec = &log.records[k];
@@ -268,7 +268,8 @@ fn hidden_records<'a>(
         if hid.ip.is_none() {
             hid.ip = rec.ip.clone();
         }
-        if span.is_some_and(|(s, e)| t + rec.interval >= s && t <= e) {
+        let per_request = log.granularity == Granularity::PerRequest;
+        if per_request && span.is_some_and(|(s, e)| t + rec.interval >= s && t <= e) {
             hid.requests += u64::from(rec.count);
         }
         let h = Hidden {
@@ -277,13 +278,13 @@ fn hidden_records<'a>(
             who,
             identity: id,
         };
-        if log.granularity == Granularity::PerRequest {
-            per_request.push(h);
+        if per_request {
+            per_request_recs.push(h);
         } else {
             rows.push(h);
         }
     }
-    (per_request, rows)
+    (per_request_recs, rows)
 }
 
 /// Per-request logs' spans on the capture's clock.

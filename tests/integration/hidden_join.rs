@@ -441,3 +441,33 @@ fn a_refusal_the_documented_layers_had_room_for_points_to_an_undocumented_limit(
         );
     }
 }
+
+/// An aggregated usage export (per day, per client and endpoint) holds the capture's own
+/// requests in its counts: it names no hidden sender and matches nothing, and the report says
+/// what it can prove.
+#[test]
+fn an_aggregated_usage_export_only_bounds_counts_and_says_so() {
+    let mut s = support::settings(Vec::new());
+    s.server_logs = read_log(
+        &support::fixtures().join("serverlogs/genesys-usage.json"),
+        &s.key,
+    );
+    let a = support::analyze(&support::fixtures().join("forum-thread.har"), &s).unwrap();
+    let r = report::build(&a, Disclosure::default());
+    let j = r.join.unwrap();
+    assert_eq!((j.matched, j.unmatched), (0, 0));
+    assert!(j.hidden.is_empty(), "{:?}", j.hidden);
+    let note = j.logs[0].note.as_deref().unwrap();
+    assert!(
+        note.contains("aggregated per day") && note.contains("bound"),
+        "{note}"
+    );
+    for t in &r.throttles {
+        assert!(t.hidden_by.is_empty());
+        // a day-long row cannot decide a minute's window either way
+        if let Some(w) = &t.server_window {
+            assert_ne!(w.proof, "room");
+            assert_ne!(w.proof, "full");
+        }
+    }
+}

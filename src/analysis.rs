@@ -10,6 +10,7 @@ use std::sync::Arc;
 use crate::diagnose::{self, Diagnosis};
 use crate::evaluate::{self, Evaluation, PreflightWhatIf};
 use crate::ingest::{self, CaptureSource, ReadOptions};
+use crate::join;
 use crate::model::{Capture, ServerLog};
 use crate::normalize::{Builder, CostSources, FingerprintKey, KnownTemplates};
 use crate::plan;
@@ -30,8 +31,8 @@ pub struct Settings {
     pub builtins: Vec<Profile>,
     /// `--count-preflights`: every layer counts CORS preflights, as if the API did.
     pub count_preflights: bool,
-    /// Server logs read with `--server-log` (the same for every capture). Not used by the
-    /// analysis yet: carried to the report, which lists them and their unreadable lines.
+    /// Server logs read with `--server-log` (the same for every capture): joined to each
+    /// capture to name the traffic it does not hold.
     pub server_logs: Vec<Arc<ServerLog>>,
     /// `--what-if`: a pacing policy to evaluate.
     pub what_if: Option<plan::ScopedPolicy>,
@@ -61,6 +62,8 @@ pub struct Analysis {
     pub relative: String,
     /// The server logs given beside the capture.
     pub server_logs: Vec<Arc<ServerLog>>,
+    /// The capture joined with them (absent without server logs).
+    pub join: Option<join::Join>,
 }
 
 /// Templates the active profiles and the OpenAPI file declare.
@@ -113,14 +116,30 @@ pub fn analyze_built(
     }
     let evaluation = evaluate::evaluate(&capture, &profiles, evaluate::Options::default());
     let what_if = evaluate::preflight_what_if(&capture, &profiles, &evaluation);
+    let join = (!settings.server_logs.is_empty())
+        .then(|| join::join(&capture, &profiles, &evaluation, &settings.server_logs));
     let mut plan = plan::Plan::default();
-    let diagnosis = diagnose::diagnose(&capture, &profiles, &evaluation, &settings.rules, |d| {
-        plan = plan::plan(&capture, &profiles, &evaluation, d, settings.what_if);
-        diagnose::Pacing {
-            advice: plan::advice(&plan, &capture, &profiles, &evaluation, d),
-            found: plan.recommended.is_some(),
-        }
-    });
+    let diagnosis = diagnose::diagnose(
+        &capture,
+        &profiles,
+        &evaluation,
+        join.as_ref(),
+        &settings.rules,
+        |d| {
+            plan = plan::plan(
+                &capture,
+                &profiles,
+                &evaluation,
+                join.as_ref(),
+                d,
+                settings.what_if,
+            );
+            diagnose::Pacing {
+                advice: plan::advice(&plan, &capture, &profiles, &evaluation, d),
+                found: plan.recommended.is_some(),
+            }
+        },
+    );
     Analysis {
         capture,
         profiles,
@@ -130,5 +149,6 @@ pub fn analyze_built(
         plan,
         relative: source.relative.clone(),
         server_logs: settings.server_logs.clone(),
+        join,
     }
 }

@@ -60,6 +60,7 @@ pub mod diagnose;
 pub mod error;
 pub mod evaluate;
 pub mod ingest;
+pub mod join;
 pub mod model;
 pub mod normalize;
 pub mod plan;

@@ -21,6 +21,7 @@ use crate::diagnose::prose::{self, Names};
 use crate::diagnose::{Cause, Ranked};
 use crate::error::InputError;
 use crate::evaluate::window;
+use crate::join::{HiddenBy, HiddenIdentity, Overlap, WindowProof};
 use crate::model::{Capture, Micros, ServerLog, time};
 use crate::profiles::Kind;
 
@@ -151,6 +152,9 @@ pub struct CaptureReport {
     /// Server logs given with `--server-log`: what was read and every line that could not be.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub server_logs: Vec<ServerLogReport>,
+    /// The capture joined with the server logs (with `--server-log` only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub join: Option<JoinReport>,
     /// Chart data (not part of the JSON contract).
     #[serde(skip)]
     #[schemars(skip)]
@@ -462,6 +466,13 @@ pub struct ThrottleReport {
     pub window_s: Option<f64>,
     /// Lower bound on requests from outside the capture.
     pub hidden_at_least: Option<u64>,
+    /// Who sent the requests from outside the capture that the blamed layer counted in the
+    /// window that refused this one, most requests first (with `--server-log` only).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub hidden_by: Vec<HiddenByReport>,
+    /// What the server's log shows of the blamed layer's window (with `--server-log` only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server_window: Option<ServerWindowReport>,
     /// Retry-After, seconds.
     pub retry_after_s: Option<f64>,
     /// How long the 429 took, ms.
@@ -474,6 +485,107 @@ pub struct ThrottleReport {
     pub alternatives: Vec<AlternativeReport>,
     /// Explanations ruled out, and why.
     pub ruled_out: Vec<RuledOutReport>,
+}
+
+/// Requests from one sender outside the capture in a refusing window.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct HiddenByReport {
+    /// The capture's label of the client (`client-2`), `log-client-N` for a client only the log
+    /// names, or the log's client id with `--show-client-ids`; `-` when the log does not say.
+    pub client: String,
+    /// Likewise for the user (`user-1`, `log-user-N`, or the log's user id).
+    pub user: String,
+    /// Requests the layer counted (in its cost units).
+    pub requests: u64,
+}
+
+/// The server's view of a throttle's refusing window.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ServerWindowReport {
+    /// The layer.
+    pub layer: String,
+    /// `full` (the records and the capture, replayed together, refuse it: a fact), `room`
+    /// (they leave room: the layer did not refuse it), `bounds` (an aggregated log: only a
+    /// floor and a ceiling), `uncovered` (the log does not cover the window).
+    pub proof: String,
+    /// Window start (RFC 3339, capture's offset and clock).
+    pub from: String,
+    /// Window end: the throttle's arrival at the server, on the capture's clock.
+    pub to: String,
+    /// Requests from outside the capture the layer counted in it.
+    pub hidden: u64,
+    /// The layer's budget.
+    pub limit: u64,
+    /// Aggregated logs: counted requests surely in the window.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at_least: Option<u64>,
+    /// Aggregated logs: counted requests possibly in the window.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at_most: Option<u64>,
+    /// Records in the window whose partition the log does not say.
+    pub unplaced: u64,
+}
+
+/// The capture and the server logs, joined.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct JoinReport {
+    /// Records matched to a capture request.
+    pub matched: u64,
+    /// Of those, by correlation (request) id.
+    pub by_correlation: u64,
+    /// Records in the capture's time span that match no capture request.
+    pub unmatched: u64,
+    /// Server clock minus capture clock, seconds, the median of the matched pairs (absent when
+    /// nothing matched).
+    pub offset_s: Option<f64>,
+    /// How far apart a record and an entry of the same request may be once the offset is
+    /// applied, seconds: the logs' time precision plus the HAR's timing uncertainty.
+    pub tolerance_s: f64,
+    /// One per log.
+    pub logs: Vec<JoinLogReport>,
+    /// Senders of the unmatched records, most requests first.
+    pub hidden: Vec<HiddenSenderReport>,
+}
+
+/// One log against the capture.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct JoinLogReport {
+    /// The file.
+    pub source: String,
+    /// `full`, `partial` or `none`: how its span meets the capture's (offset applied).
+    pub overlap: String,
+    /// Seconds of the capture it covers.
+    pub overlap_s: f64,
+    /// Records matched.
+    pub matched: u64,
+    /// Records in the capture's span matched to nothing.
+    pub unmatched: u64,
+    /// Records outside the capture's span.
+    pub outside: u64,
+    /// What it can prove (aggregated logs: only bounds).
+    pub note: Option<String>,
+}
+
+/// A sender of traffic the capture does not hold.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct HiddenSenderReport {
+    /// As in `hidden_by`.
+    pub client: String,
+    /// The label the verdict uses for the client (the same as `client` without
+    /// `--show-client-ids`).
+    pub client_label: String,
+    /// The label the verdict uses for the user.
+    pub user_label: String,
+    /// As in `hidden_by`.
+    pub user: String,
+    /// Its unmatched requests in the capture's span.
+    pub requests: u64,
+    /// Its user agent (only with `--show-client-ids`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_agent: Option<String>,
+    /// Its client address (only with `--show-client-ids`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ip: Option<String>,
 }
 
 /// An explanation a fact ruled out.
@@ -734,7 +846,113 @@ pub fn build(a: &Analysis, disclosure: Disclosure) -> CaptureReport {
             .iter()
             .map(|l| ServerLogReport::from(&**l))
             .collect(),
+        join: join_report(a, disclosure),
         timeline: timeline::build(a),
+    }
+}
+
+/// The names of a hidden sender: labels, or with `--show-client-ids` the log's own ids.
+pub fn sender_names(id: &HiddenIdentity, disclosure: Disclosure) -> (String, String) {
+    let shown = |raw: &Option<crate::model::Sensitive<std::sync::Arc<str>>>, label: &str| match raw
+        .as_ref()
+        .filter(|_| disclosure.show_client_ids)
+    {
+        Some(r) => r.expose_by_user_choice().to_string(),
+        None => label.to_string(),
+    };
+    (
+        shown(&id.client_id, &id.client_label),
+        shown(&id.user_id, &id.user_label),
+    )
+}
+
+fn hidden_by(a: &Analysis, by: &[HiddenBy], disclosure: Disclosure) -> Vec<HiddenByReport> {
+    let Some(j) = &a.join else {
+        return Vec::new();
+    };
+    by.iter()
+        .map(|h| {
+            let (client, user) = sender_names(&j.identities[h.identity as usize], disclosure);
+            HiddenByReport {
+                client,
+                user,
+                requests: h.requests,
+            }
+        })
+        .collect()
+}
+
+fn join_report(a: &Analysis, disclosure: Disclosure) -> Option<JoinReport> {
+    let j = a.join.as_ref()?;
+    let mut hidden: Vec<HiddenSenderReport> = j
+        .identities
+        .iter()
+        .filter(|id| id.requests > 0)
+        .map(|id| {
+            let (client, user) = sender_names(id, disclosure);
+            let show = |x: &Option<crate::model::Sensitive<std::sync::Arc<str>>>| {
+                x.as_ref()
+                    .filter(|_| disclosure.show_client_ids)
+                    .map(|s| s.expose_by_user_choice().to_string())
+            };
+            HiddenSenderReport {
+                client,
+                client_label: id.client_label.clone(),
+                user_label: id.user_label.clone(),
+                user,
+                requests: id.requests,
+                user_agent: show(&id.user_agent),
+                ip: show(&id.ip),
+            }
+        })
+        .collect();
+    hidden.sort_by_key(|h| std::cmp::Reverse(h.requests));
+    Some(JoinReport {
+        matched: j.matched(),
+        by_correlation: j.logs.iter().map(|l| l.by_correlation).sum(),
+        unmatched: j.unmatched(),
+        offset_s: j.offset.map(|o| (secs(o) * 1000.0).round() / 1000.0),
+        tolerance_s: secs(j.tolerance),
+        logs: j
+            .logs
+            .iter()
+            .map(|l| JoinLogReport {
+                source: l.source.clone(),
+                overlap: match l.overlap {
+                    Overlap::Full => "full",
+                    Overlap::Partial { .. } => "partial",
+                    Overlap::None => "none",
+                }
+                .into(),
+                overlap_s: match l.overlap {
+                    Overlap::Full => a.capture.span().map_or(0.0, |(s, e)| secs(e - s)),
+                    Overlap::Partial { covered } => secs(covered),
+                    Overlap::None => 0.0,
+                },
+                matched: l.matched,
+                unmatched: l.unmatched,
+                outside: l.outside,
+                note: log_note(l),
+            })
+            .collect(),
+        hidden,
+    })
+}
+
+/// What a log can and cannot prove, when it is worth saying.
+fn log_note(l: &crate::join::LogJoin) -> Option<String> {
+    match (l.overlap, l.per_request) {
+        (Overlap::None, _) => Some(
+            "this log does not overlap the capture in time (clock offset applied): it names no traffic of these minutes; check that it is the right file and time zone".into(),
+        ),
+        (_, false) => Some(format!(
+            "aggregated {}: it can bound how many requests a window held (a floor from intervals wholly inside it, a ceiling from those touching it), not when they came, nor match them to the capture's requests; windows shorter than an interval stay undecided",
+            l.granularity
+        )),
+        (Overlap::Partial { .. }, true) => Some(
+            "this log covers only part of the capture: windows outside it cannot be shown to have had room".into(),
+        ),
+        (Overlap::Full, true) => None,
     }
 }
 
@@ -1055,6 +1273,30 @@ fn throttle_reports(a: &Analysis, disclosure: Disclosure) -> Vec<ThrottleReport>
                 limit: t.limit,
                 window_s: t.window.map(secs),
                 hidden_at_least: t.hidden_at_least(),
+                hidden_by: hidden_by(a, &t.hidden_by, disclosure),
+                server_window: t.server.as_ref().map(|e| ServerWindowReport {
+                    layer: layer_name(a, e.layer),
+                    proof: match e.proof {
+                        WindowProof::Full => "full",
+                        WindowProof::Room => "room",
+                        WindowProof::Bounds { .. } => "bounds",
+                        WindowProof::Uncovered => "uncovered",
+                    }
+                    .into(),
+                    from: at(c, e.from),
+                    to: at(c, e.to),
+                    hidden: e.hidden,
+                    limit: e.limit,
+                    at_least: match e.proof {
+                        WindowProof::Bounds { at_least, .. } => Some(at_least),
+                        _ => None,
+                    },
+                    at_most: match e.proof {
+                        WindowProof::Bounds { at_most, .. } => Some(at_most),
+                        _ => None,
+                    },
+                    unplaced: e.unplaced,
+                }),
                 retry_after_s: t.retry_after_s,
                 duration_ms: (secs(r.duration) * 1000.0 * 10.0).round() / 10.0,
                 evidence: t

@@ -9,6 +9,7 @@ mod integration {
     pub mod exercise;
     pub mod fixtures_read;
     pub mod formats;
+    pub mod hidden_join;
     pub mod hostile;
     pub mod lab_truth;
     pub mod layers;

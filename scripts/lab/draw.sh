@@ -72,7 +72,10 @@ cp "$OUT"/scenarios/*.profile.toml "$OUT"/ 2>/dev/null || true
 VERIFY=ok
 bash "$HERE/run_all.sh" "$OUT/scenarios" "$OUT" || VERIFY=failed
 
-python3 "$HERE/expect.py" "$OUT" --self-check --strict | tee "$OUT/EXPECT.txt"
+# a scenario whose server decisions the oracle cannot reproduce is reported in EXPECT.txt (its
+# expected answers are the less certain for it); the batch is still profiled and scored
+SELFCHECK=ok
+python3 "$HERE/expect.py" "$OUT" --self-check --strict | tee "$OUT/EXPECT.txt" || SELFCHECK=failed
 
 for cfg in "$OUT"/*.config.json; do
   s="${cfg%.config.json}"
@@ -90,5 +93,5 @@ else
   echo "scorer examples/lab_score.rs not found: skipping the score (run it later:"
   echo "  cargo run --release --example lab_score -- $OUT)"
 fi
-echo "batch in $OUT (verify: $VERIFY)"
-[ "$VERIFY" = ok ]
+echo "batch in $OUT (verify: $VERIFY, oracle self-check: $SELFCHECK)"
+[ "$VERIFY" = ok ] && [ "$SELFCHECK" = ok ]

@@ -61,7 +61,8 @@ pub struct Args {
     /// Show concrete paths (with ids) and correlation ids of throttled requests.
     #[arg(long)]
     show_ids: bool,
-    /// Show OAuth client ids read from JWT claims.
+    /// Show OAuth client ids read from JWT claims and, for traffic a --server-log names, the
+    /// client and user ids, user agents and IP addresses the log gives.
     #[arg(long)]
     show_client_ids: bool,
     /// List every 429 in the terminal report (by default the first 12, then counts by endpoint

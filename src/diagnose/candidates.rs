@@ -8,6 +8,7 @@
 //! has. Signals are attached here, judged by `refute` and `rank`. Pure.
 
 use crate::evaluate::{Replay, View};
+use crate::join::WindowProof;
 use crate::model::{Micros, Quota, Request, time};
 use crate::normalize::dialects;
 use crate::profiles::{Anchor, Kind, Layer, Limiter};
@@ -196,6 +197,11 @@ fn layer_candidates(cx: &Ctx<'_>, i: usize, out: &mut Vec<Candidate>) {
                 layer: k,
                 basis: Basis::Edge,
             }
+        } else if cx.join.and_then(|j| j.at(i, k)).is_some_and(|e| e.own_full) {
+            Explanation::Visible {
+                layer: k,
+                basis: Basis::ServerArrival,
+            }
         } else if layer.count_rejected.is_none() && v.with_refusals.explains() {
             Explanation::Visible {
                 layer: k,
@@ -306,6 +312,27 @@ fn layer_candidates(cx: &Ctx<'_>, i: usize, out: &mut Vec<Candidate>) {
                 });
             } else if states_numbers_of(b.limit.or(b.limit_value), b.window_s, layer) {
                 c.support.push(Signal::BodyStatesLayer { layer: k });
+            }
+        }
+        // what the server's own log shows of the layer's window
+        if let Some(e) = cx.join.and_then(|j| j.at(i, k)) {
+            let refusals = layer.count_rejected == Some(true);
+            let s = Signal::ServerLog {
+                layer: k,
+                visible: if refusals {
+                    v.attempts_before
+                } else {
+                    v.admitted_before
+                },
+                hidden: e.hidden,
+                senders: e.by.len(),
+                limit: e.limit,
+                proof: e.proof,
+            };
+            match e.proof {
+                WindowProof::Full => c.support.push(s),
+                WindowProof::Room => c.against.push(s),
+                WindowProof::Bounds { .. } | WindowProof::Uncovered => c.support.push(s),
             }
         }
         if !visible && let Some(s) = retry_failed_after_wait(cx, i) {

@@ -197,6 +197,8 @@ pub struct Ctx<'a> {
     pub max_duration: Micros,
     /// The rules in force.
     pub rules: super::Rules,
+    /// The server's records of the same minutes, joined to the capture (with `--server-log`).
+    pub join: Option<&'a crate::join::Join>,
     /// Window counts for windows bodies state, computed when first asked:
     /// (scope, group, window) → group.
     stated: RefCell<HashMap<(Scope, u32, Micros), Group>>,
@@ -421,6 +423,7 @@ impl<'a> Ctx<'a> {
             success_median,
             max_duration: reqs.iter().map(|r| r.duration).max().unwrap_or(0),
             rules: super::Rules::default(),
+            join: None,
             stated: RefCell::new(HashMap::new()),
         }
     }

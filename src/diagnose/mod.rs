@@ -228,6 +228,12 @@ pub struct Throttle {
     pub ranked: Vec<Ranked>,
     /// Explanations refuted, and by which rule.
     pub refuted: Vec<Candidate>,
+    /// Who sent the requests from outside the capture that the blamed layer counted in its
+    /// refusing window, most first (only with server logs).
+    pub hidden_by: Vec<crate::join::HiddenBy>,
+    /// What the server's log shows of the blamed layer's window (for an undocumented limit: of
+    /// the documented layer whose room contradicts the refusal). Only with server logs.
+    pub server: Option<crate::join::WindowEvidence>,
 }
 
 impl Throttle {
@@ -284,11 +290,13 @@ pub fn diagnose(
     capture: &Capture,
     profiles: &[Profile],
     eval: &Evaluation,
+    join: Option<&crate::join::Join>,
     rules: &Rules,
     pacing: impl FnOnce(&Diagnosis) -> Pacing,
 ) -> Diagnosis {
     let mut cx = context::Ctx::new(capture, profiles, eval);
     cx.rules = rules.clone();
+    cx.join = join;
     let throttles: Vec<Throttle> = capture
         .requests
         .iter()
@@ -325,7 +333,56 @@ pub fn explain(cx: &context::Ctx<'_>, i: usize) -> Throttle {
     for c in &mut all {
         c.refuted = refute::first(cx, i, c);
     }
-    let (alive, refuted): (Vec<Candidate>, Vec<Candidate>) =
+    let (mut alive, refuted): (Vec<Candidate>, Vec<Candidate>) =
         all.into_iter().partition(|c| c.refuted.is_none());
-    rank::decide(cx, i, alive, refuted)
+    // the server's log left room in every documented layer that could have refused it: the
+    // contradiction points to a limit the documentation does not state
+    let room = refuted.iter().find_map(|c| match &c.refuted {
+        Some(Refutation::ServerLogShowsRoom(s)) => Some(s.clone()),
+        _ => None,
+    });
+    let documented_alive = alive.iter().any(|c| c.explanation.layer().is_some());
+    if let Some(s) = room.filter(|_| !documented_alive) {
+        let mut any = false;
+        for c in alive
+            .iter_mut()
+            .filter(|c| matches!(c.explanation, Explanation::Undocumented { .. }))
+        {
+            c.support.push(s.clone());
+            any = true;
+        }
+        if !any {
+            let mut c = Candidate::new(Explanation::Undocumented {
+                kind: LimitKind::Rate,
+                scope: None,
+                limit: None,
+                window: None,
+                stated: false,
+            });
+            c.support.push(s);
+            alive.push(c);
+        }
+    }
+    let mut t = rank::decide(cx, i, alive, refuted);
+    if let Some(j) = cx.join {
+        match t.layer() {
+            Some(k) => {
+                if let Some(e) = j.at(i, k) {
+                    t.hidden_by = e.by.clone();
+                    t.server = Some(e.clone());
+                }
+            }
+            None => {
+                t.server = t.evidence.iter().find_map(|s| match s {
+                    Signal::ServerLog {
+                        layer,
+                        proof: crate::join::WindowProof::Room,
+                        ..
+                    } => j.at(i, *layer).cloned(),
+                    _ => None,
+                });
+            }
+        }
+    }
+    t
 }

@@ -15,6 +15,7 @@ use super::refute::Refutation;
 use super::signal::{Basis, Counter, Signal};
 use super::thresholds::NEIGHBOUR;
 use super::{Explanation, LimitKind};
+use crate::join::WindowProof;
 
 /// What prose needs to name things.
 #[derive(Clone, Copy)]
@@ -139,6 +140,39 @@ fn measured(l: &Layer, admitted: u64, level: f64, capacity: f64) -> String {
 /// One signal as a sentence.
 pub fn signal(n: &Names<'_>, s: &Signal, throttle: &Request) -> String {
     match s {
+        Signal::ServerLog {
+            layer,
+            visible,
+            hidden,
+            senders,
+            limit,
+            proof,
+        } => {
+            let l = n.layer(*layer);
+            let outside = format!(
+                "{} from outside the capture ({})",
+                count(*hidden, "request", "requests"),
+                count(*senders as u64, "sender", "senders")
+            );
+            match proof {
+                WindowProof::Full => format!(
+                    "the server's log shows {} full: {outside} beside the capture's {visible}; replayed together they refuse this request",
+                    n.layer_label(*layer)
+                ),
+                WindowProof::Room => format!(
+                    "the server's log holds every request {} counted in the window: the capture's {visible} and {outside}, under its limit of {limit}, yet the request was refused",
+                    l.name
+                ),
+                WindowProof::Bounds { at_least, at_most } => format!(
+                    "the server's aggregated log puts between {at_least} and {at_most} requests {} counted in the window: it cannot say whether the budget of {limit} was used up",
+                    l.name
+                ),
+                WindowProof::Uncovered => format!(
+                    "the server's log shows {outside} in {}'s window but does not cover all of it: it cannot show room",
+                    l.name
+                ),
+            }
+        }
         Signal::Replay {
             layer,
             admitted,
@@ -159,6 +193,10 @@ pub fn signal(n: &Names<'_>, s: &Signal, throttle: &Request) -> String {
                     "{} {what}; counting the requests within {} of it or of the window's start, whose order at the server is uncertain, its budget was used up",
                     n.layer_label(*layer),
                     time::human_duration(super::thresholds::EDGE)
+                ),
+                Some(Basis::ServerArrival) => format!(
+                    "{} {what} by the HAR's times; at the arrival times the server's log gives the capture's own requests, its budget was used up",
+                    n.layer_label(*layer)
                 ),
                 Some(Basis::IfRefusalsCount) => format!(
                     "{} counted {} in the window but only {} admitted: its budget was used up if refused attempts count",
@@ -464,6 +502,7 @@ pub fn explanation(n: &Names<'_>, e: &Explanation) -> String {
 pub fn preference(p: Preference) -> &'static str {
     match p {
         Preference::ServerNamesIt => "the server's own counter or the body names another limit",
+        Preference::ServerLogProves => "the server's log proves another explanation",
         Preference::CapturesOwnTraffic => "the capture's own traffic already explains the throttle",
         Preference::StrongerReplay => {
             "the replay of the capture refuses the throttle more surely on another layer"
@@ -501,7 +540,8 @@ pub fn refutation(n: &Names<'_>, r: &Refutation, throttle: &Request) -> String {
         | Refutation::CounterShowsNoHidden(s)
         | Refutation::RetryAfterTooLong(s)
         | Refutation::BodyNamesAnotherLayer(s)
-        | Refutation::SuccessAsCrowded(s) => signal(n, s, throttle),
+        | Refutation::SuccessAsCrowded(s)
+        | Refutation::ServerLogShowsRoom(s) => signal(n, s, throttle),
         Refutation::NothingAround => "no other request of its scope was around it".into(),
     }
 }
@@ -523,6 +563,15 @@ pub fn confidence(c: Confidence) -> String {
         Reason::PositiveEvidence => "the capture holds positive evidence for it",
         Reason::PriorOnly => "other explanations remain about as likely",
         Reason::NothingFits => "nothing in the capture decides it",
+        Reason::ServerLogShowsFull => {
+            "the server's log shows the window full with requests from outside the capture"
+        }
+        Reason::ServerArrivalRefuses => {
+            "replaying the capture's own requests at their arrival times in the server's log refuses it"
+        }
+        Reason::ServerLogShowsRoom => {
+            "the server's log shows every documented layer had room, yet the request was refused"
+        }
     };
     format!("{} confidence: {why}", c.level.as_str())
 }

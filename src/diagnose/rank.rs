@@ -22,6 +22,10 @@ pub enum Preference {
     /// The server names the layer: its counter on the throttle is over the limit, or the body's
     /// `limit.key` is the layer.
     ServerNamesIt,
+    /// The server's log proves it: the layer's window, with the requests the log holds from
+    /// outside the capture, was full (or, for an undocumented limit, every documented layer
+    /// had room).
+    ServerLogProves,
     /// The capture's own traffic explains it (the replay refuses the throttle).
     CapturesOwnTraffic,
     /// The replay refuses it at its recorded time, not only at the edge of the timing
@@ -61,6 +65,7 @@ impl Preference {
     pub fn rule(self) -> &'static str {
         match self {
             Preference::ServerNamesIt => "server-names-it",
+            Preference::ServerLogProves => "server-log-proves",
             Preference::CapturesOwnTraffic => "captures-own-traffic",
             Preference::StrongerReplay => "stronger-replay",
             Preference::RetryAfterFits => "retry-after-fits",
@@ -78,8 +83,9 @@ impl Preference {
     }
 
     /// Every rule, in the order they are applied.
-    pub const ALL: [Preference; 14] = [
+    pub const ALL: [Preference; 15] = [
         Preference::ServerNamesIt,
+        Preference::ServerLogProves,
         Preference::CapturesOwnTraffic,
         Preference::StrongerReplay,
         Preference::RetryAfterFits,
@@ -141,6 +147,13 @@ pub enum Reason {
     PriorOnly,
     /// Every explanation was refuted, or nothing counts the request.
     NothingFits,
+    /// The server's log shows the layer's window full with requests from outside the capture.
+    ServerLogShowsFull,
+    /// Replayed at their arrival times in the server's log, the capture's own requests refuse
+    /// it.
+    ServerArrivalRefuses,
+    /// The server's log shows every documented layer counting it had room, yet it was refused.
+    ServerLogShowsRoom,
 }
 
 /// The confidence of a throttle's explanation.
@@ -174,10 +187,12 @@ fn value(layers: &Layers<'_>, c: &Candidate, p: Preference, ways: &[(usize, usiz
             | Signal::BodyNamesLayer { layer: l } => Some(l) == layer,
             _ => false,
         })),
+        Preference::ServerLogProves => b(log_proves(c)),
         Preference::CapturesOwnTraffic => b(matches!(e, Explanation::Visible { .. })),
         Preference::StrongerReplay => match e {
             Explanation::Visible { basis, .. } => match basis {
                 Basis::Exact => 3.0,
+                Basis::ServerArrival => 2.5,
                 Basis::Edge => 2.0,
                 Basis::IfRefusalsCount => 1.0,
             },
@@ -219,6 +234,24 @@ fn value(layers: &Layers<'_>, c: &Candidate, p: Preference, ways: &[(usize, usiz
     }
 }
 
+/// Whether the server's log proves the candidate: its layer's window was full, or (for an
+/// undocumented limit) the documented layers had room.
+pub fn log_proves(c: &Candidate) -> bool {
+    let layer = c.explanation.layer();
+    c.support.iter().any(|s| match s {
+        Signal::ServerLog {
+            layer: l,
+            proof: crate::join::WindowProof::Full,
+            ..
+        } => Some(*l) == layer,
+        Signal::ServerLog {
+            proof: crate::join::WindowProof::Room,
+            ..
+        } => layer.is_none(),
+        _ => false,
+    })
+}
+
 /// The chance of the candidate's separation (0 for a stated limit, 1 without one).
 fn chance(c: &Candidate) -> f64 {
     if matches!(
@@ -256,6 +289,7 @@ fn evidence_strength(c: &Candidate) -> f64 {
 pub fn positive(c: &Candidate) -> bool {
     match c.explanation {
         Explanation::Undocumented { stated: true, .. } => true,
+        Explanation::Undocumented { .. } if log_proves(c) => true,
         Explanation::Undocumented { .. } => c.support.iter().any(|s| {
             matches!(s, Signal::Separation { chance, explained, .. }
                 if *chance < SEPARATION_CHANCE && *explained >= SEPARATION_MIN_THROTTLES)
@@ -329,6 +363,12 @@ fn confidence(first: &Candidate, decided_by: Option<Preference>, alone: bool) ->
     });
     let (level, reason) = match first.explanation {
         _ if server => (Level::High, Reason::ServerNamesIt),
+        Explanation::Hidden { .. } if log_proves(first) => {
+            (Level::High, Reason::ServerLogShowsFull)
+        }
+        Explanation::Undocumented { .. } if log_proves(first) => {
+            (Level::Medium, Reason::ServerLogShowsRoom)
+        }
         Explanation::Visible {
             basis: Basis::IfRefusalsCount,
             ..
@@ -344,6 +384,10 @@ fn confidence(first: &Candidate, decided_by: Option<Preference>, alone: bool) ->
             }
             _ => (Level::Medium, Reason::ReplayRefuses),
         },
+        Explanation::Visible {
+            basis: Basis::ServerArrival,
+            ..
+        } => (Level::High, Reason::ServerArrivalRefuses),
         Explanation::Visible { .. } => (Level::Medium, Reason::ReplayAtEdge),
         Explanation::Hidden { .. } if has(first, |s| matches!(s, Signal::ServerCount { .. })) => {
             (Level::Medium, Reason::ServerSawHidden)
@@ -400,6 +444,8 @@ pub fn decide(cx: &Ctx<'_>, i: usize, alive: Vec<Candidate>, refuted: Vec<Candid
         retry_after_s: r.retry_after.map(|x| x.seconds),
         ranked,
         refuted,
+        hidden_by: Vec::new(),
+        server: None,
     };
     if unknown {
         if t.ranked.is_empty() && super::candidates::views(cx, i).is_empty() {

@@ -25,6 +25,9 @@ pub enum Refutation {
     NothingAround,
     /// A success of the scope had at least as many requests around it.
     SuccessAsCrowded(Signal),
+    /// The server's log holds every request of the layer's partition in the window: with the
+    /// capture's own they leave room, so the layer did not refuse it.
+    ServerLogShowsRoom(Signal),
 }
 
 impl Refutation {
@@ -37,11 +40,13 @@ impl Refutation {
             Refutation::BodyNamesAnotherLayer(_) => "body-names-another-layer",
             Refutation::NothingAround => "nothing-around",
             Refutation::SuccessAsCrowded(_) => "success-as-crowded",
+            Refutation::ServerLogShowsRoom(_) => "server-log-shows-room",
         }
     }
 
     /// Every rule's name, in the order they are tried.
-    pub const RULES: [&'static str; 6] = [
+    pub const RULES: [&'static str; 7] = [
+        "server-log-shows-room",
         "counter-has-room",
         "counter-shows-no-hidden",
         "retry-after-too-long",
@@ -67,6 +72,20 @@ fn counter(c: &Candidate) -> Option<Refutation> {
         } else {
             Refutation::CounterShowsNoHidden(s.clone())
         }),
+        _ => None,
+    })
+}
+
+/// The server's log of the layer's window leaves room: neither the capture's own traffic nor
+/// traffic from outside it filled the layer.
+fn server_log(c: &Candidate) -> Option<Refutation> {
+    let layer = c.explanation.layer()?;
+    c.against.iter().find_map(|s| match s {
+        Signal::ServerLog {
+            layer: l,
+            proof: crate::join::WindowProof::Room,
+            ..
+        } if *l == layer => Some(Refutation::ServerLogShowsRoom(s.clone())),
         _ => None,
     })
 }
@@ -120,8 +139,8 @@ pub fn judge(c: &Candidate) -> Option<Refutation> {
 
 /// The rules in order, less those switched off.
 pub fn judge_with(c: &Candidate, off: &[&str]) -> Option<Refutation> {
-    let rules: [fn(&Candidate) -> Option<Refutation>; 4] =
-        [counter, retry_after, body_key, separation];
+    let rules: [fn(&Candidate) -> Option<Refutation>; 5] =
+        [server_log, counter, retry_after, body_key, separation];
     rules
         .iter()
         .filter_map(|rule| rule(c))

@@ -5,6 +5,7 @@
 //! refutation and the preference rules) and rendered to prose by `prose`, so a number in a
 //! verdict, in evidence and in the JSON report is always the same value. Pure.
 
+use crate::join::WindowProof;
 use crate::model::Micros;
 
 use super::context::Scope;
@@ -18,6 +19,9 @@ pub enum Basis {
     Edge,
     /// Refused only if refused attempts use budget (the documentation does not say).
     IfRefusalsCount,
+    /// Refused when the capture's requests are replayed at their arrival times in the
+    /// server's log (which can differ from the HAR's starts by a queue or a preflight).
+    ServerArrival,
 }
 
 /// A server's own counter, as the response reported it.
@@ -164,6 +168,21 @@ pub enum Signal {
         took: Micros,
         /// The endpoint's median success.
         typical: Micros,
+    },
+    /// The server's log of the layer's partition and window at the throttle.
+    ServerLog {
+        /// Evaluation index of the layer.
+        layer: usize,
+        /// The capture's own requests the layer counts in the window.
+        visible: u64,
+        /// Cost of the requests from outside the capture the layer counts there.
+        hidden: u64,
+        /// How many senders (client and user) they came from.
+        senders: usize,
+        /// The layer's budget.
+        limit: u64,
+        /// What the records prove.
+        proof: WindowProof,
     },
     /// No layer of the active profiles counts the request.
     NoLayer,

@@ -136,6 +136,12 @@ pub fn build(
         .take(4)
         .map(|s| prose::signal(&names, s, r0))
         .collect();
+    if let Some(named) = cx.join.and_then(|j| hidden_senders(j, t0)) {
+        v.evidence.insert(0, named.0);
+        if t0.cause() == Cause::HiddenTraffic {
+            v.what_to_do.push(named.1);
+        }
+    }
     for ranked in t0.ranked.iter().skip(1).take(3) {
         let why = ranked
             .below_because
@@ -251,6 +257,57 @@ fn headline(cx: &Ctx<'_>, names: &Names<'_>, throttles: &[Throttle], main: &[&Th
         prose::explanation(names, &t0.explanation),
         prose::confidence(t0.confidence)
     )
+}
+
+/// The senders the server's log names in the throttle's refusing window: a sentence of
+/// evidence and one of what to do. Labels only (the capture's, or `log-client-N`): ids the log
+/// gives are for reports the user opts into.
+fn hidden_senders(j: &crate::join::Join, t: &Throttle) -> Option<(String, String)> {
+    let w = t.server.as_ref()?;
+    if t.hidden_by.is_empty() {
+        return None;
+    }
+    let who = |h: &crate::join::HiddenBy| {
+        let id = &j.identities[h.identity as usize];
+        if id.user_label == "-" {
+            id.client_label.clone()
+        } else {
+            format!("{} of {}", id.client_label, id.user_label)
+        }
+    };
+    let list: Vec<String> = t
+        .hidden_by
+        .iter()
+        .take(5)
+        .map(|h| {
+            format!(
+                "{} sent {}",
+                who(h),
+                count(h.requests, "request", "requests")
+            )
+        })
+        .collect();
+    let more = t.hidden_by.len().saturating_sub(5);
+    let span = time::human_duration(w.to - w.from);
+    let proof = match w.proof {
+        crate::join::WindowProof::Full => "; with the capture's own requests they filled it",
+        _ => "",
+    };
+    let evidence = format!(
+        "The server's log names the traffic outside the capture in the {span} that refused the first throttle: {}{}{proof}.",
+        list.join(", "),
+        if more > 0 {
+            format!(" and {more} more senders")
+        } else {
+            String::new()
+        }
+    );
+    let names: Vec<String> = t.hidden_by.iter().take(3).map(who).collect();
+    let todo = format!(
+        "Ask whoever runs {} to pace or move their requests, or give the capture's client a budget of its own: they share it.",
+        names.join(", ")
+    );
+    Some((evidence, todo))
 }
 
 fn hidden_sources(cx: &Ctx<'_>) -> String {

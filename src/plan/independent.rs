@@ -70,7 +70,7 @@ fn recommended_plans_pass_an_independent_replay_of_the_same_limits() {
         if a.plan.recommended.is_none() {
             continue;
         }
-        let sims = limits::collect(&a.profiles, &a.evaluation, &a.diagnosis);
+        let sims = limits::collect(&a.profiles, &a.evaluation, a.join.as_ref(), &a.diagnosis);
         let requests: Vec<u32> = a.plan.schedule.iter().map(|x| x.0).collect();
         let parts = limits::partitions(&sims, &a.capture, &a.profiles, &a.evaluation, &requests);
         let mut judges: HashMap<(usize, u32), Brute> = HashMap::new();

@@ -90,7 +90,12 @@ fn reduce(limiter: &Limiter, reserved: u64) -> Limiter {
 }
 
 /// Every limit a plan must respect.
-pub fn collect(profiles: &[Profile], eval: &Evaluation, diagnosis: &Diagnosis) -> Vec<SimLimit> {
+pub fn collect(
+    profiles: &[Profile],
+    eval: &Evaluation,
+    join: Option<&crate::join::Join>,
+    diagnosis: &Diagnosis,
+) -> Vec<SimLimit> {
     let mut out = Vec::new();
     for (k, le) in eval.layers.iter().enumerate() {
         if le.counted == 0 {
@@ -104,7 +109,10 @@ pub fn collect(profiles: &[Profile], eval: &Evaluation, diagnosis: &Diagnosis) -
             .filter(|t| t.layer() == Some(k))
             .filter_map(|t| t.hidden_at_least())
             .max()
-            .unwrap_or(0);
+            .unwrap_or(0)
+            // the server's log shows the hidden traffic's own busiest window: it shares the
+            // budget whether or not it caused a throttle
+            .max(join.map_or(0, |j| j.hidden_peak[k]));
         let mut l = layer.clone();
         l.limiter = reduce(&layer.limiter, reserved);
         out.push(SimLimit {

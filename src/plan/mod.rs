@@ -316,6 +316,7 @@ pub fn plan(
     capture: &Capture,
     profiles: &[Profile],
     eval: &Evaluation,
+    join: Option<&crate::join::Join>,
     diagnosis: &Diagnosis,
     asked: Option<ScopedPolicy>,
 ) -> Plan {
@@ -326,7 +327,7 @@ pub fn plan(
     if diagnosis.throttles.is_empty() && asked.is_none() {
         return out;
     }
-    let sims = limits::collect(profiles, eval, diagnosis);
+    let sims = limits::collect(profiles, eval, join, diagnosis);
     out.limits = sims.iter().map(|l| l.layer.name.clone()).collect();
     for l in &sims {
         if let (limits::Keying::Layer { eval: k }, r) = (&l.keying, l.reserved)

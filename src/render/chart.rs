@@ -493,6 +493,17 @@ fn track_keys(t: &Timeline) -> Vec<Option<Key>> {
             marker: false,
             circle: true,
         }));
+        if !tr.hidden.is_empty() {
+            // a row of its own: the pairs above stay side by side
+            keys.push(Some(Key {
+                label: "with the traffic the server's log names stacked on top (dashed)".into(),
+                color: c,
+                dashed: true,
+                marker: false,
+                circle: false,
+            }));
+            keys.push(None);
+        }
     }
     keys.push(Some(Key {
         label: "100 % = the layer's limit".into(),
@@ -649,9 +660,15 @@ fn draw_tracks<DB: DrawingBackend>(
         .iter()
         .map(|tr| percent(&tr.server, tr.limit))
         .collect();
+    let hidden: Vec<Vec<(Micros, f64)>> = t
+        .tracks
+        .iter()
+        .map(|tr| percent(&tr.hidden, tr.limit))
+        .collect();
     let top = series
         .iter()
         .chain(&server)
+        .chain(&hidden)
         .flatten()
         .map(|p| p.1)
         .fold(100.0f64, f64::max);
@@ -700,6 +717,14 @@ fn draw_tracks<DB: DrawingBackend>(
         } else {
             chart.draw_series(LineSeries::new(step(pts), c.mix(0.45).stroke_width(1)))?;
             chart.draw_series(LineSeries::new(step(&admitted[k]), c.stroke_width(3)))?;
+        }
+        if !hidden[k].is_empty() {
+            chart.draw_series(DashedLineSeries::new(
+                step(&hidden[k]),
+                8,
+                5,
+                c.stroke_width(2),
+            ))?;
         }
         chart.draw_series(
             server[k]

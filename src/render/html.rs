@@ -85,6 +85,7 @@ fn when(s: &str) -> Markup {
 fn capture(c: &CaptureReport) -> Markup {
     let chart_svg = chart::svg(&c.timeline).ok();
     let busy: Vec<_> = c.layers.iter().filter(|l| l.counted > 0).collect();
+    let join = super::join_lines(c);
     html! {
         section {
             h2 { (basename(&c.source)) }
@@ -181,6 +182,10 @@ fn capture(c: &CaptureReport) -> Markup {
                         }
                     }
                 } }
+            }
+            @if !join.is_empty() {
+                h3 { "Server log" }
+                ul { @for l in &join { li { (l) } } }
             }
             @if !c.findings.is_empty() {
                 h3 { "Findings" }

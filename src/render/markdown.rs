@@ -292,6 +292,15 @@ impl Markdown {
             writeln!(out)?;
             writeln!(out, "> partial capture: {}", escape(p))?;
         }
+        let join = super::join_lines(c);
+        if !join.is_empty() {
+            writeln!(out)?;
+            writeln!(out, "### Server log")?;
+            writeln!(out)?;
+            for l in &join {
+                writeln!(out, "- {}", escape(l))?;
+            }
+        }
         if !c.throttles.is_empty() {
             writeln!(out)?;
             writeln!(out, "### Throttles ({})", c.throttles.len())?;

@@ -105,3 +105,92 @@ pub fn plain(s: &str) -> String {
         })
         .collect()
 }
+
+/// Most throttles whose hidden senders the server-log section lists one by one.
+const JOIN_THROTTLES: usize = 8;
+
+/// The server-log join in sentences, the same in every human format: what matched, the clock
+/// offset and tolerance, each log's overlap and what it can prove, who sent the traffic the
+/// capture does not hold, and who used each refusing window. Empty without `--server-log`.
+pub fn join_lines(c: &crate::report::CaptureReport) -> Vec<String> {
+    let Some(j) = &c.join else {
+        return Vec::new();
+    };
+    let mut out = vec![format!(
+        "joined: {} of the logs' records matched a capture request ({} by correlation id); {} records of these minutes matched none; server clock {} the capture's; records and entries matched within {:.3} s",
+        j.matched,
+        j.by_correlation,
+        j.unmatched,
+        match j.offset_s {
+            Some(o) if o >= 0.0 => format!("{o:.3} s ahead of"),
+            Some(o) => format!("{:.3} s behind", -o),
+            None => "not comparable with".into(),
+        },
+        j.tolerance_s
+    )];
+    for l in &j.logs {
+        out.push(format!(
+            "{}: {} overlap ({:.0} s of the capture), {} matched, {} unmatched, {} outside the capture's span{}",
+            plain(&l.source),
+            l.overlap,
+            l.overlap_s,
+            l.matched,
+            l.unmatched,
+            l.outside,
+            l.note
+                .as_deref()
+                .map(|n| format!(" — {}", plain(n)))
+                .unwrap_or_default()
+        ));
+    }
+    if !j.hidden.is_empty() {
+        let senders: Vec<String> = j
+            .hidden
+            .iter()
+            .take(10)
+            .map(|h| {
+                let mut s = format!("{} of {}: {}", plain(&h.client), plain(&h.user), h.requests);
+                if h.client != h.client_label || h.user != h.user_label {
+                    s.push_str(&format!(
+                        " (the verdict's {} of {})",
+                        h.client_label, h.user_label
+                    ));
+                }
+                if let Some(ua) = &h.user_agent {
+                    s.push_str(&format!(", user agent {}", plain(ua)));
+                }
+                if let Some(ip) = &h.ip {
+                    s.push_str(&format!(", from {}", plain(ip)));
+                }
+                s
+            })
+            .collect();
+        out.push(format!(
+            "requests the capture does not hold, by sender: {}",
+            senders.join("; ")
+        ));
+    }
+    for t in c
+        .throttles
+        .iter()
+        .filter(|t| !t.hidden_by.is_empty())
+        .take(JOIN_THROTTLES)
+    {
+        let by: Vec<String> = t
+            .hidden_by
+            .iter()
+            .map(|h| format!("{} of {} {}", plain(&h.client), plain(&h.user), h.requests))
+            .collect();
+        let w = t.server_window.as_ref();
+        out.push(format!(
+            "entry {} ({}, window {}): {}{}",
+            t.entry,
+            t.cause,
+            w.map(|w| w.proof.as_str()).unwrap_or("-"),
+            w.map(|w| format!("{}: ", plain(&w.layer)))
+                .unwrap_or_default(),
+            by.join(", ")
+        ));
+    }
+    out
+}

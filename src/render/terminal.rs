@@ -329,6 +329,14 @@ impl Terminal {
             self.throttles(c, out)?;
         }
 
+        let join = super::join_lines(c);
+        if !join.is_empty() {
+            self.heading(out, "SERVER LOG")?;
+            for l in &join {
+                self.lines(out, layout::hang(l, width, "  • ", "    "))?;
+            }
+        }
+
         let busy: Vec<&crate::report::LayerReport> =
             c.layers.iter().filter(|l| l.counted > 0).collect();
         if !c.layers.is_empty() {

@@ -80,6 +80,10 @@ pub struct Track {
     /// (time, count) the server's own counter reported on responses in this partition, when a
     /// rate-limit header announces this layer's limit.
     pub server: Vec<(Micros, u64)>,
+    /// (time, count) of the capture's admitted requests with the traffic the server's log
+    /// names from outside the capture stacked on top, in the same window (window layers with
+    /// `--server-log` only).
+    pub hidden: Vec<(Micros, u64)>,
 }
 
 /// A Retry-After wait: from the 429's response to the time it asked to retry.
@@ -193,6 +197,51 @@ fn downsample(points: Vec<(Micros, u64)>, start: Micros, end: Micros) -> Vec<(Mi
         }
     }
     out
+}
+
+/// The capture's admitted count with the server log's hidden requests of the same partition
+/// and window on top, at every change of either (window layers only: a bucket's level is not a
+/// count that hidden requests add to).
+fn stacked(
+    a: &Analysis,
+    layer: usize,
+    partition: usize,
+    admitted: &[(Micros, u64)],
+) -> Vec<(Micros, u64)> {
+    let Some(j) = &a.join else {
+        return Vec::new();
+    };
+    let le = &a.evaluation.layers[layer];
+    let l = &a.profiles[le.profile].layers[le.layer];
+    if !matches!(
+        l.limiter,
+        crate::profiles::Limiter::Window { .. } | crate::profiles::Limiter::SlidingCounter { .. }
+    ) {
+        return Vec::new();
+    }
+    let key = le.partitions[partition].key;
+    let Some(hidden) = j.hidden_series.get(&(layer, key)) else {
+        return Vec::new();
+    };
+    let w = l.window();
+    let mut times: Vec<Micros> = admitted
+        .iter()
+        .map(|p| p.0)
+        .chain(hidden.iter().map(|h| h.0))
+        .chain(hidden.iter().map(|h| h.0 + w))
+        .collect();
+    times.sort_unstable();
+    times.dedup();
+    times
+        .into_iter()
+        .map(|t| {
+            let k = admitted.partition_point(|p| p.0 <= t);
+            let own = if k == 0 { 0 } else { admitted[k - 1].1 };
+            let lo = hidden.partition_point(|h| h.0 <= t - w);
+            let hi = hidden.partition_point(|h| h.0 <= t);
+            (t, own + hidden[lo..hi].iter().map(|h| h.1).sum::<u64>())
+        })
+        .collect()
 }
 
 /// Builds the chart data of an analysis.
@@ -439,6 +488,7 @@ pub fn build(a: &Analysis) -> Timeline {
                     Some((r.start, count))
                 })
                 .collect();
+            let hidden = stacked(a, idx, partition, &admitted);
             Some(Track {
                 label: SafeLabel::from_report(&format!(
                     "{} · {}",
@@ -449,6 +499,7 @@ pub fn build(a: &Analysis) -> Timeline {
                 points: downsample(points, start, end),
                 admitted: downsample(admitted, start, end),
                 server: downsample(server, start, end),
+                hidden: downsample(hidden, start, end),
             })
         })
         .collect();
@@ -490,6 +541,7 @@ pub fn build(a: &Analysis) -> Timeline {
                 points: downsample(points, start, end),
                 admitted: Vec::new(),
                 server: Vec::new(),
+                hidden: Vec::new(),
             }
         });
 

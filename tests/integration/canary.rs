@@ -576,3 +576,148 @@ fn check_and_diff_outputs_contain_no_canary() {
     scan("check --baseline stdout", &out.stdout, &c, &[]);
     scan("check --baseline stderr", &out.stderr, &c, &[]);
 }
+
+/// The sensitive places of a server log joined to a capture.
+const JOIN_PLACES: [&str; 9] = [
+    "log-token",
+    "log-client-a",
+    "log-client-b",
+    "log-user",
+    "log-user-agent",
+    "log-ip",
+    "log-path-id",
+    "log-correlation",
+    "log-client-name",
+];
+
+/// What `--show-client-ids` may print of a joined log: the senders' ids, user agents and
+/// addresses — never tokens, paths or correlation ids.
+const SHOWN_WITH_CLIENT_IDS: [&str; 5] = [
+    "log-client-a",
+    "log-client-b",
+    "log-user",
+    "log-user-agent",
+    "log-ip",
+];
+
+#[test]
+fn a_server_log_joined_to_the_capture_leaks_nothing_it_names_the_senders_by_label() {
+    let c = Canaries::with_places(0x701e, &JOIN_PLACES);
+    let lab = super::support::fixtures().join("lab");
+    let s = "t04_background_tabs_exhaust_user";
+    let har = lab.join(format!("{s}.har"));
+    let profile = lab.join(format!("{s}.profile.toml"));
+    // the lab's log with every value of the background traffic (which the join names) replaced
+    // by a canary; the browser's own lines keep the values the capture shares with them
+    let mut text = String::new();
+    let mut n = 0;
+    for line in std::fs::read_to_string(lab.join(format!("{s}.server.jsonl")))
+        .unwrap()
+        .lines()
+    {
+        let mut v: Value = serde_json::from_str(line).unwrap();
+        let o = v.as_object_mut().unwrap();
+        // one user for the browser and the background alike, as in the lab
+        if o.contains_key("user") {
+            o.insert("user".into(), json!(c.m("log-user")));
+        }
+        if o.get("user_agent")
+            .and_then(Value::as_str)
+            .is_some_and(|ua| ua.contains("lab background"))
+        {
+            n += 1;
+            let client = if o["client"] == "client-gc-web-ui" {
+                c.m("log-client-a")
+            } else {
+                c.m("log-client-b")
+            };
+            o.insert("client".into(), json!(client));
+            o.insert("client_name".into(), json!(c.m("log-client-name")));
+            o.insert(
+                "token".into(),
+                json!(format!("{}-{client}", c.m("log-token"))),
+            );
+            o.insert("user_agent".into(), json!(c.m("log-user-agent")));
+            o.insert("ip".into(), json!(format!("203.0.113.9-{}", c.m("log-ip"))));
+            o.insert(
+                "correlation_id".into(),
+                json!(format!("{}-{n}", c.m("log-correlation"))),
+            );
+            let path = o["path"]
+                .as_str()
+                .unwrap()
+                .replace("user-zanele", c.m("log-path-id"));
+            o.insert("path".into(), json!(path));
+        }
+        text.push_str(&v.to_string());
+        text.push('\n');
+    }
+    assert!(n > 100, "background lines: {n}");
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("server.jsonl");
+    std::fs::write(&log, &text).unwrap();
+    let base = |extra: &[&str]| {
+        let mut cmd = why429();
+        let (command, extra) = match extra.first() {
+            Some(&"check") => ("check", &extra[1..]),
+            _ => ("analyze", extra),
+        };
+        cmd.arg(command)
+            .args(extra)
+            .arg("--profile")
+            .arg(&profile)
+            .arg("--server-log")
+            .arg(&log)
+            .arg(&har);
+        cmd.output().unwrap()
+    };
+    for args in [
+        vec!["--format", "terminal", "--color", "always"],
+        vec!["--format", "json"],
+        vec!["--format", "json", "--show-ids"],
+        vec!["--format", "markdown"],
+        vec!["--format", "html"],
+        vec!["--format", "junit"],
+        vec!["check", "--format", "github"],
+        vec!["check", "--format", "json"],
+    ] {
+        let out = base(&args);
+        assert!(
+            matches!(out.status.code(), Some(0 | 1)),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        scan(&format!("{args:?} stdout"), &out.stdout, &c, &[]);
+        scan(&format!("{args:?} stderr"), &out.stderr, &c, &[]);
+        // not by dropping the join: the senders are there, by label
+        if args == ["--format", "json"] {
+            let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+            let by = &v["captures"][0]["throttles"][0]["hidden_by"];
+            assert_eq!(by.as_array().map(Vec::len), Some(2), "{args:?}: {by}");
+            assert!(by[0]["client"].as_str().unwrap().starts_with("log-client-"));
+        }
+    }
+    // with --show-client-ids the senders' ids, user agents and addresses appear, nothing else
+    let out = base(&["--format", "json", "--show-client-ids", "--show-ids"]);
+    scan(
+        "--show-client-ids stdout",
+        &out.stdout,
+        &c,
+        &SHOWN_WITH_CLIENT_IDS,
+    );
+    let shown = String::from_utf8_lossy(&out.stdout);
+    for place in SHOWN_WITH_CLIENT_IDS {
+        assert!(
+            shown.contains(c.m(place)),
+            "--show-client-ids omits {place}"
+        );
+    }
+    // the capture's own token, which the log shares, is in no output either
+    for args in [
+        vec!["--format", "json", "--show-client-ids"],
+        vec!["--format", "markdown"],
+    ] {
+        let out = base(&args);
+        assert!(!String::from_utf8_lossy(&out.stdout).contains("tok-phonemon-zanele"));
+    }
+}

@@ -604,3 +604,96 @@ pub fn generate(cx: &Ctx<'_>, i: usize) -> Vec<Candidate> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::profiles::{BucketKind, Rate, Refill};
+
+    fn bucket(count_rejected: Option<bool>) -> Layer {
+        let mut l = Layer::new(
+            "b",
+            Limiter::Bucket {
+                kind: BucketKind::Token,
+                capacity: 10,
+                rate: Rate {
+                    amount: 2.0,
+                    per: time::SECOND,
+                },
+                refill: Refill::Continuous,
+                nginx: false,
+                delay: None,
+            },
+        );
+        l.count_rejected = count_rejected;
+        l
+    }
+
+    fn window(anchor: Option<Anchor>) -> Layer {
+        Layer::new(
+            "w",
+            Limiter::Window {
+                limit: 10,
+                window: 60 * time::SECOND,
+                anchor,
+            },
+        )
+    }
+
+    fn replay(level: f64) -> Replay {
+        Replay {
+            level,
+            refused: false,
+            refused_at_edge: false,
+            hidden_needed: 1,
+            hidden_needed_at_edge: 1,
+            free_at: Micros::MAX,
+        }
+    }
+
+    fn view(admitted: f64, all: f64, attempts: u64) -> View {
+        View {
+            request: 0,
+            partition: 0,
+            cost: 1,
+            capacity: 10.0,
+            admitted_only: replay(admitted),
+            with_refusals: replay(all),
+            admitted_before: 0,
+            attempts_before: attempts,
+            window_opened: None,
+        }
+    }
+
+    #[test]
+    fn only_a_bucket_known_not_to_charge_refusals_bounds_retry_after() {
+        // one request's refill at 2/s
+        assert_eq!(
+            longest_wait(&bucket(Some(false)), 1),
+            Some(500 * time::MILLISECOND)
+        );
+        // charged refusals can drive a bucket into debt: no bound, documented or not
+        assert_eq!(longest_wait(&bucket(Some(true)), 1), None);
+        assert_eq!(longest_wait(&bucket(None), 1), None);
+        // a window frees its oldest request within one window, whatever was charged
+        assert_eq!(longest_wait(&window(None), 1), Some(60 * time::SECOND));
+    }
+
+    #[test]
+    fn a_counter_is_bounded_by_the_replay_the_documentation_implies() {
+        let v = view(3.2, 7.5, 20);
+        // a bucket: its replayed level, refusals charged as documented (both ways if unknown)
+        assert_eq!(most_visible(&bucket(Some(false)), &v), 4 + 1);
+        assert_eq!(most_visible(&bucket(Some(true)), &v), 8 + 1);
+        assert_eq!(most_visible(&bucket(None), &v), 8 + 1);
+        // a clock-aligned or sliding window: its replayed count
+        assert_eq!(most_visible(&window(Some(Anchor::Epoch)), &v), 8 + 1);
+        // a window traffic outside the capture may have opened: every attempt of the horizon
+        assert_eq!(
+            most_visible(&window(Some(Anchor::FirstRequest)), &v),
+            20 + 1
+        );
+        // never more than the attempts the capture made
+        assert_eq!(most_visible(&bucket(None), &view(3.0, 30.0, 5)), 5 + 1);
+    }
+}

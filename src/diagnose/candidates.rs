@@ -369,6 +369,7 @@ fn neighbour_admitted(cx: &Ctx<'_>, i: usize, k: usize) -> Option<Signal> {
     let reqs = &cx.capture.requests;
     let near = super::thresholds::NEIGHBOUR;
     let lo = reqs.partition_point(|q| q.start < r.start - near);
+    let covered = crate::evaluate::covered(cx.capture, &cx.profiles[le.profile]);
     (lo..reqs.len())
         .take_while(|&j| reqs[j].start <= r.start + near)
         .find(|&j| {
@@ -377,17 +378,7 @@ fn neighbour_admitted(cx: &Ctx<'_>, i: usize, k: usize) -> Option<Signal> {
                 && is_traffic(q)
                 && !q.is_throttle()
                 && (200..400).contains(&q.status)
-                && crate::evaluate::counts(
-                    layer,
-                    &cx.capture
-                        .hosts
-                        .iter()
-                        .map(|h| cx.profiles[le.profile].covers(h))
-                        .collect::<Vec<_>>(),
-                    cx.capture,
-                    j,
-                    Default::default(),
-                )
+                && crate::evaluate::counts(layer, &covered, cx.capture, j, Default::default())
                 && crate::evaluate::partition_key(layer, cx.capture, j) == key
         })
         .map(|j| Signal::NeighbourAdmitted {

@@ -288,7 +288,7 @@ pub fn cost(layer: &Layer, capture: &Capture, i: usize) -> u64 {
 }
 
 /// Hosts a profile covers, by host symbol.
-fn covered(capture: &Capture, profile: &Profile) -> Vec<bool> {
+pub fn covered(capture: &Capture, profile: &Profile) -> Vec<bool> {
     capture.hosts.iter().map(|h| profile.covers(h)).collect()
 }
 

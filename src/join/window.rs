@@ -204,16 +204,9 @@ fn same_partition(
 
 /// The capture's counted requests of each partition of a layer.
 fn members(c: &Capture, profile: &Profile, layer: &Layer) -> HashMap<PartitionKey, Vec<u32>> {
-    let covered: Vec<bool> = c.hosts.iter().map(|h| profile.covers(h)).collect();
-    let mut m: HashMap<PartitionKey, Vec<u32>> = HashMap::new();
-    for i in 0..c.requests.len() {
-        if evaluate::counts(layer, &covered, c, i, Default::default()) {
-            m.entry(evaluate::partition_key(layer, c, i))
-                .or_default()
-                .push(i as u32);
-        }
-    }
-    m
+    evaluate::partitions(c, profile, layer, Default::default())
+        .into_iter()
+        .collect()
 }
 
 /// Whether a refused request used budget in the layer.

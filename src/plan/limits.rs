@@ -177,8 +177,7 @@ pub fn partitions(
                     let le = &eval.layers[*k];
                     let profile = &profiles[le.profile];
                     let layer = &profile.layers[le.layer];
-                    let covered: Vec<bool> =
-                        capture.hosts.iter().map(|h| profile.covers(h)).collect();
+                    let covered = evaluate::covered(capture, profile);
                     Box::new(move |i| {
                         evaluate::counts(layer, &covered, capture, i, evaluate::Options::default())
                             .then(|| evaluate::partition_key(layer, capture, i).to_vec())

@@ -445,19 +445,14 @@ impl Layer {
         !self.methods.is_empty() || !self.templates.is_empty()
     }
 
-    /// Whether the layer's filters (method, path, credential, page size) accept a request,
-    /// preflight rules aside. `path` is the request's concrete path.
-    pub fn accepts(&self, r: &Request, path: &str, method: &Method) -> bool {
-        self.accepts_path(path) && self.accepts_besides_path(r, method)
-    }
-
     /// Whether the layer's path filters (templates, exclusions) accept a concrete path.
     pub fn accepts_path(&self, path: &str) -> bool {
         (self.templates.is_empty() || self.templates.iter().any(|t| t.matches(path)))
             && !self.exclude.iter().any(|t| t.matches(path))
     }
 
-    /// Whether the layer's other filters (method, credential, page size) accept a request.
+    /// Whether the layer's other filters (method, credential, page size) accept a request,
+    /// preflight rules aside (`evaluate::counts` asks both, the path once per distinct path).
     pub fn accepts_besides_path(&self, r: &Request, method: &Method) -> bool {
         (self.methods.is_empty() || self.methods.contains(method))
             && self

@@ -67,6 +67,31 @@ pub struct Analysis {
 }
 
 /// Templates the active profiles and the OpenAPI file declare.
+impl Settings {
+    /// Settings with the given key and profiles and every other choice at its default (no
+    /// `--openapi`, preflights not counted, no server logs, no what-if, every rule); the
+    /// costs are read where the profiles that may apply ask (`cost_sources`).
+    pub fn new(
+        key: FingerprintKey,
+        chosen: Vec<Profile>,
+        builtins: Vec<Profile>,
+    ) -> Result<Settings, String> {
+        let costs = cost_sources(&chosen, &builtins)?;
+        Ok(Settings {
+            read: ReadOptions::default(),
+            key,
+            openapi: None,
+            chosen,
+            builtins,
+            count_preflights: false,
+            server_logs: Vec::new(),
+            what_if: None,
+            rules: Default::default(),
+            costs,
+        })
+    }
+}
+
 /// Where the profiles that may apply to a capture (`chosen`, else every built-in) read request
 /// costs from: every layer's `cost_from`, each read once.
 pub fn cost_sources(chosen: &[Profile], builtins: &[Profile]) -> Result<CostSources, String> {

@@ -67,19 +67,12 @@ fn peak_heap_per_request_of_a_day_long_capture_stays_within_budget() {
     let (n, _) = gen_har::small_capture(ENTRIES, 3, file).unwrap();
     assert_eq!(n, ENTRIES);
 
-    let builtins = why429::profiles::builtin();
-    let settings = why429::batch::Settings {
-        read: Default::default(),
-        key: why429::normalize::FingerprintKey::from_passphrase("memory"),
-        openapi: None,
-        chosen: Vec::new(),
-        costs: why429::analysis::cost_sources(&[], &builtins).unwrap(),
-        builtins,
-        count_preflights: false,
-        server_logs: Vec::new(),
-        what_if: None,
-        rules: Default::default(),
-    };
+    let settings = why429::batch::Settings::new(
+        why429::normalize::FingerprintKey::from_passphrase("memory"),
+        Vec::new(),
+        why429::profiles::builtin(),
+    )
+    .unwrap();
     let (sources, errors) = why429::ingest::discover(
         &[why429::ingest::Input::Path(path.clone())],
         settings.read.limits,

@@ -72,18 +72,8 @@ fn analyze(log_text: &str) -> batch::Analysis {
         4096,
     )
     .unwrap();
-    let settings = Settings {
-        read: Default::default(),
-        key,
-        openapi: None,
-        chosen: vec![profile.clone()],
-        builtins: Vec::new(),
-        count_preflights: false,
-        server_logs: vec![Arc::new(server)],
-        what_if: None,
-        rules: Default::default(),
-        costs: crate::analysis::cost_sources(&[profile], &[]).unwrap(),
-    };
+    let mut settings = Settings::new(key, vec![profile], Vec::new()).unwrap();
+    settings.server_logs = vec![Arc::new(server)];
     let input = Input::Stdin(Arc::new(har()));
     let (sources, errors) = ingest::discover(&[input], settings.read.limits);
     assert!(errors.is_empty());

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use crate::batch::{self, Settings};
 use crate::evaluate::meter::brute::{Brute, Event};
-use crate::ingest::{self, Input, ReadOptions};
+use crate::ingest::{self, Input};
 use crate::normalize::FingerprintKey;
 use crate::profiles;
 
@@ -21,20 +21,12 @@ fn settings(profile: Option<&Path>) -> Settings {
             vec![profiles::parse::parse(&p.display().to_string(), &text).unwrap()]
         })
         .unwrap_or_default();
-    let builtins = profiles::builtin();
-    let costs = crate::analysis::cost_sources(&chosen, &builtins).unwrap();
-    Settings {
-        read: ReadOptions::default(),
-        key: FingerprintKey::from_passphrase("plan"),
-        openapi: None,
+    Settings::new(
+        FingerprintKey::from_passphrase("plan"),
         chosen,
-        builtins,
-        count_preflights: false,
-        server_logs: Vec::new(),
-        what_if: None,
-        costs,
-        rules: Default::default(),
-    }
+        profiles::builtin(),
+    )
+    .unwrap()
 }
 
 /// (capture, its profile) for the forum thread and every lab recording.

@@ -25,24 +25,20 @@ pub const FORMATS: [Format; 7] = [
 
 /// Settings for hostile input: small caps so a bomb is cut short quickly.
 pub fn hostile_settings(partial: bool) -> Settings {
-    Settings {
-        read: ReadOptions {
-            partial,
-            limits: Limits {
-                max_bytes: 8 << 20,
-                max_files: 16,
-            },
+    let mut settings = Settings::new(
+        FingerprintKey::from_passphrase("why429 hostile input"),
+        Vec::new(),
+        profiles::builtin(),
+    )
+    .unwrap();
+    settings.read = ReadOptions {
+        partial,
+        limits: Limits {
+            max_bytes: 8 << 20,
+            max_files: 16,
         },
-        key: FingerprintKey::from_passphrase("why429 hostile input"),
-        openapi: None,
-        chosen: Vec::new(),
-        builtins: profiles::builtin(),
-        count_preflights: false,
-        server_logs: Vec::new(),
-        what_if: None,
-        rules: Default::default(),
-        costs: why429::analysis::cost_sources(&[], &profiles::builtin()).unwrap(),
-    }
+    };
+    settings
 }
 
 /// Entry accounting of one analyzed capture.

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 use why429::batch::{self, Analysis, Settings};
 use why429::diagnose::{Cause, Rules};
-use why429::ingest::{self, Input, ReadOptions};
+use why429::ingest::{self, Input};
 use why429::normalize::FingerprintKey;
 use why429::profiles;
 
@@ -118,19 +118,12 @@ pub fn analyze(har: &Path, profile: &Path, rules: &Rules) -> Result<Analysis, St
         std::fs::read_to_string(profile).map_err(|e| format!("{}: {e}", profile.display()))?;
     let p =
         profiles::parse::parse(&profile.display().to_string(), &text).map_err(|e| e.to_string())?;
-    let costs = why429::analysis::cost_sources(std::slice::from_ref(&p), &[])?;
-    let settings = Settings {
-        read: ReadOptions::default(),
-        key: FingerprintKey::from_passphrase("lab score"),
-        openapi: None,
-        chosen: vec![p],
-        builtins: profiles::builtin(),
-        count_preflights: false,
-        server_logs: Vec::new(),
-        what_if: None,
-        costs,
-        rules: rules.clone(),
-    };
+    let mut settings = Settings::new(
+        FingerprintKey::from_passphrase("lab score"),
+        vec![p],
+        profiles::builtin(),
+    )?;
+    settings.rules = rules.clone();
     let (sources, errors) =
         ingest::discover(&[Input::Path(har.to_path_buf())], settings.read.limits);
     if let Some(e) = errors.into_iter().next() {

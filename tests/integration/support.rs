@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use why429::batch::{self, Analysis, Settings};
-use why429::ingest::{self, Input, ReadOptions};
+use why429::ingest::{self, Input};
 use why429::normalize::FingerprintKey;
 use why429::profiles::{self, Profile};
 
@@ -30,20 +30,12 @@ pub fn every_capture() -> Vec<PathBuf> {
 
 /// Settings with a fixed fingerprint key and the given profiles (empty: choose by host).
 pub fn settings(chosen: Vec<Profile>) -> Settings {
-    let builtins = profiles::builtin();
-    let costs = why429::analysis::cost_sources(&chosen, &builtins).unwrap();
-    Settings {
-        read: ReadOptions::default(),
-        key: FingerprintKey::from_passphrase("why429 tests"),
-        openapi: None,
+    Settings::new(
+        FingerprintKey::from_passphrase("why429 tests"),
         chosen,
-        builtins,
-        count_preflights: false,
-        server_logs: Vec::new(),
-        what_if: None,
-        rules: Default::default(),
-        costs,
-    }
+        profiles::builtin(),
+    )
+    .unwrap()
 }
 
 /// The same settings reading with `--partial` (captures whose every entry is unusable are

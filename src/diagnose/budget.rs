@@ -47,7 +47,12 @@ pub fn infer(cx: &Ctx<'_>) -> Vec<Budget> {
         let mut evidence = Vec::new();
         if let (Some(ok), Some(bad)) = (highest_ok, lowest_throttled) {
             evidence.push(format!(
-                "successes at a use of up to {ok} and throttles from {bad}, against a documented {}",
+                "successes at a use of up to {ok} and throttles from {bad}, against {} {}",
+                if layer.inferred {
+                    "an announced"
+                } else {
+                    "a documented"
+                },
                 layer.budget_label()
             ));
         }

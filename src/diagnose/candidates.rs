@@ -45,6 +45,11 @@ fn primary(layer: &Layer, v: &View) -> Replay {
 /// refill.
 fn longest_wait(layer: &Layer, cost: u64) -> Option<Micros> {
     let base = match &layer.limiter {
+        // the next reset is as far as the server announced; its windows' length is unknown
+        Limiter::Window {
+            anchor: Some(Anchor::Announced),
+            ..
+        } => None,
         Limiter::Window { window, .. } | Limiter::SlidingCounter { window, .. } => Some(*window),
         Limiter::Bucket { rate, .. } if layer.count_rejected == Some(false) => {
             Some(time::secs(cost as f64 / rate.per_second()))

@@ -59,6 +59,8 @@ pub enum FindingKind {
     SanitizedExport,
     /// 429s without Retry-After.
     NoRetryAfter,
+    /// No profile was chosen although the headers are a vendor's with a built-in profile.
+    VendorProfile,
 }
 
 impl FindingKind {
@@ -73,11 +75,12 @@ impl FindingKind {
             FindingKind::PreflightPerRequest => "preflight-per-request",
             FindingKind::SanitizedExport => "sanitized-export",
             FindingKind::NoRetryAfter => "no-retry-after",
+            FindingKind::VendorProfile => "vendor-profile",
         }
     }
 
     /// Every kind.
-    pub fn all() -> [FindingKind; 8] {
+    pub fn all() -> [FindingKind; 9] {
         [
             FindingKind::RetryAfterIgnored,
             FindingKind::RetryStorm,
@@ -87,6 +90,7 @@ impl FindingKind {
             FindingKind::PreflightPerRequest,
             FindingKind::SanitizedExport,
             FindingKind::NoRetryAfter,
+            FindingKind::VendorProfile,
         ]
     }
 
@@ -138,6 +142,7 @@ pub fn find(cx: &Ctx<'_>, throttles: &[Throttle]) -> Vec<Finding> {
     preflights(cx, &mut out);
     sanitized(cx, &mut out);
     no_retry_after(cx, throttles, &mut out);
+    vendor_profile(cx, &mut out);
     out.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.kind.cmp(&b.kind)));
     out
 }
@@ -321,7 +326,7 @@ fn parallel_bursts(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
         .filter(|(_, le)| le.view(throttled_one).is_some())
         .map(|(k, _)| cx.layer(k))
         .filter(|l| l.kind() == Kind::Rate && l.is_filtered())
-        .map(|l| (l.window() / l.limit().max(1) as i64, l.budget_label()))
+        .filter_map(|l| Some((l.limiter.spacing()?, l.budget_label())))
         .max_by_key(|(gap, _)| *gap);
     let advice = match spacing {
         Some((gap, budget)) => format!(
@@ -401,6 +406,50 @@ fn preflights(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
         format!("{} CORS preflights for {api} requests; {why}", pre.len()),
         "cache preflights with Access-Control-Max-Age (e.g. 600) on the API's CORS responses; whether preflights count against a limit is undocumented, and the preflight what-if shows the peaks if they did".into(),
     ));
+}
+
+/// Responses in a vendor's dialect analyzed with inferred layers only: the vendor's built-in
+/// profile knows the layers its headers do not announce.
+fn vendor_profile(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
+    if cx.profiles.iter().any(|p| p.origin != "inferred") {
+        return;
+    }
+    // built-in profile → (dialect title, responses, their requests)
+    let mut seen: Vec<(&'static str, &'static str, u32, Vec<u32>)> = Vec::new();
+    for (i, r) in cx.capture.requests.iter().enumerate() {
+        let mut named: Vec<(&'static str, &'static str)> = r
+            .quotas()
+            .iter()
+            .filter_map(|q| {
+                let d = crate::normalize::dialects::dialect(q.dialect);
+                d.profile.map(|p| (p, d.title))
+            })
+            .collect();
+        named.dedup();
+        for (profile, title) in named {
+            match seen.iter_mut().find(|s| s.0 == profile) {
+                Some(s) => {
+                    s.2 += 1;
+                    s.3.push(i as u32);
+                }
+                None => seen.push((profile, title, 1, vec![i as u32])),
+            }
+        }
+    }
+    for (profile, title, n, requests) in seen {
+        out.push(Finding::new(
+            FindingKind::VendorProfile,
+            Severity::Info,
+            requests,
+            format!(
+                "{} carry {title} rate-limit headers, and only the layers those headers announce were checked",
+                crate::model::words::count(n, "response", "responses")
+            ),
+            format!(
+                "run again with `--profile {profile}` to check the layers {title} documents, including those its headers do not announce"
+            ),
+        ));
+    }
 }
 
 fn sanitized(cx: &Ctx<'_>, out: &mut Vec<Finding>) {

@@ -336,16 +336,21 @@ fn action(cx: &Ctx<'_>, group: &[&Throttle]) -> Vec<String> {
                     l.limit(),
                     l.partition_label()
                 ),
-                _ => {
-                    let gap = l.window() / l.limit().max(1) as i64;
-                    format!(
+                _ => match l.limiter.spacing() {
+                    Some(gap) => format!(
                         "keep {endpoint} within {} per {} ({}, one every {} on average)",
                         l.name,
                         l.partition_label(),
                         l.budget_label(),
                         time::human_duration(gap)
-                    )
-                }
+                    ),
+                    None => format!(
+                        "keep {endpoint} within {} per {} ({}): after it runs out, wait for the reset the server announces",
+                        l.name,
+                        l.partition_label(),
+                        l.budget_label()
+                    ),
+                },
             };
             vec![rule]
         }

@@ -18,7 +18,7 @@ use crate::diagnose::context::is_traffic;
 use crate::diagnose::{Diagnosis, Explanation, Scope};
 use crate::evaluate::{self, Evaluation};
 use crate::model::{Capture, Micros, Request, time};
-use crate::profiles::{Kind, Limiter, Partition, Profile};
+use crate::profiles::{Kind, Partition, Profile};
 
 pub use simulate::{Item, Policy, Run, Send};
 pub use words::advice;
@@ -290,10 +290,7 @@ fn spacings(sims: &[limits::SimLimit]) -> Vec<Micros> {
     let mut out: Vec<Micros> = sims
         .iter()
         .filter(|l| l.layer.kind() == Kind::Rate)
-        .map(|l| match &l.layer.limiter {
-            Limiter::Bucket { rate, .. } => time::secs(1.0 / rate.per_second().max(1e-9)),
-            other => other.window() / other.limit().max(1) as Micros,
-        })
+        .filter_map(|l| l.layer.limiter.spacing())
         .map(|s| (s + time::MILLISECOND - 1) / time::MILLISECOND * time::MILLISECOND)
         .filter(|&s| s > 0)
         .collect();

@@ -7,7 +7,7 @@
 use crate::diagnose::Diagnosis;
 use crate::evaluate::Evaluation;
 use crate::model::{Capture, time};
-use crate::profiles::{Limiter, Profile};
+use crate::profiles::{Anchor, Limiter, Profile};
 
 use super::{Caveat, PLAN_MAX_REQUESTS, Plan, PlanScope};
 
@@ -100,6 +100,14 @@ pub fn advice(
         let le = &eval.layers[layer];
         let l = &profiles[le.profile].layers[le.layer];
         match &l.limiter {
+            Limiter::Window {
+                limit,
+                anchor: Some(Anchor::Announced),
+                ..
+            } if p.policy.min_spacing.is_none() => out.push(format!(
+                "{} counts requests until the reset the server announces: bursts of up to {limit} are allowed, spacing is not required",
+                l.budget_label(),
+            )),
             Limiter::Window { limit, window, .. } if p.policy.min_spacing.is_none() => {
                 out.push(format!(
                     "{} counts requests in a window of {}: bursts of up to {limit} are allowed, spacing is not required",

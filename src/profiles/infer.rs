@@ -5,111 +5,105 @@
 //! `inferred`, counted only on the hosts that announced them. Pure.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
-use crate::model::{Capture, Micros, Unit, time};
+use crate::model::{Capture, Micros, Sym, Unit, time};
 
-use super::{HostGlob, Layer, Limiter, Partition, Profile};
+use super::{Anchor, HostGlob, Layer, Limiter, Partition, PathFilter, Profile};
 
-/// Window lengths servers commonly use; an estimate snaps to the nearest one above it.
-const NICE_WINDOWS_S: &[u64] = &[
-    1, 2, 5, 10, 15, 20, 30, 60, 120, 300, 600, 900, 1800, 3600, 86_400,
-];
+/// Reset headers state whole seconds, rounded either way, counted from the moment the response
+/// left: announced resets closer than this are one reset.
+const RESET_RESOLUTION: Micros = 1_500 * time::MILLISECOND;
 
-fn snap(seconds: f64) -> u64 {
-    NICE_WINDOWS_S
-        .iter()
-        .copied()
-        .find(|w| *w as f64 >= seconds * 0.95 - 1.0)
-        .unwrap_or(86_400)
-}
-
+/// What the responses announcing one budget showed.
 #[derive(Default)]
 struct Seen {
     hosts: Vec<String>,
+    /// Templates of the requests whose responses carried the budget, in first-seen order.
+    templates: Vec<Sym>,
     responses: u32,
-    longest_reset_s: f64,
-    window_s: Option<f64>,
+    /// Instants at which the server said the counter resets.
+    resets: Vec<Micros>,
+    /// The longest time to a reset any response announced.
+    longest_reset: Micros,
 }
 
-/// Infers layers from the capture's headers.
+/// Budgets are told apart by family, limit, the window the dialect defines and the policy name
+/// the server gave (GitHub's `x-ratelimit-resource`, an IETF policy name).
+type Key = (&'static str, u64, Option<Micros>, Option<Sym>);
+
+/// Infers layers from the capture's headers: one per announced budget of requests, counted on
+/// the endpoints whose responses carried it. A window the dialect defines (or a policy states)
+/// is used as is; without one, windows end at the resets the server announced. A budget with
+/// neither gives no layer: nothing says which requests it counts together.
 pub fn from_headers(capture: &Capture) -> Profile {
-    // (family, limit, declared window) → what was seen
-    let mut seen: BTreeMap<(&'static str, u64, Option<u64>), Seen> = BTreeMap::new();
+    let mut seen: BTreeMap<Key, Seen> = BTreeMap::new();
     for r in &capture.requests {
-        let host = capture.host(r).to_string();
-        let mut note =
-            |family: &'static str, limit: u64, window: Option<f64>, reset: Option<f64>| {
-                let key = (family, limit, window.map(|w| w.round() as u64));
-                let s = seen.entry(key).or_default();
-                if !s.hosts.contains(&host) {
-                    s.hosts.push(host.clone());
-                }
-                s.responses += 1;
-                s.window_s = window;
-                if let Some(x) = reset {
-                    s.longest_reset_s = s.longest_reset_s.max(x);
-                }
-            };
+        // a budget announced twice on one response, with and without its window, is one
+        let windowed: Vec<u64> = r
+            .quotas()
+            .iter()
+            .filter(|q| q.window.is_some())
+            .filter_map(|q| q.limit)
+            .collect();
         for q in r.quotas() {
             // layers count requests: budgets of points or tokens need a cost this stage lacks
-            let Some(limit) = q.limit.filter(|_| q.unit == Unit::Requests) else {
+            let Some(limit) = q.limit.filter(|l| q.unit == Unit::Requests && *l > 0) else {
                 continue;
             };
-            let reset = q.reset.map(time::as_secs);
-            match (
+            if q.window.is_none() && windowed.contains(&limit) {
+                continue;
+            }
+            let family = match (
                 crate::normalize::dialects::dialect(q.dialect).name,
                 q.window,
             ) {
-                (_, Some(w)) => note("ratelimit-policy", limit, Some(time::as_secs(w)), None),
-                ("genesys", None) => note("inin-ratelimit", limit, None, reset),
-                (_, None) => note("x-ratelimit", limit, None, reset),
+                (_, Some(_)) => "ratelimit-policy",
+                ("genesys", None) => "inin-ratelimit",
+                (_, None) => "x-ratelimit",
+            };
+            let s = seen.entry((family, limit, q.window, q.policy)).or_default();
+            let host = capture.host(r);
+            if !s.hosts.iter().any(|h| h == host) {
+                s.hosts.push(host.to_string());
+            }
+            if !s.templates.contains(&r.template) {
+                s.templates.push(r.template);
+            }
+            s.responses += 1;
+            if let Some(reset) = q.reset {
+                s.resets.push(r.end().saturating_add(reset));
+                s.longest_reset = s.longest_reset.max(reset);
             }
         }
     }
-    let mut layers = Vec::new();
+    let mut layers: Vec<Layer> = Vec::new();
     let mut hosts: Vec<String> = Vec::new();
-    for ((family, limit, _), s) in &seen {
-        if *limit == 0 {
+    for ((family, limit, window, _), s) in seen {
+        let Some(mut layer) = layer_for(family, limit, window, &s) else {
             continue;
-        }
-        let window_s = match s.window_s {
-            Some(w) if w >= 1.0 => w.round() as u64,
-            _ if s.longest_reset_s > 0.0 => snap(s.longest_reset_s),
-            _ => 60,
         };
-        let per = match *family {
+        if layers.iter().any(|l| l.name == layer.name) {
+            layer.name = format!("{}.{}", layer.name, layers.len() + 1);
+        }
+        layer.per = match family {
             "inin-ratelimit" => vec![Partition::User, Partition::Client],
             _ => vec![Partition::Token],
         };
-        let how = match s.window_s {
-            Some(_) => "the window it states".to_string(),
-            None if s.longest_reset_s > 0.0 => format!(
-                "a window of {} s estimated from the longest reset seen ({:.0} s)",
-                window_s, s.longest_reset_s
-            ),
-            None => "no reset seen: a 60 s window is assumed".to_string(),
-        };
-        let mut layer = Layer::new(
-            format!("inferred.{family}.{limit}.per.{window_s}s"),
-            Limiter::Window {
-                limit: *limit,
-                window: window_s as Micros * time::SECOND,
-                anchor: None,
-            },
-        );
-        layer.per = per;
+        layer.templates = s
+            .templates
+            .iter()
+            .filter_map(|t| PathFilter::new(&capture.templates[*t as usize]))
+            .collect();
         layer.source = Some(format!(
             "inferred from {family} headers on {}",
             crate::model::words::count(s.responses, "response", "responses")
         ));
-        layer.note = Some(format!(
-            "not documented: the server announced a budget of {limit}; {how}"
-        ));
         layer.inferred = true;
         layers.push(layer);
-        for h in &s.hosts {
-            if !hosts.contains(h) {
-                hosts.push(h.clone());
+        for h in s.hosts {
+            if !hosts.contains(&h) {
+                hosts.push(h);
             }
         }
     }
@@ -128,16 +122,78 @@ pub fn from_headers(capture: &Capture) -> Profile {
     }
 }
 
+/// The layer for one announced budget, or `None` when neither a window nor a reset says which
+/// requests it counts together.
+fn layer_for(family: &str, limit: u64, window: Option<Micros>, s: &Seen) -> Option<Layer> {
+    let scope = format!(
+        "counted on the {} whose responses carried it",
+        crate::model::words::count(s.templates.len() as u32, "endpoint", "endpoints")
+    );
+    match window {
+        Some(window) if window >= time::SECOND => {
+            let mut layer = Layer::new(
+                format!(
+                    "inferred.{family}.{limit}.per.{}",
+                    time::window_label(window).replace(' ', "")
+                ),
+                Limiter::Window {
+                    limit,
+                    window,
+                    anchor: None,
+                },
+            );
+            layer.note = Some(format!(
+                "not documented: the server announced a budget of {limit} per {}; {scope}",
+                time::window_label(window)
+            ));
+            Some(layer)
+        }
+        _ if !s.resets.is_empty() => {
+            let resets = distinct_resets(&s.resets);
+            let mut layer = Layer::new(
+                format!("inferred.{family}.{limit}.per.announced-window"),
+                Limiter::Window {
+                    limit,
+                    // only a fallback past the last announced reset: never shown as the window
+                    window: s.longest_reset.max(time::SECOND),
+                    anchor: Some(Anchor::Announced),
+                },
+            );
+            layer.note = Some(format!(
+                "not documented: the server announced a budget of {limit} and when its counter resets, not how long its window is; windows end at the {} it announced; {scope}",
+                crate::model::words::count(resets.len() as u32, "reset", "resets")
+            ));
+            layer.resets = Arc::from(resets);
+            Some(layer)
+        }
+        _ => None,
+    }
+}
+
+/// Announced reset instants, sorted, with those within `RESET_RESOLUTION` of the earliest of
+/// their run merged into it.
+fn distinct_resets(resets: &[Micros]) -> Vec<Micros> {
+    let mut all = resets.to_vec();
+    all.sort_unstable();
+    let mut out: Vec<Micros> = Vec::new();
+    for t in all {
+        if out.last().is_none_or(|l| t - l > RESET_RESOLUTION) {
+            out.push(t);
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn snapping() {
-        assert_eq!(snap(59.3), 60);
-        assert_eq!(snap(61.0), 60);
-        assert_eq!(snap(70.0), 120);
-        assert_eq!(snap(3599.0), 3600);
-        assert_eq!(snap(0.2), 1);
+    fn resets_within_the_header_resolution_are_one() {
+        let s = time::SECOND;
+        assert_eq!(
+            distinct_resets(&[12 * s, 13 * s, 12 * s + 400_000, 30 * s, 25 * s]),
+            vec![12 * s, 25 * s, 30 * s]
+        );
     }
 }

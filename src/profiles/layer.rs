@@ -30,6 +30,9 @@ pub enum Anchor {
         /// Offset from UTC, seconds.
         offset_s: i32,
     },
+    /// At the resets the server announced (`Layer::resets`): for counters whose dialect states
+    /// when the window ends but not how long it is.
+    Announced,
 }
 
 /// How a bucket is refilled.
@@ -140,6 +143,24 @@ impl Limiter {
             | Limiter::SlidingCounter { limit, .. }
             | Limiter::Concurrency { limit, .. } => limit,
             Limiter::Bucket { capacity, .. } => capacity,
+        }
+    }
+
+    /// The even gap between requests that keeps within the budget for good: window ÷ limit,
+    /// or one bucket refill; `None` for concurrency and for windows whose length the server
+    /// never stated.
+    pub fn spacing(&self) -> Option<Micros> {
+        match *self {
+            Limiter::Window {
+                anchor: Some(Anchor::Announced),
+                ..
+            }
+            | Limiter::Concurrency { .. } => None,
+            Limiter::Bucket { rate, .. } => Some(time::secs(1.0 / rate.per_second().max(1e-9))),
+            Limiter::Window { limit, window, .. }
+            | Limiter::SlidingCounter { limit, window, .. } => {
+                Some(window / limit.max(1) as Micros)
+            }
         }
     }
 
@@ -317,6 +338,8 @@ pub struct Layer {
     /// The layer's table as its profile wrote it, so that `--set` can re-parse it with an
     /// override (`None` for layers built in code, such as inferred ones).
     pub spec: Option<toml::Table>,
+    /// Where the server said its windows end, sorted (`Anchor::Announced` only).
+    pub resets: std::sync::Arc<[Micros]>,
 }
 
 impl Layer {
@@ -341,6 +364,7 @@ impl Layer {
             assumption: None,
             inferred: false,
             spec: None,
+            resets: std::sync::Arc::from([]),
         }
     }
 
@@ -373,7 +397,13 @@ impl Layer {
                 window,
                 anchor,
             } => {
-                let fixed = if anchor.is_some() { " (fixed)" } else { "" };
+                let fixed = match anchor {
+                    None => "",
+                    Some(Anchor::Announced) => {
+                        return format!("{limit} / announced window");
+                    }
+                    Some(_) => " (fixed)",
+                };
                 format!("{limit} / {}{fixed}", time::window_label(*window))
             }
             Limiter::SlidingCounter { limit, window, .. } => {

@@ -274,6 +274,77 @@ fn hosts_pick_profiles_and_generic_infers_layers_from_headers() {
     );
 }
 
+/// The generic profile takes a budget's window only from what the headers define: `inin-*`
+/// headers state a budget and a countdown to its reset, not a window, so windows end at the
+/// resets the server announced; the layer counts only the endpoints whose responses carried
+/// the headers, and a finding names the vendor profile to use.
+#[test]
+fn generic_windows_end_at_announced_resets_on_the_endpoints_that_carried_them() {
+    let settings = support::partial(support::settings(Vec::new()));
+    let a = support::analyze(
+        &support::fixtures().join("lab/t03_contact_sync_burst_app_user.har"),
+        &settings,
+    )
+    .unwrap();
+    let carried: std::collections::BTreeSet<&str> = a
+        .capture
+        .requests
+        .iter()
+        .filter(|r| !r.quotas().is_empty())
+        .map(|r| a.capture.template(r))
+        .collect();
+    assert!(!carried.is_empty());
+    for l in &a.profiles[0].layers {
+        assert!(
+            matches!(
+                l.limiter,
+                Limiter::Window {
+                    anchor: Some(Anchor::Announced),
+                    ..
+                }
+            ),
+            "{}: no window is defined by inin-* headers",
+            l.name
+        );
+        assert!(l.resets.windows(2).all(|w| w[0] < w[1]), "{}", l.name);
+        assert!(!l.resets.is_empty());
+        assert!(
+            l.budget_label().ends_with("/ announced window"),
+            "{}",
+            l.budget_label()
+        );
+        let scoped: std::collections::BTreeSet<&str> =
+            l.templates.iter().map(|t| t.as_str()).collect();
+        assert!(scoped.is_subset(&carried), "{scoped:?} ⊄ {carried:?}");
+    }
+    let vendor: Vec<&str> = a
+        .diagnosis
+        .findings
+        .iter()
+        .filter(|f| f.kind.as_str() == "vendor-profile")
+        .map(|f| f.advice.as_str())
+        .collect();
+    assert_eq!(vendor.len(), 1, "{vendor:?}");
+    assert!(
+        vendor[0].contains("--profile genesys-cloud"),
+        "{}",
+        vendor[0]
+    );
+    // with the vendor's profile chosen, the finding has nothing to add
+    let genesys = why429::profiles::builtin_named("genesys-cloud").unwrap();
+    let a = support::analyze(
+        &support::fixtures().join("lab/t03_contact_sync_burst_app_user.har"),
+        &support::partial(support::settings(vec![genesys])),
+    )
+    .unwrap();
+    assert!(
+        a.diagnosis
+            .findings
+            .iter()
+            .all(|f| f.kind.as_str() != "vendor-profile")
+    );
+}
+
 #[test]
 fn several_profiles_combine() {
     let lab = support::fixtures().join("lab");

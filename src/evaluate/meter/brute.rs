@@ -58,7 +58,8 @@ impl Brute {
                         let off = offset_s as Micros * time::SECOND;
                         Some((t + off).div_euclid(window) * window - off)
                     }
-                    Anchor::FirstRequest => {
+                    // announced resets are brute-forced in `announced.rs`'s own tests
+                    Anchor::FirstRequest | Anchor::Announced => {
                         // replay the openings from the first charged request
                         let mut open: Option<Micros> = None;
                         for e in self.charged().filter(|e| e.t <= t) {

@@ -47,7 +47,8 @@ impl Fixed {
         let (start, used) = self.open?;
         let end = start.saturating_add(self.window);
         match self.anchor {
-            Anchor::FirstRequest => (t < end).then_some((start, used)),
+            // announced resets are counted by `Announced`; without them, openings are observed
+            Anchor::FirstRequest | Anchor::Announced => (t < end).then_some((start, used)),
             Anchor::Epoch => (self.aligned(t, 0) == start).then_some((start, used)),
             Anchor::Calendar { offset_s } => {
                 (self.aligned(t, offset_s) == start).then_some((start, used))
@@ -101,7 +102,7 @@ impl Meter for Fixed {
             Some(open) => open,
             None => {
                 let start = match self.anchor {
-                    Anchor::FirstRequest => t,
+                    Anchor::FirstRequest | Anchor::Announced => t,
                     Anchor::Epoch => self.aligned(t, 0),
                     Anchor::Calendar { offset_s } => self.aligned(t, offset_s),
                 };

@@ -7,6 +7,7 @@
 //! profile parser. Callers (`evaluate`, the diagnosis, the pacing plan) read only what meters
 //! report, never the algorithm. Pure: no I/O, no clock; requests arrive in time order.
 
+mod announced;
 mod bucket;
 mod concurrency;
 mod counter;
@@ -16,8 +17,9 @@ mod penalty;
 mod sliding;
 
 use crate::model::Micros;
-use crate::profiles::{Layer, Limiter};
+use crate::profiles::{Anchor, Layer, Limiter};
 
+pub use announced::Announced;
 pub use bucket::Bucket;
 pub use concurrency::Concurrency;
 pub use counter::SlidingCounter;
@@ -77,6 +79,11 @@ pub fn for_layer(layer: &Layer) -> Box<dyn Meter> {
         Limiter::Window {
             limit,
             window,
+            anchor: Some(Anchor::Announced),
+        } => Box::new(Announced::new(limit, layer.resets.clone(), window)),
+        Limiter::Window {
+            limit,
+            window,
             anchor: Some(anchor),
         } => Box::new(Fixed::new(limit, window, anchor)),
         Limiter::SlidingCounter {
@@ -122,7 +129,7 @@ pub(crate) mod brute;
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::profiles::{Anchor, BucketKind, Rate, Refill};
+    use crate::profiles::{BucketKind, Rate, Refill};
     use brute::{Brute, Event};
     use proptest::prelude::*;
 

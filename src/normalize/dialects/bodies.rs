@@ -331,7 +331,10 @@ fn object(o: &Map<String, Value>, f: &mut BodyFacts) -> bool {
     if let Some(c) = str_of(o, "errorType") {
         let hubspot = str_of(o, "status") == Some("error");
         set_shared_code(&mut f.body, ids::HUBSPOT_BODY, c, hubspot);
-        if let Some(p) = str_of(o, "policyName") {
+        // the policy is HubSpot's only in a body recognised as HubSpot's
+        if f.body.dialect == Some(ids::HUBSPOT_BODY)
+            && let Some(p) = str_of(o, "policyName")
+        {
             f.policies.push(name(p));
         }
         return true;

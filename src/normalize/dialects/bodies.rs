@@ -489,7 +489,11 @@ pub fn quotas(p: &Parsed<'_>, response_at: Micros) -> Vec<Quota> {
                     amount,
                     every: time::SECOND,
                 }),
-            cost: cost.get("actualQueryCost").and_then(json_decimal),
+            // read as cost sources read it, so that both agree on a damaged body
+            cost: p
+                .at(&["extensions", "cost", "actualQueryCost"])
+                .as_ref()
+                .and_then(json_decimal),
             ..Quota::default()
         };
         // a counter needs the bucket's state; a cost alone is what `cost_from` reads

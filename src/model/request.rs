@@ -212,6 +212,23 @@ impl Request {
 mod tests {
     use super::*;
 
+    /// A day-long capture holds a request record per entry and a counter per response with
+    /// rate-limit headers: growing either grows every large analysis (`tests/memory.rs`
+    /// measures the whole).
+    #[test]
+    fn per_request_records_stay_small() {
+        assert!(
+            std::mem::size_of::<Request>() <= 176,
+            "{}",
+            std::mem::size_of::<Request>()
+        );
+        assert!(
+            std::mem::size_of::<Quota>() <= 104,
+            "{}",
+            std::mem::size_of::<Quota>()
+        );
+    }
+
     #[test]
     fn methods_parse_case_insensitively() {
         assert_eq!(Method::parse("put"), Method::Put);

@@ -106,16 +106,24 @@ pub struct Quota {
     pub policy: Option<Sym>,
     /// Which numbers were plain integer header values.
     pub exact: Exact,
+    /// The rarer parts, out of line: most counters have none, and a day-long capture holds
+    /// a counter per response. `None` exactly when every part is absent.
+    pub(crate) extra: Option<Box<QuotaExtra>>,
+}
+
+/// The parts of a counter few dialects report.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub(crate) struct QuotaExtra {
     /// How the budget refills, when the server says (Atlassian Data Center
     /// `X-RateLimit-FillRate` per `X-RateLimit-Interval-Seconds`, Shopify GraphQL
     /// `restoreRate` per second): a token or leaky bucket rather than a window.
-    pub refill: Option<Refill>,
+    refill: Option<Refill>,
     /// Share of the budget in use as the server states it, without the numbers (Microsoft
     /// Graph `x-ms-throttle-limit-percentage`: `0.8` is 80 %, up to `1.8`).
-    pub used_share: Option<f64>,
+    used_share: Option<f64>,
     /// What this request cost, when the response states it beside the counter (Shopify
     /// GraphQL `actualQueryCost`, GitHub GraphQL `rateLimit.cost`).
-    pub cost: Option<f64>,
+    cost: Option<f64>,
 }
 
 /// A bucket's refill: `amount` units every `every`.
@@ -128,6 +136,46 @@ pub struct Refill {
 }
 
 impl Quota {
+    /// How the budget refills, when the server says (Atlassian Data Center
+    /// `X-RateLimit-FillRate` per `X-RateLimit-Interval-Seconds`, Shopify GraphQL
+    /// `restoreRate` per second): a token or leaky bucket rather than a window.
+    pub fn refill(&self) -> Option<Refill> {
+        self.extra.as_ref().and_then(|e| e.refill)
+    }
+
+    /// Share of the budget in use as the server states it, without the numbers (Microsoft
+    /// Graph `x-ms-throttle-limit-percentage`: `0.8` is 80 %, up to `1.8`).
+    pub fn used_share(&self) -> Option<f64> {
+        self.extra.as_ref().and_then(|e| e.used_share)
+    }
+
+    /// What this request cost, when the response states it beside the counter (Shopify
+    /// GraphQL `actualQueryCost`, GitHub GraphQL `rateLimit.cost`).
+    pub fn cost(&self) -> Option<f64> {
+        self.extra.as_ref().and_then(|e| e.cost)
+    }
+
+    /// Sets how the budget refills.
+    pub fn set_refill(&mut self, refill: Option<Refill>) {
+        self.change_extra(|e| e.refill = refill);
+    }
+
+    /// Sets the share of the budget in use.
+    pub fn set_used_share(&mut self, share: Option<f64>) {
+        self.change_extra(|e| e.used_share = share);
+    }
+
+    /// Sets what this request cost.
+    pub fn set_cost(&mut self, cost: Option<f64>) {
+        self.change_extra(|e| e.cost = cost);
+    }
+
+    fn change_extra(&mut self, f: impl FnOnce(&mut QuotaExtra)) {
+        let mut e = self.extra.as_deref().copied().unwrap_or_default();
+        f(&mut e);
+        self.extra = (e != QuotaExtra::default()).then(|| Box::new(e));
+    }
+
     /// Requests (or units) used in the current window, this one included: `used`, else
     /// `limit − remaining`.
     pub fn used_count(&self) -> Option<u64> {

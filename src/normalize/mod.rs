@@ -251,7 +251,10 @@ impl Builder {
     /// Finishes the capture: templates, time order, preflight pairs, labels, sanitization.
     pub fn finish(mut self, source: &str, meta: &LogMeta, known: &KnownTemplates) -> Capture {
         let templates = self.assign_templates(known);
-        self.requests.sort_by_key(|r| (r.start, r.entry));
+        // the vector grew by doubling: give back what a day-long capture did not fill
+        self.requests.shrink_to_fit();
+        // entry indices are unique, so an unstable sort is deterministic and needs no buffer
+        self.requests.sort_unstable_by_key(|r| (r.start, r.entry));
         pair_preflights(&mut self.requests);
         let clients = self.label_clients();
         let users = self.label_users();

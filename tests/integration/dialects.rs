@@ -80,9 +80,9 @@ fn quota(c: &Capture, q: &Quota) -> Value {
         "reset_form": q.reset_form.map(form),
         "exact": exact,
         "policy": q.policy.map(|p| name(c, p)),
-        "refill": q.refill.map(|r| json!([r.amount, r.every])),
-        "used_share": q.used_share,
-        "cost": q.cost,
+        "refill": q.refill().map(|r| json!([r.amount, r.every])),
+        "used_share": q.used_share(),
+        "cost": q.cost(),
     })
 }
 

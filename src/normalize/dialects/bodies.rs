@@ -478,26 +478,29 @@ pub fn quotas(p: &Parsed<'_>, response_at: Micros) -> Vec<Quota> {
     if let Some(Value::Object(cost)) = p.at(&["extensions", "cost"]) {
         let status = cost.get("throttleStatus").and_then(Value::as_object);
         let get = |k: &str| status.and_then(|s| s.get(k));
-        let q = Quota {
+        let mut q = Quota {
             dialect: ids::SHOPIFY_GRAPHQL,
             unit: Unit::Points,
             limit: get("maximumAvailable").and_then(json_count),
             remaining: get("currentlyAvailable").and_then(json_count),
-            refill: get("restoreRate")
+            ..Quota::default()
+        };
+        q.set_refill(
+            get("restoreRate")
                 .and_then(json_decimal)
                 .map(|amount| Refill {
                     amount,
                     every: time::SECOND,
                 }),
-            // read as cost sources read it, so that both agree on a damaged body
-            cost: p
-                .at(&["extensions", "cost", "actualQueryCost"])
+        );
+        // read as cost sources read it, so that both agree on a damaged body
+        q.set_cost(
+            p.at(&["extensions", "cost", "actualQueryCost"])
                 .as_ref()
                 .and_then(json_decimal),
-            ..Quota::default()
-        };
+        );
         // a counter needs the bucket's state; a cost alone is what `cost_from` reads
-        if q.limit.is_some() || q.remaining.is_some() || q.refill.is_some() {
+        if q.limit.is_some() || q.remaining.is_some() || q.refill().is_some() {
             out.push(q);
         }
     }
@@ -507,7 +510,7 @@ pub fn quotas(p: &Parsed<'_>, response_at: Micros) -> Vec<Quota> {
             .and_then(Value::as_str)
             .and_then(super::super::time::parse_started)
             .map(|(at, _)| at.saturating_sub(response_at).max(0));
-        let q = Quota {
+        let mut q = Quota {
             dialect: ids::GITHUB_GRAPHQL,
             unit: Unit::Points,
             limit: rl.get("limit").and_then(json_count),
@@ -515,9 +518,9 @@ pub fn quotas(p: &Parsed<'_>, response_at: Micros) -> Vec<Quota> {
             used: rl.get("used").and_then(json_count),
             reset,
             reset_form: reset.map(|_| ResetForm::Iso8601),
-            cost: rl.get("cost").and_then(json_decimal),
             ..Quota::default()
         };
+        q.set_cost(rl.get("cost").and_then(json_decimal));
         if q.limit.is_some() || q.remaining.is_some() || q.used.is_some() {
             out.push(q);
         }
@@ -801,14 +804,14 @@ fn throttle_value(
 fn write_quota(root: &mut Value, q: &Quota, response_at: Micros) {
     let n = |x: u64| Value::from(x);
     if q.dialect == ids::SHOPIFY_GRAPHQL {
-        if let Some(c) = q.cost {
+        if let Some(c) = q.cost() {
             insert(root, &["extensions", "cost", "actualQueryCost"], json!(c));
         }
         let base = ["extensions", "cost", "throttleStatus"];
         for (k, v) in [
             ("maximumAvailable", q.limit.map(n)),
             ("currentlyAvailable", q.remaining.map(n)),
-            ("restoreRate", q.refill.map(|r| json!(r.amount))),
+            ("restoreRate", q.refill().map(|r| json!(r.amount))),
         ] {
             if let Some(v) = v {
                 insert(root, &[base[0], base[1], base[2], k], v);
@@ -819,7 +822,7 @@ fn write_quota(root: &mut Value, q: &Quota, response_at: Micros) {
             ("limit", q.limit.map(n)),
             ("remaining", q.remaining.map(n)),
             ("used", q.used.map(n)),
-            ("cost", q.cost.map(|c| json!(c))),
+            ("cost", q.cost().map(|c| json!(c))),
             (
                 "resetAt",
                 q.reset
@@ -1116,16 +1119,16 @@ mod tests {
         let q = quotas(&Parsed::new(body), 0);
         assert_eq!(q.len(), 1);
         assert_eq!(
-            (q[0].limit, q[0].remaining, q[0].cost),
+            (q[0].limit, q[0].remaining, q[0].cost()),
             (Some(1000), Some(999), Some(1.0))
         );
-        assert_eq!(q[0].refill.unwrap().amount, 50.0);
+        assert_eq!(q[0].refill().unwrap().amount, 50.0);
         let cut = format!(
             r#"{{"data":{{"shop":{{"name":"{}{CUT}xx"}}}},"extensions":{{"cost":{{"actualQueryCost":7,"throttleStatus":{{"maximumAvailable":1000.0,"currentlyAvailable":993,"restoreRate":50.0}}}}}}}}"#,
             "a".repeat(50)
         );
         let q = quotas(&Parsed::new(&cut), 0);
-        assert_eq!((q[0].remaining, q[0].cost), (Some(993), Some(7.0)));
+        assert_eq!((q[0].remaining, q[0].cost()), (Some(993), Some(7.0)));
         let gh = r#"{"data":{"rateLimit":{"limit":5000,"cost":1,"remaining":4999,"used":1,"resetAt":"1970-01-01T01:00:00Z"},"viewer":{"login":"x"}}}"#;
         let q = quotas(&Parsed::new(gh), 0);
         assert_eq!(

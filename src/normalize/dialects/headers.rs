@@ -224,7 +224,7 @@ fn read_special(r: &Reader<'_>, d: DialectId, a: u8) -> Option<(Quota, Option<St
                 return None;
             }
         }
-        Form::Share => q.used_share = Some(values::decimal(v)?).filter(|x| *x < 1e6),
+        Form::Share => q.set_used_share(Some(values::decimal(v)?).filter(|x| *x < 1e6)),
         _ => return None,
     }
     Some((q, policy))
@@ -715,10 +715,10 @@ pub fn read<'a>(
             && applied.contains(&d)
             && let Some((q, _)) = out.iter_mut().find(|(q, _)| q.dialect == d && q.axis == a)
         {
-            q.refill = Some(Refill {
+            q.set_refill(Some(Refill {
                 amount,
                 every: time::secs(every),
-            });
+            }));
         }
     }
     out.sort_by_key(|(q, _)| (q.dialect, q.axis));
@@ -876,7 +876,7 @@ pub fn write(s: &Signals<'_>, host: &str, response_at: Micros) -> Vec<(&'static 
                 {
                     push(&mut out, h, values::num(w as f64 / 1000.0));
                 }
-                if let Some(f) = q.refill {
+                if let Some(f) = q.refill() {
                     if let Some(h) = other_header(q.dialect, |r| r == Role::FillRate(q.axis)) {
                         push(&mut out, h, values::num(f.amount));
                     }
@@ -912,7 +912,7 @@ pub fn write(s: &Signals<'_>, host: &str, response_at: Micros) -> Vec<(&'static 
                 }
             }
             Form::Share => {
-                if let (Some(h), Some(x)) = (axis.limit, q.used_share) {
+                if let (Some(h), Some(x)) = (axis.limit, q.used_share()) {
                     push(&mut out, h, values::num(x));
                 }
             }
@@ -1317,7 +1317,7 @@ mod tests {
             "jira.example.com",
         );
         assert_eq!(
-            one(&f, "atlassian-dc").refill,
+            one(&f, "atlassian-dc").refill(),
             Some(Refill {
                 amount: 5.0,
                 every: SECOND
@@ -1593,7 +1593,7 @@ mod tests {
             ],
             "graph.microsoft.com",
         );
-        assert_eq!(one(&f, "microsoft-graph").used_share, Some(0.9));
+        assert_eq!(one(&f, "microsoft-graph").used_share(), Some(0.9));
         assert_eq!(f.scope, Some(ThrottleScope::Application));
         assert_eq!(f.retry_ms, Some(2.5));
         assert_eq!(

@@ -85,6 +85,31 @@ fn most_visible(layer: &Layer, v: &View) -> u64 {
     (level.ceil() as u64).min(v.attempts_before) + v.cost
 }
 
+/// The least the capture's own traffic certainly put in a layer's count at a throttle, the
+/// throttle included; `None` where the capture cannot fix it (a window traffic outside the
+/// capture may have opened, requests in flight). A server counter at or below it proves the
+/// count holds nothing from outside the capture; one between it and `most_visible` proves
+/// nothing either way.
+fn least_visible(layer: &Layer, v: &View) -> Option<u64> {
+    let opened_by_traffic = matches!(
+        layer.limiter,
+        Limiter::Window {
+            anchor: Some(Anchor::FirstRequest),
+            ..
+        } | Limiter::Concurrency { .. }
+    );
+    if opened_by_traffic {
+        return None;
+    }
+    let level = match layer.count_rejected {
+        Some(true) => v.with_refusals.level,
+        Some(false) => v.admitted_only.level,
+        None => v.with_refusals.level.min(v.admitted_only.level),
+    }
+    .max(0.0);
+    Some((level.floor() as u64).min(v.attempts_before) + v.cost)
+}
+
 /// Whether a counter on a response describes a layer: same budget, and the same window when
 /// both are known.
 fn describes(q: &Quota, layer: &Layer) -> bool {
@@ -249,19 +274,29 @@ fn layer_candidates(cx: &Ctx<'_>, i: usize, out: &mut Vec<Candidate>) {
         if let Some(counter) = counter_for(cx, r, k, &counting) {
             let room = counter.used < counter.limit;
             let most = most_visible(layer, v);
-            let no_hidden = counter.used <= most + COUNTER_TOLERANCE;
+            let least = least_visible(layer, v);
+            // hidden traffic shows when the count exceeds all the capture can account for, and
+            // is ruled out only when the capture's own requests certainly fill the count
+            let shows_hidden = counter.used > most + COUNTER_TOLERANCE;
+            let no_hidden = least.is_some_and(|l| counter.used <= l);
             let s = Signal::ServerCount {
                 layer: k,
                 counter,
-                visible: most,
+                visible: if visible || !no_hidden {
+                    most
+                } else {
+                    least.unwrap_or(most)
+                },
                 at: r.start,
                 on_throttle: true,
             };
-            let good = if visible { !room } else { !room && !no_hidden };
-            if good {
-                c.support.push(s);
-            } else {
-                c.against.push(s);
+            match (visible, room) {
+                (_, true) => c.against.push(s),
+                (true, false) => c.support.push(s),
+                (false, false) if shows_hidden => c.support.push(s),
+                (false, false) if no_hidden => c.against.push(s),
+                // a count between what the capture certainly and possibly put in it
+                (false, false) => {}
             }
         } else if !visible && let Some(s) = earlier_counter(cx, i, k, &counting) {
             let shows_hidden = matches!(&s, Signal::ServerCount { counter, visible, .. }
@@ -691,5 +726,19 @@ mod tests {
         );
         // never more than the attempts the capture made
         assert_eq!(most_visible(&bucket(None), &view(3.0, 30.0, 5)), 5 + 1);
+    }
+
+    #[test]
+    fn only_what_the_capture_certainly_counted_rules_out_hidden_traffic() {
+        let v = view(3.2, 7.5, 20);
+        // refusals charged or not: the lower of the two replays
+        assert_eq!(least_visible(&bucket(None), &v), Some(3 + 1));
+        assert_eq!(least_visible(&bucket(Some(true)), &v), Some(7 + 1));
+        assert_eq!(least_visible(&window(Some(Anchor::Epoch)), &v), Some(3 + 1));
+        // a window traffic outside the capture may have opened fixes nothing
+        assert_eq!(least_visible(&window(Some(Anchor::FirstRequest)), &v), None);
+        for l in [bucket(None), bucket(Some(false)), window(None)] {
+            assert!(least_visible(&l, &v).unwrap() <= most_visible(&l, &v));
+        }
     }
 }

@@ -572,6 +572,9 @@ pub fn confidence(c: Confidence) -> String {
         Reason::ServerLogShowsRoom => {
             "the server's log shows every documented layer had room, yet the request was refused"
         }
+        Reason::DocumentedRuledOut => {
+            "every documented limit that counts it is ruled out, and no undocumented shape tried fits"
+        }
     };
     format!("{} confidence: {why}", c.level.as_str())
 }

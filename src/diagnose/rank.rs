@@ -9,12 +9,13 @@
 
 use std::cmp::Ordering;
 
+use crate::model::time;
 use crate::profiles::{Layer, Partition};
 
 use super::context::Ctx;
 use super::signal::{Basis, Signal};
 use super::thresholds::{SEPARATION_CHANCE, SEPARATION_MIN_THROTTLES};
-use super::{Candidate, Explanation, Ranked, Throttle};
+use super::{Candidate, Explanation, LimitKind, Ranked, Throttle};
 
 /// A preference rule, in the order they are applied.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -154,6 +155,9 @@ pub enum Reason {
     ServerArrivalRefuses,
     /// The server's log shows every documented layer counting it had room, yet it was refused.
     ServerLogShowsRoom,
+    /// Every documented layer counting it is ruled out by a fact: what refused it is not
+    /// documented, though the capture cannot size it.
+    DocumentedRuledOut,
 }
 
 /// The confidence of a throttle's explanation.
@@ -448,8 +452,12 @@ pub fn decide(cx: &Ctx<'_>, i: usize, alive: Vec<Candidate>, refuted: Vec<Candid
         server: None,
     };
     if unknown {
-        if t.ranked.is_empty() && super::candidates::views(cx, i).is_empty() {
+        let counted = !super::candidates::views(cx, i).is_empty();
+        if t.ranked.is_empty() && !counted {
             t.evidence.push(Signal::NoLayer);
+        }
+        if counted && !documented {
+            eliminate(&mut t);
         }
         return t;
     }
@@ -461,6 +469,32 @@ pub fn decide(cx: &Ctx<'_>, i: usize, alive: Vec<Candidate>, refuted: Vec<Candid
     t.against = first.against.clone();
     fill_numbers(cx, &mut t, first);
     t
+}
+
+/// Every explanation ruled out while documented layers count the throttle: those layers did
+/// not refuse it (a refutation is a fact about them), so a limit the documentation does not
+/// state did, and none of the shapes tried fits. Not in flight together, since a concurrency
+/// limit would have been tried on any request it had company for; a burst or a rate by the wait
+/// the server asked for, as a window frees room within its length.
+fn eliminate(t: &mut Throttle) {
+    if !t.refuted.iter().any(|c| c.explanation.layer().is_some()) {
+        return;
+    }
+    let kind = match t.retry_after_s {
+        Some(s) if s.is_finite() && s >= 0.0 => LimitKind::of_window(time::secs(s)),
+        _ => LimitKind::Rate,
+    };
+    t.explanation = Explanation::Undocumented {
+        kind,
+        scope: None,
+        limit: None,
+        window: None,
+        stated: false,
+    };
+    t.confidence = Confidence {
+        level: Level::Low,
+        reason: Reason::DocumentedRuledOut,
+    };
 }
 
 /// The numbers a report shows next to the cause: requests visible in the blamed budget, its
@@ -508,6 +542,70 @@ mod tests {
     use crate::diagnose::signal::Counter;
     use crate::model::{Method, time};
     use crate::profiles::{Limiter, PathFilter};
+
+    fn unexplained(retry_after_s: Option<f64>, refuted: Vec<Candidate>) -> Throttle {
+        Throttle {
+            request: 0,
+            explanation: Explanation::Unknown,
+            confidence: Confidence {
+                level: Level::Low,
+                reason: Reason::NothingFits,
+            },
+            decided_by: None,
+            evidence: Vec::new(),
+            against: Vec::new(),
+            visible: None,
+            limit: None,
+            window: None,
+            retry_after_s,
+            ranked: Vec::new(),
+            refuted,
+            hidden_by: Vec::new(),
+            server: None,
+        }
+    }
+
+    #[test]
+    fn documented_layers_ruled_out_leave_a_limit_the_documentation_does_not_state() {
+        let hidden = Candidate::new(Explanation::Hidden {
+            layer: 0,
+            at_least: 81,
+        });
+        let mut t = unexplained(Some(1.0), vec![hidden.clone()]);
+        eliminate(&mut t);
+        assert!(matches!(
+            t.explanation,
+            Explanation::Undocumented {
+                kind: LimitKind::Burst,
+                limit: None,
+                window: None,
+                stated: false,
+                ..
+            }
+        ));
+        assert_eq!(t.confidence.reason, Reason::DocumentedRuledOut);
+        // a wait longer than a burst's horizon points to a longer window
+        let mut t = unexplained(Some(45.0), vec![hidden]);
+        eliminate(&mut t);
+        assert!(matches!(
+            t.explanation,
+            Explanation::Undocumented {
+                kind: LimitKind::Rate,
+                ..
+            }
+        ));
+        // no documented layer ruled out: nothing to conclude from
+        let guess = Candidate::new(Explanation::Undocumented {
+            kind: LimitKind::Concurrency,
+            scope: None,
+            limit: Some(1),
+            window: None,
+            stated: false,
+        });
+        let mut t = unexplained(Some(1.0), vec![guess]);
+        eliminate(&mut t);
+        assert_eq!(t.explanation, Explanation::Unknown);
+    }
 
     fn window(name: &str, limit: u64, per: &[Partition]) -> Layer {
         let mut l = Layer::new(

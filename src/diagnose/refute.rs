@@ -90,8 +90,17 @@ fn server_log(c: &Candidate) -> Option<Refutation> {
     })
 }
 
+/// A Retry-After longer than the layer can ask for rules it out, unless the response itself
+/// names the layer or states its numbers: servers pad the wait they advise, and which limit
+/// refused is a fact the response gives directly.
 fn retry_after(c: &Candidate) -> Option<Refutation> {
-    c.explanation.layer()?;
+    let layer = c.explanation.layer()?;
+    let named = c.support.iter().any(|s| {
+        matches!(s, Signal::BodyNamesLayer { layer: l } | Signal::BodyStatesLayer { layer: l } if *l == layer)
+    });
+    if named {
+        return None;
+    }
     c.against.iter().find_map(|s| match s {
         Signal::RetryAfterTooLong { .. } => Some(Refutation::RetryAfterTooLong(s.clone())),
         _ => None,
@@ -204,6 +213,15 @@ mod tests {
             longest: 1_000_000,
         });
         assert_eq!(judge(&c).unwrap().rule(), "retry-after-too-long");
+        // unless the response names the layer or states its numbers: the wait may be padded
+        for named in [
+            Signal::BodyNamesLayer { layer: 0 },
+            Signal::BodyStatesLayer { layer: 0 },
+        ] {
+            let mut n = c.clone();
+            n.support.push(named);
+            assert_eq!(judge(&n), None);
+        }
     }
 
     #[test]

@@ -490,7 +490,11 @@ fn separation_candidate(cx: &Ctx<'_>, i: usize, kind: LimitKind) -> Option<Candi
         sep,
         possible,
     } = best?;
-    let limit = sep.map(|s| s.limit as u64).or(Some(possible as u64));
+    // a limit of 0 would refuse everything: with nothing around, the capture bounds nothing
+    let limit = sep
+        .map(|s| s.limit as u64)
+        .or(Some(possible as u64))
+        .filter(|l| *l > 0);
     let kind = match (kind, window) {
         (LimitKind::Concurrency, _) => LimitKind::Concurrency,
         (_, Some(w)) => LimitKind::of_window(w),

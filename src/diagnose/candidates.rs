@@ -16,7 +16,9 @@ use crate::profiles::{Anchor, Kind, Layer, Limiter};
 use super::context::{Ctx, Scope, is_traffic};
 use super::separation;
 use super::signal::{Basis, Counter, Signal};
-use super::thresholds::{COUNT_WINDOWS, COUNTER_TOLERANCE, EDGE, RETRY_AFTER_ROUNDING};
+use super::thresholds::{
+    COUNT_WINDOWS, COUNTER_TOLERANCE, EDGE, RETRY_AFTER_ROUNDING, STATED_LIMIT_SLACK,
+};
 use super::{Candidate, Explanation, LimitKind};
 
 /// Every layer counting request `i`, with its view.
@@ -559,9 +561,9 @@ fn stated_candidate(cx: &Ctx<'_>, i: usize) -> Option<Candidate> {
     }
     let window = window_s.map(time::secs);
     let kind = window.map_or(LimitKind::Rate, LimitKind::of_window);
-    // which scopes the stated limit can count: none where a success surely had the limit's
-    // number of admitted others within the window (it would have refused it); the broadest
-    // such scope, and what the throttle had there
+    // which scopes the stated limit can count: none where a success surely had more admitted
+    // others within one window's length than any algorithm with those numbers admits (it would
+    // have refused it); the broadest such scope, and what the throttle had there
     let mut scope = None;
     let mut visible = None;
     let mut crowded: Option<Signal> = None;
@@ -570,7 +572,7 @@ fn stated_candidate(cx: &Ctx<'_>, i: usize) -> Option<Candidate> {
             let Some((busiest, around)) = cx.window_counts(sc, i as u32, w) else {
                 continue;
             };
-            if busiest.is_some_and(|b| b as u64 >= n) {
+            if busiest.is_some_and(|b| b as u64 >= n.saturating_mul(STATED_LIMIT_SLACK)) {
                 crowded.get_or_insert(Signal::SuccessAsCrowded {
                     window: Some(w),
                     scope: sc,

@@ -4,7 +4,7 @@
 use serde_json::{Value, json};
 use why429::batch::Analysis;
 use why429::diagnose::prose::{self, Names};
-use why429::diagnose::{Cause, LimitKind, Throttle};
+use why429::diagnose::{Cause, Explanation, LimitKind, Scope, Throttle};
 use why429::model::time;
 
 use super::support;
@@ -120,6 +120,45 @@ fn a_limit_the_body_states_but_no_layer_documents_is_an_undocumented_limit_of_it
     }
     let verdict = a.diagnosis.verdict.paragraph();
     assert!(verdict.contains("3 requests within 1 s"), "{verdict}");
+}
+
+/// A body states numbers, not an algorithm: with fixed windows of 1 s, five requests of the
+/// caller within one second (three at the end of one window, two at the start of the next)
+/// leave "3 per 1 s" able to count the whole caller; six others around a success within a
+/// second rule that scope out whatever the algorithm, leaving only the per-record scope (the
+/// calls cycle over three records).
+#[test]
+fn a_stated_limit_is_refuted_only_by_more_than_any_algorithm_with_its_numbers_admits() {
+    let scope = |a: &Analysis| match a.diagnosis.throttles[0].explanation {
+        Explanation::Undocumented {
+            stated: true,
+            scope,
+            limit: Some(3),
+            ..
+        } => scope,
+        other => panic!("not the stated limit: {other:?}"),
+    };
+    let fixed_windows = analyze(&[
+        ok(500),
+        ok(600),
+        ok(700),
+        ok(1000),
+        ok(1100),
+        ok(1200),
+        throttled(1300, SHORT),
+    ]);
+    assert_eq!(scope(&fixed_windows), Some(Scope::Caller));
+    let too_many = analyze(&[
+        ok(0),
+        ok(100),
+        ok(200),
+        ok(300),
+        ok(400),
+        ok(500),
+        ok(600),
+        throttled(700, SHORT),
+    ]);
+    assert_eq!(scope(&too_many), Some(Scope::Resource));
 }
 
 #[test]

@@ -154,7 +154,8 @@ fn layer_for(family: &str, limit: u64, window: Option<Micros>, s: &Seen) -> Opti
                 format!("inferred.{family}.{limit}.per.announced-window"),
                 Limiter::Window {
                     limit,
-                    // only a fallback past the last announced reset: never shown as the window
+                    // the horizon other stages read (charts, the join): the longest countdown
+                    // announced; never shown as the window, never used to count
                     window: s.longest_reset.max(time::SECOND),
                     anchor: Some(Anchor::Announced),
                 },

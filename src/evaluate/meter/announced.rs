@@ -18,20 +18,17 @@ pub struct Announced {
     limit: u64,
     /// Sorted instants at which the server said its counter resets.
     ends: Arc<[Micros]>,
-    /// How long a window lasts after the last announced reset, for `free_at`.
-    span: Micros,
     /// The open window: (index of the window, cost used).
     open: Option<(usize, u64)>,
 }
 
 impl Announced {
     /// `limit` per window, windows ending at `ends` (sorted).
-    pub fn new(limit: u64, ends: Arc<[Micros]>, span: Micros) -> Self {
+    pub fn new(limit: u64, ends: Arc<[Micros]>) -> Self {
         debug_assert!(ends.windows(2).all(|w| w[0] <= w[1]));
         Announced {
             limit,
             ends,
-            span: span.max(1),
             open: None,
         }
     }
@@ -73,12 +70,9 @@ impl Meter for Announced {
         if self.used(t) + cost <= self.limit {
             return t;
         }
-        let i = self.index(t);
-        match self.ends.get(i) {
-            Some(end) => *end,
-            // past the last announced reset the window's end was never stated
-            None => self.ends.last().map_or(t, |e| e + self.span).max(t),
-        }
+        // past the last announced reset the window's end was never stated: no room is known
+        // to free (never `t` itself, which `admits` has just refused)
+        self.ends.get(self.index(t)).copied().unwrap_or(Micros::MAX)
     }
 
     fn record(&mut self, t: Micros, _end: Micros, cost: u64, _admitted: bool, charged: bool) {
@@ -109,7 +103,7 @@ mod tests {
     #[test]
     fn the_counter_restarts_at_each_announced_reset() {
         let ends: Arc<[Micros]> = Arc::from([10 * SECOND, 22 * SECOND]);
-        let mut m = Announced::new(2, ends, 12 * SECOND);
+        let mut m = Announced::new(2, ends);
         m.record(SECOND, SECOND, 1, true, true);
         m.record(2 * SECOND, 2 * SECOND, 1, true, true);
         assert!(
@@ -132,7 +126,7 @@ mod tests {
     #[test]
     fn hidden_traffic_fills_only_the_current_window() {
         let ends: Arc<[Micros]> = Arc::from([10 * SECOND]);
-        let mut m = Announced::new(5, ends, 10 * SECOND);
+        let mut m = Announced::new(5, ends);
         for k in 0..4 {
             m.record(k * SECOND, k * SECOND, 1, true, true);
         }
@@ -144,15 +138,15 @@ mod tests {
 
     #[test]
     fn uncharged_attempts_use_no_budget() {
-        let mut m = Announced::new(1, Arc::from([]), 60 * SECOND);
+        let mut m = Announced::new(1, Arc::from([]));
         m.record(0, 0, 1, false, false);
         assert!(m.admits(SECOND, 1));
         m.record(SECOND, SECOND, 1, true, true);
         assert!(!m.admits(2 * SECOND, 1));
         assert_eq!(
             m.free_at(2 * SECOND, 1),
-            2 * SECOND,
-            "no reset announced: unknown end"
+            Micros::MAX,
+            "no reset announced: no end known"
         );
     }
 
@@ -168,7 +162,7 @@ mod tests {
             ends.sort();
             events.sort_by_key(|e| e.0);
             let ends: Vec<Micros> = ends.into_iter().map(|e| e * SECOND).collect();
-            let mut m = Announced::new(1000, Arc::from(ends.clone()), 10 * SECOND);
+            let mut m = Announced::new(1000, Arc::from(ends.clone()));
             let probe = (probe * SECOND).max(events.last().map_or(0, |e| e.0 * SECOND));
             for &(t, cost, charged) in &events {
                 m.record(t * SECOND, t * SECOND, cost, true, charged);

@@ -78,9 +78,9 @@ pub fn for_layer(layer: &Layer) -> Box<dyn Meter> {
         } => Box::new(Sliding::new(limit, window)),
         Limiter::Window {
             limit,
-            window,
             anchor: Some(Anchor::Announced),
-        } => Box::new(Announced::new(limit, layer.resets.clone(), window)),
+            ..
+        } => Box::new(Announced::new(limit, layer.resets.clone())),
         Limiter::Window {
             limit,
             window,

@@ -66,7 +66,6 @@ pub struct Analysis {
     pub join: Option<join::Join>,
 }
 
-/// Templates the active profiles and the OpenAPI file declare.
 impl Settings {
     /// Settings with the given key and profiles and every other choice at its default (no
     /// `--openapi`, preflights not counted, no server logs, no what-if, every rule); the
@@ -104,6 +103,7 @@ pub fn cost_sources(chosen: &[Profile], builtins: &[Profile]) -> Result<CostSour
     )
 }
 
+/// Templates the active profiles and the OpenAPI file declare.
 fn known_templates(profiles: &[Profile], openapi: Option<&KnownTemplates>) -> KnownTemplates {
     let mut known = KnownTemplates::default();
     for p in profiles {

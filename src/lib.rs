@@ -26,21 +26,13 @@
 //!    "request": {"method": "GET", "url": "https://api.mypurecloud.de/api/v2/users/me",
 //!                "headers": [{"name": "Authorization", "value": "Bearer abc"}]},
 //!    "response": {"status": 429, "headers": [{"name": "Retry-After", "value": "30"}]}}]}}"#;
-//! let builtins = profiles::builtin();
-//! // where the profiles that may apply read request costs from (GraphQL, token budgets)
-//! let costs = why429::analysis::cost_sources(&[], &builtins).expect("few enough sources");
-//! let settings = batch::Settings {
-//!     read: Default::default(),
-//!     key: FingerprintKey::from_passphrase("docs"),
-//!     openapi: None,
-//!     chosen: Vec::new(),                // choose profiles by host: genesys-cloud here
-//!     builtins,
-//!     count_preflights: false,
-//!     server_logs: Vec::new(),
-//!     what_if: None,
-//!     rules: Default::default(),
-//!     costs,
-//! };
+//! // every choice at its default; no profile chosen: genesys-cloud is chosen by host here
+//! let settings = batch::Settings::new(
+//!     FingerprintKey::from_passphrase("docs"),
+//!     Vec::new(),
+//!     profiles::builtin(),
+//! )
+//! .expect("the built-in profiles read few enough cost sources");
 //! let input = ingest::Input::Stdin(Arc::new(har.to_vec()));
 //! let (sources, errors) = ingest::discover(&[input], settings.read.limits);
 //! assert!(errors.is_empty());

@@ -237,25 +237,18 @@ impl AnalysisArgs {
         let mut chosen = load_profiles(&self.profiles)?;
         let mut builtins = profiles::builtin();
         apply_sets(&self.sets, &mut chosen, &mut builtins)?;
-        let costs = crate::analysis::cost_sources(&chosen, &builtins).map_err(Failure)?;
         let what_if = match &self.what_if {
             None => None,
             Some(p) => {
                 Some(crate::plan::parse_policy(p).map_err(|e| Failure(format!("--what-if: {e}")))?)
             }
         };
-        Ok(Settings {
-            read,
-            key,
-            openapi,
-            chosen,
-            builtins,
-            count_preflights: self.count_preflights,
-            server_logs: Vec::new(),
-            what_if,
-            rules: Default::default(),
-            costs,
-        })
+        let mut settings = Settings::new(key, chosen, builtins).map_err(Failure)?;
+        settings.read = read;
+        settings.openapi = openapi;
+        settings.count_preflights = self.count_preflights;
+        settings.what_if = what_if;
+        Ok(settings)
     }
 }
 

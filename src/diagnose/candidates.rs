@@ -61,38 +61,24 @@ fn longest_wait(layer: &Layer, cost: u64) -> Option<Micros> {
     Some(base + layer.penalty.unwrap_or(0))
 }
 
-/// The most the capture's own traffic can have put in a layer's count at a throttle, the
-/// throttle included. A window that opens at a partition's first request may have been opened
-/// by traffic outside the capture anywhere within its horizon, so every attempt of the horizon
-/// may be in it; every other limiter's state is fixed by the replay (buckets drain as they
-/// refill, counters and aligned windows start on the clock).
-fn most_visible(layer: &Layer, v: &View) -> u64 {
-    let opened_by_traffic = matches!(
-        layer.limiter,
-        Limiter::Window {
-            anchor: Some(Anchor::FirstRequest),
-            ..
-        } | Limiter::Concurrency { .. }
-    );
-    if opened_by_traffic {
-        return v.attempts_before + v.cost;
-    }
-    // refused attempts are charged as the documentation says; both ways when it does not
-    let level = match layer.count_rejected {
-        Some(true) => v.with_refusals.level,
-        Some(false) => v.admitted_only.level,
-        None => v.with_refusals.level.max(v.admitted_only.level),
-    }
-    .max(0.0);
-    (level.ceil() as u64).min(v.attempts_before) + v.cost
+/// What the capture's own traffic put in a layer's count at a throttle, the throttle included.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Visible {
+    /// The least it certainly put there; `None` where the capture cannot fix it. A server
+    /// counter at or below it proves the count holds nothing from outside the capture.
+    least: Option<u64>,
+    /// The most it can have put there. A server counter above it (and its tolerance) shows
+    /// traffic from outside; between the two bounds a counter proves nothing either way.
+    most: u64,
 }
 
-/// The least the capture's own traffic certainly put in a layer's count at a throttle, the
-/// throttle included; `None` where the capture cannot fix it (a window traffic outside the
-/// capture may have opened, requests in flight). A server counter at or below it proves the
-/// count holds nothing from outside the capture; one between it and `most_visible` proves
-/// nothing either way.
-fn least_visible(layer: &Layer, v: &View) -> Option<u64> {
+/// The bounds of what the capture put in a layer's count. A window that opens at a
+/// partition's first request may have been opened by traffic outside the capture anywhere
+/// within its horizon, so every attempt of the horizon may be in it and none certainly is (so
+/// too for requests in flight); every other limiter's state is fixed by the replay (buckets
+/// drain as they refill, counters and aligned windows start on the clock), refused attempts
+/// charged as the documentation says, or either way when it does not.
+fn visible_bounds(layer: &Layer, v: &View) -> Visible {
     let opened_by_traffic = matches!(
         layer.limiter,
         Limiter::Window {
@@ -101,15 +87,26 @@ fn least_visible(layer: &Layer, v: &View) -> Option<u64> {
         } | Limiter::Concurrency { .. }
     );
     if opened_by_traffic {
-        return None;
+        return Visible {
+            least: None,
+            most: v.attempts_before + v.cost,
+        };
     }
-    let level = match layer.count_rejected {
-        Some(true) => v.with_refusals.level,
-        Some(false) => v.admitted_only.level,
-        None => v.with_refusals.level.min(v.admitted_only.level),
+    let (low, high) = match layer.count_rejected {
+        Some(true) => (v.with_refusals.level, v.with_refusals.level),
+        Some(false) => (v.admitted_only.level, v.admitted_only.level),
+        None => {
+            let (a, b) = (v.admitted_only.level, v.with_refusals.level);
+            (a.min(b), a.max(b))
+        }
+    };
+    let count = |level: f64, round: fn(f64) -> f64| {
+        (round(level.max(0.0)) as u64).min(v.attempts_before) + v.cost
+    };
+    Visible {
+        least: Some(count(low, f64::floor)),
+        most: count(high, f64::ceil),
     }
-    .max(0.0);
-    Some((level.floor() as u64).min(v.attempts_before) + v.cost)
 }
 
 /// Whether a counter on a response describes a layer: same budget, and the same window when
@@ -275,19 +272,17 @@ fn layer_candidates(cx: &Ctx<'_>, i: usize, out: &mut Vec<Candidate>) {
         // the server's own counter on the throttle
         if let Some(counter) = counter_for(cx, r, k, &counting) {
             let room = counter.used < counter.limit;
-            let most = most_visible(layer, v);
-            let least = least_visible(layer, v);
+            let bounds = visible_bounds(layer, v);
             // hidden traffic shows when the count exceeds all the capture can account for, and
             // is ruled out only when the capture's own requests certainly fill the count
-            let shows_hidden = counter.used > most + COUNTER_TOLERANCE;
-            let no_hidden = least.is_some_and(|l| counter.used <= l);
+            let shows_hidden = counter.used > bounds.most + COUNTER_TOLERANCE;
+            let no_hidden = bounds.least.filter(|l| counter.used <= *l);
             let s = Signal::ServerCount {
                 layer: k,
                 counter,
-                visible: if visible || !no_hidden {
-                    most
-                } else {
-                    least.unwrap_or(most)
+                visible: match no_hidden {
+                    Some(least) if !visible => least,
+                    _ => bounds.most,
                 },
                 at: r.start,
                 on_throttle: true,
@@ -296,7 +291,7 @@ fn layer_candidates(cx: &Ctx<'_>, i: usize, out: &mut Vec<Candidate>) {
                 (_, true) => c.against.push(s),
                 (true, false) => c.support.push(s),
                 (false, false) if shows_hidden => c.support.push(s),
-                (false, false) if no_hidden => c.against.push(s),
+                (false, false) if no_hidden.is_some() => c.against.push(s),
                 // a count between what the capture certainly and possibly put in it
                 (false, false) => {}
             }
@@ -720,31 +715,41 @@ mod tests {
     fn a_counter_is_bounded_by_the_replay_the_documentation_implies() {
         let v = view(3.2, 7.5, 20);
         // a bucket: its replayed level, refusals charged as documented (both ways if unknown)
-        assert_eq!(most_visible(&bucket(Some(false)), &v), 4 + 1);
-        assert_eq!(most_visible(&bucket(Some(true)), &v), 8 + 1);
-        assert_eq!(most_visible(&bucket(None), &v), 8 + 1);
+        assert_eq!(visible_bounds(&bucket(Some(false)), &v).most, 4 + 1);
+        assert_eq!(visible_bounds(&bucket(Some(true)), &v).most, 8 + 1);
+        assert_eq!(visible_bounds(&bucket(None), &v).most, 8 + 1);
         // a clock-aligned or sliding window: its replayed count
-        assert_eq!(most_visible(&window(Some(Anchor::Epoch)), &v), 8 + 1);
+        assert_eq!(visible_bounds(&window(Some(Anchor::Epoch)), &v).most, 8 + 1);
         // a window traffic outside the capture may have opened: every attempt of the horizon
         assert_eq!(
-            most_visible(&window(Some(Anchor::FirstRequest)), &v),
+            visible_bounds(&window(Some(Anchor::FirstRequest)), &v).most,
             20 + 1
         );
         // never more than the attempts the capture made
-        assert_eq!(most_visible(&bucket(None), &view(3.0, 30.0, 5)), 5 + 1);
+        assert_eq!(
+            visible_bounds(&bucket(None), &view(3.0, 30.0, 5)).most,
+            5 + 1
+        );
     }
 
     #[test]
     fn only_what_the_capture_certainly_counted_rules_out_hidden_traffic() {
         let v = view(3.2, 7.5, 20);
         // refusals charged or not: the lower of the two replays
-        assert_eq!(least_visible(&bucket(None), &v), Some(3 + 1));
-        assert_eq!(least_visible(&bucket(Some(true)), &v), Some(7 + 1));
-        assert_eq!(least_visible(&window(Some(Anchor::Epoch)), &v), Some(3 + 1));
+        assert_eq!(visible_bounds(&bucket(None), &v).least, Some(3 + 1));
+        assert_eq!(visible_bounds(&bucket(Some(true)), &v).least, Some(7 + 1));
+        assert_eq!(
+            visible_bounds(&window(Some(Anchor::Epoch)), &v).least,
+            Some(3 + 1)
+        );
         // a window traffic outside the capture may have opened fixes nothing
-        assert_eq!(least_visible(&window(Some(Anchor::FirstRequest)), &v), None);
+        assert_eq!(
+            visible_bounds(&window(Some(Anchor::FirstRequest)), &v).least,
+            None
+        );
         for l in [bucket(None), bucket(Some(false)), window(None)] {
-            assert!(least_visible(&l, &v).unwrap() <= most_visible(&l, &v));
+            let b = visible_bounds(&l, &v);
+            assert!(b.least.unwrap() <= b.most);
         }
     }
 }

@@ -432,25 +432,7 @@ pub fn decide(cx: &Ctx<'_>, i: usize, alive: Vec<Candidate>, refuted: Vec<Candid
         });
     }
     let decided_by = ranked.get(1).and_then(|x| x.below_because);
-    let mut t = Throttle {
-        request: i as u32,
-        explanation: Explanation::Unknown,
-        confidence: Confidence {
-            level: Level::Low,
-            reason: Reason::NothingFits,
-        },
-        decided_by: None,
-        evidence: Vec::new(),
-        against: Vec::new(),
-        visible: None,
-        limit: None,
-        window: None,
-        retry_after_s: r.retry_after.map(|x| x.seconds),
-        ranked,
-        refuted,
-        hidden_by: Vec::new(),
-        server: None,
-    };
+    let mut t = unexplained(i as u32, r.retry_after.map(|x| x.seconds), ranked, refuted);
     if unknown {
         let counted = !super::candidates::views(cx, i).is_empty();
         if t.ranked.is_empty() && !counted {
@@ -469,6 +451,34 @@ pub fn decide(cx: &Ctx<'_>, i: usize, alive: Vec<Candidate>, refuted: Vec<Candid
     t.against = first.against.clone();
     fill_numbers(cx, &mut t, first);
     t
+}
+
+/// A throttle nothing explains yet, with what was weighed for it.
+fn unexplained(
+    request: u32,
+    retry_after_s: Option<f64>,
+    ranked: Vec<Ranked>,
+    refuted: Vec<Candidate>,
+) -> Throttle {
+    Throttle {
+        request,
+        explanation: Explanation::Unknown,
+        confidence: Confidence {
+            level: Level::Low,
+            reason: Reason::NothingFits,
+        },
+        decided_by: None,
+        evidence: Vec::new(),
+        against: Vec::new(),
+        visible: None,
+        limit: None,
+        window: None,
+        retry_after_s,
+        ranked,
+        refuted,
+        hidden_by: Vec::new(),
+        server: None,
+    }
 }
 
 /// Every explanation ruled out while documented layers count the throttle: those layers did
@@ -543,35 +553,13 @@ mod tests {
     use crate::model::{Method, time};
     use crate::profiles::{Limiter, PathFilter};
 
-    fn unexplained(retry_after_s: Option<f64>, refuted: Vec<Candidate>) -> Throttle {
-        Throttle {
-            request: 0,
-            explanation: Explanation::Unknown,
-            confidence: Confidence {
-                level: Level::Low,
-                reason: Reason::NothingFits,
-            },
-            decided_by: None,
-            evidence: Vec::new(),
-            against: Vec::new(),
-            visible: None,
-            limit: None,
-            window: None,
-            retry_after_s,
-            ranked: Vec::new(),
-            refuted,
-            hidden_by: Vec::new(),
-            server: None,
-        }
-    }
-
     #[test]
     fn documented_layers_ruled_out_leave_a_limit_the_documentation_does_not_state() {
         let hidden = Candidate::new(Explanation::Hidden {
             layer: 0,
             at_least: 81,
         });
-        let mut t = unexplained(Some(1.0), vec![hidden.clone()]);
+        let mut t = unexplained(0, Some(1.0), Vec::new(), vec![hidden.clone()]);
         eliminate(&mut t);
         assert!(matches!(
             t.explanation,
@@ -585,7 +573,7 @@ mod tests {
         ));
         assert_eq!(t.confidence.reason, Reason::DocumentedRuledOut);
         // a wait longer than a burst's horizon points to a longer window
-        let mut t = unexplained(Some(45.0), vec![hidden]);
+        let mut t = unexplained(0, Some(45.0), Vec::new(), vec![hidden]);
         eliminate(&mut t);
         assert!(matches!(
             t.explanation,
@@ -602,7 +590,7 @@ mod tests {
             window: None,
             stated: false,
         });
-        let mut t = unexplained(Some(1.0), vec![guess]);
+        let mut t = unexplained(0, Some(1.0), Vec::new(), vec![guess]);
         eliminate(&mut t);
         assert_eq!(t.explanation, Explanation::Unknown);
     }

@@ -411,7 +411,7 @@ fn preflights(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
 /// Responses in a vendor's dialect analyzed with inferred layers only: the vendor's built-in
 /// profile knows the layers its headers do not announce.
 fn vendor_profile(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
-    if cx.profiles.iter().any(|p| p.origin != "inferred") {
+    if !cx.profiles.iter().all(|p| p.is_inferred()) {
         return;
     }
     // built-in profile → (dialect title, responses, their requests)

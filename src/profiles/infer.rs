@@ -1,8 +1,9 @@
 //! The `generic` profile: layers inferred from the rate-limit headers a capture carries.
 //!
-//! Owns turning announced budgets (`RateLimit-Policy`, `RateLimit-Limit` / `X-RateLimit-Limit`
-//! with the window read from the reset, `inin-ratelimit-allowed`) into layers marked
-//! `inferred`, counted only on the hosts that announced them. Pure.
+//! Owns turning announced budgets (`RateLimit-Policy`, `RateLimit-Limit` / `X-RateLimit-Limit`,
+//! `inin-ratelimit-allowed`) into layers marked `inferred`, counted only on the endpoints whose
+//! responses announced them, over the window the dialect or policy states or else between the
+//! resets the server announced; never over a window guessed from a countdown. Pure.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -79,8 +80,8 @@ pub fn from_headers(capture: &Capture) -> Profile {
     }
     let mut layers: Vec<Layer> = Vec::new();
     let mut hosts: Vec<String> = Vec::new();
-    for ((family, limit, window, _), s) in seen {
-        let Some(mut layer) = layer_for(family, limit, window, &s) else {
+    for ((family, limit, window, _), mut s) in seen {
+        let Some(mut layer) = layer_for(family, limit, window, &mut s) else {
             continue;
         };
         if layers.iter().any(|l| l.name == layer.name) {
@@ -116,7 +117,7 @@ pub fn from_headers(capture: &Capture) -> Profile {
         verified: None,
         confirm: Vec::new(),
         hidden_sources: None,
-        origin: "inferred".into(),
+        origin: super::INFERRED.into(),
         throttle_status: vec![429],
         throttle_codes: Vec::new(),
     }
@@ -124,7 +125,7 @@ pub fn from_headers(capture: &Capture) -> Profile {
 
 /// The layer for one announced budget, or `None` when neither a window nor a reset says which
 /// requests it counts together.
-fn layer_for(family: &str, limit: u64, window: Option<Micros>, s: &Seen) -> Option<Layer> {
+fn layer_for(family: &str, limit: u64, window: Option<Micros>, s: &mut Seen) -> Option<Layer> {
     let scope = format!(
         "counted on the {} whose responses carried it",
         crate::model::words::count(s.templates.len() as u32, "endpoint", "endpoints")
@@ -149,7 +150,7 @@ fn layer_for(family: &str, limit: u64, window: Option<Micros>, s: &Seen) -> Opti
             Some(layer)
         }
         _ if !s.resets.is_empty() => {
-            let resets = distinct_resets(&s.resets);
+            let resets = distinct_resets(std::mem::take(&mut s.resets));
             let mut layer = Layer::new(
                 format!("inferred.{family}.{limit}.per.announced-window"),
                 Limiter::Window {
@@ -172,17 +173,19 @@ fn layer_for(family: &str, limit: u64, window: Option<Micros>, s: &Seen) -> Opti
 }
 
 /// Announced reset instants, sorted, with those within `RESET_RESOLUTION` of the earliest of
-/// their run merged into it.
-fn distinct_resets(resets: &[Micros]) -> Vec<Micros> {
-    let mut all = resets.to_vec();
-    all.sort_unstable();
-    let mut out: Vec<Micros> = Vec::new();
-    for t in all {
-        if out.last().is_none_or(|l| t - l > RESET_RESOLUTION) {
-            out.push(t);
+/// their run merged into it (in place: one instant per response with the headers).
+fn distinct_resets(mut resets: Vec<Micros>) -> Vec<Micros> {
+    resets.sort_unstable();
+    let mut run_start = None;
+    resets.retain(|&t| {
+        let keep = run_start.is_none_or(|s: Micros| t - s > RESET_RESOLUTION);
+        if keep {
+            run_start = Some(t);
         }
-    }
-    out
+        keep
+    });
+    resets.shrink_to_fit();
+    resets
 }
 
 #[cfg(test)]
@@ -193,7 +196,7 @@ mod tests {
     fn resets_within_the_header_resolution_are_one() {
         let s = time::SECOND;
         assert_eq!(
-            distinct_resets(&[12 * s, 13 * s, 12 * s + 400_000, 30 * s, 25 * s]),
+            distinct_resets(vec![12 * s, 13 * s, 12 * s + 400_000, 30 * s, 25 * s]),
             vec![12 * s, 25 * s, 30 * s]
         );
     }

@@ -39,7 +39,7 @@ pub struct Profile {
     pub confirm: Vec<String>,
     /// Where traffic outside a capture usually comes from for this API.
     pub hidden_sources: Option<String>,
-    /// `built-in` or the file it came from.
+    /// `built-in`, the file it came from, or `INFERRED` for layers read from the capture.
     pub origin: String,
     /// Statuses that mean "throttled" for this API (default `[429]`).
     pub throttle_status: Vec<u16>,
@@ -47,7 +47,15 @@ pub struct Profile {
     pub throttle_codes: Vec<CodeId>,
 }
 
+/// The origin of a profile whose layers were inferred from the capture's headers.
+pub const INFERRED: &str = "inferred";
+
 impl Profile {
+    /// Whether the layers were inferred from the capture's headers, not documented.
+    pub fn is_inferred(&self) -> bool {
+        self.origin == INFERRED
+    }
+
     /// Whether the profile's layers count requests to this host.
     pub fn covers(&self, host: &str) -> bool {
         self.hosts.iter().any(|g| g.matches(host))

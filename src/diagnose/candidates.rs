@@ -17,7 +17,7 @@ use super::context::{Ctx, Scope, is_traffic};
 use super::separation;
 use super::signal::{Basis, Counter, Signal};
 use super::thresholds::{
-    COUNT_WINDOWS, COUNTER_TOLERANCE, EDGE, RETRY_AFTER_ROUNDING, STATED_LIMIT_SLACK,
+    COUNT_WINDOWS, COUNTER_TOLERANCE, EDGE, NEIGHBOUR, RETRY_AFTER_ROUNDING, STATED_LIMIT_SLACK,
 };
 use super::{Candidate, Explanation, LimitKind};
 
@@ -190,6 +190,55 @@ fn earlier_counter(cx: &Ctx<'_>, i: usize, k: usize, layers: &[usize]) -> Option
     })
 }
 
+/// Room the server's count on an earlier success (`count`, from `earlier_counter`) left in
+/// layer `k` at the throttle's moment: the success came within the timing uncertainty
+/// (`NEIGHBOUR`) before it, and the count plus the capture's admitted requests of the partition
+/// in between stays more than `COUNTER_TOLERANCE` under the limit. `None` otherwise.
+fn room_at_the_moment(cx: &Ctx<'_>, i: usize, k: usize, count: &Signal) -> Option<Signal> {
+    let Signal::ServerCount { counter, at, .. } = count else {
+        return None;
+    };
+    let r = &cx.capture.requests[i];
+    let gap = r.start - *at;
+    if room_left(counter, 0, gap).is_none() {
+        return None;
+    }
+    let layer = cx.layer(k);
+    let key = crate::evaluate::partition_key(layer, cx.capture, i);
+    let reqs = &cx.capture.requests;
+    let first = reqs.partition_point(|p| p.start <= *at);
+    let between = (first..i)
+        .filter(|&o| {
+            let p = &reqs[o];
+            !p.is_throttle()
+                && is_traffic(p)
+                && crate::evaluate::partition_key(layer, cx.capture, o) == key
+        })
+        .count() as u64;
+    let room = room_left(counter, between, gap)?;
+    Some(Signal::RoomAtTheMoment {
+        layer: k,
+        counter: counter.clone(),
+        at: *at,
+        gap,
+        between,
+        room,
+    })
+}
+
+/// The room a counter reported `gap` before a throttle leaves once `between` more requests
+/// were admitted: `None` when the gap exceeds the timing uncertainty (`NEIGHBOUR`: traffic
+/// from elsewhere had time), or the room is within `COUNTER_TOLERANCE` of none.
+fn room_left(counter: &Counter, between: u64, gap: Micros) -> Option<u64> {
+    if gap > NEIGHBOUR {
+        return None;
+    }
+    let room = counter
+        .limit
+        .checked_sub(counter.used.saturating_add(between))?;
+    (room > COUNTER_TOLERANCE).then_some(room)
+}
+
 /// Whether a body's stated "N requests within W seconds" is a layer's budget.
 fn states_numbers_of(limit: Option<u64>, window_s: Option<f64>, layer: &Layer) -> bool {
     limit == Some(layer.limit())
@@ -301,7 +350,9 @@ fn layer_candidates(cx: &Ctx<'_>, i: usize, out: &mut Vec<Candidate>) {
             if shows_hidden {
                 c.support.push(s);
             } else {
+                let room = room_at_the_moment(cx, i, k, &s);
                 c.against.push(s);
+                c.against.extend(room);
             }
         }
         // Retry-After against when the capture's own traffic frees room
@@ -464,9 +515,17 @@ fn separation_candidate(cx: &Ctx<'_>, i: usize, kind: LimitKind) -> Option<Candi
             let busiest = separation::busiest_success(group, throttled).unwrap_or(0);
             crowded = Some((scope, window, busiest, around.possible));
         }
+        // an option with nothing around the throttle implies a limit of 0, which would refuse
+        // everything: any option with company comes first
+        let company = around.possible > 0;
         let better = best.as_ref().is_none_or(|b| {
-            (feasible, -chance, std::cmp::Reverse(scope))
-                > (b.feasible, -b.chance, std::cmp::Reverse(b.scope))
+            (company, feasible, -chance, std::cmp::Reverse(scope))
+                > (
+                    b.possible > 0,
+                    b.feasible,
+                    -b.chance,
+                    std::cmp::Reverse(b.scope),
+                )
         });
         if better {
             best = Some(Best {
@@ -695,6 +754,23 @@ mod tests {
             attempts_before: attempts,
             window_opened: None,
         }
+    }
+
+    #[test]
+    fn a_counter_shows_room_at_the_throttle_s_moment_only_within_the_timing_uncertainty() {
+        let c = Counter {
+            quote: None,
+            used: 32,
+            limit: 83,
+        };
+        assert_eq!(room_left(&c, 0, 12 * time::MILLISECOND), Some(51));
+        assert_eq!(room_left(&c, 10, NEIGHBOUR), Some(41));
+        // long enough before it for traffic from elsewhere to have filled the room
+        assert_eq!(room_left(&c, 0, NEIGHBOUR + 1), None);
+        // the capture's own requests in between used the room (up to the tolerance)
+        assert_eq!(room_left(&c, 50, 0), None);
+        assert_eq!(room_left(&c, 60, 0), None);
+        assert_eq!(room_left(&c, 49, 0), Some(2));
     }
 
     #[test]

@@ -244,6 +244,23 @@ pub fn signal(n: &Names<'_>, s: &Signal, throttle: &Request) -> String {
                 )
             }
         }
+        Signal::RoomAtTheMoment {
+            layer,
+            counter,
+            at,
+            gap,
+            between,
+            room,
+        } => format!(
+            "{} on the success at {}, {} before it: {} had room for {} more after the capture's {} in between, so as many from elsewhere would have had to arrive in those {}",
+            counter_text(counter),
+            n.clock(*at),
+            time::human_duration(*gap),
+            n.layer(*layer).name,
+            room,
+            count(*between, "request", "requests"),
+            time::human_duration(*gap)
+        ),
         Signal::RetryAfterFits {
             layer,
             retry_after_s,
@@ -510,6 +527,9 @@ pub fn preference(p: Preference) -> &'static str {
         Preference::RetryAfterFits => "Retry-After fits another layer's replay",
         Preference::ServerSawHidden => {
             "the server's counter showed traffic from elsewhere on another layer"
+        }
+        Preference::ServerShowedRoom => {
+            "the server's counter on a success just before it showed room on that layer"
         }
         Preference::PositiveEvidence => {
             "the capture holds positive evidence for a limit the documentation does not state"

@@ -37,6 +37,10 @@ pub enum Preference {
     /// The server's counter on an earlier response of the partition held more requests than the
     /// capture shows: hidden traffic was using the layer.
     ServerSawHidden,
+    /// The server's counter on a success just before the throttle (within the timing
+    /// uncertainty) left room in the layer beyond the capture's requests in between: traffic
+    /// from elsewhere would have had to fill it in that gap.
+    ServerShowedRoom,
     /// A clean separation, or a limit the body states, is positive evidence of a limit the
     /// documentation does not state.
     PositiveEvidence,
@@ -71,6 +75,7 @@ impl Preference {
             Preference::StrongerReplay => "stronger-replay",
             Preference::RetryAfterFits => "retry-after-fits",
             Preference::ServerSawHidden => "server-saw-hidden",
+            Preference::ServerShowedRoom => "server-showed-room",
             Preference::PositiveEvidence => "positive-evidence",
             Preference::BodyStatesIt => "body-states-it",
             Preference::RetryPersisted => "retry-persisted",
@@ -84,13 +89,14 @@ impl Preference {
     }
 
     /// Every rule, in the order they are applied.
-    pub const ALL: [Preference; 15] = [
+    pub const ALL: [Preference; 16] = [
         Preference::ServerNamesIt,
         Preference::ServerLogProves,
         Preference::CapturesOwnTraffic,
         Preference::StrongerReplay,
         Preference::RetryAfterFits,
         Preference::ServerSawHidden,
+        Preference::ServerShowedRoom,
         Preference::PositiveEvidence,
         Preference::BodyStatesIt,
         Preference::RetryPersisted,
@@ -213,6 +219,10 @@ fn value(layers: &Layers<'_>, c: &Candidate, p: Preference, ways: &[(usize, usiz
                     }
                 )
             })),
+        Preference::ServerShowedRoom => b(!c
+            .against
+            .iter()
+            .any(|s| matches!(s, Signal::RoomAtTheMoment { .. }))),
         Preference::PositiveEvidence => evidence_strength(c),
         Preference::BodyStatesIt => b(has(c, |s| matches!(s, Signal::BodyStatesLayer { .. }))),
         Preference::RetryPersisted => b(matches!(e, Explanation::Hidden { .. })
@@ -729,6 +739,34 @@ mod tests {
         assert_eq!(
             winner(&undocumented(0.001), &h),
             (1, Some(Preference::ServerSawHidden))
+        );
+    }
+
+    #[test]
+    fn room_the_server_showed_just_before_the_throttle_demotes_hidden_traffic() {
+        let mut h = hidden(0, 200);
+        h.against.push(Signal::RoomAtTheMoment {
+            layer: 0,
+            counter: Counter {
+                quote: None,
+                used: 100,
+                limit: 300,
+            },
+            at: 0,
+            gap: 12_000,
+            between: 0,
+            room: 200,
+        });
+        // no positive evidence for the undocumented limit, yet the quiet-capture prior no
+        // longer decides: the server said the layer had room a moment before
+        assert_eq!(
+            winner(&h, &undocumented(0.5)),
+            (1, Some(Preference::ServerShowedRoom))
+        );
+        // among hidden layers, the one the server did not show with room leads
+        assert_eq!(
+            winner(&h, &hidden(1, 2900)),
+            (1, Some(Preference::ServerShowedRoom))
         );
     }
 

@@ -68,6 +68,23 @@ pub enum Signal {
         /// Whether it is on the throttle itself.
         on_throttle: bool,
     },
+    /// The server's counter on a success of the partition, within the timing uncertainty
+    /// before the throttle, left room beyond the capture's requests in between: to refuse the
+    /// throttle, traffic from elsewhere would have had to fill that room in the gap.
+    RoomAtTheMoment {
+        /// Evaluation index of the layer.
+        layer: usize,
+        /// The counter on that success.
+        counter: Counter,
+        /// When that success started.
+        at: Micros,
+        /// From that success to the throttle.
+        gap: Micros,
+        /// The capture's admitted requests of the partition in between.
+        between: u64,
+        /// Room left after them: the least traffic from elsewhere the gap must have held.
+        room: u64,
+    },
     /// Retry-After equals when the replay of the capture's traffic frees room in the layer.
     RetryAfterFits {
         /// Evaluation index of the layer.

@@ -384,3 +384,30 @@ fn the_verdict_ranks_like_the_evidence() {
     }
     assert!(checked >= 20, "{checked}");
 }
+
+#[test]
+fn an_undocumented_burst_is_sought_where_the_throttle_had_company() {
+    const PLAIN: &str =
+        r#"{"message":"Too many requests","code":"too.many.requests","status":429}"#;
+    // records cycle over three ids: the throttle's own record saw nothing else; its endpoint
+    // saw two requests within a second before it, and a later success saw more, so no count
+    // splits them cleanly in any scope
+    let a = analyze(&[ok(0), ok(200), throttled(400, PLAIN), ok(600), ok(800)]);
+    let t = &a.diagnosis.throttles[0];
+    let burst = t
+        .ranked
+        .iter()
+        .map(|r| &r.candidate)
+        .chain(&t.refuted)
+        .find_map(|c| match c.explanation {
+            Explanation::Undocumented {
+                kind: LimitKind::Burst,
+                scope,
+                ..
+            } => Some((scope, c.refuted.as_ref().map(|r| r.rule()))),
+            _ => None,
+        })
+        .expect("an undocumented burst candidate");
+    assert_ne!(burst.0, Some(Scope::Resource), "{burst:?}");
+    assert_ne!(burst.1, Some("nothing-around"), "{burst:?}");
+}

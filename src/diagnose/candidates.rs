@@ -200,9 +200,8 @@ fn room_at_the_moment(cx: &Ctx<'_>, i: usize, k: usize, count: &Signal) -> Optio
     };
     let r = &cx.capture.requests[i];
     let gap = r.start - *at;
-    if room_left(counter, 0, gap).is_none() {
-        return None;
-    }
+    // too long before it, or too little room even before the requests in between
+    room_left(counter, 0, gap)?;
     let layer = cx.layer(k);
     let key = crate::evaluate::partition_key(layer, cx.capture, i);
     let reqs = &cx.capture.requests;
@@ -501,9 +500,10 @@ fn separation_candidate(cx: &Ctx<'_>, i: usize, kind: LimitKind) -> Option<Candi
         window: Option<Micros>,
         sep: Option<separation::Separation>,
         possible: u32,
+        /// The most others a success of the option surely had (when infeasible).
+        busiest: u32,
     }
     let mut best: Option<Best> = None;
-    let mut crowded: Option<(Scope, Option<Micros>, u32, u32)> = None;
     for (scope, window, grouping) in options {
         let Some((group, around)) = grouping.at(req) else {
             continue;
@@ -511,10 +511,6 @@ fn separation_candidate(cx: &Ctx<'_>, i: usize, kind: LimitKind) -> Option<Candi
         let feasible = separation::feasible(group, around, throttled);
         let sep = group.separation.filter(|s| around.possible >= s.limit);
         let chance = sep.map_or(1.0, |s| (s.chance * tests as f64).min(1.0));
-        if !feasible && crowded.is_none() {
-            let busiest = separation::busiest_success(group, throttled).unwrap_or(0);
-            crowded = Some((scope, window, busiest, around.possible));
-        }
         // an option with nothing around the throttle implies a limit of 0, which would refuse
         // everything: any option with company comes first
         let company = around.possible > 0;
@@ -535,6 +531,7 @@ fn separation_candidate(cx: &Ctx<'_>, i: usize, kind: LimitKind) -> Option<Candi
                 window,
                 sep,
                 possible: around.possible,
+                busiest: separation::busiest_success(group, throttled).unwrap_or(0),
             });
         }
     }
@@ -545,6 +542,7 @@ fn separation_candidate(cx: &Ctx<'_>, i: usize, kind: LimitKind) -> Option<Candi
         window,
         sep,
         possible,
+        busiest,
     } = best?;
     // a limit of 0 would refuse everything: with nothing around, the capture bounds nothing
     let limit = sep
@@ -579,14 +577,54 @@ fn separation_candidate(cx: &Ctx<'_>, i: usize, kind: LimitKind) -> Option<Candi
             chance,
         });
     }
-    if !feasible && let Some((scope, window, sure, possible)) = crowded {
+    if !feasible {
         c.against.push(Signal::SuccessAsCrowded {
             window,
             scope,
-            sure,
+            sure: busiest,
             possible,
         });
     }
+    Some(c)
+}
+
+/// An undocumented bucket fitted to the throttle's group (`fit`): of the scopes whose fitted
+/// bucket refuses this throttle, the one with the smallest chance (times the scopes tried).
+fn bucket_candidate(cx: &Ctx<'_>, i: usize) -> Option<Candidate> {
+    let req = i as u32;
+    let mut best: Option<(f64, Scope, &super::fit::BucketFit)> = None;
+    for scope in Scope::ALL {
+        let Some((f, k)) = cx.fit(scope, req) else {
+            continue;
+        };
+        if f.explained.binary_search(&k).is_err() {
+            continue;
+        }
+        let chance = (f.chance * Scope::ALL.len() as f64).min(1.0);
+        if best.is_none_or(|b| chance < b.0) {
+            best = Some((chance, scope, f));
+        }
+    }
+    let (chance, scope, f) = best?;
+    // to the whole second: the fit's rate is no more exact than the capture's timing
+    let horizon = time::secs(time::as_secs(f.horizon()).round().max(1.0));
+    let mut c = Candidate::new(Explanation::Undocumented {
+        kind: LimitKind::of_window(horizon),
+        scope: Some(scope),
+        limit: Some(f.capacity as u64),
+        window: Some(horizon),
+        stated: false,
+    });
+    c.support.push(Signal::BucketFit {
+        scope,
+        capacity: f.capacity,
+        rate_per_s: f.rate_per_s,
+        charged: f.charged,
+        explained: f.explained.len(),
+        throttled: f.throttled,
+        successes: f.successes,
+        chance,
+    });
     Some(c)
 }
 
@@ -671,6 +709,14 @@ pub fn generate(cx: &Ctx<'_>, i: usize) -> Vec<Candidate> {
     out.extend(stated_candidate(cx, i));
     out.extend(separation_candidate(cx, i, LimitKind::Concurrency));
     out.extend(separation_candidate(cx, i, LimitKind::Burst));
+    // the capture's own traffic on a documented layer ranks above any undocumented limit: a
+    // bucket is fitted only where no layer's replay refuses the throttle
+    if !out
+        .iter()
+        .any(|c| matches!(c.explanation, Explanation::Visible { .. }))
+    {
+        out.extend(bucket_candidate(cx, i));
+    }
     let r = &cx.capture.requests[i];
     if let Some(typ) = cx.typical_duration(r)
         && r.duration >= super::thresholds::HELD_AT_LEAST

@@ -5,7 +5,7 @@
 //! timing uncertainty of a HAR —, which request retried which, and how long an endpoint's
 //! successes usually take. Pure.
 
-use std::cell::RefCell;
+use std::cell::{OnceCell, RefCell};
 use std::collections::HashMap;
 
 use crate::evaluate::{Evaluation, window};
@@ -187,6 +187,9 @@ pub struct Ctx<'a> {
     pub in_flight: Vec<u32>,
     /// In flight together, per scope (groups by `Scope::group_key`).
     pub concurrency: [Grouping; 3],
+    /// The bucket fitted to each group of `concurrency` (same order), per scope, fitted when
+    /// first asked (`fit`).
+    fits: [Vec<OnceCell<Option<super::fit::BucketFit>>>; 3],
     /// Started within each of `COUNT_WINDOWS` before, per scope.
     pub bursts: [[Grouping; 6]; 3],
     /// The next request of the same client, method and path (the retry, when there was one).
@@ -386,6 +389,11 @@ impl<'a> Ctx<'a> {
             concurrency_grouping(reqs, scoped[1].clone()),
             concurrency_grouping(reqs, scoped[2].clone()),
         ];
+        let fits = std::array::from_fn(|s| {
+            std::iter::repeat_with(OnceCell::new)
+                .take(concurrency[s].groups.len())
+                .collect()
+        });
         let bursts = std::array::from_fn(|s| {
             std::array::from_fn(|k| burst_grouping(reqs, &scoped[s], COUNT_WINDOWS[k]))
         });
@@ -418,6 +426,7 @@ impl<'a> Ctx<'a> {
             eval,
             in_flight,
             concurrency,
+            fits,
             bursts,
             next_same_resource,
             success_median,
@@ -426,6 +435,24 @@ impl<'a> Ctx<'a> {
             join: None,
             stated: RefCell::new(HashMap::new()),
         }
+    }
+
+    /// The bucket fitted to the `scope` group of throttle `request`, and the throttle's
+    /// position in it; fitted once per group, when first asked.
+    pub fn fit(&self, scope: Scope, request: u32) -> Option<(&super::fit::BucketFit, u32)> {
+        let grouping = &self.concurrency[scope as usize];
+        let &(g, k, _) = grouping.of.get(&request)?;
+        let fit = self.fits[scope as usize][g as usize].get_or_init(|| {
+            let reqs = &self.capture.requests;
+            let members = &grouping.groups[g as usize].members;
+            let starts: Vec<Micros> = members.iter().map(|&i| reqs[i as usize].start).collect();
+            let throttled: Vec<bool> = members
+                .iter()
+                .map(|&i| reqs[i as usize].is_throttle())
+                .collect();
+            super::fit::fit(&starts, &throttled)
+        });
+        Some((fit.as_ref()?, k))
     }
 
     /// Counts within window `w` around throttle `request` in its `scope` group: the most some

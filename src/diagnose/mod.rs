@@ -12,6 +12,7 @@ pub mod budget;
 pub mod candidates;
 pub mod context;
 pub mod findings;
+pub mod fit;
 pub mod prose;
 pub mod rank;
 pub mod refute;

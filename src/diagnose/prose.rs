@@ -69,6 +69,15 @@ pub fn fmt_s(s: f64) -> String {
     time::number_label((s * 10.0).round() / 10.0)
 }
 
+/// A fitted rate per second to two significant digits: `6.5`, `0.13`, `12`.
+fn fmt_rate(per_s: f64) -> String {
+    if !(per_s.is_finite() && per_s > 0.0) {
+        return time::number_label(0.0);
+    }
+    let scale = 10f64.powi(1 - per_s.log10().floor() as i32);
+    time::number_label((per_s * scale).round() / scale)
+}
+
 pub use crate::model::words::count;
 
 /// `inin-ratelimit-count: 26` when quotable, else `the server's counter (26 of 25)`.
@@ -344,6 +353,29 @@ pub fn signal(n: &Names<'_>, s: &Signal, throttle: &Request) -> String {
             if *limit == 1 { "other" } else { "others" },
             around_text(*window),
             count(*successes as u64, "success", "successes"),
+            percent(*chance)
+        ),
+        Signal::BucketFit {
+            scope,
+            capacity,
+            rate_per_s,
+            charged,
+            explained,
+            throttled,
+            successes,
+            chance,
+        } => format!(
+            "replaying {} through a bucket of {} refilled at {}/s{}: it admits all {} and refuses {explained} of the {}; the same outcomes moved to other requests fit a bucket as well {} of the time",
+            scope_text(*scope),
+            capacity,
+            fmt_rate(*rate_per_s),
+            if *charged {
+                ", refused attempts taking a token too"
+            } else {
+                ""
+            },
+            count(*successes as u64, "success", "successes"),
+            count(*throttled as u64, "throttle", "throttles"),
             percent(*chance)
         ),
         Signal::Around {

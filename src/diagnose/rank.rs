@@ -277,7 +277,7 @@ fn chance(c: &Candidate) -> f64 {
     c.support
         .iter()
         .find_map(|s| match s {
-            Signal::Separation { chance, .. } => Some(*chance),
+            Signal::Separation { chance, .. } | Signal::BucketFit { chance, .. } => Some(*chance),
             _ => None,
         })
         .unwrap_or(1.0)
@@ -306,6 +306,7 @@ pub fn positive(c: &Candidate) -> bool {
         Explanation::Undocumented { .. } if log_proves(c) => true,
         Explanation::Undocumented { .. } => c.support.iter().any(|s| {
             matches!(s, Signal::Separation { chance, explained, .. }
+                | Signal::BucketFit { chance, explained, .. }
                 if *chance < SEPARATION_CHANCE && *explained >= SEPARATION_MIN_THROTTLES)
         }),
         _ => false,
@@ -767,6 +768,44 @@ mod tests {
         assert_eq!(
             winner(&h, &hidden(1, 2900)),
             (1, Some(Preference::ServerShowedRoom))
+        );
+    }
+
+    #[test]
+    fn a_bucket_fitted_to_the_capture_s_own_load_is_positive_evidence_when_not_a_coincidence() {
+        let fitted = |chance: f64| {
+            let mut c = Candidate::new(Explanation::Undocumented {
+                kind: crate::diagnose::LimitKind::Burst,
+                scope: Some(Scope::Caller),
+                limit: Some(13),
+                window: Some(2 * time::SECOND),
+                stated: false,
+            });
+            c.support.push(Signal::BucketFit {
+                scope: Scope::Caller,
+                capacity: 13,
+                rate_per_s: 6.5,
+                charged: false,
+                explained: 20,
+                throttled: 22,
+                successes: 60,
+                chance,
+            });
+            c
+        };
+        assert_eq!(
+            winner(&hidden(0, 40), &fitted(0.03)),
+            (1, Some(Preference::PositiveEvidence))
+        );
+        // a fit the rotated outcomes match as often is no evidence
+        assert_eq!(
+            winner(&fitted(0.3), &hidden(0, 40)),
+            (1, Some(Preference::QuietCapture))
+        );
+        // against a window count's split, the less likely coincidence leads
+        assert_eq!(
+            winner(&undocumented(0.04), &fitted(0.03)),
+            (1, Some(Preference::Clearer))
         );
     }
 

@@ -144,6 +144,27 @@ pub enum Signal {
         /// The chance of so clean a split at random.
         chance: f64,
     },
+    /// A bucket replaying the scope's own requests admits every success and refuses this
+    /// throttle (`fit`).
+    BucketFit {
+        /// Whose requests.
+        scope: Scope,
+        /// The least capacity admitting every success.
+        capacity: u32,
+        /// Its refill rate, per second.
+        rate_per_s: f64,
+        /// Whether refused attempts take a token too.
+        charged: bool,
+        /// Throttles of the scope it refuses.
+        explained: usize,
+        /// Throttles in the scope.
+        throttled: usize,
+        /// Successes in the scope, all admitted.
+        successes: usize,
+        /// The chance that the scope's outcomes, rotated onto other requests, fit a bucket as
+        /// well (times the scopes tried).
+        chance: f64,
+    },
     /// Others of the scope around this throttle.
     Around {
         /// In flight (`None`) or within this window.

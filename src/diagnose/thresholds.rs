@@ -40,6 +40,29 @@ pub const COUNT_WINDOWS: [Micros; 6] = [
     60 * time::SECOND,
 ];
 
+/// The refill rates a bucket is fitted between, per second: from one every 20 s to 50 a
+/// second, the span of the burst and rate buckets vendors run (nginx `rate=`, Envoy and Kong
+/// token buckets, GCRA).
+pub const FIT_RATES_PER_S: (f64, f64) = (0.05, 50.0);
+
+/// Halvings of that span (on a log scale) when seeking the least rate that admits every
+/// success: 2^-24 of a factor of 1,000 is a rate within a millionth of the least one.
+pub const FIT_BISECTIONS: usize = 24;
+
+/// The largest bucket capacity fitted: burst allowances vendors document run from 1 to a few
+/// dozen (nginx `burst=`, Shopify's 40, Stripe's 25 and 100 per second); a larger bucket
+/// refills over a horizon a window count (`COUNT_WINDOWS`) sees as well.
+pub const FIT_MAX_CAPACITY: u32 = 64;
+
+/// Rotations behind a bucket fit's chance: the smallest chance it can state is
+/// 1 / (this + 1) = 1 %, under `SEPARATION_CHANCE` even times the three scopes tried.
+pub const FIT_PERMUTATIONS: usize = 99;
+
+/// A bucket is fitted to groups of at most this many requests: each rotation replays every
+/// capacity and rate, so the cost grows with the group, and a group this large holds enough
+/// successes for a window count (`COUNT_WINDOWS`) to speak.
+pub const FIT_MAX_MEMBERS: usize = 500;
+
 /// A limit whose window (or a bucket's refill horizon) is at most this long is a burst limit;
 /// longer ones are rate limits. Ten seconds separates "per second" burst protection from the
 /// per-minute and longer budgets vendors document.

@@ -1,0 +1,321 @@
+//! Bucket fitting: the least bucket (capacity and refill rate) that admits every success of a
+//! group of requests, which of its throttles that bucket refuses, and how often a bucket fits
+//! as well when the group's run of outcomes is rotated onto other requests.
+//!
+//! Owns the replay of a group's own requests through a hypothetical token bucket — the shape
+//! of token buckets, leaky buckets and GCRA alike, which admit the same requests for the same
+//! capacity and rate. A window count (`separation`) cannot see a bucket: a bucket remembers
+//! load longer than any one window, so a success can have more others in a second than a
+//! throttle did. Requests are replayed at the HAR's times: no timing slack, which would let
+//! a bucket refilling about once per gap both admit and refuse every request; the
+//! rotation test, not a tolerance, tells a fit from jitter. The test rotates rather than
+//! shuffles: traffic from outside the capture refuses runs of requests while a layer stays
+//! full, and a shuffle would break those runs apart and make any run look like a bucket; a
+//! rotation keeps the runs and asks whether they sit where the group's own load is. Pure: no
+//! I/O, no clock, no randomness.
+
+use crate::model::{Micros, time};
+
+use super::thresholds::{
+    FIT_BISECTIONS, FIT_MAX_CAPACITY, FIT_MAX_MEMBERS, FIT_PERMUTATIONS, FIT_RATES_PER_S,
+    SEPARATION_CHANCE, SEPARATION_MIN_THROTTLES,
+};
+
+/// The best bucket for one group.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BucketFit {
+    /// Least capacity that admits every success.
+    pub capacity: u32,
+    /// Refill rate, per second.
+    pub rate_per_s: f64,
+    /// Whether refused requests take a token too.
+    pub charged: bool,
+    /// Positions (in the group's members) of the throttles it refuses, ascending.
+    pub explained: Vec<u32>,
+    /// Throttles in the group.
+    pub throttled: usize,
+    /// Successes in the group.
+    pub successes: usize,
+    /// The chance that the group's outcomes, rotated onto other requests, fit a bucket at
+    /// least as well (over every capacity, rate and both charging rules).
+    pub chance: f64,
+}
+
+impl BucketFit {
+    /// Time to refill from empty to full: the window a budget of `capacity` spreads over.
+    pub fn horizon(&self) -> Micros {
+        time::secs(self.capacity as f64 / self.rate_per_s)
+    }
+}
+
+/// The bucket level just before each request (tokens available), for a bucket of `capacity`
+/// starting full, refilled at `rate` per µs; a request takes a token when `takes(k)`.
+fn levels<F: Fn(usize) -> bool>(
+    starts: &[Micros],
+    capacity: f64,
+    rate: f64,
+    takes: F,
+) -> Levels<'_, F> {
+    Levels {
+        starts,
+        capacity,
+        rate,
+        k: 0,
+        tokens: capacity,
+        last: starts.first().copied().unwrap_or(0),
+        takes,
+    }
+}
+
+struct Levels<'a, F> {
+    starts: &'a [Micros],
+    capacity: f64,
+    rate: f64,
+    k: usize,
+    tokens: f64,
+    last: Micros,
+    takes: F,
+}
+
+impl<F: Fn(usize) -> bool> Iterator for Levels<'_, F> {
+    type Item = f64;
+
+    fn next(&mut self) -> Option<f64> {
+        let &t = self.starts.get(self.k)?;
+        self.tokens = (self.tokens + (t - self.last) as f64 * self.rate).min(self.capacity);
+        self.last = t;
+        let level = self.tokens;
+        if (self.takes)(self.k) {
+            self.tokens -= 1.0;
+        }
+        self.k += 1;
+        Some(level)
+    }
+}
+
+/// Whether a bucket of `capacity` admits every success (`!throttled`).
+fn admits_all(
+    starts: &[Micros],
+    throttled: &[bool],
+    capacity: u32,
+    rate: f64,
+    charged: bool,
+) -> bool {
+    levels(starts, capacity as f64, rate, |k| charged || !throttled[k])
+        .zip(throttled)
+        .all(|(level, &t)| t || level >= 1.0)
+}
+
+/// The throttles a bucket of `capacity` refilled at `rate` (per µs) refuses.
+fn refused(
+    starts: &[Micros],
+    throttled: &[bool],
+    capacity: u32,
+    rate: f64,
+    charged: bool,
+) -> Vec<u32> {
+    levels(starts, capacity as f64, rate, |k| charged || !throttled[k])
+        .zip(throttled)
+        .enumerate()
+        .filter(|(_, (level, t))| **t && *level < 1.0)
+        .map(|(k, _)| k as u32)
+        .collect()
+}
+
+/// The least rate (per µs) at which a bucket of `capacity` admits every success, within
+/// `FIT_RATES_PER_S` (to `FIT_BISECTIONS` halvings); `None` when even the fastest does not.
+fn least_rate(starts: &[Micros], throttled: &[bool], capacity: u32, charged: bool) -> Option<f64> {
+    let per_us = |per_s: f64| per_s / time::SECOND as f64;
+    let (lo, hi) = FIT_RATES_PER_S;
+    if !admits_all(starts, throttled, capacity, per_us(hi), charged) {
+        return None;
+    }
+    // admitting is monotone in the rate: bisect on a log scale
+    let (mut lo, mut hi) = (lo.ln(), hi.ln());
+    for _ in 0..FIT_BISECTIONS {
+        let mid = (lo + hi) / 2.0;
+        if admits_all(starts, throttled, capacity, per_us(mid.exp()), charged) {
+            hi = mid;
+        } else {
+            lo = mid;
+        }
+    }
+    Some(per_us(hi.exp()))
+}
+
+/// The bucket refusing the most throttles while admitting every success: for each capacity
+/// up to `FIT_MAX_CAPACITY` and both charging rules, the least rate admitting the successes
+/// refuses the most throttles (a slower refill only lowers the levels). Stops early once
+/// `enough` throttles are refused. (capacity, rate per second, charged, refused).
+fn best_bucket(starts: &[Micros], throttled: &[bool], enough: usize) -> (u32, f64, bool, Vec<u32>) {
+    let successes = throttled.iter().filter(|t| !**t).count() as u32;
+    let mut best = (0, 0.0, false, Vec::new());
+    for capacity in 1..=successes.clamp(1, FIT_MAX_CAPACITY) {
+        for charged in [false, true] {
+            let Some(rate) = least_rate(starts, throttled, capacity, charged) else {
+                continue;
+            };
+            let explained = refused(starts, throttled, capacity, rate, charged);
+            if explained.len() > best.3.len() {
+                best = (capacity, rate * time::SECOND as f64, charged, explained);
+                if best.3.len() >= enough {
+                    return best;
+                }
+            }
+        }
+    }
+    best
+}
+
+/// Fits a bucket to a group: `starts` in time order, `throttled` alike. `None` without
+/// `SEPARATION_MIN_THROTTLES` throttles and a success, when no bucket refuses that many, or for
+/// a group over
+/// `FIT_MAX_MEMBERS` (its rotations would cost too much).
+pub fn fit(starts: &[Micros], throttled: &[bool]) -> Option<BucketFit> {
+    let n = starts.len();
+    let throttles = throttled.iter().filter(|t| **t).count();
+    if n > FIT_MAX_MEMBERS || throttles < SEPARATION_MIN_THROTTLES || throttles == n {
+        return None;
+    }
+    let (capacity, rate_per_s, charged, explained) = best_bucket(starts, throttled, throttles);
+    if explained.len() < SEPARATION_MIN_THROTTLES {
+        return None;
+    }
+    // how often the same run of outcomes, rotated to other requests of the group, fits as
+    // well: stop once the chance is surely not small
+    let tries = FIT_PERMUTATIONS.min(n - 1);
+    let chance = |as_good: usize| (as_good + 1) as f64 / (tries + 1) as f64;
+    let mut labels = vec![false; n];
+    let mut as_good = 0usize;
+    for r in 0..tries {
+        // rotations spread evenly over 1..n
+        let offset = 1 + r * (n - 1) / tries;
+        for (k, l) in labels.iter_mut().enumerate() {
+            *l = throttled[(k + offset) % n];
+        }
+        if best_bucket(starts, &labels, explained.len()).3.len() >= explained.len() {
+            as_good += 1;
+            // the chance only grows from here: once it cannot be small, stop
+            if chance(as_good) >= SEPARATION_CHANCE {
+                break;
+            }
+        }
+    }
+    Some(BucketFit {
+        capacity,
+        rate_per_s,
+        charged,
+        explained,
+        throttled: throttles,
+        successes: n - throttles,
+        chance: chance(as_good),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MS: Micros = time::MILLISECOND;
+
+    /// A small fixed-seed generator (xorshift64*) for jitter.
+    struct Shuffle(u64);
+
+    impl Shuffle {
+        fn below(&mut self, n: usize) -> usize {
+            self.0 ^= self.0 >> 12;
+            self.0 ^= self.0 << 25;
+            self.0 ^= self.0 >> 27;
+            (self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 33) as usize % n
+        }
+    }
+
+    /// Requests every `gap_ms` (give or take a few ms, as a browser sends them), refused by a
+    /// bucket of `capacity` refilled at `rate_per_s` (refusals not charged), as a server
+    /// would: the truth the fit should recover.
+    fn through_bucket(
+        n: usize,
+        gap_ms: i64,
+        capacity: f64,
+        rate_per_s: f64,
+    ) -> (Vec<Micros>, Vec<bool>) {
+        let mut jitter = Shuffle(7);
+        let starts: Vec<Micros> = (0..n as i64)
+            .map(|k| k * gap_ms * MS + jitter.below(5_000) as Micros)
+            .collect();
+        let rate = rate_per_s / time::SECOND as f64;
+        let (mut tokens, mut last) = (capacity, 0);
+        let throttled = starts
+            .iter()
+            .map(|&t| {
+                tokens = (tokens + (t - last) as f64 * rate).min(capacity);
+                last = t;
+                if tokens >= 1.0 {
+                    tokens -= 1.0;
+                    false
+                } else {
+                    true
+                }
+            })
+            .collect();
+        (starts, throttled)
+    }
+
+    #[test]
+    fn a_bucket_s_own_refusals_are_fitted_with_its_capacity_and_a_small_chance() {
+        // 5 a second into a bucket of 6 refilled at 2/s: the first refusal after ~2 s
+        let (starts, throttled) = through_bucket(60, 200, 6.0, 2.0);
+        assert!(throttled.iter().filter(|t| **t).count() >= 10);
+        let f = fit(&starts, &throttled).expect("a fit");
+        assert_eq!(f.explained.len(), f.throttled, "{f:?}");
+        assert_eq!(f.capacity, 6, "{f:?}");
+        assert!((f.rate_per_s - 2.0).abs() < 0.02, "{f:?}");
+        assert!(f.chance < 0.05, "{f:?}");
+    }
+
+    #[test]
+    fn throttles_at_random_times_fit_no_better_than_chance() {
+        // the same requests, throttles scattered with no regard to the load (positions drawn
+        // once from a uniform generator): no bucket of the group's own traffic explains them
+        let starts: Vec<Micros> = (0..60).map(|k| k * 200 * MS).collect();
+        let at = [4, 9, 17, 22, 30, 33, 41, 50, 56];
+        let throttled: Vec<bool> = (0..60).map(|k| at.contains(&k)).collect();
+        match fit(&starts, &throttled) {
+            None => {}
+            Some(f) => assert!(f.chance >= 0.05, "{f:?}"),
+        }
+    }
+
+    #[test]
+    fn every_success_is_admitted_by_the_fitted_bucket() {
+        let (starts, throttled) = through_bucket(40, 150, 4.0, 3.0);
+        let f = fit(&starts, &throttled).unwrap();
+        let rate = f.rate_per_s / time::SECOND as f64;
+        assert!(admits_all(&starts, &throttled, f.capacity, rate, f.charged));
+        // one less would refuse a success
+        assert!(
+            f.capacity == 1 || !admits_all(&starts, &throttled, f.capacity - 1, rate, f.charged)
+        );
+    }
+
+    #[test]
+    fn too_few_throttles_or_no_success_fit_nothing() {
+        let starts: Vec<Micros> = (0..5).map(|k| k * MS).collect();
+        assert_eq!(fit(&starts, &[false, false, false, false, true]), None);
+        assert_eq!(fit(&starts, &[true; 5]), None);
+    }
+
+    #[test]
+    fn the_horizon_is_the_time_to_refill_from_empty() {
+        let f = BucketFit {
+            capacity: 13,
+            rate_per_s: 6.5,
+            charged: false,
+            explained: vec![],
+            throttled: 0,
+            successes: 0,
+            chance: 1.0,
+        };
+        assert_eq!(f.horizon(), 2 * time::SECOND);
+    }
+}

@@ -58,9 +58,7 @@ fn capture() -> Capture {
             template: endpoint,
             status: if x % 50 == 0 { 429 } else { 200 },
             is_preflight: false,
-            preflight_method: None,
-            announces_auth: false,
-            pair: None,
+            preflight: None,
             from_cache: false,
             auth: Auth::Bearer,
             client: Some((x >> 40) as u32 % 8),
@@ -70,7 +68,6 @@ fn capture() -> Capture {
             retry_after: None,
             correlation: None,
             throttled: x % 50 == 0,
-            max_age_s: None,
             page_size: None,
         });
     }

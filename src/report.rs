@@ -960,7 +960,7 @@ fn endpoint_reports(c: &Capture) -> Vec<EndpointReport> {
     // (host, template, method, client) → request indices
     let mut groups: BTreeMap<(String, String, String, String), Vec<usize>> = BTreeMap::new();
     for (i, r) in c.requests.iter().enumerate() {
-        let client = match (r.is_preflight, r.pair) {
+        let client = match (r.is_preflight, r.pair()) {
             (true, Some(p)) => c.client_label(&c.requests[p as usize]),
             _ => c.client_label(r),
         };
@@ -1019,7 +1019,7 @@ fn partition_name(a: &Analysis, layer: usize, series: usize, stable: bool) -> St
     let le = &a.evaluation.layers[layer];
     let l = &a.profiles[le.profile].layers[le.layer];
     let first = &c.requests[le.partitions[series].first as usize];
-    let who = match (first.is_preflight, first.pair) {
+    let who = match (first.is_preflight, first.pair()) {
         (true, Some(p)) => &c.requests[p as usize],
         _ => first,
     };

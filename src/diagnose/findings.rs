@@ -392,7 +392,7 @@ fn preflights(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
     if api == 0 || pre.len() * 2 < api {
         return;
     }
-    let ages: BTreeSet<i64> = pre.iter().filter_map(|&i| reqs[i].max_age_s).collect();
+    let ages: BTreeSet<i64> = pre.iter().filter_map(|&i| reqs[i].max_age_s()).collect();
     let max_age = ages.iter().max().copied();
     let why = match max_age {
         None => "the API sends no Access-Control-Max-Age, so Chromium caches each preflight for only 5 s".to_string(),

@@ -176,7 +176,7 @@ fn method_id(m: &Method) -> u32 {
 /// for a preflight, the request it preceded.
 pub fn identity_of(capture: &Capture, i: usize) -> &Request {
     let r = &capture.requests[i];
-    match (r.is_preflight, r.pair) {
+    match (r.is_preflight, r.pair()) {
         (true, Some(p)) => &capture.requests[p as usize],
         _ => r,
     }
@@ -187,8 +187,7 @@ pub fn partition_key(layer: &Layer, capture: &Capture, i: usize) -> PartitionKey
     let r = &capture.requests[i];
     let who = identity_of(capture, i);
     let method = r
-        .preflight_method
-        .as_ref()
+        .preflight_method()
         .filter(|_| r.is_preflight)
         .unwrap_or(&r.method);
     let mut key = [UNUSED; 5];
@@ -241,7 +240,7 @@ pub fn counts_with(
             return false;
         }
         // a preflight is counted where the request it announces would be
-        r.preflight_method.as_ref().unwrap_or(&r.method)
+        r.preflight_method().unwrap_or(&r.method)
     } else {
         &r.method
     };

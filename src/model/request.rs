@@ -124,6 +124,19 @@ pub enum Auth {
     Masked,
 }
 
+/// The parts of a request only preflights (and other OPTIONS requests) have.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Preflight {
+    /// Method a preflight announced.
+    pub method: Option<Method>,
+    /// A preflight whose `Access-Control-Request-Headers` include `authorization`.
+    pub announces_auth: bool,
+    /// For a preflight: index (in `Capture::requests`) of the request it cleared the way for.
+    pub pair: Option<u32>,
+    /// `Access-Control-Max-Age` on the response, seconds.
+    pub max_age_s: Option<i64>,
+}
+
 /// One request of a capture.
 #[derive(Clone, Debug)]
 pub struct Request {
@@ -149,12 +162,10 @@ pub struct Request {
     pub status: u16,
     /// A CORS preflight (OPTIONS with `Access-Control-Request-Method`, or marked by the producer).
     pub is_preflight: bool,
-    /// Method a preflight announced.
-    pub preflight_method: Option<Method>,
-    /// A preflight whose `Access-Control-Request-Headers` include `authorization`.
-    pub announces_auth: bool,
-    /// For a preflight: index (in `Capture::requests`) of the request it cleared the way for.
-    pub pair: Option<u32>,
+    /// What only preflights and other OPTIONS requests carry, out of line: a day-long capture
+    /// holds a record per request and few of them are preflights. `None` when every part is
+    /// absent.
+    pub preflight: Option<Box<Preflight>>,
     /// Served from a browser cache (never reached the server).
     pub from_cache: bool,
     /// Credential kind.
@@ -174,8 +185,6 @@ pub struct Request {
     /// Whether the active profiles count this response as a throttle (set once profiles are
     /// chosen; before that, whether it is an HTTP 429).
     pub throttled: bool,
-    /// `Access-Control-Max-Age` on a preflight response, seconds.
-    pub max_age_s: Option<i64>,
     /// Numeric page size from the query (`pageSize`, `per_page`, ...), for graduated limits.
     pub page_size: Option<u32>,
 }
@@ -195,6 +204,26 @@ impl Request {
     /// profiles count as one.
     pub fn is_throttle(&self) -> bool {
         self.throttled
+    }
+
+    /// Method a preflight announced.
+    pub fn preflight_method(&self) -> Option<&Method> {
+        self.preflight.as_deref().and_then(|p| p.method.as_ref())
+    }
+
+    /// Whether a preflight's `Access-Control-Request-Headers` include `authorization`.
+    pub fn announces_auth(&self) -> bool {
+        self.preflight.as_deref().is_some_and(|p| p.announces_auth)
+    }
+
+    /// For a preflight: index (in `Capture::requests`) of the request it cleared the way for.
+    pub fn pair(&self) -> Option<u32> {
+        self.preflight.as_deref().and_then(|p| p.pair)
+    }
+
+    /// `Access-Control-Max-Age` on the response (an OPTIONS request's), seconds.
+    pub fn max_age_s(&self) -> Option<i64> {
+        self.preflight.as_deref().and_then(|p| p.max_age_s)
     }
 
     /// Counters the response reported.
@@ -218,7 +247,7 @@ mod tests {
     #[test]
     fn per_request_records_stay_small() {
         assert!(
-            std::mem::size_of::<Request>() <= 176,
+            std::mem::size_of::<Request>() <= 136,
             "{}",
             std::mem::size_of::<Request>()
         );

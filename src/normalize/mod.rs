@@ -27,8 +27,8 @@ use intern::Interner;
 
 use crate::ingest::{LogMeta, Parsed};
 use crate::model::{
-    Auth, Capture, Client, Micros, Reason, Request, Sanitization, Sensitive, Signals, Skipped, Sym,
-    ThrottleBody, User,
+    Auth, Capture, Client, Micros, Preflight, Reason, Request, Sanitization, Sensitive, Signals,
+    Skipped, Sym, ThrottleBody, User,
 };
 
 pub use costs::{CostSource, CostSources};
@@ -216,9 +216,14 @@ impl Builder {
             template: path, // replaced in finish
             status: d.status,
             is_preflight: d.is_preflight,
-            preflight_method: d.preflight_method,
-            announces_auth: d.preflight_announces_auth,
-            pair: None,
+            preflight: Some(Preflight {
+                method: d.preflight_method,
+                announces_auth: d.preflight_announces_auth,
+                pair: None,
+                max_age_s: d.max_age_s,
+            })
+            .filter(|p| *p != Preflight::default())
+            .map(Box::new),
             from_cache: d.from_cache,
             auth: d.identity.auth,
             client,
@@ -228,7 +233,6 @@ impl Builder {
             retry_after: d.retry_after,
             correlation,
             throttled: d.status == 429,
-            max_age_s: d.max_age_s,
             page_size: d.page_size,
         });
     }
@@ -432,7 +436,7 @@ impl Builder {
             .requests
             .iter()
             .filter(|r| r.is_preflight)
-            .filter_map(|r| r.pair.map(|p| self.requests[p as usize].host))
+            .filter_map(|r| r.pair().map(|p| self.requests[p as usize].host))
             .collect();
         s.requests_without_auth = self
             .requests
@@ -465,14 +469,12 @@ fn pair_preflights(requests: &mut [Request]) {
         let start = r.start;
         let method = r.method.clone();
         list.retain(|&p| start - requests[p].start <= PREFLIGHT_PAIRING);
-        if let Some(pos) = list.iter().position(|&p| {
-            requests[p]
-                .preflight_method
-                .as_ref()
-                .is_none_or(|m| *m == method)
-        }) {
+        if let Some(pos) = list
+            .iter()
+            .position(|&p| requests[p].preflight_method().is_none_or(|m| *m == method))
+        {
             let p = list.remove(pos);
-            requests[p].pair = Some(i as u32);
+            requests[p].preflight.get_or_insert_default().pair = Some(i as u32);
         }
     }
 }
@@ -547,7 +549,7 @@ mod tests {
         assert_eq!(c.client_label(&c.requests[1]), "client-1");
         assert_eq!(c.client_label(&c.requests[2]), "client-2");
         assert_eq!(c.clients[0].requests, 2);
-        assert_eq!(c.requests[0].pair, Some(1));
+        assert_eq!(c.requests[0].pair(), Some(1));
         assert_eq!(c.template(&c.requests[1]), "/api/v2/architect/ivrs/{ivrId}");
         assert_eq!(c.template(&c.requests[3]), c.template(&c.requests[1]));
         assert!(!c.sanitization.authorization_stripped);

@@ -255,7 +255,7 @@ pub fn build(a: &Analysis) -> Timeline {
     // lanes: client × endpoint, busiest first
     let mut lane_of: BTreeMap<(String, String, String), Vec<usize>> = BTreeMap::new();
     for (i, r) in c.requests.iter().enumerate() {
-        let who = match (r.is_preflight, r.pair) {
+        let who = match (r.is_preflight, r.pair()) {
             (true, Some(p)) => &c.requests[p as usize],
             _ => r,
         };

@@ -175,7 +175,7 @@ impl<'a> Plan<'a> {
             .collect();
         let mut methods: Vec<Box<str>> = Vec::new();
         for r in &c.requests {
-            for m in [Some(&r.method), r.preflight_method.as_ref()]
+            for m in [Some(&r.method), r.preflight_method()]
                 .into_iter()
                 .flatten()
             {
@@ -315,10 +315,10 @@ impl<'a> Plan<'a> {
             headers.push(("Authorization", value));
         }
         if r.is_preflight {
-            if let Some(m) = &r.preflight_method {
+            if let Some(m) = r.preflight_method() {
                 headers.push(("Access-Control-Request-Method", self.method(m)));
             }
-            if r.announces_auth {
+            if r.announces_auth() {
                 headers.push(("Access-Control-Request-Headers", "authorization".into()));
             }
         }
@@ -379,7 +379,7 @@ impl<'a> Plan<'a> {
         if let Some(ra) = r.retry_after.filter(|ra| ra.source != RetrySource::Millis) {
             headers.push(("Retry-After", fields::retry_after(ra.seconds)));
         }
-        if let Some(age) = r.max_age_s {
+        if let Some(age) = r.max_age_s() {
             headers.push(("Access-Control-Max-Age", age.to_string()));
         }
         if let Some(sym) = r.correlation {

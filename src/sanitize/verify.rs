@@ -57,7 +57,7 @@ pub fn comparable(a: &Analysis) -> Value {
     // use too
     let mut custom: Vec<&str> = Vec::new();
     for r in &a.capture.requests {
-        for m in [Some(&r.method), r.preflight_method.as_ref()]
+        for m in [Some(&r.method), r.preflight_method()]
             .into_iter()
             .flatten()
         {

@@ -17,7 +17,7 @@
 use crate::model::{Micros, time};
 
 use super::thresholds::{
-    FIT_BISECTIONS, FIT_MAX_CAPACITY, FIT_MAX_MEMBERS, FIT_PERMUTATIONS, FIT_RATES_PER_S,
+    FIT_MAX_CAPACITY, FIT_MAX_MEMBERS, FIT_PERMUTATIONS, FIT_RATES_PER_S, FIT_ROUNDING,
     SEPARATION_CHANCE, SEPARATION_MIN_THROTTLES,
 };
 
@@ -93,20 +93,8 @@ impl<F: Fn(usize) -> bool> Iterator for Levels<'_, F> {
     }
 }
 
-/// Whether a bucket of `capacity` admits every success (`!throttled`).
-fn admits_all(
-    starts: &[Micros],
-    throttled: &[bool],
-    capacity: u32,
-    rate: f64,
-    charged: bool,
-) -> bool {
-    levels(starts, capacity as f64, rate, |k| charged || !throttled[k])
-        .zip(throttled)
-        .all(|(level, &t)| t || level >= 1.0)
-}
-
-/// The throttles a bucket of `capacity` refilled at `rate` (per µs) refuses.
+/// The throttles a bucket of `capacity` refilled at `rate` (per µs) refuses: a level short
+/// of a token by more than the rounding of an exact least rate (`FIT_ROUNDING`).
 fn refused(
     starts: &[Micros],
     throttled: &[bool],
@@ -117,30 +105,94 @@ fn refused(
     levels(starts, capacity as f64, rate, |k| charged || !throttled[k])
         .zip(throttled)
         .enumerate()
-        .filter(|(_, (level, t))| **t && *level < 1.0)
+        .filter(|(_, (level, t))| **t && *level < 1.0 - FIT_ROUNDING)
         .map(|(k, _)| k as u32)
         .collect()
 }
 
-/// The least rate (per µs) at which a bucket of `capacity` admits every success, within
-/// `FIT_RATES_PER_S` (to `FIT_BISECTIONS` halvings); `None` when even the fastest does not.
-fn least_rate(starts: &[Micros], throttled: &[bool], capacity: u32, charged: bool) -> Option<f64> {
+/// The least rate (per µs) at which a bucket of each capacity `1..=most` admits every success,
+/// or `None` for a capacity no rate up to `FIT_RATES_PER_S` serves.
+///
+/// A bucket starting full, refilled at ρ, taking a token for each consuming request (and
+/// allowed into debt when refused attempts take one) holds before request `j` the least over
+/// `i ≤ j` of `C + ρ·(t_j − t_i) − N[i, j)`, `N` counting the tokens taken from `i` up to `j`.
+/// A success `j` therefore needs `ρ ≥ (N[i, j) + 1 − C) / (t_j − t_i)` for every earlier `i`:
+/// the steepest line from the points `(t_i, N[0, i))` to `(t_j, N[0, j) + 1 − C)`, which
+/// touches their lower convex hull. One pass over the requests serves every capacity.
+fn least_rates(
+    starts: &[Micros],
+    throttled: &[bool],
+    charged: bool,
+    most: u32,
+) -> Vec<Option<f64>> {
     let per_us = |per_s: f64| per_s / time::SECOND as f64;
-    let (lo, hi) = FIT_RATES_PER_S;
-    if !admits_all(starts, throttled, capacity, per_us(hi), charged) {
-        return None;
-    }
-    // admitting is monotone in the rate: bisect on a log scale
-    let (mut lo, mut hi) = (lo.ln(), hi.ln());
-    for _ in 0..FIT_BISECTIONS {
-        let mid = (lo + hi) / 2.0;
-        if admits_all(starts, throttled, capacity, per_us(mid.exp()), charged) {
-            hi = mid;
-        } else {
-            lo = mid;
+    let (slowest, fastest) = (per_us(FIT_RATES_PER_S.0), per_us(FIT_RATES_PER_S.1));
+    let mut need = vec![slowest; most as usize];
+    let origin = starts.first().copied().unwrap_or(0);
+    let mut hull: Vec<(f64, f64)> = Vec::new();
+    let mut taken = 0.0;
+    for (&start, &t) in starts.iter().zip(throttled) {
+        let x = (start - origin) as f64;
+        if !t {
+            for (c, n) in need.iter_mut().enumerate() {
+                let y = taken - c as f64; // N[0, j) + 1 − C, C = c + 1
+                *n = n.max(steepest(&hull, x, y));
+            }
+        }
+        push_lower(&mut hull, (x, taken));
+        if charged || !t {
+            taken += 1.0;
         }
     }
-    Some(per_us(hi.exp()))
+    need.into_iter()
+        .map(|r| (r <= fastest).then_some(r))
+        .collect()
+}
+
+/// Adds a point to a lower convex hull of points in increasing `x`; of points at one `x` only
+/// the lowest (the first) matters to a line from the right.
+fn push_lower(hull: &mut Vec<(f64, f64)>, p: (f64, f64)) {
+    if hull.last().is_some_and(|l| l.0 >= p.0) {
+        return;
+    }
+    while let [.., a, b] = hull[..] {
+        // b on or above the segment from a to p: not on the lower hull
+        if (b.0 - a.0) * (p.1 - a.1) - (b.1 - a.1) * (p.0 - a.0) <= 0.0 {
+            hull.pop();
+        } else {
+            break;
+        }
+    }
+    hull.push(p);
+}
+
+/// The steepest slope from a hull point to `(x, y)`, to the right of (or level with) them all:
+/// infinite when a point at the same `x` lies below it.
+fn steepest(hull: &[(f64, f64)], x: f64, y: f64) -> f64 {
+    let slope = |k: usize| {
+        let (hx, hy) = hull[k];
+        if x > hx {
+            (y - hy) / (x - hx)
+        } else if y > hy {
+            f64::INFINITY
+        } else {
+            f64::NEG_INFINITY
+        }
+    };
+    if hull.is_empty() {
+        return f64::NEG_INFINITY;
+    }
+    // along a lower hull, the slope to a point on its right rises to the tangent, then falls
+    let (mut lo, mut hi) = (0, hull.len() - 1);
+    while lo < hi {
+        let mid = (lo + hi) / 2;
+        if slope(mid) < slope(mid + 1) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    slope(lo)
 }
 
 /// The bucket refusing the most throttles while admitting every success: for each capacity
@@ -149,10 +201,12 @@ fn least_rate(starts: &[Micros], throttled: &[bool], capacity: u32, charged: boo
 /// `enough` throttles are refused. (capacity, rate per second, charged, refused).
 fn best_bucket(starts: &[Micros], throttled: &[bool], enough: usize) -> (u32, f64, bool, Vec<u32>) {
     let successes = throttled.iter().filter(|t| !**t).count() as u32;
+    let most = successes.clamp(1, FIT_MAX_CAPACITY);
+    let rates = [false, true].map(|charged| least_rates(starts, throttled, charged, most));
     let mut best = (0, 0.0, false, Vec::new());
-    for capacity in 1..=successes.clamp(1, FIT_MAX_CAPACITY) {
-        for charged in [false, true] {
-            let Some(rate) = least_rate(starts, throttled, capacity, charged) else {
+    for capacity in 1..=most {
+        for (charged, rates) in [false, true].into_iter().zip(&rates) {
+            let Some(rate) = rates[capacity as usize - 1] else {
                 continue;
             };
             let explained = refused(starts, throttled, capacity, rate, charged);
@@ -217,6 +271,60 @@ mod tests {
     use super::*;
 
     const MS: Micros = time::MILLISECOND;
+
+    /// Whether a bucket of `capacity` at `rate` (per µs) admits every success, by replay.
+    fn admits_all(
+        starts: &[Micros],
+        throttled: &[bool],
+        capacity: u32,
+        rate: f64,
+        charged: bool,
+    ) -> bool {
+        levels(starts, capacity as f64, rate, |k| charged || !throttled[k])
+            .zip(throttled)
+            .all(|(level, &t)| t || level >= 1.0 - FIT_ROUNDING)
+    }
+
+    #[test]
+    fn the_least_rates_are_the_least_that_admit_every_success_by_replay() {
+        let mut g = Shuffle(11);
+        for case in 0..200 {
+            let n = 5 + g.below(40);
+            let mut t = 0;
+            let starts: Vec<Micros> = (0..n)
+                .map(|_| {
+                    t += g.below(400) as Micros * MS;
+                    t
+                })
+                .collect();
+            let throttled: Vec<bool> = (0..n).map(|_| g.below(3) == 0).collect();
+            for charged in [false, true] {
+                let rates = least_rates(&starts, &throttled, charged, 8);
+                for (c, r) in rates.iter().enumerate() {
+                    let capacity = c as u32 + 1;
+                    let Some(r) = *r else {
+                        let fastest = FIT_RATES_PER_S.1 / time::SECOND as f64;
+                        assert!(
+                            !admits_all(&starts, &throttled, capacity, fastest, charged),
+                            "case {case}: capacity {capacity} said unserved"
+                        );
+                        continue;
+                    };
+                    assert!(
+                        admits_all(&starts, &throttled, capacity, r * (1.0 + 1e-9), charged),
+                        "case {case}: capacity {capacity} rate {r} refuses a success"
+                    );
+                    let slowest = FIT_RATES_PER_S.0 / time::SECOND as f64;
+                    if r > slowest * 1.001 {
+                        assert!(
+                            !admits_all(&starts, &throttled, capacity, r * 0.999, charged),
+                            "case {case}: capacity {capacity}: a slower rate than {r} serves"
+                        );
+                    }
+                }
+            }
+        }
+    }
 
     /// A small fixed-seed generator (xorshift64*) for jitter.
     struct Shuffle(u64);

@@ -45,9 +45,9 @@ pub const COUNT_WINDOWS: [Micros; 6] = [
 /// token buckets, GCRA).
 pub const FIT_RATES_PER_S: (f64, f64) = (0.05, 50.0);
 
-/// Halvings of that span (on a log scale) when seeking the least rate that admits every
-/// success: 2^-24 of a factor of 1,000 is a rate within a millionth of the least one.
-pub const FIT_BISECTIONS: usize = 24;
+/// A bucket level this close under a whole token counts as one: the least rate a fit computes
+/// is exact, and a success it just admits lands on a whole token up to floating-point rounding.
+pub const FIT_ROUNDING: f64 = 1e-9;
 
 /// The largest bucket capacity fitted: burst allowances vendors document run from 1 to a few
 /// dozen (nginx `burst=`, Shopify's 40, Stripe's 25 and 100 per second); a larger bucket

@@ -202,18 +202,29 @@ fn room_at_the_moment(cx: &Ctx<'_>, i: usize, k: usize, count: &Signal) -> Optio
     let gap = r.start - *at;
     // too long before it, or too little room even before the requests in between
     room_left(counter, 0, gap)?;
+    let le = &cx.eval.layers[k];
     let layer = cx.layer(k);
     let key = crate::evaluate::partition_key(layer, cx.capture, i);
+    let covered = crate::evaluate::covered(cx.capture, &cx.profiles[le.profile]);
     let reqs = &cx.capture.requests;
-    let first = reqs.partition_point(|p| p.start <= *at);
-    let between = (first..i)
+    // the most the layer can have counted between the success and the throttle: any request
+    // it counts within the timing uncertainty of either, refused ones unless it is known not
+    // to count them, less the success itself
+    let (from, to) = (*at - EDGE, r.start + EDGE);
+    let first = reqs.partition_point(|p| p.start < from);
+    let between = (first..reqs.len())
+        .take_while(|&o| reqs[o].start <= to)
         .filter(|&o| {
             let p = &reqs[o];
-            !p.is_throttle()
-                && is_traffic(p)
+            o != i
+                && p.has_response()
+                && !p.from_cache
+                && (!p.is_throttle() || layer.count_rejected != Some(false))
+                && crate::evaluate::counts(layer, &covered, cx.capture, o, Default::default())
                 && crate::evaluate::partition_key(layer, cx.capture, o) == key
         })
-        .count() as u64;
+        .count()
+        .saturating_sub(1) as u64;
     let room = room_left(counter, between, gap)?;
     Some(Signal::RoomAtTheMoment {
         layer: k,
@@ -606,24 +617,36 @@ fn bucket_candidate(cx: &Ctx<'_>, i: usize) -> Option<Candidate> {
         }
     }
     let (chance, scope, f) = best?;
-    // to the whole second: the fit's rate is no more exact than the capture's timing
-    let horizon = time::secs(time::as_secs(f.horizon()).round().max(1.0));
+    // the budget in words: the capacity over the time it takes to refill, to the second; a
+    // bucket refilling within a second as its rate per second
+    let horizon = f.horizon();
+    let (limit, window) = if !f.pinned {
+        (f.capacity as u64, None)
+    } else if horizon >= time::SECOND {
+        let whole = (horizon + time::SECOND / 2) / time::SECOND * time::SECOND;
+        (f.capacity as u64, Some(whole))
+    } else {
+        let per_second = f.rate_per_s.round() as u64;
+        (per_second.max(f.capacity as u64), Some(time::SECOND))
+    };
     let mut c = Candidate::new(Explanation::Undocumented {
-        kind: LimitKind::of_window(horizon),
+        kind: window.map_or(LimitKind::Rate, LimitKind::of_window),
         scope: Some(scope),
-        limit: Some(f.capacity as u64),
-        window: Some(horizon),
+        limit: Some(limit),
+        window,
         stated: false,
     });
     c.support.push(Signal::BucketFit {
         scope,
         capacity: f.capacity,
         rate_per_s: f.rate_per_s,
+        pinned: f.pinned,
         charged: f.charged,
         explained: f.explained.len(),
         throttled: f.throttled,
         successes: f.successes,
         chance,
+        settled: f.settled,
     });
     Some(c)
 }

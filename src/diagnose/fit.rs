@@ -1,6 +1,6 @@
-//! Bucket fitting: the least bucket (capacity and refill rate) that admits every success of a
-//! group of requests, which of its throttles that bucket refuses, and how often a bucket fits
-//! as well when the group's run of outcomes is rotated onto other requests.
+//! Bucket fitting: the bucket (capacity, and the least refill rate at which it admits every
+//! success of a group of requests) that refuses the most of the group's throttles, and how
+//! often a bucket fits as well when the group's run of outcomes is rotated onto other requests.
 //!
 //! Owns the replay of a group's own requests through a hypothetical token bucket — the shape
 //! of token buckets, leaky buckets and GCRA alike, which admit the same requests for the same
@@ -11,23 +11,29 @@
 //! rotation test, not a tolerance, tells a fit from jitter. The test rotates rather than
 //! shuffles: traffic from outside the capture refuses runs of requests while a layer stays
 //! full, and a shuffle would break those runs apart and make any run look like a bucket; a
-//! rotation keeps the runs and asks whether they sit where the group's own load is. Pure: no
-//! I/O, no clock, no randomness.
+//! rotation keeps the runs and asks whether they sit where the group's own load is. The
+//! bucket starts full, as after a quiet spell; a rotation that moves a throttle onto the
+//! group's first requests therefore cannot fit, which favours the recorded outcomes somewhat
+//! when a group opens with successes. Pure: no I/O, no clock, no randomness.
 
 use crate::model::{Micros, time};
 
 use super::thresholds::{
-    FIT_MAX_CAPACITY, FIT_MAX_MEMBERS, FIT_PERMUTATIONS, FIT_RATES_PER_S, FIT_ROUNDING,
+    FIT_MAX_CAPACITY, FIT_MAX_MEMBERS, FIT_RATES_PER_S, FIT_ROTATIONS, FIT_ROUNDING,
     SEPARATION_CHANCE, SEPARATION_MIN_THROTTLES,
 };
 
 /// The best bucket for one group.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BucketFit {
-    /// Least capacity that admits every success.
+    /// The capacity whose least admitting rate refuses the most throttles (the smallest such).
     pub capacity: u32,
-    /// Refill rate, per second.
+    /// The least refill rate, per second, at which that capacity admits every success.
     pub rate_per_s: f64,
+    /// Whether the successes set the rate: `false` when the slowest rate fitted
+    /// (`FIT_RATES_PER_S`) already admits them all, so the capture bounds the budget but not
+    /// how fast it refills.
+    pub pinned: bool,
     /// Whether refused requests take a token too.
     pub charged: bool,
     /// Positions (in the group's members) of the throttles it refuses, ascending.
@@ -39,6 +45,9 @@ pub struct BucketFit {
     /// The chance that the group's outcomes, rotated onto other requests, fit a bucket at
     /// least as well (over every capacity, rate and both charging rules).
     pub chance: f64,
+    /// Whether every rotation was tried: the rotations stop once the chance cannot be under
+    /// `SEPARATION_CHANCE`, and `chance` is then a lower bound.
+    pub settled: bool,
 }
 
 impl BucketFit {
@@ -196,12 +205,13 @@ fn steepest(hull: &[(f64, f64)], x: f64, y: f64) -> f64 {
 }
 
 /// The bucket refusing the most throttles while admitting every success: for each capacity
-/// up to `FIT_MAX_CAPACITY` and both charging rules, the least rate admitting the successes
-/// refuses the most throttles (a slower refill only lowers the levels). Stops early once
-/// `enough` throttles are refused. (capacity, rate per second, charged, refused).
+/// (up to the group's size, at most `FIT_MAX_CAPACITY`) and both charging rules, the least
+/// rate admitting the successes refuses the most throttles (a slower refill only lowers the
+/// levels). Stops early once `enough` throttles are refused. (capacity, rate per second,
+/// charged, refused).
 fn best_bucket(starts: &[Micros], throttled: &[bool], enough: usize) -> (u32, f64, bool, Vec<u32>) {
-    let successes = throttled.iter().filter(|t| !**t).count() as u32;
-    let most = successes.clamp(1, FIT_MAX_CAPACITY);
+    // refused attempts that take a token can call for a capacity above the successes' count
+    let most = (starts.len() as u32).clamp(1, FIT_MAX_CAPACITY);
     let rates = [false, true].map(|charged| least_rates(starts, throttled, charged, most));
     let mut best = (0, 0.0, false, Vec::new());
     for capacity in 1..=most {
@@ -223,8 +233,7 @@ fn best_bucket(starts: &[Micros], throttled: &[bool], enough: usize) -> (u32, f6
 
 /// Fits a bucket to a group: `starts` in time order, `throttled` alike. `None` without
 /// `SEPARATION_MIN_THROTTLES` throttles and a success, when no bucket refuses that many, or for
-/// a group over
-/// `FIT_MAX_MEMBERS` (its rotations would cost too much).
+/// a group over `FIT_MAX_MEMBERS` (its rotations would cost too much).
 pub fn fit(starts: &[Micros], throttled: &[bool]) -> Option<BucketFit> {
     let n = starts.len();
     let throttles = throttled.iter().filter(|t| **t).count();
@@ -237,10 +246,11 @@ pub fn fit(starts: &[Micros], throttled: &[bool]) -> Option<BucketFit> {
     }
     // how often the same run of outcomes, rotated to other requests of the group, fits as
     // well: stop once the chance is surely not small
-    let tries = FIT_PERMUTATIONS.min(n - 1);
+    let tries = FIT_ROTATIONS.min(n - 1);
     let chance = |as_good: usize| (as_good + 1) as f64 / (tries + 1) as f64;
     let mut labels = vec![false; n];
     let mut as_good = 0usize;
+    let mut settled = true;
     for r in 0..tries {
         // rotations spread evenly over 1..n
         let offset = 1 + r * (n - 1) / tries;
@@ -251,6 +261,7 @@ pub fn fit(starts: &[Micros], throttled: &[bool]) -> Option<BucketFit> {
             as_good += 1;
             // the chance only grows from here: once it cannot be small, stop
             if chance(as_good) >= SEPARATION_CHANCE {
+                settled = r + 1 == tries;
                 break;
             }
         }
@@ -258,11 +269,13 @@ pub fn fit(starts: &[Micros], throttled: &[bool]) -> Option<BucketFit> {
     Some(BucketFit {
         capacity,
         rate_per_s,
+        pinned: rate_per_s > FIT_RATES_PER_S.0,
         charged,
         explained,
         throttled: throttles,
         successes: n - throttles,
         chance: chance(as_good),
+        settled,
     })
 }
 
@@ -287,7 +300,7 @@ mod tests {
 
     #[test]
     fn the_least_rates_are_the_least_that_admit_every_success_by_replay() {
-        let mut g = Shuffle(11);
+        let mut g = Jitter(11);
         for case in 0..200 {
             let n = 5 + g.below(40);
             let mut t = 0;
@@ -326,10 +339,10 @@ mod tests {
         }
     }
 
-    /// A small fixed-seed generator (xorshift64*) for jitter.
-    struct Shuffle(u64);
+    /// A small fixed-seed generator (xorshift64*) for jittered times and random outcomes.
+    struct Jitter(u64);
 
-    impl Shuffle {
+    impl Jitter {
         fn below(&mut self, n: usize) -> usize {
             self.0 ^= self.0 >> 12;
             self.0 ^= self.0 << 25;
@@ -347,7 +360,7 @@ mod tests {
         capacity: f64,
         rate_per_s: f64,
     ) -> (Vec<Micros>, Vec<bool>) {
-        let mut jitter = Shuffle(7);
+        let mut jitter = Jitter(7);
         let starts: Vec<Micros> = (0..n as i64)
             .map(|k| k * gap_ms * MS + jitter.below(5_000) as Micros)
             .collect();
@@ -407,6 +420,33 @@ mod tests {
     }
 
     #[test]
+    fn a_chance_the_rotations_stopped_short_of_is_marked_as_a_lower_bound() {
+        // throttles scattered with no regard to the load: rotations fit as well soon
+        let starts: Vec<Micros> = (0..60).map(|k| k * 200 * MS).collect();
+        let at = [4, 9, 17, 22, 30, 33, 41, 50, 56];
+        let throttled: Vec<bool> = (0..60).map(|k| at.contains(&k)).collect();
+        if let Some(f) = fit(&starts, &throttled) {
+            assert!(f.settled || f.chance >= SEPARATION_CHANCE, "{f:?}");
+        }
+        // the bucket's own refusals: every rotation is tried
+        let (starts, throttled) = through_bucket(60, 200, 6.0, 2.0);
+        assert!(fit(&starts, &throttled).unwrap().settled);
+    }
+
+    #[test]
+    fn a_rate_the_successes_do_not_bound_is_not_pinned() {
+        // two successes, then only throttles: a budget of two with no refill fits
+        let starts: Vec<Micros> = (0..8).map(|k| k * 100 * MS).collect();
+        let throttled = [false, false, true, true, true, true, true, true];
+        let f = fit(&starts, &throttled).expect("a fit");
+        assert!(!f.pinned, "{f:?}");
+        assert_eq!(f.capacity, 2, "{f:?}");
+        // the bucket's own refusals at 2/s: the rate is set by the successes
+        let (starts, throttled) = through_bucket(60, 200, 6.0, 2.0);
+        assert!(fit(&starts, &throttled).unwrap().pinned);
+    }
+
+    #[test]
     fn too_few_throttles_or_no_success_fit_nothing() {
         let starts: Vec<Micros> = (0..5).map(|k| k * MS).collect();
         assert_eq!(fit(&starts, &[false, false, false, false, true]), None);
@@ -418,11 +458,13 @@ mod tests {
         let f = BucketFit {
             capacity: 13,
             rate_per_s: 6.5,
+            pinned: true,
             charged: false,
             explained: vec![],
             throttled: 0,
             successes: 0,
             chance: 1.0,
+            settled: true,
         };
         assert_eq!(f.horizon(), 2 * time::SECOND);
     }

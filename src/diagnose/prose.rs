@@ -261,13 +261,13 @@ pub fn signal(n: &Names<'_>, s: &Signal, throttle: &Request) -> String {
             between,
             room,
         } => format!(
-            "{} on the success at {}, {} before it: {} had room for {} more after the capture's {} in between, so as many from elsewhere would have had to arrive in those {}",
+            "{} on the success at {}, {} before it: {} had room for {} more after the capture's {} in between, so at least as many from elsewhere would have had to arrive in those {}",
             counter_text(counter),
             n.clock(*at),
             time::human_duration(*gap),
             n.layer(*layer).name,
             room,
-            count(*between, "request", "requests"),
+            count(*between, "admitted request", "admitted requests"),
             time::human_duration(*gap)
         ),
         Signal::RetryAfterFits {
@@ -359,16 +359,19 @@ pub fn signal(n: &Names<'_>, s: &Signal, throttle: &Request) -> String {
             scope,
             capacity,
             rate_per_s,
+            pinned,
             charged,
             explained,
             throttled,
             successes,
             chance,
+            settled,
         } => format!(
-            "replaying {} through a bucket of {} refilled at {}/s{}: it admits all {} and refuses {explained} of the {}; the same outcomes moved to other requests fit a bucket as well {} of the time",
+            "replaying {} through a bucket of {} refilled at {}/s{}{}: it admits every one of the {} and refuses {explained} of the {}; the same outcomes rotated onto other requests of the group fit a bucket as well {}{} of the time (allowing for the three scopes tried)",
             scope_text(*scope),
-            capacity,
+            count(*capacity as u64, "token", "tokens"),
             fmt_rate(*rate_per_s),
+            if *pinned { "" } else { " or slower" },
             if *charged {
                 ", refused attempts taking a token too"
             } else {
@@ -376,6 +379,7 @@ pub fn signal(n: &Names<'_>, s: &Signal, throttle: &Request) -> String {
             },
             count(*successes as u64, "success", "successes"),
             count(*throttled as u64, "throttle", "throttles"),
+            if *settled { "" } else { "at least " },
             percent(*chance)
         ),
         Signal::Around {

@@ -266,7 +266,8 @@ pub fn log_proves(c: &Candidate) -> bool {
     })
 }
 
-/// The chance of the candidate's separation (0 for a stated limit, 1 without one).
+/// The chance of the candidate's separation or bucket fit (0 for a stated limit, 1 without
+/// one).
 fn chance(c: &Candidate) -> f64 {
     if matches!(
         c.explanation,
@@ -277,7 +278,12 @@ fn chance(c: &Candidate) -> f64 {
     c.support
         .iter()
         .find_map(|s| match s {
-            Signal::Separation { chance, .. } | Signal::BucketFit { chance, .. } => Some(*chance),
+            Signal::Separation { chance, .. } => Some(*chance),
+            // a chance the rotations stopped short of is only a lower bound: no clearer than
+            // none
+            Signal::BucketFit {
+                chance, settled, ..
+            } => Some(if *settled { *chance } else { 1.0 }),
             _ => None,
         })
         .unwrap_or(1.0)
@@ -298,15 +304,16 @@ fn evidence_strength(c: &Candidate) -> f64 {
     if stated_unreached { 1.0 } else { 2.0 }
 }
 
-/// Positive evidence for an undocumented limit: the body states it, or a separation explains
-/// enough throttles with a chance under `SEPARATION_CHANCE`.
+/// Positive evidence for an undocumented limit: the body states it, or a separation or a bucket
+/// fitted to the capture's own requests explains enough throttles with a chance under
+/// `SEPARATION_CHANCE`.
 pub fn positive(c: &Candidate) -> bool {
     match c.explanation {
         Explanation::Undocumented { stated: true, .. } => true,
         Explanation::Undocumented { .. } if log_proves(c) => true,
         Explanation::Undocumented { .. } => c.support.iter().any(|s| {
             matches!(s, Signal::Separation { chance, explained, .. }
-                | Signal::BucketFit { chance, explained, .. }
+                | Signal::BucketFit { chance, explained, settled: true, .. }
                 if *chance < SEPARATION_CHANCE && *explained >= SEPARATION_MIN_THROTTLES)
         }),
         _ => false,
@@ -790,6 +797,8 @@ mod tests {
                 throttled: 22,
                 successes: 60,
                 chance,
+                settled: true,
+                pinned: true,
             });
             c
         };

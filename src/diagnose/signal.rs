@@ -149,10 +149,12 @@ pub enum Signal {
     BucketFit {
         /// Whose requests.
         scope: Scope,
-        /// The least capacity admitting every success.
+        /// The capacity whose least admitting rate refuses the most throttles.
         capacity: u32,
-        /// Its refill rate, per second.
+        /// That least refill rate, per second.
         rate_per_s: f64,
+        /// Whether the successes set the rate (else the slowest rate fitted admits them all).
+        pinned: bool,
         /// Whether refused attempts take a token too.
         charged: bool,
         /// Throttles of the scope it refuses.
@@ -164,6 +166,8 @@ pub enum Signal {
         /// The chance that the scope's outcomes, rotated onto other requests, fit a bucket as
         /// well (times the scopes tried).
         chance: f64,
+        /// Whether every rotation was tried (else `chance` is a lower bound).
+        settled: bool,
     },
     /// Others of the scope around this throttle.
     Around {

@@ -54,9 +54,10 @@ pub const FIT_ROUNDING: f64 = 1e-9;
 /// refills over a horizon a window count (`COUNT_WINDOWS`) sees as well.
 pub const FIT_MAX_CAPACITY: u32 = 64;
 
-/// Rotations behind a bucket fit's chance: the smallest chance it can state is
-/// 1 / (this + 1) = 1 %, under `SEPARATION_CHANCE` even times the three scopes tried.
-pub const FIT_PERMUTATIONS: usize = 99;
+/// Rotations behind a bucket fit's chance (at most one per other request of the group): the
+/// smallest chance it can state is 1 / (this + 1) = 1 % for groups of 100 requests or more,
+/// under `SEPARATION_CHANCE` even times the three scopes tried.
+pub const FIT_ROTATIONS: usize = 99;
 
 /// A bucket is fitted to groups of at most this many requests: each rotation replays every
 /// capacity and rate, so the cost grows with the group, and a group this large holds enough

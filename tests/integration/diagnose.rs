@@ -14,6 +14,8 @@ struct Call {
     at_ms: i64,
     status: u16,
     body: Option<&'static str>,
+    /// `inin-ratelimit-count` of `org.user.rate.per.minute` (3000 / 60 s) on the response.
+    count: Option<u64>,
 }
 
 fn ok(at_ms: i64) -> Call {
@@ -21,6 +23,15 @@ fn ok(at_ms: i64) -> Call {
         at_ms,
         status: 200,
         body: None,
+        count: None,
+    }
+}
+
+/// A success whose response carries the user budget's counter.
+fn counted(at_ms: i64, count: u64) -> Call {
+    Call {
+        count: Some(count),
+        ..ok(at_ms)
     }
 }
 
@@ -29,6 +40,7 @@ fn throttled(at_ms: i64, body: &'static str) -> Call {
         at_ms,
         status: 429,
         body: Some(body),
+        count: None,
     }
 }
 
@@ -41,6 +53,11 @@ fn entry(c: &Call, i: usize) -> Value {
     let mut headers = vec![json!({"name": "content-type", "value": "application/json"})];
     if c.status == 429 {
         headers.push(json!({"name": "retry-after", "value": "1"}));
+    }
+    if let Some(n) = c.count {
+        headers.push(json!({"name": "inin-ratelimit-count", "value": n.to_string()}));
+        headers.push(json!({"name": "inin-ratelimit-allowed", "value": "3000"}));
+        headers.push(json!({"name": "inin-ratelimit-reset", "value": "40"}));
     }
     json!({
         "startedDateTime": start,
@@ -410,4 +427,41 @@ fn an_undocumented_burst_is_sought_where_the_throttle_had_company() {
         .expect("an undocumented burst candidate");
     assert_ne!(burst.0, Some(Scope::Resource), "{burst:?}");
     assert_ne!(burst.1, Some("nothing-around"), "{burst:?}");
+}
+
+#[test]
+fn a_counter_with_room_just_before_a_throttle_demotes_outside_traffic_on_its_layer() {
+    const PLAIN: &str =
+        r#"{"message":"Too many requests","code":"too.many.requests","status":429}"#;
+    let room = |gap_ms: i64| {
+        let a = analyze(&[
+            ok(0),
+            ok(300),
+            counted(600, 3),
+            throttled(600 + gap_ms, PLAIN),
+        ]);
+        let t = &a.diagnosis.throttles[0];
+        let user = t
+            .ranked
+            .iter()
+            .map(|r| &r.candidate)
+            .find(|c| match c.explanation {
+                Explanation::Hidden { layer, .. } => {
+                    let le = &a.evaluation.layers[layer];
+                    a.profiles[le.profile].layers[le.layer].name == "org.user.rate.per.minute"
+                }
+                _ => false,
+            })
+            .expect("outside traffic on the user budget");
+        user.against.iter().find_map(|s| match s {
+            why429::diagnose::signal::Signal::RoomAtTheMoment { room, between, .. } => {
+                Some((*room, *between))
+            }
+            _ => None,
+        })
+    };
+    // 30 ms after the server counted 3 of 3000, nothing of the capture's in between
+    assert_eq!(room(30), Some((3000 - 3, 0)));
+    // two seconds later, traffic from elsewhere had time to fill it
+    assert_eq!(room(2000), None);
 }

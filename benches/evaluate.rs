@@ -64,6 +64,7 @@ fn capture() -> Capture {
             client: Some((x >> 40) as u32 % 8),
             token: Some((x >> 40) as u32 % 16),
             user: 0,
+            quotas: Box::default(),
             signals: None,
             retry_after: None,
             correlation: None,

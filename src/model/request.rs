@@ -176,7 +176,10 @@ pub struct Request {
     pub token: Option<u32>,
     /// User: index into `Capture::users`.
     pub user: u32,
-    /// Counters, throttling body and reported costs of the response (most carry none).
+    /// Counters the server reported on the response, exactly as many as it sent (a day-long
+    /// capture holds one per response from an API that reports them; none allocates nothing).
+    pub quotas: Box<[Quota]>,
+    /// Throttling body, reported costs and the rarer signals of the response (few carry any).
     pub signals: Option<Box<Signals>>,
     /// When the response asked the client to retry.
     pub retry_after: Option<RetryAfter>,
@@ -228,7 +231,7 @@ impl Request {
 
     /// Counters the response reported.
     pub fn quotas(&self) -> &[Quota] {
-        self.signals.as_deref().map_or(&[], |s| s.quotas.as_slice())
+        &self.quotas
     }
 
     /// What a throttling body said.
@@ -247,7 +250,7 @@ mod tests {
     #[test]
     fn per_request_records_stay_small() {
         assert!(
-            std::mem::size_of::<Request>() <= 136,
+            std::mem::size_of::<Request>() <= 152,
             "{}",
             std::mem::size_of::<Request>()
         );

@@ -286,14 +286,12 @@ pub struct Reason {
     pub text: Sym,
 }
 
-/// Everything rate-limit related a response carried, beyond `Retry-After`. Kept out of line:
-/// most responses carry none.
+/// Everything rate-limit related a response carried beyond its counters (`Request::quotas`)
+/// and `Retry-After`. Kept out of line: most responses carry none, and most that carry
+/// anything carry counters only.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Signals {
-    /// Counters the server reported.
-    pub quotas: Vec<Quota>,
-    /// What a throttling body said (boxed: only throttles have one, and most responses that
-    /// carry signals carry counters only).
+    /// What a throttling body said.
     pub body: Option<Box<ThrottleBody>>,
     /// Costs read from the response for layers priced that way.
     pub costs: Vec<ReportedCost>,

@@ -196,7 +196,6 @@ impl Builder {
             text: self.policies.intern(text.as_str(), owned),
         });
         let signals = Signals {
-            quotas,
             body: body.map(Box::new),
             costs: d.costs,
             scope: d.scope,
@@ -229,6 +228,7 @@ impl Builder {
             client,
             token,
             user,
+            quotas: quotas.into_boxed_slice(),
             signals: (!signals.is_empty()).then(|| Box::new(signals)),
             retry_after: d.retry_after,
             correlation,

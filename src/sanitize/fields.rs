@@ -30,8 +30,8 @@ pub fn rate_headers<'c>(
 ) -> Vec<(&'c str, String)> {
     let none = Signals::default();
     let s = r.signals.as_deref().unwrap_or(&none);
-    let quota_names: Vec<Option<String>> = s
-        .quotas
+    let quota_names: Vec<Option<String>> = r
+        .quotas()
         .iter()
         .map(|q| q.policy.and_then(|p| names.get(p as usize).cloned()))
         .collect();
@@ -44,7 +44,7 @@ pub fn rate_headers<'c>(
         .map(|ra| ra.seconds);
     let written = headers::write(
         &headers::Signals {
-            quotas: &s.quotas,
+            quotas: r.quotas(),
             names: &quota_names,
             retry_ms,
             scope: s.scope,
@@ -76,7 +76,11 @@ pub fn body(
     names: &[String],
     costs: &CostSources,
 ) -> Option<String> {
-    let s = r.signals.as_deref()?;
+    if r.signals.is_none() && r.quotas().is_empty() {
+        return None;
+    }
+    let none = Signals::default();
+    let s = r.signals.as_deref().unwrap_or(&none);
     let throttle = s.body.as_deref();
     let limit_key = throttle
         .and_then(|b| b.limit_key)
@@ -104,7 +108,7 @@ pub fn body(
             body: throttle,
             limit_key,
             policies: &policies,
-            quotas: &s.quotas,
+            quotas: r.quotas(),
             costs: &body_costs,
         },
         r.status,

@@ -90,7 +90,7 @@ fn quota(c: &Capture, q: &Quota) -> Value {
 fn read_entry(c: &Capture, costs: &CostSources, entry: u32) -> Value {
     let r = c.requests.iter().find(|r| r.entry == entry).unwrap();
     let s = r.signals.as_deref().cloned().unwrap_or_default();
-    let mut quotas: Vec<Value> = s.quotas.iter().map(|q| quota(c, q)).collect();
+    let mut quotas: Vec<Value> = r.quotas().iter().map(|q| quota(c, q)).collect();
     quotas.sort_by_key(|v| v.to_string());
     let body = s.body.as_ref().map(|b| {
         json!({
@@ -171,12 +171,13 @@ fn every_dialect_capture_reads_exactly_what_its_format_says() {
         let profiles: BTreeSet<&str> = c
             .requests
             .iter()
-            .filter_map(|r| r.signals.as_deref())
-            .flat_map(|s| {
-                s.quotas
-                    .iter()
-                    .map(|q| q.dialect)
-                    .chain(s.body.as_ref().and_then(|b| b.dialect))
+            .flat_map(|r| {
+                r.quotas().iter().map(|q| q.dialect).chain(
+                    r.signals
+                        .as_deref()
+                        .and_then(|s| s.body.as_ref())
+                        .and_then(|b| b.dialect),
+                )
             })
             .filter_map(dialects::profile_of)
             .collect();

@@ -142,6 +142,47 @@ fn counter_for(cx: &Ctx<'_>, r: &Request, k: usize, layers: &[usize]) -> Option<
         })
 }
 
+/// Which of the capture's requests a look around throttle `i` in layer `k` takes in.
+#[derive(Clone, Copy)]
+enum Taking {
+    /// Admitted requests only.
+    Admitted,
+    /// Refused ones too, unless the layer is known not to count them.
+    AsCounted,
+}
+
+/// The requests other than throttle `i` that layer `k` counts in `i`'s partition and that
+/// started within `from..=to`, in time order: what the layer can have counted around it.
+fn partition_between<'c>(
+    cx: &'c Ctx<'_>,
+    i: usize,
+    k: usize,
+    (from, to): (Micros, Micros),
+    taking: Taking,
+) -> impl Iterator<Item = usize> + 'c {
+    let le = &cx.eval.layers[k];
+    let layer = cx.layer(k);
+    let key = crate::evaluate::partition_key(layer, cx.capture, i);
+    let covered = crate::evaluate::covered(cx.capture, &cx.profiles[le.profile]);
+    let refused = match taking {
+        Taking::Admitted => false,
+        Taking::AsCounted => layer.count_rejected != Some(false),
+    };
+    let reqs = &cx.capture.requests;
+    let first = reqs.partition_point(|p| p.start < from);
+    (first..reqs.len())
+        .take_while(move |&o| reqs[o].start <= to)
+        .filter(move |&o| {
+            let p = &reqs[o];
+            o != i
+                && p.has_response()
+                && !p.from_cache
+                && (refused || !p.is_throttle())
+                && crate::evaluate::counts(layer, &covered, cx.capture, o, Default::default())
+                && crate::evaluate::partition_key(layer, cx.capture, o) == key
+        })
+}
+
 /// The latest admitted request before the throttle, in the same partition and window, whose
 /// response carries layer `k`'s counter: (counter, when, requests visible in its window then).
 fn earlier_counter(cx: &Ctx<'_>, i: usize, k: usize, layers: &[usize]) -> Option<Signal> {
@@ -168,18 +209,8 @@ fn earlier_counter(cx: &Ctx<'_>, i: usize, k: usize, layers: &[usize]) -> Option
         // the most admitted requests of the partition the server can have counted in its
         // window at that success, itself included: arrival times differ from the HAR's by up
         // to `EDGE`, at both ends of the window
-        let (from, to) = (q.start - layer.window() - EDGE, q.start + EDGE);
-        let first = reqs.partition_point(|p| p.start <= from);
-        let visible = (first..reqs.len())
-            .take_while(|&o| reqs[o].start <= to)
-            .filter(|&o| {
-                let p = &reqs[o];
-                o != i
-                    && !p.is_throttle()
-                    && is_traffic(p)
-                    && crate::evaluate::partition_key(layer, cx.capture, o) == key
-            })
-            .count() as u64;
+        let around = (q.start - layer.window() - EDGE, q.start + EDGE);
+        let visible = partition_between(cx, i, k, around, Taking::Admitted).count() as u64;
         Some(Signal::ServerCount {
             layer: k,
             counter,
@@ -202,27 +233,9 @@ fn room_at_the_moment(cx: &Ctx<'_>, i: usize, k: usize, count: &Signal) -> Optio
     let gap = r.start - *at;
     // too long before it, or too little room even before the requests in between
     room_left(counter, 0, gap)?;
-    let le = &cx.eval.layers[k];
-    let layer = cx.layer(k);
-    let key = crate::evaluate::partition_key(layer, cx.capture, i);
-    let covered = crate::evaluate::covered(cx.capture, &cx.profiles[le.profile]);
-    let reqs = &cx.capture.requests;
     // the most the layer can have counted between the success and the throttle: any request
-    // it counts within the timing uncertainty of either, refused ones unless it is known not
-    // to count them, less the success itself
-    let (from, to) = (*at - EDGE, r.start + EDGE);
-    let first = reqs.partition_point(|p| p.start < from);
-    let between = (first..reqs.len())
-        .take_while(|&o| reqs[o].start <= to)
-        .filter(|&o| {
-            let p = &reqs[o];
-            o != i
-                && p.has_response()
-                && !p.from_cache
-                && (!p.is_throttle() || layer.count_rejected != Some(false))
-                && crate::evaluate::counts(layer, &covered, cx.capture, o, Default::default())
-                && crate::evaluate::partition_key(layer, cx.capture, o) == key
-        })
+    // it counts within the timing uncertainty of either, less the success itself
+    let between = partition_between(cx, i, k, (*at - EDGE, r.start + EDGE), Taking::AsCounted)
         .count()
         .saturating_sub(1) as u64;
     let room = room_left(counter, between, gap)?;
@@ -459,26 +472,11 @@ fn retry_failed_after_wait(cx: &Ctx<'_>, i: usize) -> Option<Signal> {
 /// An admitted request of the same partition of layer `k` within `NEIGHBOUR` of the
 /// throttle: a sign the layer had room then.
 fn neighbour_admitted(cx: &Ctx<'_>, i: usize, k: usize) -> Option<Signal> {
-    let le = &cx.eval.layers[k];
-    let layer = cx.layer(k);
-    let part = le.view(i)?.partition;
-    let key = le.partitions[part as usize].key;
+    cx.eval.layers[k].view(i)?;
     let r = &cx.capture.requests[i];
-    let reqs = &cx.capture.requests;
     let near = super::thresholds::NEIGHBOUR;
-    let lo = reqs.partition_point(|q| q.start < r.start - near);
-    let covered = crate::evaluate::covered(cx.capture, &cx.profiles[le.profile]);
-    (lo..reqs.len())
-        .take_while(|&j| reqs[j].start <= r.start + near)
-        .find(|&j| {
-            let q = &reqs[j];
-            j != i
-                && is_traffic(q)
-                && !q.is_throttle()
-                && (200..400).contains(&q.status)
-                && crate::evaluate::counts(layer, &covered, cx.capture, j, Default::default())
-                && crate::evaluate::partition_key(layer, cx.capture, j) == key
-        })
+    partition_between(cx, i, k, (r.start - near, r.start + near), Taking::Admitted)
+        .find(|&j| (200..400).contains(&cx.capture.requests[j].status))
         .map(|j| Signal::NeighbourAdmitted {
             layer: k,
             request: j as u32,

@@ -31,10 +31,10 @@ pub fn views<'a>(cx: &'a Ctx<'_>, i: usize) -> Vec<(usize, &'a View)> {
         .collect()
 }
 
-/// The replay that applies as far as is known (`Ctx::counts_refused`); unknown means
-/// "refused attempts do not count" first.
-fn primary(counts_refused: Option<bool>, v: &View) -> Replay {
-    match counts_refused {
+/// The replay that the layer's documentation says applies; `None` for `count_rejected`
+/// unknown means "refused attempts do not count" first.
+fn primary(layer: &Layer, v: &View) -> Replay {
+    match layer.count_rejected {
         Some(true) => v.with_refusals,
         _ => v.admitted_only,
     }
@@ -45,7 +45,7 @@ fn primary(counts_refused: Option<bool>, v: &View) -> Replay {
 /// attempts (or may: the documentation does not say) can be driven into debt by traffic
 /// outside the capture, so only a bucket known not to charge them is bounded by one cost's
 /// refill.
-fn longest_wait(layer: &Layer, counts_refused: Option<bool>, cost: u64) -> Option<Micros> {
+fn longest_wait(layer: &Layer, cost: u64) -> Option<Micros> {
     let base = match &layer.limiter {
         // the next reset is as far as the server announced; its windows' length is unknown
         Limiter::Window {
@@ -53,7 +53,7 @@ fn longest_wait(layer: &Layer, counts_refused: Option<bool>, cost: u64) -> Optio
             ..
         } => None,
         Limiter::Window { window, .. } | Limiter::SlidingCounter { window, .. } => Some(*window),
-        Limiter::Bucket { rate, .. } if counts_refused == Some(false) => {
+        Limiter::Bucket { rate, .. } if layer.count_rejected == Some(false) => {
             Some(time::secs(cost as f64 / rate.per_second()))
         }
         Limiter::Bucket { .. } | Limiter::Concurrency { .. } => None,
@@ -78,7 +78,7 @@ struct Visible {
 /// too for requests in flight); every other limiter's state is fixed by the replay (buckets
 /// drain as they refill, counters and aligned windows start on the clock), refused attempts
 /// charged as the documentation says, or either way when it does not.
-fn visible_bounds(layer: &Layer, counts_refused: Option<bool>, v: &View) -> Visible {
+fn visible_bounds(layer: &Layer, v: &View) -> Visible {
     let opened_by_traffic = matches!(
         layer.limiter,
         Limiter::Window {
@@ -92,7 +92,7 @@ fn visible_bounds(layer: &Layer, counts_refused: Option<bool>, v: &View) -> Visi
             most: v.attempts_before + v.cost,
         };
     }
-    let (low, high) = match counts_refused {
+    let (low, high) = match layer.count_rejected {
         Some(true) => (v.with_refusals.level, v.with_refusals.level),
         Some(false) => (v.admitted_only.level, v.admitted_only.level),
         None => {
@@ -166,7 +166,7 @@ fn partition_between<'c>(
     let covered = crate::evaluate::covered(cx.capture, &cx.profiles[le.profile]);
     let refused = match taking {
         Taking::Admitted => false,
-        Taking::AsCounted => cx.counts_refused(k) != Some(false),
+        Taking::AsCounted => layer.count_rejected != Some(false),
     };
     let reqs = &cx.capture.requests;
     let first = reqs.partition_point(|p| p.start < from);
@@ -287,8 +287,7 @@ fn layer_candidates(cx: &Ctx<'_>, i: usize, out: &mut Vec<Candidate>) {
     let key_names_layer = key.is_some_and(|k| counting.iter().any(|&c| cx.layer(c).name == k));
     for &(k, v) in &views {
         let layer = cx.layer(k);
-        let counts_refused = cx.counts_refused(k);
-        let replay = primary(counts_refused, v);
+        let replay = primary(layer, v);
         let explanation = if replay.refused {
             Explanation::Visible {
                 layer: k,
@@ -304,7 +303,7 @@ fn layer_candidates(cx: &Ctx<'_>, i: usize, out: &mut Vec<Candidate>) {
                 layer: k,
                 basis: Basis::ServerArrival,
             }
-        } else if counts_refused.is_none() && v.with_refusals.explains() {
+        } else if layer.count_rejected.is_none() && v.with_refusals.explains() {
             Explanation::Visible {
                 layer: k,
                 basis: Basis::IfRefusalsCount,
@@ -345,7 +344,7 @@ fn layer_candidates(cx: &Ctx<'_>, i: usize, out: &mut Vec<Candidate>) {
         // the server's own counter on the throttle
         if let Some(counter) = counter_for(cx, r, k, &counting) {
             let room = counter.used < counter.limit;
-            let bounds = visible_bounds(layer, counts_refused, v);
+            let bounds = visible_bounds(layer, v);
             // hidden traffic shows when the count exceeds all the capture can account for, and
             // is ruled out only when the capture's own requests certainly fill the count
             let shows_hidden = counter.used > bounds.most + COUNTER_TOLERANCE;
@@ -381,7 +380,7 @@ fn layer_candidates(cx: &Ctx<'_>, i: usize, out: &mut Vec<Candidate>) {
         }
         // Retry-After against when the capture's own traffic frees room
         if let Some(s) = ra {
-            let longest = longest_wait(layer, counts_refused, v.cost);
+            let longest = longest_wait(layer, v.cost);
             if let Some(l) = longest
                 && time::secs(s) > l + RETRY_AFTER_ROUNDING + EDGE
             {
@@ -428,7 +427,7 @@ fn layer_candidates(cx: &Ctx<'_>, i: usize, out: &mut Vec<Candidate>) {
         }
         // what the server's own log shows of the layer's window
         if let Some(e) = cx.join.and_then(|j| j.at(i, k)) {
-            let refusals = counts_refused == Some(true);
+            let refusals = layer.count_rejected == Some(true);
             let s = Signal::ServerLog {
                 layer: k,
                 visible: if refusals {
@@ -788,14 +787,6 @@ mod tests {
         l
     }
 
-    fn wait(l: &Layer, cost: u64) -> Option<Micros> {
-        longest_wait(l, l.count_rejected, cost)
-    }
-
-    fn bounds(l: &Layer, v: &View) -> Visible {
-        visible_bounds(l, l.count_rejected, v)
-    }
-
     fn window(anchor: Option<Anchor>) -> Layer {
         Layer::new(
             "w",
@@ -852,40 +843,55 @@ mod tests {
     #[test]
     fn only_a_bucket_known_not_to_charge_refusals_bounds_retry_after() {
         // one request's refill at 2/s
-        assert_eq!(wait(&bucket(Some(false)), 1), Some(500 * time::MILLISECOND));
+        assert_eq!(
+            longest_wait(&bucket(Some(false)), 1),
+            Some(500 * time::MILLISECOND)
+        );
         // charged refusals can drive a bucket into debt: no bound, documented or not
-        assert_eq!(wait(&bucket(Some(true)), 1), None);
-        assert_eq!(wait(&bucket(None), 1), None);
+        assert_eq!(longest_wait(&bucket(Some(true)), 1), None);
+        assert_eq!(longest_wait(&bucket(None), 1), None);
         // a window frees its oldest request within one window, whatever was charged
-        assert_eq!(wait(&window(None), 1), Some(60 * time::SECOND));
+        assert_eq!(longest_wait(&window(None), 1), Some(60 * time::SECOND));
     }
 
     #[test]
     fn a_counter_is_bounded_by_the_replay_the_documentation_implies() {
         let v = view(3.2, 7.5, 20);
         // a bucket: its replayed level, refusals charged as documented (both ways if unknown)
-        assert_eq!(bounds(&bucket(Some(false)), &v).most, 4 + 1);
-        assert_eq!(bounds(&bucket(Some(true)), &v).most, 8 + 1);
-        assert_eq!(bounds(&bucket(None), &v).most, 8 + 1);
+        assert_eq!(visible_bounds(&bucket(Some(false)), &v).most, 4 + 1);
+        assert_eq!(visible_bounds(&bucket(Some(true)), &v).most, 8 + 1);
+        assert_eq!(visible_bounds(&bucket(None), &v).most, 8 + 1);
         // a clock-aligned or sliding window: its replayed count
-        assert_eq!(bounds(&window(Some(Anchor::Epoch)), &v).most, 8 + 1);
+        assert_eq!(visible_bounds(&window(Some(Anchor::Epoch)), &v).most, 8 + 1);
         // a window traffic outside the capture may have opened: every attempt of the horizon
-        assert_eq!(bounds(&window(Some(Anchor::FirstRequest)), &v).most, 20 + 1);
+        assert_eq!(
+            visible_bounds(&window(Some(Anchor::FirstRequest)), &v).most,
+            20 + 1
+        );
         // never more than the attempts the capture made
-        assert_eq!(bounds(&bucket(None), &view(3.0, 30.0, 5)).most, 5 + 1);
+        assert_eq!(
+            visible_bounds(&bucket(None), &view(3.0, 30.0, 5)).most,
+            5 + 1
+        );
     }
 
     #[test]
     fn only_what_the_capture_certainly_counted_rules_out_hidden_traffic() {
         let v = view(3.2, 7.5, 20);
         // refusals charged or not: the lower of the two replays
-        assert_eq!(bounds(&bucket(None), &v).least, Some(3 + 1));
-        assert_eq!(bounds(&bucket(Some(true)), &v).least, Some(7 + 1));
-        assert_eq!(bounds(&window(Some(Anchor::Epoch)), &v).least, Some(3 + 1));
+        assert_eq!(visible_bounds(&bucket(None), &v).least, Some(3 + 1));
+        assert_eq!(visible_bounds(&bucket(Some(true)), &v).least, Some(7 + 1));
+        assert_eq!(
+            visible_bounds(&window(Some(Anchor::Epoch)), &v).least,
+            Some(3 + 1)
+        );
         // a window traffic outside the capture may have opened fixes nothing
-        assert_eq!(bounds(&window(Some(Anchor::FirstRequest)), &v).least, None);
+        assert_eq!(
+            visible_bounds(&window(Some(Anchor::FirstRequest)), &v).least,
+            None
+        );
         for l in [bucket(None), bucket(Some(false)), window(None)] {
-            let b = bounds(&l, &v);
+            let b = visible_bounds(&l, &v);
             assert!(b.least.unwrap() <= b.most);
         }
     }

@@ -482,13 +482,6 @@ impl<'a> Ctx<'a> {
         &self.profiles[le.profile].layers[le.layer]
     }
 
-    /// Whether a layer charges refused attempts: as its documentation says, else `false` where
-    /// the capture shows an admission that charging them would have refused, else unknown.
-    pub fn counts_refused(&self, eval_index: usize) -> Option<bool> {
-        let refuted = self.eval.layers[eval_index].refusals_refuted;
-        (self.layer(eval_index).count_rejected).or(refuted.map(|_| false))
-    }
-
     /// `PUT /api/v2/architect/ivrs/{ivrId}`.
     pub fn endpoint(&self, r: &Request) -> String {
         format!("{} {}", r.method.as_str(), self.capture.template(r))

@@ -531,7 +531,7 @@ fn fill_numbers(cx: &Ctx<'_>, t: &mut Throttle, first: &Candidate) {
     match first.explanation {
         Explanation::Visible { layer, .. } | Explanation::Hidden { layer, .. } => {
             let l = cx.layer(layer);
-            let refusals = cx.counts_refused(layer) == Some(true)
+            let refusals = l.count_rejected == Some(true)
                 || matches!(
                     first.explanation,
                     Explanation::Visible {

@@ -126,12 +126,6 @@ pub struct LayerEval {
     pub peak_admitted: f64,
     /// First request the replay of every attempt refuses: (time, request index).
     pub first_breach: Option<(Micros, u32)>,
-    /// A request the limiter admitted although, had refused attempts used budget, it surely
-    /// had no room (and with only admitted requests charged it had), in a partition that holds
-    /// one caller only: the capture shows that this layer does not charge refusals (rate
-    /// limiters only). Traffic outside the capture only adds to a level, so it cannot undo
-    /// this.
-    pub refusals_refuted: Option<u32>,
     /// Requests counted.
     pub counted: u32,
 }
@@ -208,32 +202,6 @@ pub fn partition_key(layer: &Layer, capture: &Capture, i: usize) -> PartitionKey
         }
     }
     key
-}
-
-/// Whether a partition holds only one caller's requests: all of them carry one token, or every
-/// identity it is keyed by is known (a user from a token's claims, not the capture's one
-/// assumed user; a client; a token). Otherwise several callers' requests may share it.
-pub fn partition_is_certain(
-    layer: &Layer,
-    capture: &Capture,
-    key: &PartitionKey,
-    members: &[u32],
-) -> bool {
-    let token = |m: &u32| identity_of(capture, *m as usize).token;
-    let one_token = members
-        .first()
-        .and_then(token)
-        .is_some_and(|t| members.iter().all(|m| token(m) == Some(t)));
-    one_token
-        || layer.per.iter().all(|p| match p {
-            Partition::User => capture
-                .users
-                .get(key[0] as usize)
-                .is_some_and(|u| u.from_claim),
-            Partition::Client => key[1] != UNKNOWN,
-            Partition::Token => key[2] != UNKNOWN,
-            Partition::Endpoint | Partition::Resource | Partition::Org => true,
-        })
 }
 
 /// Whether a layer counts a request.

@@ -105,24 +105,6 @@ fn at_throttle(
     }
 }
 
-/// Whether a limiter charged with every attempt surely refuses request `a`, however the
-/// requests reached the server: a request arrives after it started and before its response
-/// ended, a browser may hold a request back for seconds when its connections are busy (the
-/// HAR's start is when the page asked), and the HAR's clock and the server's differ by up to
-/// `EDGE`. So only attempts whose response surely ended before `a` can have arrived are
-/// charged, and `a` must be refused at the first and the last instant it may have arrived.
-/// Attempts left out can only add to the level, so a refusal here is certain.
-fn surely_refused(before: &[Step], layer: &Layer, a: &Step) -> bool {
-    let (first, last) = (a.start - EDGE, a.end.max(a.start) + EDGE);
-    let mut probe = meter::for_layer(layer);
-    for s in before.iter().filter(|s| s.end + EDGE < first) {
-        probe.record(s.start, s.end, s.cost, s.admitted, true);
-    }
-    [first, last]
-        .into_iter()
-        .all(|at| !probe.admits(at, a.cost))
-}
-
 /// Evaluates one layer.
 pub(super) fn layer(
     capture: &Capture,
@@ -142,7 +124,6 @@ pub(super) fn layer(
         peak_partition: None,
         peak_admitted: 0.0,
         first_breach: None,
-        refusals_refuted: None,
         counted: 0,
     };
     let horizon = layer.window();
@@ -151,7 +132,6 @@ pub(super) fn layer(
         .enumerate()
     {
         let steps = steps(capture, layer, &members);
-        let certain = super::partition_is_certain(layer, capture, &key, &members);
         eval.counted += steps.len() as u32;
         let mut part = PartitionEval {
             key,
@@ -183,19 +163,8 @@ pub(super) fn layer(
             if s.admitted {
                 part.peak_admitted = part.peak_admitted.max(adm.level(t) + s.cost as f64);
             }
-            let all_admits = all.admits(t, s.cost);
-            if !all_admits && eval.first_breach.is_none_or(|(b, _)| t < b) {
+            if !all.admits(t, s.cost) && eval.first_breach.is_none_or(|(b, _)| t < b) {
                 eval.first_breach = Some((t, s.request));
-            }
-            if !all_admits
-                && s.admitted
-                && certain
-                && eval.refusals_refuted.is_none()
-                && layer.kind() == Kind::Rate
-                && adm.admits(t, s.cost)
-                && surely_refused(&steps[..k], layer, &s)
-            {
-                eval.refusals_refuted = Some(s.request);
             }
             if !s.admitted {
                 let (admitted_before, attempts_before) = match layer.kind() {
@@ -330,34 +299,6 @@ mod tests {
         );
         assert_eq!((r.hidden_needed, r.hidden_needed_at_edge), (1, 0));
         assert_eq!(r.free_at, 9000 * MILLISECOND);
-    }
-
-    #[test]
-    fn only_attempts_surely_ended_before_a_request_may_refuse_it_surely() {
-        // a bucket of 2 refilled at 1 per second; five attempts in the first half second
-        let layer = Layer::new(
-            "b",
-            crate::profiles::Limiter::Bucket {
-                kind: crate::profiles::BucketKind::Token,
-                capacity: 2,
-                rate: crate::profiles::Rate {
-                    amount: 1.0,
-                    per: SECOND,
-                },
-                refill: crate::profiles::Refill::Continuous,
-                nginx: false,
-                delay: None,
-            },
-        );
-        let before: Vec<Step> = (0..5).map(|i| step(i * 100, i == 0)).collect();
-        // charged, they leave it 3 in debt: a request 1.5 s later is surely refused
-        assert!(surely_refused(&before, &layer, &step(1500, true)));
-        // 4.5 s later the debt is repaid by the time it may have arrived
-        assert!(!surely_refused(&before, &layer, &step(4500, true)));
-        // attempts ending 60 ms before it started are left out: the HAR's clock and the
-        // server's differ by up to `EDGE`, so they may have reached the server after it
-        let close: Vec<Step> = (0..5).map(|i| step(1430 + i, false)).collect();
-        assert!(!surely_refused(&close, &layer, &step(1500, true)));
     }
 
     #[test]

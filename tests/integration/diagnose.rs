@@ -81,11 +81,6 @@ fn entry(c: &Call, i: usize) -> Value {
 }
 
 fn analyze(calls: &[Call]) -> Analysis {
-    analyze_with(calls, Vec::new())
-}
-
-/// Analyzes the calls against the given profiles (empty: chosen by host).
-fn analyze_with(calls: &[Call], profiles: Vec<why429::profiles::Profile>) -> Analysis {
     let har = json!({"log": {
         "version": "1.2",
         "creator": {"name": "WebInspector", "version": "537.36"},
@@ -94,7 +89,7 @@ fn analyze_with(calls: &[Call], profiles: Vec<why429::profiles::Profile>) -> Ana
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("capture.har");
     std::fs::write(&path, serde_json::to_vec(&har).unwrap()).unwrap();
-    support::analyze(&path, &support::settings(profiles)).unwrap()
+    support::analyze(&path, &support::settings(Vec::new())).unwrap()
 }
 
 /// A throttle's evidence as the report prints it.
@@ -469,57 +464,4 @@ fn a_counter_with_room_just_before_a_throttle_demotes_outside_traffic_on_its_lay
     assert_eq!(room(30), Some((3000 - 3, 0)));
     // two seconds later, traffic from elsewhere had time to fill it
     assert_eq!(room(2000), None);
-}
-
-#[test]
-fn an_admission_that_charged_refusals_would_have_refused_rules_out_charging_them() {
-    const PLAIN: &str =
-        r#"{"message":"Too many requests","code":"too.many.requests","status":429}"#;
-    // a bucket of 2 refilled at 1 every 2 s per token, silent on whether refusals are charged
-    let toml = r#"
-name = "small-bucket"
-hosts = ["api.mypurecloud.com"]
-[[layer]]
-name = "per.token.bucket"
-algorithm = "token-bucket"
-capacity = 2
-rate = "0.5/s"
-per = ["token"]
-"#;
-    let profile = why429::profiles::parse::parse("small-bucket.toml", toml).unwrap();
-    let burst = || {
-        vec![
-            ok(0),
-            throttled(100, PLAIN),
-            throttled(200, PLAIN),
-            throttled(300, PLAIN),
-            throttled(400, PLAIN),
-            throttled(500, PLAIN),
-        ]
-    };
-    let charged_refusals_explain = |a: &Analysis| {
-        let last = a.diagnosis.throttles.last().unwrap();
-        last.ranked.iter().any(|r| {
-            matches!(
-                r.candidate.explanation,
-                Explanation::Visible {
-                    basis: why429::diagnose::Basis::IfRefusalsCount,
-                    ..
-                }
-            )
-        })
-    };
-    // without a later admission, charged refusals remain a way the capture explains the last
-    let mut calls = burst();
-    calls.push(throttled(2700, PLAIN));
-    let a = analyze_with(&calls, vec![profile.clone()]);
-    assert_eq!(a.evaluation.layers[0].refusals_refuted, None);
-    assert!(charged_refusals_explain(&a));
-    // five refusals charged would leave the bucket in debt at 2.6 s, yet it admitted a request
-    let mut calls = burst();
-    calls.push(ok(2600));
-    calls.push(throttled(2700, PLAIN));
-    let a = analyze_with(&calls, vec![profile]);
-    assert_eq!(a.evaluation.layers[0].refusals_refuted, Some(6));
-    assert!(!charged_refusals_explain(&a));
 }

@@ -4,7 +4,7 @@
 //! figure is the evaluate stage alone: partitioning, sliding and fixed windows, concurrency.
 
 use why429::evaluate::{self, Options};
-use why429::model::{Auth, Capture, Method, Request, Scheme, Sensitive, User, time};
+use why429::model::{Auth, Capture, Method, Request, Scheme, User, time};
 use why429::profiles::{self, Profile};
 
 const REQUESTS: usize = 1_000_000;
@@ -26,9 +26,8 @@ fn capture() -> Capture {
     ];
     for (i, t) in templates.iter().enumerate() {
         c.templates.push(t.to_string());
-        c.paths.push(Sensitive::new(
-            t.replace('{', "x").replace('}', &i.to_string()),
-        ));
+        c.paths
+            .push(&t.replace('{', "x").replace('}', &i.to_string()));
     }
     let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
     let mut next = || {

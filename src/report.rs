@@ -1252,11 +1252,11 @@ fn throttle_reports(a: &Analysis, disclosure: Disclosure) -> Vec<ThrottleReport>
                 template: c.template(r).into(),
                 path: disclosure
                     .show_ids
-                    .then(|| c.paths[r.path as usize].expose_by_user_choice().clone()),
+                    .then(|| c.path(r).expose_by_user_choice().to_string()),
                 correlation_id: c
                     .correlation(r)
                     .filter(|_| disclosure.show_ids)
-                    .map(|s| s.expose_by_user_choice().clone()),
+                    .map(|s| s.expose_by_user_choice().to_string()),
                 client: c.client_label(r).into(),
                 status: r.status,
                 cause: t.cause().as_str().into(),

@@ -263,7 +263,7 @@ impl PathAnswers {
             self.known.resize(capture.paths.len().max(k + 1), 0);
         }
         if self.known[k] == 0 {
-            let p = capture.paths[k].expose_for_computation();
+            let p = *capture.paths.get(path).expose_for_computation();
             self.known[k] = 1 + u8::from(layer.accepts_path(p));
         }
         self.known[k] == 2

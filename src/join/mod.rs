@@ -152,7 +152,7 @@ fn same_request(c: &Capture, i: usize, rec: &ServerRecord) -> bool {
     let Some(path) = &rec.path else {
         return false;
     };
-    if c.paths[r.path as usize].expose_for_computation() != path.expose_for_computation() {
+    if *c.path(r).expose_for_computation() != path.expose_for_computation() {
         return false;
     }
     // a credential or status both sides name must agree: another instance of the same client
@@ -181,12 +181,9 @@ type ByKey<'a> = HashMap<(&'a str, &'a str), Vec<u32>>;
 fn by_key(c: &Capture) -> ByKey<'_> {
     let mut m: ByKey<'_> = HashMap::new();
     for (i, r) in c.requests.iter().enumerate() {
-        m.entry((
-            r.method.as_str(),
-            c.paths[r.path as usize].expose_for_computation(),
-        ))
-        .or_default()
-        .push(i as u32);
+        m.entry((r.method.as_str(), *c.path(r).expose_for_computation()))
+            .or_default()
+            .push(i as u32);
     }
     m
 }

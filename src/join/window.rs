@@ -188,8 +188,7 @@ fn same_partition(
             }
             Partition::Resource => rec.path.as_ref().map(|p| {
                 rec.method == r.method
-                    && p.expose_for_computation()
-                        == c.paths[r.path as usize].expose_for_computation()
+                    && p.expose_for_computation() == *c.path(r).expose_for_computation()
             }),
             Partition::Org => Some(true),
         };

@@ -6,6 +6,7 @@
 
 use super::request::{Request, Sym};
 use super::secret::Sensitive;
+use super::text_table::TextTable;
 use super::time::Micros;
 
 /// A producer recognised from `log.creator` / `log.browser`.
@@ -115,11 +116,11 @@ pub struct Capture {
     /// Interned hosts (`api.mypurecloud.de`, `127.0.0.1:8080`).
     pub hosts: Vec<String>,
     /// Interned concrete paths (may contain ids).
-    pub paths: Vec<Sensitive<String>>,
+    pub paths: TextTable,
     /// Interned endpoint templates.
     pub templates: Vec<String>,
     /// Interned correlation ids.
-    pub correlation_ids: Vec<Sensitive<String>>,
+    pub correlation_ids: TextTable,
     /// Interned `limit.key` values of 429 bodies.
     pub limit_keys: Vec<Sensitive<String>>,
     /// The cost sources responses were read for (`header:NAME`, `body:PATH`), in the order
@@ -164,8 +165,13 @@ impl Capture {
     }
 
     /// Correlation id of a request (for tests and `--show-ids` output).
-    pub fn correlation(&self, r: &Request) -> Option<&Sensitive<String>> {
-        r.correlation.map(|c| &self.correlation_ids[c as usize])
+    pub fn correlation(&self, r: &Request) -> Option<Sensitive<&str>> {
+        r.correlation.map(|c| self.correlation_ids.get(c))
+    }
+
+    /// Concrete path of a request (may contain ids).
+    pub fn path(&self, r: &Request) -> Sensitive<&str> {
+        self.paths.get(r.path)
     }
 
     /// Time span covered: first start to last end.

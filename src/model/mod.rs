@@ -9,6 +9,7 @@ pub mod request;
 pub mod secret;
 pub mod server;
 pub mod signals;
+pub mod text_table;
 pub mod time;
 pub mod words;
 
@@ -23,5 +24,6 @@ pub use signals::{
     CodeId, DialectId, Exact, Quota, Reason, Refill, ReportedCost, ResetForm, RetryAfter,
     RetrySource, Signals, ThrottleBody, ThrottleScope, Unit,
 };
+pub use text_table::TextTable;
 pub use time::Micros;
 pub use words::plural;

@@ -2,12 +2,13 @@
 //!
 //! Owns `Interner<T>`: values kept in insertion order and found again through a map from their
 //! hash to the first index, with a chain for the rare collisions — so a table of a million
-//! unique paths or correlation ids holds each string once, not twice. Pure.
+//! unique values holds each once, not twice — and `TextInterner`, the same for strings kept
+//! end to end in one buffer (paths). Pure.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasher, Hash, RandomState};
 
-use crate::model::Sym;
+use crate::model::{Sym, TextTable};
 
 const NONE: u32 = u32::MAX;
 
@@ -74,9 +75,78 @@ impl<T: Hash + Eq> Interner<T> {
     }
 }
 
+/// Strings interned under a small key (the host of a path), stored end to end in a
+/// `TextTable`: a million unique paths cost their bytes and a few words each, not a heap
+/// allocation each.
+#[derive(Default)]
+pub struct TextInterner {
+    table: TextTable,
+    keys: Vec<Sym>,
+    first: HashMap<u64, u32>,
+    next: Vec<u32>,
+    hasher: RandomState,
+}
+
+impl TextInterner {
+    /// The symbol of `text` under `key`, adding it when new.
+    pub fn intern(&mut self, key: Sym, text: &str) -> Sym {
+        let h = self.hasher.hash_one((key, text));
+        let head = self.first.get(&h).copied().unwrap_or(NONE);
+        let mut at = head;
+        while at != NONE {
+            if self.keys[at as usize] == key && self.table.raw(at) == text {
+                return at;
+            }
+            at = self.next[at as usize];
+        }
+        let sym = self.table.push(text);
+        self.keys.push(key);
+        self.next.push(head);
+        self.first.insert(h, sym);
+        sym
+    }
+
+    /// The key and text of a symbol, in clear, for the builder.
+    pub fn get(&self, sym: Sym) -> (Sym, &str) {
+        (self.keys[sym as usize], self.table.raw(sym))
+    }
+
+    /// Number of values.
+    pub fn len(&self) -> usize {
+        self.table.len()
+    }
+
+    /// Whether empty.
+    pub fn is_empty(&self) -> bool {
+        self.table.is_empty()
+    }
+
+    /// The table of texts, by symbol.
+    pub fn into_table(self) -> TextTable {
+        let mut t = self.table;
+        t.shrink_to_fit();
+        t
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn texts_intern_once_per_key() {
+        let mut i = TextInterner::default();
+        assert_eq!(i.intern(0, "/a"), 0);
+        assert_eq!(i.intern(1, "/a"), 1);
+        assert_eq!(i.intern(0, "/a"), 0);
+        assert_eq!(i.intern(0, "/b"), 2);
+        assert_eq!(i.get(1), (1, "/a"));
+        for n in 0..10_000u32 {
+            assert_eq!(i.intern(7, &n.to_string()), 3 + n);
+        }
+        assert_eq!(i.intern(7, "9999"), 3 + 9999);
+        assert_eq!(i.len(), 3 + 10_000);
+    }
 
     #[test]
     fn interns_once_in_order() {

@@ -23,12 +23,12 @@ pub mod url;
 
 use std::collections::HashMap;
 
-use intern::Interner;
+use intern::{Interner, TextInterner};
 
 use crate::ingest::{LogMeta, Parsed};
 use crate::model::{
     Auth, Capture, Client, Micros, Preflight, Reason, Request, Sanitization, Sensitive, Signals,
-    Skipped, Sym, ThrottleBody, User,
+    Skipped, Sym, TextTable, ThrottleBody, User,
 };
 
 pub use costs::{CostSource, CostSources};
@@ -38,27 +38,6 @@ pub use template::KnownTemplates;
 
 /// How long after a preflight its request may start and still be paired with it.
 const PREFLIGHT_PAIRING: Micros = 10 * crate::model::time::SECOND;
-
-/// A concrete path on a host, interned once.
-#[derive(PartialEq, Eq)]
-struct PathKey {
-    host: Sym,
-    path: String,
-}
-
-impl std::hash::Hash for PathKey {
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        // hashes like the `(Sym, &str)` it is looked up with
-        self.host.hash(state);
-        self.path.as_str().hash(state);
-    }
-}
-
-impl PartialEq<(Sym, &str)> for PathKey {
-    fn eq(&self, other: &(Sym, &str)) -> bool {
-        self.host == other.0 && self.path == other.1
-    }
-}
 
 fn owned(s: &str) -> String {
     s.to_string()
@@ -83,8 +62,10 @@ pub struct Builder {
     requests: Vec<Request>,
     skipped: Vec<Skipped>,
     hosts: Interner<String>,
-    paths: Interner<PathKey>,
-    correlations: Interner<String>,
+    /// Concrete paths, keyed by host.
+    paths: TextInterner,
+    /// Correlation ids, one per request that has one (ids repeat rarely: not interned).
+    correlations: TextTable,
     limit_keys: Interner<String>,
     policies: Interner<String>,
     tokens: HashMap<Fingerprint, u32>,
@@ -117,10 +98,7 @@ impl Builder {
 
     fn add(&mut self, entry: u32, d: Draft) {
         let host = self.hosts.intern(d.host.as_str(), owned);
-        let path = self.paths.intern(&(host, d.path.as_str()), |_| PathKey {
-            host,
-            path: d.path.clone(),
-        });
+        let path = self.paths.intern(host, &d.path);
         if d.preflight_announces_auth {
             self.sanitization.preflights_announcing_auth += 1;
         }
@@ -170,10 +148,7 @@ impl Builder {
             }
             None => 0,
         };
-        let correlation = d
-            .correlation
-            .as_deref()
-            .map(|c| self.correlations.intern(c, owned));
+        let correlation = d.correlation.as_deref().map(|c| self.correlations.push(c));
         let body = d.body.map(|facts| {
             let mut body: ThrottleBody = facts.body;
             body.limit_key = facts
@@ -281,19 +256,13 @@ impl Builder {
             skipped: self.skipped,
             requests: self.requests,
             hosts: self.hosts.into_items(),
-            paths: self
-                .paths
-                .into_items()
-                .into_iter()
-                .map(|k| Sensitive::new(k.path))
-                .collect(),
+            paths: self.paths.into_table(),
             templates,
-            correlation_ids: self
-                .correlations
-                .into_items()
-                .into_iter()
-                .map(Sensitive::new)
-                .collect(),
+            correlation_ids: {
+                let mut c = self.correlations;
+                c.shrink_to_fit();
+                c
+            },
             limit_keys: self
                 .limit_keys
                 .into_items()
@@ -319,12 +288,12 @@ impl Builder {
 
     fn assign_templates(&mut self, known: &KnownTemplates) -> Vec<String> {
         let mut table: Interner<String> = Interner::default();
-        let paths = self.paths.items();
+        let paths = &self.paths;
         let mut path_template: Vec<Sym> = vec![0; paths.len()];
         let mut unknown: Vec<usize> = Vec::new();
-        for (i, k) in paths.iter().enumerate() {
-            match known.find(&k.path) {
-                Some(t) => path_template[i] = table.intern(t, owned),
+        for (i, template) in path_template.iter_mut().enumerate() {
+            match known.find(paths.get(i as Sym).1) {
+                Some(t) => *template = table.intern(t, owned),
                 None => unknown.push(i),
             }
         }
@@ -332,10 +301,8 @@ impl Builder {
         let inputs: Vec<(&str, &str)> = unknown
             .iter()
             .map(|&i| {
-                (
-                    hosts[paths[i].host as usize].as_str(),
-                    paths[i].path.as_str(),
-                )
+                let (host, path) = paths.get(i as Sym);
+                (hosts[host as usize].as_str(), path)
             })
             .collect();
         for (&i, t) in unknown.iter().zip(template::infer(&inputs)) {

@@ -112,9 +112,9 @@ impl<'a> Plan<'a> {
             .requests
             .iter()
             .map(|r| {
-                let path = c.paths[r.path as usize].expose_for_computation();
+                let path = *c.path(r).expose_for_computation();
                 if options.keep_ids {
-                    return path.clone();
+                    return path.to_string();
                 }
                 cache
                     .entry((r.path, r.template))
@@ -166,7 +166,7 @@ impl<'a> Plan<'a> {
             .map(|id| {
                 let id = id.expose_for_computation();
                 if fields::plain_correlation(id) {
-                    id.clone()
+                    id.to_string()
                 } else {
                     planned.add(Kind::CorrelationIds, 1);
                     standin::uuid(key, "correlation", id)

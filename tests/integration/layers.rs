@@ -75,7 +75,7 @@ fn template_matches(template: &str, path: &str) -> bool {
 /// Whether a layer counts a request, written out independently of `evaluate` and `profiles`.
 fn counted(a: &Analysis, f: &Filter, r: &Request) -> bool {
     let c = &a.capture;
-    let path = c.paths[r.path as usize].expose_for_computation();
+    let path = *c.path(r).expose_for_computation();
     f.hosts.iter().any(|h| h == c.host(r))
         && r.status >= 100
         && !r.from_cache

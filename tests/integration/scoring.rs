@@ -167,7 +167,7 @@ pub fn score(
         let Some(id) = a.capture.correlation(r) else {
             continue;
         };
-        let Some(exp) = expected.get(id.expose_for_computation()) else {
+        let Some(exp) = expected.get(*id.expose_for_computation()) else {
             continue;
         };
         s.scored += 1;

@@ -192,7 +192,7 @@ fn tokens_and_correlation_ids_match_the_captures_own() {
         .requests
         .iter()
         .filter_map(|r| c.correlation(r))
-        .map(|s| s.expose_for_computation().clone())
+        .map(|s| s.expose_for_computation().to_string())
         .collect();
     for (name, choice) in [
         ("generic.jsonl", FormatChoice::Auto),

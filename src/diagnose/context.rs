@@ -5,6 +5,7 @@
 //! timing uncertainty of a HAR —, which request retried which, and how long an endpoint's
 //! successes usually take. Pure.
 
+use rayon::prelude::*;
 use std::cell::{OnceCell, RefCell};
 use std::collections::HashMap;
 
@@ -305,6 +306,19 @@ fn concurrency_grouping(reqs: &[Request], groups: Vec<Vec<u32>>) -> Grouping {
 
 /// Short-window counts within one group: admitted others surely in `(t − w, t)` at the server,
 /// at the HAR's own times, and possibly there.
+/// How many of a sorted list are at most a bound that never decreases between calls.
+#[derive(Default)]
+struct Sweep(usize);
+
+impl Sweep {
+    fn at_most(&mut self, sorted: &[Micros], bound: Micros) -> u64 {
+        while self.0 < sorted.len() && sorted[self.0] <= bound {
+            self.0 += 1;
+        }
+        self.0 as u64
+    }
+}
+
 fn burst_group(reqs: &[Request], members: &[u32], w: Micros) -> Group {
     let adm: Vec<Micros> = members
         .iter()
@@ -312,19 +326,31 @@ fn burst_group(reqs: &[Request], members: &[u32], w: Micros) -> Group {
         .filter(|q| !q.is_throttle())
         .map(|q| q.start)
         .collect();
-    let cum = window::prefix_sums(&vec![1u32; adm.len()]);
     let mut around = Vec::with_capacity(members.len());
     // admitted members before each member, in capture order (ties resolved by it)
     let mut admitted_before = 0u64;
+    // members come in time order, so every bound below only moves forward: one sweep each
+    // instead of a binary search per member (a million-request group, six windows, three
+    // scopes)
+    let mut sure_from = Sweep::default();
+    let mut sure_to = Sweep::default();
+    let mut possible_from = Sweep::default();
+    let mut possible_to = Sweep::default();
+    let mut older = Sweep::default();
     for &i in members {
         let r = &reqs[i as usize];
         let t = r.start;
         let own = u64::from(!r.is_throttle());
-        let sure = window::cost_between(&adm, &cum, t - w + EDGE, t - EDGE);
-        let possible = window::cost_between(&adm, &cum, t - w - EDGE, t + EDGE).saturating_sub(own);
+        // admitted starts in (from, to]: those ≤ to less those ≤ from
+        let sure = sure_to
+            .at_most(&adm, t - EDGE)
+            .saturating_sub(sure_from.at_most(&adm, t - w + EDGE));
+        let possible = possible_to
+            .at_most(&adm, t + EDGE)
+            .saturating_sub(possible_from.at_most(&adm, t - w - EDGE))
+            .saturating_sub(own);
         // admitted before it in capture order with start in (t − w, t]
-        let older = adm.partition_point(|&s| s <= t - w) as u64;
-        let exact = admitted_before.saturating_sub(older);
+        let exact = admitted_before.saturating_sub(older.at_most(&adm, t - w));
         around.push(Around {
             sure: sure as u32,
             exact: exact as u32,
@@ -384,18 +410,31 @@ impl<'a> Ctx<'a> {
             .iter()
             .map(|s| group_by(reqs, |r| s.group_key(r)))
             .collect();
-        let concurrency = [
-            concurrency_grouping(reqs, scoped[0].clone()),
-            concurrency_grouping(reqs, scoped[1].clone()),
-            concurrency_grouping(reqs, scoped[2].clone()),
-        ];
+        // every scope and window is measured on its own: in parallel, then put in place
+        let (concurrency, bursts) = rayon::join(
+            || {
+                let mut c: Vec<Grouping> = scoped
+                    .par_iter()
+                    .map(|g| concurrency_grouping(reqs, g.clone()))
+                    .collect();
+                std::array::from_fn(|_| c.remove(0))
+            },
+            || {
+                let mut b: Vec<Grouping> = (0..Scope::ALL.len() * COUNT_WINDOWS.len())
+                    .into_par_iter()
+                    .map(|n| {
+                        let (s, k) = (n / COUNT_WINDOWS.len(), n % COUNT_WINDOWS.len());
+                        burst_grouping(reqs, &scoped[s], COUNT_WINDOWS[k])
+                    })
+                    .collect();
+                std::array::from_fn(|_| std::array::from_fn(|_| b.remove(0)))
+            },
+        );
+        let concurrency: [Grouping; 3] = concurrency;
         let fits = std::array::from_fn(|s| {
             std::iter::repeat_with(OnceCell::new)
                 .take(concurrency[s].groups.len())
                 .collect()
-        });
-        let bursts = std::array::from_fn(|s| {
-            std::array::from_fn(|k| burst_grouping(reqs, &scoped[s], COUNT_WINDOWS[k]))
         });
         for members in group_by(reqs, |r| (r.client, method_key(r), r.path)) {
             for w in members.windows(2) {
@@ -504,6 +543,23 @@ impl<'a> Ctx<'a> {
 mod tests {
     use super::*;
     use crate::model::time::MILLISECOND;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn a_sweep_counts_what_a_binary_search_counts(
+            mut sorted in proptest::collection::vec(0i64..10_000, 0..60),
+            mut bounds in proptest::collection::vec(-100i64..10_100, 1..40),
+        ) {
+            sorted.sort_unstable();
+            bounds.sort_unstable();
+            let mut sweep = Sweep::default();
+            for b in bounds {
+                let by_search = sorted.partition_point(|&s| s <= b) as u64;
+                prop_assert_eq!(sweep.at_most(&sorted, b), by_search);
+            }
+        }
+    }
 
     #[test]
     fn successes_surely_together_bound_the_busiest_one() {

@@ -215,15 +215,16 @@ pub fn is_traffic(r: &Request) -> bool {
 
 /// Traffic requests grouped by a key, each group in time order.
 fn group_by<K: Ord + Copy>(reqs: &[Request], key: impl Fn(&Request) -> K) -> Vec<Vec<u32>> {
-    let mut order: Vec<u32> = (0..reqs.len() as u32)
+    // keys computed once and sorted with the index as the tie-break: within a group, time
+    // order is kept
+    let mut order: Vec<(K, u32)> = (0..reqs.len() as u32)
         .filter(|&i| is_traffic(&reqs[i as usize]))
+        .map(|i| (key(&reqs[i as usize]), i))
         .collect();
-    // stable: within a group, time order is kept
-    order.sort_by_key(|&i| key(&reqs[i as usize]));
+    order.sort_unstable();
     let mut out: Vec<Vec<u32>> = Vec::new();
     let mut last: Option<K> = None;
-    for i in order {
-        let k = key(&reqs[i as usize]);
+    for (k, i) in order {
         if last != Some(k) {
             out.push(Vec::new());
             last = Some(k);

@@ -218,7 +218,7 @@ pub fn counts(
         capture,
         i,
         opts,
-        &mut PathAnswers::default(),
+        &mut PathAnswers::asked_once(),
     )
 }
 
@@ -254,10 +254,27 @@ pub fn counts_with(
 pub struct PathAnswers {
     /// Per path: 0 not asked yet, 1 refused, 2 accepted.
     known: Vec<u8>,
+    /// Ask the layer every time instead (a question about one request: a table as long as
+    /// the capture's paths would cost more than it saves).
+    once: bool,
 }
 
 impl PathAnswers {
+    /// Answers for a single question, remembered nowhere.
+    pub fn asked_once() -> Self {
+        PathAnswers {
+            known: Vec::new(),
+            once: true,
+        }
+    }
+
     fn accepts(&mut self, layer: &Layer, capture: &Capture, path: Sym) -> bool {
+        if layer.templates.is_empty() && layer.exclude.is_empty() {
+            return true;
+        }
+        if self.once {
+            return layer.accepts_path(capture.paths.get(path).expose_for_computation());
+        }
         let k = path as usize;
         if self.known.len() <= k {
             self.known.resize(capture.paths.len().max(k + 1), 0);

@@ -6,8 +6,8 @@
 //! successes usually take. Pure.
 
 use rayon::prelude::*;
-use std::cell::{OnceCell, RefCell};
 use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock};
 
 use crate::evaluate::{Evaluation, window};
 use crate::model::{Capture, Micros, Request, time};
@@ -190,7 +190,7 @@ pub struct Ctx<'a> {
     pub concurrency: [Grouping; 3],
     /// The bucket fitted to each group of `concurrency` (same order), per scope, fitted when
     /// first asked (`fit`).
-    fits: [Vec<OnceCell<Option<super::fit::BucketFit>>>; 3],
+    fits: [Vec<OnceLock<Option<super::fit::BucketFit>>>; 3],
     /// Started within each of `COUNT_WINDOWS` before, per scope.
     pub bursts: [[Grouping; 6]; 3],
     /// The next request of the same client, method and path (the retry, when there was one).
@@ -205,7 +205,7 @@ pub struct Ctx<'a> {
     pub join: Option<&'a crate::join::Join>,
     /// Window counts for windows bodies state, computed when first asked:
     /// (scope, group, window) → group.
-    stated: RefCell<HashMap<(Scope, u32, Micros), Group>>,
+    stated: Mutex<HashMap<(Scope, u32, Micros), Group>>,
 }
 
 /// Whether a request takes part in the behavioural measures.
@@ -433,7 +433,7 @@ impl<'a> Ctx<'a> {
         );
         let concurrency: [Grouping; 3] = concurrency;
         let fits = std::array::from_fn(|s| {
-            std::iter::repeat_with(OnceCell::new)
+            std::iter::repeat_with(OnceLock::new)
                 .take(concurrency[s].groups.len())
                 .collect()
         });
@@ -473,7 +473,7 @@ impl<'a> Ctx<'a> {
             max_duration: reqs.iter().map(|r| r.duration).max().unwrap_or(0),
             rules: super::Rules::default(),
             join: None,
-            stated: RefCell::new(HashMap::new()),
+            stated: Mutex::new(HashMap::new()),
         }
     }
 
@@ -505,7 +505,8 @@ impl<'a> Ctx<'a> {
     ) -> Option<(Option<u32>, Around)> {
         let grouping = &self.concurrency[scope as usize];
         let &(g, k, _) = grouping.of.get(&request)?;
-        let mut cache = self.stated.borrow_mut();
+        // a panic elsewhere leaves the cache's entries whole: each is inserted complete
+        let mut cache = self.stated.lock().unwrap_or_else(|e| e.into_inner());
         let group = cache.entry((scope, g, w)).or_insert_with(|| {
             burst_group(
                 &self.capture.requests,

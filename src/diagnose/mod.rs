@@ -298,13 +298,15 @@ pub fn diagnose(
     let mut cx = context::Ctx::new(capture, profiles, eval);
     cx.rules = rules.clone();
     cx.join = join;
-    let throttles: Vec<Throttle> = capture
-        .requests
-        .iter()
-        .enumerate()
-        .filter(|(_, r)| r.is_throttle())
-        .map(|(i, _)| explain(&cx, i))
+    // each throttle is explained on its own (the shared measures are computed once, first
+    // asked): in parallel, in capture order
+    let at: Vec<usize> = (0..capture.requests.len())
+        .filter(|&i| capture.requests[i].is_throttle())
         .collect();
+    let throttles: Vec<Throttle> = {
+        use rayon::prelude::*;
+        at.into_par_iter().map(|i| explain(&cx, i)).collect()
+    };
     let findings = findings::find(&cx, &throttles);
     let budgets = budget::infer(&cx);
     let mut d = Diagnosis {

@@ -115,11 +115,11 @@ pub struct Capture {
     pub requests: Vec<Request>,
     /// Interned hosts (`api.mypurecloud.de`, `127.0.0.1:8080`).
     pub hosts: Vec<String>,
-    /// Interned concrete paths (may contain ids).
+    /// Interned concrete paths (may contain ids), end to end.
     pub paths: TextTable,
     /// Interned endpoint templates.
     pub templates: Vec<String>,
-    /// Interned correlation ids.
+    /// Interned correlation ids, end to end.
     pub correlation_ids: TextTable,
     /// Interned `limit.key` values of 429 bodies.
     pub limit_keys: Vec<Sensitive<String>>,

@@ -8,8 +8,9 @@
 
 use super::{Sensitive, Sym};
 
-/// Strings stored end to end, indexed by insertion order.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// Strings stored end to end, indexed by insertion order. Its `Debug` shows the number of
+/// entries only.
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct TextTable {
     text: String,
     ends: Vec<u64>,
@@ -57,6 +58,12 @@ impl TextTable {
     }
 }
 
+impl std::fmt::Debug for TextTable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "TextTable({} entries, <redacted>)", self.ends.len())
+    }
+}
+
 impl<'a> FromIterator<&'a str> for TextTable {
     fn from_iter<I: IntoIterator<Item = &'a str>>(iter: I) -> Self {
         let mut t = TextTable::default();
@@ -83,5 +90,13 @@ mod tests {
         assert_eq!(*t.get(2).expose_for_computation(), "/a");
         let all: Vec<&str> = t.iter().map(|s| *s.expose_for_computation()).collect();
         assert_eq!(all, ["/api/v2/users/1", "", "/a"]);
+    }
+
+    #[test]
+    fn debug_shows_no_entry() {
+        let t: TextTable = ["/api/v2/users/secret-id"].into_iter().collect();
+        let shown = format!("{t:?}");
+        assert!(!shown.contains("secret"), "{shown}");
+        assert_eq!(shown, "TextTable(1 entries, <redacted>)");
     }
 }

@@ -28,7 +28,7 @@ use intern::{Interner, TextInterner};
 use crate::ingest::{LogMeta, Parsed};
 use crate::model::{
     Auth, Capture, Client, Micros, Preflight, Reason, Request, Sanitization, Sensitive, Signals,
-    Skipped, Sym, TextTable, ThrottleBody, User,
+    Skipped, Sym, ThrottleBody, User,
 };
 
 pub use costs::{CostSource, CostSources};
@@ -64,8 +64,8 @@ pub struct Builder {
     hosts: Interner<String>,
     /// Concrete paths, keyed by host.
     paths: TextInterner,
-    /// Correlation ids, one per request that has one (ids repeat rarely: not interned).
-    correlations: TextTable,
+    /// Correlation ids, each once (a retry may repeat one).
+    correlations: TextInterner,
     limit_keys: Interner<String>,
     policies: Interner<String>,
     tokens: HashMap<Fingerprint, u32>,
@@ -148,7 +148,10 @@ impl Builder {
             }
             None => 0,
         };
-        let correlation = d.correlation.as_deref().map(|c| self.correlations.push(c));
+        let correlation = d
+            .correlation
+            .as_deref()
+            .map(|c| self.correlations.intern(0, c));
         let body = d.body.map(|facts| {
             let mut body: ThrottleBody = facts.body;
             body.limit_key = facts
@@ -258,11 +261,7 @@ impl Builder {
             hosts: self.hosts.into_items(),
             paths: self.paths.into_table(),
             templates,
-            correlation_ids: {
-                let mut c = self.correlations;
-                c.shrink_to_fit();
-                c
-            },
+            correlation_ids: self.correlations.into_table(),
             limit_keys: self
                 .limit_keys
                 .into_items()

@@ -5,8 +5,9 @@
 #
 # Generates bench-data/big500.har (500 MB, Chrome-style, bodies), bench-data/big1000.har
 # (1 GB) and bench-data/small1m.har (1,000,000 entries without bodies) with
-# `cargo run --release --example gen_har`, then reports hyperfine medians, MB/s, entries/s and
-# peak RSS (/usr/bin/time -v). The parse floor is `examples/parse_floor.rs`: a bare serde_json
+# `cargo run --release --example gen_har`, then reports hyperfine medians, MB/s, entries/s,
+# peak RSS (/usr/bin/time) and the mean CPU time per run (user + system: against the wall time,
+# how much of both cores the run kept busy). The parse floor is `examples/parse_floor.rs`: a bare serde_json
 # streaming parse that deserializes only the fields an analysis needs.
 # Needs hyperfine and GNU time (Debian: apt-get install hyperfine time); jq and python3 are
 # compared when present. --quick skips the 1 GB file and the comparisons.
@@ -26,6 +27,8 @@ out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 
 median() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["results"][0]["median"])' "$1"; }
+# mean CPU time (user + system) per run: how much of the wall time used both cores
+cpu() { python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["results"][0]; print(r["user"]+r["system"])' "$1"; }
 rss() { /usr/bin/time -f '%M' "$@" 2>&1 >/dev/null | tail -1; }  # KiB
 entries() { "$floor" "$1" | cut -d' ' -f1; }
 
@@ -33,9 +36,10 @@ row() { # name command...
   local name=$1; shift
   hyperfine --warmup 1 --runs "${RUNS:-5}" --export-json "$out/h.json" "$*" >/dev/null 2>&1
   local t; t=$(median "$out/h.json")
+  local c; c=$(cpu "$out/h.json")
   local m; m=$(rss sh -c "$*")
-  printf '%-44s %8.3f s %8.0f MB/s %10.0f entries/s %8.1f MiB\n' "$name" "$t" \
-    "$(python3 -c "print($size/1e6/$t)")" "$(python3 -c "print($n/$t)")" "$(python3 -c "print($m/1024)")"
+  printf '%-44s %8.3f s %8.0f MB/s %10.0f entries/s %8.1f MiB %8.2f s CPU\n' "$name" "$t" \
+    "$(python3 -c "print($size/1e6/$t)")" "$(python3 -c "print($n/$t)")" "$(python3 -c "print($m/1024)")" "$c"
   echo "$t" > "$out/$name.t"
 }
 

@@ -336,12 +336,20 @@ pub(crate) fn partitions(
 
 /// Evaluates every layer of the active profiles.
 pub fn evaluate(capture: &Capture, profiles: &[Profile], opts: Options) -> Evaluation {
-    let mut layers = Vec::new();
-    for (pi, profile) in profiles.iter().enumerate() {
-        for (li, layer) in profile.layers.iter().enumerate() {
-            layers.push(replay::layer(capture, profile, layer, opts, pi, li));
-        }
-    }
+    use rayon::prelude::*;
+    let at: Vec<(usize, usize)> = profiles
+        .iter()
+        .enumerate()
+        .flat_map(|(pi, p)| (0..p.layers.len()).map(move |li| (pi, li)))
+        .collect();
+    // layers replay independently: in parallel, in profile and layer order
+    let layers = at
+        .into_par_iter()
+        .map(|(pi, li)| {
+            let profile = &profiles[pi];
+            replay::layer(capture, profile, &profile.layers[li], opts, pi, li)
+        })
+        .collect();
     Evaluation { layers }
 }
 
@@ -356,8 +364,9 @@ pub fn preflight_what_if(
     let opts = Options {
         count_preflights: true,
     };
+    use rayon::prelude::*;
     base.layers
-        .iter()
+        .par_iter()
         .enumerate()
         .map(|(i, le)| {
             let profile = &profiles[le.profile];

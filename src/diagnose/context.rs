@@ -307,19 +307,6 @@ fn concurrency_grouping(reqs: &[Request], groups: Vec<Vec<u32>>) -> Grouping {
 
 /// Short-window counts within one group: admitted others surely in `(t − w, t)` at the server,
 /// at the HAR's own times, and possibly there.
-/// How many of a sorted list are at most a bound that never decreases between calls.
-#[derive(Default)]
-struct Sweep(usize);
-
-impl Sweep {
-    fn at_most(&mut self, sorted: &[Micros], bound: Micros) -> u64 {
-        while self.0 < sorted.len() && sorted[self.0] <= bound {
-            self.0 += 1;
-        }
-        self.0 as u64
-    }
-}
-
 fn burst_group(reqs: &[Request], members: &[u32], w: Micros) -> Group {
     let adm: Vec<Micros> = members
         .iter()
@@ -333,11 +320,11 @@ fn burst_group(reqs: &[Request], members: &[u32], w: Micros) -> Group {
     // members come in time order, so every bound below only moves forward: one sweep each
     // instead of a binary search per member (a million-request group, six windows, three
     // scopes)
-    let mut sure_from = Sweep::default();
-    let mut sure_to = Sweep::default();
-    let mut possible_from = Sweep::default();
-    let mut possible_to = Sweep::default();
-    let mut older = Sweep::default();
+    let mut sure_from = window::Sweep::default();
+    let mut sure_to = window::Sweep::default();
+    let mut possible_from = window::Sweep::default();
+    let mut possible_to = window::Sweep::default();
+    let mut older = window::Sweep::default();
     for &i in members {
         let r = &reqs[i as usize];
         let t = r.start;
@@ -345,13 +332,14 @@ fn burst_group(reqs: &[Request], members: &[u32], w: Micros) -> Group {
         // admitted starts in (from, to]: those ≤ to less those ≤ from
         let sure = sure_to
             .at_most(&adm, t - EDGE)
-            .saturating_sub(sure_from.at_most(&adm, t - w + EDGE));
-        let possible = possible_to
+            .saturating_sub(sure_from.at_most(&adm, t - w + EDGE)) as u64;
+        let possible = (possible_to
             .at_most(&adm, t + EDGE)
             .saturating_sub(possible_from.at_most(&adm, t - w - EDGE))
+            as u64)
             .saturating_sub(own);
         // admitted before it in capture order with start in (t − w, t]
-        let exact = admitted_before.saturating_sub(older.at_most(&adm, t - w));
+        let exact = admitted_before.saturating_sub(older.at_most(&adm, t - w) as u64);
         around.push(Around {
             sure: sure as u32,
             exact: exact as u32,
@@ -545,23 +533,6 @@ impl<'a> Ctx<'a> {
 mod tests {
     use super::*;
     use crate::model::time::MILLISECOND;
-    use proptest::prelude::*;
-
-    proptest! {
-        #[test]
-        fn a_sweep_counts_what_a_binary_search_counts(
-            mut sorted in proptest::collection::vec(0i64..10_000, 0..60),
-            mut bounds in proptest::collection::vec(-100i64..10_100, 1..40),
-        ) {
-            sorted.sort_unstable();
-            bounds.sort_unstable();
-            let mut sweep = Sweep::default();
-            for b in bounds {
-                let by_search = sorted.partition_point(|&s| s <= b) as u64;
-                prop_assert_eq!(sweep.at_most(&sorted, b), by_search);
-            }
-        }
-    }
 
     #[test]
     fn successes_surely_together_bound_the_busiest_one() {

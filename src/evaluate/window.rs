@@ -3,7 +3,8 @@
 //! Owns the exact definitions of the counts every report rests on: the sliding count at a
 //! request (`r.start − W < q.start ≤ r.start`), the fixed-window count (windows opened by the
 //! first counted request, or aligned to the epoch), and the number of requests in flight at a
-//! request's start. All functions take sorted starts and return one count per request; ties
+//! request's start, and `Sweep`, the forward-only count they and the diagnosis's burst measures
+//! are built on. All functions take sorted starts and return one count per request; ties
 //! (requests starting in the same microsecond) always see each other. Pure, O(n) or O(n log n).
 
 use crate::model::Micros;
@@ -20,32 +21,31 @@ pub fn prefix_sums(costs: &[u32]) -> Vec<u64> {
     cum
 }
 
-/// Total cost of requests with `from < start ≤ to`.
-pub fn cost_between(starts: &[Micros], cum: &[u64], from: Micros, to: Micros) -> u64 {
-    let lo = starts.partition_point(|&s| s <= from);
-    let hi = starts.partition_point(|&s| s <= to);
-    if hi <= lo { 0 } else { cum[hi] - cum[lo] }
+/// How many of a sorted list are at most a bound, for bounds that never decrease between
+/// calls: one pass over the list for all of them, where a binary search per bound would cost a
+/// logarithm each. Requests with `from < start ≤ to` are `to`'s count less `from`'s.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Sweep(usize);
+
+impl Sweep {
+    /// Items of `sorted` at most `bound` (no smaller than any bound asked before).
+    pub fn at_most(&mut self, sorted: &[Micros], bound: Micros) -> usize {
+        while self.0 < sorted.len() && sorted[self.0] <= bound {
+            self.0 += 1;
+        }
+        self.0
+    }
 }
 
 /// Sliding-window count at each request: cost of `q` with `r.start − window < q.start ≤ r.start`.
 pub fn sliding(starts: &[Micros], costs: &[u32], window: Micros) -> Vec<u64> {
     debug_assert!(starts.windows(2).all(|w| w[0] <= w[1]));
     let cum = prefix_sums(costs);
-    let n = starts.len();
-    let mut out = Vec::with_capacity(n);
-    let (mut lo, mut hi) = (0usize, 0usize);
-    for i in 0..n {
-        let t = starts[i];
-        while hi < n && starts[hi] <= t {
-            hi += 1;
-        }
-        let from = t.saturating_sub(window);
-        while lo < n && starts[lo] <= from {
-            lo += 1;
-        }
-        out.push(cum[hi] - cum[lo]);
-    }
-    out
+    let (mut lo, mut hi) = (Sweep::default(), Sweep::default());
+    starts
+        .iter()
+        .map(|&t| cum[hi.at_most(starts, t)] - cum[lo.at_most(starts, t.saturating_sub(window))])
+        .collect()
 }
 
 /// Fixed-window count at each request. Windows open at the first request and restart at the
@@ -246,10 +246,23 @@ mod tests {
         }
 
         #[test]
-        fn cost_between_matches_a_filter((starts, costs) in series(), a in -10i64..5_100, len in 0i64..3_000) {
+        fn sweeps_count_the_cost_a_filter_counts(
+            (starts, costs) in series(),
+            mut bounds in prop::collection::vec((-10i64..5_100, 0i64..3_000), 1..20),
+        ) {
+            // (a, a + len] for bounds whose both ends never decrease
+            bounds.sort_unstable();
+            let mut ends: Vec<Micros> = bounds.iter().map(|(a, len)| a + len).collect();
+            for k in 1..ends.len() {
+                ends[k] = ends[k].max(ends[k - 1]);
+            }
             let cum = prefix_sums(&costs);
-            let want: u64 = starts.iter().zip(&costs).filter(|(s, _)| a < **s && **s <= a + len).map(|(_, c)| *c as u64).sum();
-            prop_assert_eq!(cost_between(&starts, &cum, a, a + len), want);
+            let (mut from, mut to) = (Sweep::default(), Sweep::default());
+            for ((a, _), b) in bounds.iter().zip(ends) {
+                let want: u64 = starts.iter().zip(&costs).filter(|(s, _)| *a < **s && **s <= b).map(|(_, c)| *c as u64).sum();
+                let got = cum[to.at_most(&starts, b)] - cum[from.at_most(&starts, *a)];
+                prop_assert_eq!(got, want);
+            }
         }
     }
 

@@ -960,10 +960,7 @@ fn endpoint_reports(c: &Capture) -> Vec<EndpointReport> {
     // (host, template, method, client) → request indices
     let mut groups: BTreeMap<(String, String, String, String), Vec<usize>> = BTreeMap::new();
     for (i, r) in c.requests.iter().enumerate() {
-        let client = match (r.is_preflight, r.pair()) {
-            (true, Some(p)) => c.client_label(&c.requests[p as usize]),
-            _ => c.client_label(r),
-        };
+        let client = c.client_label(crate::evaluate::identity_of(c, i));
         groups
             .entry((
                 c.host(r).to_string(),
@@ -1018,11 +1015,9 @@ fn partition_name(a: &Analysis, layer: usize, series: usize, stable: bool) -> St
     let c = &a.capture;
     let le = &a.evaluation.layers[layer];
     let l = &a.profiles[le.profile].layers[le.layer];
-    let first = &c.requests[le.partitions[series].first as usize];
-    let who = match (first.is_preflight, first.pair()) {
-        (true, Some(p)) => &c.requests[p as usize],
-        _ => first,
-    };
+    let first_index = le.partitions[series].first as usize;
+    let first = &c.requests[first_index];
+    let who = crate::evaluate::identity_of(c, first_index);
     let mut parts = Vec::new();
     for p in &l.per {
         match p {

@@ -255,10 +255,7 @@ pub fn build(a: &Analysis) -> Timeline {
     // lanes: client × endpoint, busiest first
     let mut lane_of: BTreeMap<(String, String, String), Vec<usize>> = BTreeMap::new();
     for (i, r) in c.requests.iter().enumerate() {
-        let who = match (r.is_preflight, r.pair()) {
-            (true, Some(p)) => &c.requests[p as usize],
-            _ => r,
-        };
+        let who = crate::evaluate::identity_of(c, i);
         let method = who.method.as_str().to_string();
         let client = match who.client {
             Some(_) => c.client_label(who).to_string(),

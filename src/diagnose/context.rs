@@ -406,7 +406,7 @@ impl<'a> Ctx<'a> {
                     .par_iter()
                     .map(|g| concurrency_grouping(reqs, g.clone()))
                     .collect();
-                std::array::from_fn(|_| c.remove(0))
+                std::array::from_fn::<_, 3, _>(|_| c.remove(0))
             },
             || {
                 let mut b: Vec<Grouping> = (0..Scope::ALL.len() * COUNT_WINDOWS.len())
@@ -419,7 +419,6 @@ impl<'a> Ctx<'a> {
                 std::array::from_fn(|_| std::array::from_fn(|_| b.remove(0)))
             },
         );
-        let concurrency: [Grouping; 3] = concurrency;
         let fits = std::array::from_fn(|s| {
             std::iter::repeat_with(OnceLock::new)
                 .take(concurrency[s].groups.len())

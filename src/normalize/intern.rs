@@ -106,8 +106,8 @@ impl TextInterner {
         sym
     }
 
-    /// The key and text of a symbol, in clear, for the builder.
-    pub fn get(&self, sym: Sym) -> (Sym, &str) {
+    /// The key and text of a symbol, in clear, for the builder (capture text: never public).
+    pub(crate) fn get(&self, sym: Sym) -> (Sym, &str) {
         (self.keys[sym as usize], self.table.raw(sym))
     }
 

@@ -14,7 +14,7 @@ use crate::normalize::dialects;
 use crate::profiles::{Anchor, Kind, Layer, Limiter};
 
 use super::context::{Ctx, Scope, is_traffic};
-use super::separation;
+use super::separation::{self, Separation};
 use super::signal::{Basis, Counter, Signal};
 use super::thresholds::{
     COUNT_WINDOWS, COUNTER_TOLERANCE, EDGE, NEIGHBOUR, RETRY_AFTER_ROUNDING, STATED_LIMIT_SLACK,
@@ -584,6 +584,7 @@ fn separation_candidate(cx: &Ctx<'_>, i: usize, kind: LimitKind) -> Option<Candi
             throttled: s.throttled,
             successes: s.successes,
             chance,
+            tried: tests,
         });
     }
     if !feasible {
@@ -645,6 +646,7 @@ fn bucket_candidate(cx: &Ctx<'_>, i: usize) -> Option<Candidate> {
         successes: f.successes,
         chance,
         settled: f.settled,
+        tried: Scope::ALL.len(),
     });
     Some(c)
 }
@@ -723,6 +725,87 @@ fn stated_candidate(cx: &Ctx<'_>, i: usize) -> Option<Candidate> {
     Some(c)
 }
 
+/// The chance of an undocumented candidate's own split of its scope (a separation or a fitted
+/// bucket), before the correction for the options tried, when it has one.
+fn split_chance(c: &Candidate) -> Option<f64> {
+    c.support.iter().find_map(|s| match s {
+        Signal::Separation { chance, tried, .. } | Signal::BucketFit { chance, tried, .. } => {
+            Some(chance / (*tried).max(1) as f64)
+        }
+        _ => None,
+    })
+}
+
+/// Whether a documented layer's split is cleaner than an undocumented candidate's own (not the
+/// same split counted twice).
+fn cleaner(documented: &Separation, c: &Candidate) -> bool {
+    matches!(
+        c.explanation,
+        Explanation::Undocumented { stated: false, .. }
+    ) && split_chance(c)
+        .is_some_and(|chance| documented.chance < chance * (1.0 - super::thresholds::SAME_CHANCE))
+}
+
+/// A split of the throttle's scope points past the documented layers only where no layer that
+/// traffic from outside the capture could fill (a hidden candidate) splits its own partition
+/// more cleanly by its own count: where one does, the undocumented candidate gets that fact
+/// against it (`rank::positive` then takes its split for no evidence). Splits equally clean
+/// (the layer and the scope count the same requests) leave the question to the rest of the
+/// evidence.
+fn documented_splits(cx: &Ctx<'_>, i: usize, out: &mut [Candidate]) {
+    let req = i as u32;
+    let hidden: Vec<usize> = out
+        .iter()
+        .filter_map(|c| match c.explanation {
+            Explanation::Hidden { layer, .. } => Some(layer),
+            _ => None,
+        })
+        .collect();
+    // the layers' splits replay their partitions: only for a split taken for evidence
+    let mut splits: Option<Vec<(usize, bool, Separation)>> = None;
+    for c in out.iter_mut() {
+        if hidden.is_empty() || !super::rank::positive(c) {
+            continue;
+        }
+        let splits = splits.get_or_insert_with(|| {
+            hidden
+                .iter()
+                .filter_map(|&k| {
+                    let v = cx.eval.layers[k].view(i)?;
+                    let in_flight = matches!(cx.layer(k).limiter, Limiter::Concurrency { .. });
+                    Some((k, in_flight, cx.documented_split(k, v.partition, req)?))
+                })
+                .collect()
+        });
+        // like with like: a count of requests in flight against a concurrency layer's, a count
+        // of started requests (or a bucket) against a window's or a bucket's
+        let in_flight = matches!(
+            c.explanation,
+            Explanation::Undocumented {
+                kind: LimitKind::Concurrency,
+                ..
+            }
+        );
+        let cleanest = splits
+            .iter()
+            .filter(|s| s.1 == in_flight)
+            .min_by(|a, b| a.2.chance.total_cmp(&b.2.chance));
+        let Some(&(layer, _, split)) = cleanest else {
+            continue;
+        };
+        if cleaner(&split, c) {
+            c.against.push(Signal::DocumentedSplitsAsWell {
+                layer,
+                limit: split.limit,
+                explained: split.explained,
+                throttled: split.throttled,
+                successes: split.successes,
+                chance: split.chance,
+            });
+        }
+    }
+}
+
 /// Every candidate explanation of the throttle at `i`.
 pub fn generate(cx: &Ctx<'_>, i: usize) -> Vec<Candidate> {
     let mut out = Vec::new();
@@ -738,6 +821,7 @@ pub fn generate(cx: &Ctx<'_>, i: usize) -> Vec<Candidate> {
     {
         out.extend(bucket_candidate(cx, i));
     }
+    documented_splits(cx, i, &mut out);
     let r = &cx.capture.requests[i];
     if let Some(typ) = cx.typical_duration(r)
         && r.duration >= super::thresholds::HELD_AT_LEAST
@@ -821,6 +905,50 @@ mod tests {
             attempts_before: attempts,
             window_opened: None,
         }
+    }
+
+    #[test]
+    fn only_a_strictly_cleaner_documented_split_speaks_against_an_undocumented_one() {
+        let sep = |chance: f64| Separation {
+            limit: 3,
+            throttled: 4,
+            explained: 4,
+            successes: 8,
+            members: 12,
+            crowded: 4,
+            chance,
+        };
+        let mut c = Candidate::new(Explanation::Undocumented {
+            kind: LimitKind::Burst,
+            scope: Some(Scope::Endpoint),
+            limit: Some(3),
+            window: Some(time::SECOND),
+            stated: false,
+        });
+        // the scope's own split: 0.002, reported as 0.036 after 18 options tried
+        c.support.push(Signal::Separation {
+            window: Some(time::SECOND),
+            scope: Scope::Endpoint,
+            limit: 3,
+            explained: 4,
+            throttled: 4,
+            successes: 8,
+            chance: 0.036,
+            tried: 18,
+        });
+        assert!(cleaner(&sep(0.0001), &c));
+        // the same split (the layer counts the scope's requests): no evidence either way
+        assert!(!cleaner(&sep(0.036 / 18.0), &c));
+        assert!(!cleaner(&sep(0.01), &c));
+        // a limit the body states is not a split
+        c.explanation = Explanation::Undocumented {
+            kind: LimitKind::Burst,
+            scope: Some(Scope::Endpoint),
+            limit: Some(3),
+            window: Some(time::SECOND),
+            stated: true,
+        };
+        assert!(!cleaner(&sep(0.0001), &c));
     }
 
     #[test]

@@ -175,6 +175,55 @@ impl Grouping {
     }
 }
 
+/// A documented layer partition's split by its own count (`Ctx::documented_split`).
+#[derive(Clone, Debug)]
+struct DocumentedSplit {
+    split: Separation,
+    /// (request, admitted count before it) of every member, by request index.
+    counts: Vec<(u32, u32)>,
+}
+
+impl DocumentedSplit {
+    /// The best split of `members` (time order) by the count each had before it.
+    fn of(members: Vec<u32>, before: &[u32], throttled: impl Fn(u32) -> bool) -> Option<Self> {
+        let around: Vec<Around> = before
+            .iter()
+            .map(|&b| Around {
+                sure: b,
+                exact: b,
+                possible: b,
+            })
+            .collect();
+        let busiest = members
+            .iter()
+            .zip(before)
+            .filter(|(m, _)| !throttled(**m))
+            .map(|(_, b)| *b)
+            .max();
+        let mut counts: Vec<(u32, u32)> = members
+            .iter()
+            .copied()
+            .zip(before.iter().copied())
+            .collect();
+        counts.sort_unstable();
+        let group = Group {
+            members,
+            around,
+            busiest_success: busiest,
+            busiest_exact: busiest,
+            separation: None,
+        };
+        let split = separation::best(&group, throttled)?;
+        Some(DocumentedSplit { split, counts })
+    }
+
+    /// The split, when it puts `request` among the throttles it explains.
+    fn covering(&self, request: u32) -> Option<Separation> {
+        let at = self.counts.binary_search_by_key(&request, |c| c.0).ok()?;
+        (self.counts[at].1 >= self.split.limit).then_some(self.split)
+    }
+}
+
 /// Precomputed measures over a capture.
 pub struct Ctx<'a> {
     /// The capture.
@@ -206,6 +255,13 @@ pub struct Ctx<'a> {
     /// Window counts for windows bodies state, computed when first asked:
     /// (scope, group, window) → group.
     stated: Mutex<HashMap<(Scope, u32, Micros), Group>>,
+    /// The split of each documented layer partition's throttles from its successes by the
+    /// layer's own count of the capture's admitted requests, computed when first asked:
+    /// (evaluation index, partition) → split.
+    documented: Mutex<HashMap<(usize, u32), Option<DocumentedSplit>>>,
+    /// The members of every partition of a layer (evaluation index), gathered in one pass
+    /// when `documented_split` first asks about the layer.
+    partitions: Mutex<HashMap<usize, Vec<Vec<u32>>>>,
 }
 
 /// Whether a request takes part in the behavioural measures.
@@ -461,6 +517,8 @@ impl<'a> Ctx<'a> {
             rules: super::Rules::default(),
             join: None,
             stated: Mutex::new(HashMap::new()),
+            documented: Mutex::new(HashMap::new()),
+            partitions: Mutex::new(HashMap::new()),
         }
     }
 
@@ -504,6 +562,48 @@ impl<'a> Ctx<'a> {
         Some((group.busiest_success, group.around[k as usize]))
     }
 
+    /// How cleanly layer `k`'s own count of the capture's admitted requests (its meter replayed
+    /// over `partition`, each request itself excluded) splits the partition's throttles from
+    /// its successes (`separation::best` on that count), when the split covers throttle
+    /// `request`. A split this clean is what traffic from outside the capture, arriving
+    /// steadily on top of the layer's visible count, produces as well.
+    pub fn documented_split(&self, k: usize, partition: u32, request: u32) -> Option<Separation> {
+        let key = (k, partition);
+        let mut cache = self.documented.lock().unwrap_or_else(|e| e.into_inner());
+        let entry = cache
+            .entry(key)
+            .or_insert_with(|| self.split_documented(k, partition));
+        entry.as_ref()?.covering(request)
+    }
+
+    fn split_documented(&self, k: usize, partition: u32) -> Option<DocumentedSplit> {
+        let le = &self.eval.layers[k];
+        let profile = &self.profiles[le.profile];
+        let layer = &profile.layers[le.layer];
+        let members = {
+            let mut all = self.partitions.lock().unwrap_or_else(|e| e.into_inner());
+            let of_layer = all.entry(k).or_insert_with(|| {
+                crate::evaluate::partitions(self.capture, profile, layer, self.eval.opts)
+                    .into_iter()
+                    .map(|(_, m)| m)
+                    .collect()
+            });
+            of_layer.get(partition as usize)?.clone()
+        };
+        let levels = crate::evaluate::levels_of(self.capture, layer, &members);
+        let before: Vec<u32> = levels
+            .requests
+            .iter()
+            .zip(&levels.admitted)
+            .map(|(&m, &(_, level))| {
+                let cost = crate::evaluate::cost(layer, self.capture, m as usize) as f64;
+                (level - cost).max(0.0).floor() as u32
+            })
+            .collect();
+        let reqs = &self.capture.requests;
+        DocumentedSplit::of(levels.requests, &before, |m| reqs[m as usize].is_throttle())
+    }
+
     /// The layer behind an evaluation index.
     pub fn layer(&self, eval_index: usize) -> &'a Layer {
         let le = &self.eval.layers[eval_index];
@@ -532,6 +632,23 @@ impl<'a> Ctx<'a> {
 mod tests {
     use super::*;
     use crate::model::time::MILLISECOND;
+
+    #[test]
+    fn a_layer_s_own_count_splits_its_partition_and_covers_only_throttles_at_the_limit() {
+        // requests 10..16 in time order, counts before each; 13, 14 and 15 throttled
+        let members = vec![10, 11, 12, 13, 14, 15];
+        let d = DocumentedSplit::of(members, &[0, 1, 2, 3, 3, 2], |m| m >= 13).unwrap();
+        // successes reached 2 at most: the split is at 3, explaining 13 and 14, not 15
+        assert_eq!(
+            (d.split.limit, d.split.explained, d.split.throttled),
+            (3, 2, 3)
+        );
+        assert!(d.covering(13).is_some() && d.covering(14).is_some());
+        assert_eq!(d.covering(15), None);
+        assert_eq!(d.covering(99), None);
+        // a success as busy as every throttle leaves no split
+        assert!(DocumentedSplit::of(vec![1, 2], &[5, 1], |m| m == 2).is_none());
+    }
 
     #[test]
     fn successes_surely_together_bound_the_busiest_one() {

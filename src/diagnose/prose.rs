@@ -345,6 +345,7 @@ pub fn signal(n: &Names<'_>, s: &Signal, throttle: &Request) -> String {
             throttled,
             successes,
             chance,
+            ..
         } => format!(
             "{explained} of the {} among {} came with ≥{} {} {}, and all {} with fewer: a split this clean arises by chance {} of the time",
             count(*throttled as u64, "throttle", "throttles"),
@@ -352,6 +353,20 @@ pub fn signal(n: &Names<'_>, s: &Signal, throttle: &Request) -> String {
             limit,
             if *limit == 1 { "other" } else { "others" },
             around_text(*window),
+            count(*successes as u64, "success", "successes"),
+            percent(*chance)
+        ),
+        Signal::DocumentedSplitsAsWell {
+            layer,
+            limit,
+            explained,
+            throttled,
+            successes,
+            chance,
+        } => format!(
+            "{} splits as cleanly by its own count of the capture's requests: {explained} of the {} of its partition came at ≥{limit}, all {} below (a chance of {}); traffic from outside the capture steadily on top of that count fits the split as well",
+            n.layer(*layer).name,
+            count(*throttled as u64, "throttle", "throttles"),
             count(*successes as u64, "success", "successes"),
             percent(*chance)
         ),
@@ -366,6 +381,7 @@ pub fn signal(n: &Names<'_>, s: &Signal, throttle: &Request) -> String {
             successes,
             chance,
             settled,
+            ..
         } => format!(
             "replaying {} through a bucket of {} refilled at {}/s{}{}: it admits every one of the {} and refuses {explained} of the {}; the same outcomes rotated onto other requests of the group fit a bucket as well {}{} of the time (allowing for the three scopes tried)",
             scope_text(*scope),

@@ -306,11 +306,16 @@ fn evidence_strength(c: &Candidate) -> f64 {
 
 /// Positive evidence for an undocumented limit: the body states it, or a separation or a bucket
 /// fitted to the capture's own requests explains enough throttles with a chance under
-/// `SEPARATION_CHANCE`.
+/// `SEPARATION_CHANCE` and no documented layer's own count splits them as cleanly.
 pub fn positive(c: &Candidate) -> bool {
+    let documented_as_well = c
+        .against
+        .iter()
+        .any(|s| matches!(s, Signal::DocumentedSplitsAsWell { .. }));
     match c.explanation {
         Explanation::Undocumented { stated: true, .. } => true,
         Explanation::Undocumented { .. } if log_proves(c) => true,
+        Explanation::Undocumented { .. } if documented_as_well => false,
         Explanation::Undocumented { .. } => c.support.iter().any(|s| {
             matches!(s, Signal::Separation { chance, explained, .. }
                 | Signal::BucketFit { chance, explained, settled: true, .. }
@@ -664,6 +669,7 @@ mod tests {
             throttled: 3,
             successes: 9,
             chance,
+            tried: 1,
         });
         c
     }
@@ -799,6 +805,7 @@ mod tests {
                 chance,
                 settled: true,
                 pinned: true,
+                tried: 1,
             });
             c
         };
@@ -832,6 +839,21 @@ mod tests {
         assert_eq!(
             winner(&undocumented(0.01), &undocumented(0.001)),
             (1, Some(Preference::Clearer))
+        );
+        // a split a documented layer's own count makes more cleanly is no evidence
+        let mut outdone = undocumented(0.001);
+        outdone.against.push(Signal::DocumentedSplitsAsWell {
+            layer: 0,
+            limit: 20,
+            explained: 3,
+            throttled: 3,
+            successes: 9,
+            chance: 0.0001,
+        });
+        assert!(!positive(&outdone));
+        assert_eq!(
+            winner(&outdone, &hidden(0, 290)),
+            (1, Some(Preference::QuietCapture))
         );
     }
 

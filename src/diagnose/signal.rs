@@ -141,8 +141,11 @@ pub enum Signal {
         throttled: usize,
         /// Successes in the scope, all under the limit.
         successes: usize,
-        /// The chance of so clean a split at random.
+        /// The chance of so clean a split at random, times the options tried.
         chance: f64,
+        /// Options (scopes and windows) the split was the best of: `chance` is the chance of
+        /// the split itself times this many.
+        tried: usize,
     },
     /// A bucket replaying the scope's own requests admits every success and refuses this
     /// throttle (`fit`).
@@ -168,6 +171,28 @@ pub enum Signal {
         chance: f64,
         /// Whether every rotation was tried (else `chance` is a lower bound).
         settled: bool,
+        /// Scopes the fit was the best of: `chance` is the fit's own chance times this many.
+        tried: usize,
+    },
+    /// A documented layer that traffic from outside the capture could fill splits the
+    /// throttle's partition by its own count of the capture's admitted requests at least as
+    /// cleanly as the undocumented limit's split: the split fits that layer, with steady
+    /// outside traffic on top of the capture's, as well, so it is no evidence of a limit the
+    /// documentation does not state.
+    DocumentedSplitsAsWell {
+        /// Evaluation index of the layer.
+        layer: usize,
+        /// The count at which its split puts the throttles (admitted others in its window,
+        /// horizon or in flight).
+        limit: u32,
+        /// Throttles of its partition at or above that count.
+        explained: usize,
+        /// Throttles in its partition.
+        throttled: usize,
+        /// Successes in its partition, all below it.
+        successes: usize,
+        /// The chance of so clean a split at random.
+        chance: f64,
     },
     /// Others of the scope around this throttle.
     Around {

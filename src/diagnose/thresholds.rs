@@ -23,6 +23,11 @@ pub const STATED_LIMIT_SLACK: u64 = 2;
 /// arise if the throttles fell on requests regardless of that count. A conventional 5 %.
 pub const SEPARATION_CHANCE: f64 = 0.05;
 
+/// Relative difference under which two chances of a split are the same number: the same
+/// hypergeometric tail computed twice (a documented layer and an undocumented scope counting
+/// the same requests) may differ in its last bits once divided back by the options tried.
+pub const SAME_CHANCE: f64 = 1e-9;
+
 /// Throttles a separation must explain before it is believed: one throttle on a crowded request
 /// is a coincidence more often than not.
 pub const SEPARATION_MIN_THROTTLES: usize = 2;

@@ -19,7 +19,7 @@ use std::collections::HashMap;
 use crate::model::{Capture, Method, Micros, Request, Sym, time};
 use crate::profiles::{Layer, Partition, Profile};
 
-pub use replay::{Levels, levels};
+pub use replay::{Levels, levels, levels_of};
 
 /// HAR start times and arrival at the server differ by a few milliseconds (a median of 1–4 ms
 /// and up to tens under load, measured on the lab's captures): requests this close to each
@@ -145,6 +145,8 @@ impl LayerEval {
 pub struct Evaluation {
     /// One per layer, profiles in order, layers in order.
     pub layers: Vec<LayerEval>,
+    /// The options it ran with (which requests its layers counted).
+    pub opts: Options,
 }
 
 impl Evaluation {
@@ -350,7 +352,7 @@ pub fn evaluate(capture: &Capture, profiles: &[Profile], opts: Options) -> Evalu
             replay::layer(capture, profile, &profile.layers[li], opts, pi, li)
         })
         .collect();
-    Evaluation { layers }
+    Evaluation { layers, opts }
 }
 
 /// Peaks of every layer if CORS preflights counted, evaluated one layer at a time; layers that

@@ -240,13 +240,19 @@ pub fn levels(
     else {
         return Levels::default();
     };
+    levels_of(capture, layer, &members)
+}
+
+/// Replays the requests `members` (one partition of a layer, in time order) and returns the
+/// layer's use at every request.
+pub fn levels_of(capture: &Capture, layer: &Layer, members: &[u32]) -> Levels {
     let mut adm = meter::for_layer(layer);
     let mut all = meter::for_layer(layer);
     let mut out = Levels {
         capacity: adm.capacity(),
         ..Levels::default()
     };
-    for s in steps(capture, layer, &members) {
+    for s in steps(capture, layer, members) {
         out.attempts
             .push((s.start, all.level(s.start) + s.cost as f64));
         out.admitted

@@ -364,7 +364,7 @@ pub fn signal(n: &Names<'_>, s: &Signal, throttle: &Request) -> String {
             successes,
             chance,
         } => format!(
-            "{} splits as cleanly by its own count of the capture's requests: {explained} of the {} of its partition came at ≥{limit}, all {} below (a chance of {}); traffic from outside the capture steadily on top of that count fits the split as well",
+            "{} splits more cleanly by its own count of the capture's admitted requests: {explained} of the {} of its partition came at ≥{limit}, all {} below (a chance of {}); traffic from outside the capture steadily on top of that count fits the split as well",
             n.layer(*layer).name,
             count(*throttled as u64, "throttle", "throttles"),
             count(*successes as u64, "success", "successes"),
@@ -585,6 +585,9 @@ pub fn preference(p: Preference) -> &'static str {
         }
         Preference::PositiveEvidence => {
             "the capture holds positive evidence for a limit the documentation does not state"
+        }
+        Preference::IfRefusalsCount => {
+            "the capture's own traffic explains the throttle if refused attempts count"
         }
         Preference::BodyStatesIt => "the body states another layer's numbers",
         Preference::RetryPersisted => {

@@ -27,7 +27,8 @@ pub enum Preference {
     /// outside the capture, was full (or, for an undocumented limit, every documented layer
     /// had room).
     ServerLogProves,
-    /// The capture's own traffic explains it (the replay refuses the throttle).
+    /// The capture's own traffic explains it (the replay refuses the throttle) without
+    /// assuming what the documentation does not say about refused attempts.
     CapturesOwnTraffic,
     /// The replay refuses it at its recorded time, not only at the edge of the timing
     /// uncertainty or if refused attempts used budget.
@@ -44,6 +45,11 @@ pub enum Preference {
     /// A clean separation, or a limit the body states, is positive evidence of a limit the
     /// documentation does not state.
     PositiveEvidence,
+    /// The capture's own traffic explains it if refused attempts count, which the
+    /// documentation does not say: below positive evidence for a limit it does not state (the
+    /// refusals that fill the layer in that replay may be that limit's), above everything
+    /// weaker.
+    IfRefusalsCount,
     /// The body states the layer's numbers.
     BodyStatesIt,
     /// A retry after the full Retry-After was throttled again: the budget stayed in use.
@@ -77,6 +83,7 @@ impl Preference {
             Preference::ServerSawHidden => "server-saw-hidden",
             Preference::ServerShowedRoom => "server-showed-room",
             Preference::PositiveEvidence => "positive-evidence",
+            Preference::IfRefusalsCount => "if-refusals-count",
             Preference::BodyStatesIt => "body-states-it",
             Preference::RetryPersisted => "retry-persisted",
             Preference::QuietCapture => "quiet-capture",
@@ -89,7 +96,7 @@ impl Preference {
     }
 
     /// Every rule, in the order they are applied.
-    pub const ALL: [Preference; 16] = [
+    pub const ALL: [Preference; 17] = [
         Preference::ServerNamesIt,
         Preference::ServerLogProves,
         Preference::CapturesOwnTraffic,
@@ -98,6 +105,7 @@ impl Preference {
         Preference::ServerSawHidden,
         Preference::ServerShowedRoom,
         Preference::PositiveEvidence,
+        Preference::IfRefusalsCount,
         Preference::BodyStatesIt,
         Preference::RetryPersisted,
         Preference::QuietCapture,
@@ -198,13 +206,14 @@ fn value(layers: &Layers<'_>, c: &Candidate, p: Preference, ways: &[(usize, usiz
             _ => false,
         })),
         Preference::ServerLogProves => b(log_proves(c)),
-        Preference::CapturesOwnTraffic => b(matches!(e, Explanation::Visible { .. })),
+        Preference::CapturesOwnTraffic => b(matches!(e, Explanation::Visible { basis, .. }
+            if *basis != Basis::IfRefusalsCount)),
         Preference::StrongerReplay => match e {
             Explanation::Visible { basis, .. } => match basis {
                 Basis::Exact => 3.0,
                 Basis::ServerArrival => 2.5,
                 Basis::Edge => 2.0,
-                Basis::IfRefusalsCount => 1.0,
+                Basis::IfRefusalsCount => 0.0,
             },
             _ => 0.0,
         },
@@ -224,6 +233,13 @@ fn value(layers: &Layers<'_>, c: &Candidate, p: Preference, ways: &[(usize, usiz
             .iter()
             .any(|s| matches!(s, Signal::RoomAtTheMoment { .. }))),
         Preference::PositiveEvidence => evidence_strength(c),
+        Preference::IfRefusalsCount => b(matches!(
+            e,
+            Explanation::Visible {
+                basis: Basis::IfRefusalsCount,
+                ..
+            }
+        )),
         Preference::BodyStatesIt => b(has(c, |s| matches!(s, Signal::BodyStatesLayer { .. }))),
         Preference::RetryPersisted => b(matches!(e, Explanation::Hidden { .. })
             && has(c, |s| matches!(s, Signal::RetryFailedAfterWait { .. }))),
@@ -718,7 +734,26 @@ mod tests {
                 &visible(1, Basis::IfRefusalsCount),
                 &visible(0, Basis::Edge)
             ),
-            (1, Some(Preference::StrongerReplay))
+            (1, Some(Preference::CapturesOwnTraffic))
+        );
+    }
+
+    #[test]
+    fn a_replay_that_assumes_refusals_count_yields_to_positive_evidence_only() {
+        // the capture's split outranks what the documentation does not say
+        assert_eq!(
+            winner(&visible(0, Basis::IfRefusalsCount), &undocumented(0.001)),
+            (1, Some(Preference::PositiveEvidence))
+        );
+        // without positive evidence the assumption still beats an undocumented limit and
+        // hidden traffic
+        assert_eq!(
+            winner(&undocumented(0.5), &visible(0, Basis::IfRefusalsCount)),
+            (1, Some(Preference::IfRefusalsCount))
+        );
+        assert_eq!(
+            winner(&hidden(1, 5), &visible(0, Basis::IfRefusalsCount)),
+            (1, Some(Preference::IfRefusalsCount))
         );
     }
 

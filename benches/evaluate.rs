@@ -46,6 +46,7 @@ fn capture() -> Capture {
             start: t,
             utc_offset_s: 0,
             duration: 50_000 + (x >> 32) as i64 % 400_000,
+            sent: 0,
             method: if endpoint == 0 {
                 Method::Put
             } else {

@@ -21,20 +21,25 @@ struct Step {
     admitted: bool,
 }
 
+/// The partition's requests as the layer's server saw them: at their arrival (the HAR's start
+/// plus any time the browser held them), in that order.
 fn steps(capture: &Capture, layer: &Layer, members: &[u32]) -> Vec<Step> {
-    members
+    let mut steps: Vec<Step> = members
         .iter()
         .map(|&m| {
             let r = &capture.requests[m as usize];
             Step {
                 request: m,
-                start: r.start,
+                start: r.arrival(),
                 end: r.end(),
                 cost: cost(layer, capture, m as usize),
                 admitted: !r.is_throttle(),
             }
         })
-        .collect()
+        .collect();
+    // stable: requests arriving together keep the capture's order
+    steps.sort_by_key(|s| s.start);
+    steps
 }
 
 /// Admitted and all requests (counts, not costs) with `from < start ≤ to`, `k` excluded.

@@ -32,6 +32,8 @@ pub struct Draft {
     pub utc_offset_s: i32,
     /// Time until the response completed.
     pub duration: Micros,
+    /// Time from the start until the request left the browser (`sent`).
+    pub sent: Micros,
     /// HTTP method.
     pub method: Method,
     /// URL scheme.
@@ -114,6 +116,21 @@ fn duration(entry: &Entry<'_>) -> Micros {
         .unwrap_or(0)
 }
 
+/// Time from `startedDateTime` until the request left the browser: the `blocked` (queued
+/// behind busy connections), `dns`, `connect` and `send` phases, when the producer records
+/// them (chrome-har and DevTools do; Playwright leaves the queue out of the HAR entirely). At
+/// most the entry's `duration`; 0 when nothing is recorded.
+fn sent(entry: &Entry<'_>, duration: Micros) -> Micros {
+    let Some(t) = entry.timings.0.ok() else {
+        return 0;
+    };
+    let before: f64 = [&t.blocked, &t.dns, &t.connect, &t.send]
+        .iter()
+        .filter_map(|p| ms(p))
+        .sum();
+    time::secs(before / 1000.0).clamp(0, duration)
+}
+
 fn host_header(h: &Headers<'_>) -> Option<String> {
     h.get(":authority")
         .or_else(|| h.get("host"))
@@ -148,6 +165,7 @@ pub fn draft(
     let (start, utc_offset_s) =
         parse_started(started).ok_or("startedDateTime is not a valid ISO 8601 time")?;
     let duration = duration(entry);
+    let sent = sent(entry, duration);
 
     // the URL host, unless a header names the authority more precisely
     let host = host_header(&req.headers)
@@ -285,6 +303,7 @@ pub fn draft(
         start,
         utc_offset_s,
         duration,
+        sent,
         method,
         scheme: parts.scheme,
         host,

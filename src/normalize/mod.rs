@@ -78,12 +78,20 @@ pub struct Builder {
     any_credential: bool,
     any_cookie: bool,
     headers_removed: u32,
+    /// Drop correlation ids instead of keeping them (`skip_correlation_ids`).
+    no_correlation_ids: bool,
 }
 
 impl Builder {
     /// A new, empty builder.
     pub fn new() -> Self {
         Builder::default()
+    }
+
+    /// Drops every response's correlation id: for analyses that neither join a server log nor
+    /// show ids, which then hold no table of them.
+    pub fn skip_correlation_ids(&mut self) {
+        self.no_correlation_ids = true;
     }
 
     /// Adds one mapped entry (in file order).
@@ -151,6 +159,7 @@ impl Builder {
         let correlation = d
             .correlation
             .as_deref()
+            .filter(|_| !self.no_correlation_ids)
             .map(|c| self.correlations.intern(0, c));
         let body = d.body.map(|facts| {
             let mut body: ThrottleBody = facts.body;
@@ -186,6 +195,7 @@ impl Builder {
             start: d.start,
             utc_offset_s: d.utc_offset_s,
             duration: d.duration,
+            sent: u32::try_from(d.sent).unwrap_or(u32::MAX),
             method: d.method,
             scheme: d.scheme,
             host,
@@ -537,6 +547,30 @@ mod tests {
         assert!(c.sanitization.authorization_stripped);
         assert_eq!(c.sanitization.requests_without_auth, 1);
         assert!(c.clients.is_empty());
+    }
+
+    #[test]
+    fn correlation_ids_are_kept_unless_skipped() {
+        let entry = r#"{"startedDateTime":"2025-01-01T00:00:00Z","time":10,"request":{"method":"GET","url":"https://api.x.com/a","headers":[]},"response":{"status":200,"headers":[{"name":"inin-correlation-id","value":"c-1"}]}}"#;
+        let key = FingerprintKey::from_passphrase("t");
+        let capture = |skip: bool| {
+            let mut b = Builder::new();
+            if skip {
+                b.skip_correlation_ids();
+            }
+            let parsed = parse_entry(entry.as_bytes()).unwrap();
+            b.push(Parsed::Entry(
+                0,
+                draft(&parsed, &key, &CostSources::default()),
+            ));
+            b.finish("t.har", &LogMeta::default(), &KnownTemplates::default())
+        };
+        let kept = capture(false);
+        let id = kept.correlation(&kept.requests[0]).unwrap();
+        assert_eq!(*id.expose_for_computation(), "c-1");
+        let skipped = capture(true);
+        assert!(skipped.correlation(&skipped.requests[0]).is_none());
+        assert_eq!(skipped.correlation_ids.len(), 0);
     }
 
     #[test]

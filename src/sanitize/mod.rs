@@ -280,9 +280,17 @@ impl<'a> Plan<'a> {
         e.insert("request".into(), self.request(i as usize, r, &raw));
         e.insert("response".into(), self.response(r, &raw, removed));
         e.insert("cache".into(), json!({}));
+        // the time before the request left the browser, so the copy arrives when the original did
+        let sent = i64::from(r.sent);
+        let blocked = if sent > 0 {
+            json!(fields::millis(sent))
+        } else {
+            json!(-1)
+        };
+        let wait = fields::millis(r.duration - sent);
         e.insert(
             "timings".into(),
-            json!({"blocked": -1, "dns": -1, "connect": -1, "send": 0, "wait": ms, "receive": 0}),
+            json!({"blocked": blocked, "dns": -1, "connect": -1, "send": 0, "wait": wait, "receive": 0}),
         );
         if r.from_cache {
             e.insert("_fromCache".into(), "memory".into());

@@ -41,6 +41,10 @@ pub struct Settings {
     /// Where the profiles that may apply (`chosen`, else `builtins`) read request costs from
     /// (`cost_from`): known before reading, since profiles are parsed first.
     pub costs: CostSources,
+    /// Keep each response's correlation id: what a `--server-log` join matches and
+    /// `--show-ids` shows. Without either, a day-long capture need not hold a million ids
+    /// nothing reads.
+    pub correlation_ids: bool,
 }
 
 /// Everything known about one capture after the pure stages.
@@ -68,8 +72,8 @@ pub struct Analysis {
 
 impl Settings {
     /// Settings with the given key and profiles and every other choice at its default (no
-    /// `--openapi`, preflights not counted, no server logs, no what-if, every rule); the
-    /// costs are read where the profiles that may apply ask (`cost_sources`).
+    /// `--openapi`, preflights not counted, no server logs, no what-if, every rule, correlation
+    /// ids kept); the costs are read where the profiles that may apply ask (`cost_sources`).
     pub fn new(
         key: FingerprintKey,
         chosen: Vec<Profile>,
@@ -87,6 +91,7 @@ impl Settings {
             what_if: None,
             rules: Default::default(),
             costs,
+            correlation_ids: true,
         })
     }
 }

@@ -25,6 +25,9 @@ pub fn read_capture(
     settings: &Settings,
 ) -> Result<(Builder, ingest::LogMeta), InputError> {
     let mut builder = Builder::new();
+    if !settings.correlation_ids {
+        builder.skip_correlation_ids();
+    }
     let (key, costs) = (&settings.key, &settings.costs);
     let meta = ingest::read(
         source,

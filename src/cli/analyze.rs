@@ -80,6 +80,7 @@ pub fn run(args: Args) -> Result<Outcome, Failure> {
     let read = args.input.read_options();
     let mut settings = args.analysis.settings(read)?;
     let log_errors = args.server.read_into(&mut settings);
+    settings.correlation_ids = args.show_ids || !settings.server_logs.is_empty();
     let inputs = args.input.inputs()?;
     let (sources, mut errors) = ingest::discover(&inputs, read.limits);
     errors.extend(log_errors);

@@ -107,6 +107,8 @@ pub fn run(args: Args) -> Result<Outcome, Failure> {
     let read = args.input.read_options();
     let mut settings = args.analysis.settings(read)?;
     let log_errors = args.server.read_into(&mut settings);
+    // reports of a check show no ids: correlation ids serve only a server log's join
+    settings.correlation_ids = !settings.server_logs.is_empty();
     shell_cut_hint();
     let baseline = args.baseline.as_ref().map(read_report).transpose()?;
     let gates = if args.fail_on.is_empty() {

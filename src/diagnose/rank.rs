@@ -322,7 +322,7 @@ fn evidence_strength(c: &Candidate) -> f64 {
 
 /// Positive evidence for an undocumented limit: the body states it, or a separation or a bucket
 /// fitted to the capture's own requests explains enough throttles with a chance under
-/// `SEPARATION_CHANCE` and no documented layer's own count splits them as cleanly.
+/// `SEPARATION_CHANCE` and no documented layer's own count splits them more cleanly.
 pub fn positive(c: &Candidate) -> bool {
     let documented_as_well = c
         .against

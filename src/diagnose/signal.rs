@@ -175,8 +175,8 @@ pub enum Signal {
         tried: usize,
     },
     /// A documented layer that traffic from outside the capture could fill splits the
-    /// throttle's partition by its own count of the capture's admitted requests at least as
-    /// cleanly as the undocumented limit's split: the split fits that layer, with steady
+    /// throttle's partition by its own count of the capture's admitted requests more cleanly
+    /// than the undocumented limit's split: the split fits that layer, with steady
     /// outside traffic on top of the capture's, as well, so it is no evidence of a limit the
     /// documentation does not state.
     DocumentedSplitsAsWell {

@@ -21,9 +21,11 @@ use crate::profiles::{Layer, Partition, Profile};
 
 pub use replay::{Levels, levels, levels_of};
 
-/// HAR start times and arrival at the server differ by a few milliseconds (a median of 1–4 ms
-/// and up to tens under load, measured on the lab's captures): requests this close to each
-/// other or to a window's edge may have reached the server in either order.
+/// A request's arrival as the HAR tells it (`Request::arrival`: its start, plus the time the
+/// browser held it where the producer records that) and its arrival at the server differ by a
+/// few milliseconds (a median of 1–4 ms and up to tens under load, measured on the lab's
+/// captures; Playwright's HAR leaves queueing out, which can add seconds): requests this close
+/// to each other or to a window's edge may have reached the server in either order.
 pub const EDGE: Micros = 50 * time::MILLISECOND;
 
 /// Options of an evaluation.

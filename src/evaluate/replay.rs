@@ -223,11 +223,11 @@ pub(super) fn peak_only(capture: &Capture, profile: &Profile, layer: &Layer, opt
 pub struct Levels {
     /// The budget.
     pub capacity: f64,
-    /// (request start, use with every attempt charged, the request included).
+    /// (request arrival, use with every attempt charged, the request included).
     pub attempts: Vec<(Micros, f64)>,
-    /// (request start, use with admitted requests charged, the request included).
+    /// (request arrival, use with admitted requests charged, the request included).
     pub admitted: Vec<(Micros, f64)>,
-    /// Index into `Capture::requests` of each point's request.
+    /// Index into `Capture::requests` of each point's request, in arrival order.
     pub requests: Vec<u32>,
 }
 
@@ -310,6 +310,43 @@ mod tests {
         );
         assert_eq!((r.hidden_needed, r.hidden_needed_at_edge), (1, 0));
         assert_eq!(r.free_at, 9000 * MILLISECOND);
+    }
+
+    #[test]
+    fn a_partition_is_replayed_in_the_order_its_requests_reached_the_server() {
+        use crate::ingest::{LogMeta, Parsed, har::parse_entry};
+        use crate::normalize::{Builder, CostSources, FingerprintKey, KnownTemplates, draft};
+        // the first request the page issued waited 300 ms for a connection; the second left
+        // at once and reached the server first
+        let entries = [
+            r#"{"startedDateTime":"2025-01-01T00:00:00.000Z","time":400,"request":{"method":"GET","url":"https://h/a"},"response":{"status":200},"timings":{"blocked":300,"send":0,"wait":100,"receive":0}}"#,
+            r#"{"startedDateTime":"2025-01-01T00:00:00.100Z","time":100,"request":{"method":"GET","url":"https://h/b"},"response":{"status":429},"timings":{"blocked":0,"send":0,"wait":100,"receive":0}}"#,
+        ];
+        let key = FingerprintKey::from_passphrase("t");
+        let mut b = Builder::new();
+        for (i, e) in entries.iter().enumerate() {
+            let parsed = parse_entry(e.as_bytes()).unwrap();
+            b.push(Parsed::Entry(
+                i as u32,
+                draft(&parsed, &key, &CostSources::default()),
+            ));
+        }
+        let c = b.finish("t.har", &LogMeta::default(), &KnownTemplates::default());
+        assert_eq!(
+            c.requests[0].arrival(),
+            c.requests[0].start + 300 * MILLISECOND
+        );
+        let layer = Layer::new(
+            "l",
+            crate::profiles::Limiter::Window {
+                limit: 1,
+                window: 10 * SECOND,
+                anchor: None,
+            },
+        );
+        let s = steps(&c, &layer, &[0, 1]);
+        assert_eq!((s[0].request, s[1].request), (1, 0));
+        assert_eq!(s[1].start, c.requests[0].arrival());
     }
 
     #[test]

@@ -164,9 +164,12 @@ impl Capture {
         }
     }
 
-    /// Correlation id of a request (for tests and `--show-ids` output).
+    /// Correlation id of a request (for the server-log join, tests and `--show-ids` output);
+    /// `None` also when the analysis did not keep ids.
     pub fn correlation(&self, r: &Request) -> Option<Sensitive<&str>> {
-        r.correlation.map(|c| self.correlation_ids.get(c))
+        r.correlation
+            .filter(|c| *c != super::request::NOT_KEPT)
+            .map(|c| self.correlation_ids.get(c))
     }
 
     /// Concrete path of a request (may contain ids).

@@ -11,6 +11,10 @@ use super::time::Micros;
 /// Index into one of the capture's interned tables.
 pub type Sym = u32;
 
+/// The correlation id a response carried and the analysis did not keep (no server-log join and
+/// no `--show-ids` reads it): the request still counts as carrying one.
+pub const NOT_KEPT: Sym = Sym::MAX;
+
 /// HTTP method. Unusual methods keep their upper-cased name when it is a plain token.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Method {
@@ -187,7 +191,8 @@ pub struct Request {
     pub signals: Option<Box<Signals>>,
     /// When the response asked the client to retry.
     pub retry_after: Option<RetryAfter>,
-    /// Correlation id: index into `Capture::correlation_ids`.
+    /// Correlation id: index into `Capture::correlation_ids`, or `NOT_KEPT` when the response
+    /// carried one the analysis did not keep (`Capture::correlation` then gives `None`).
     pub correlation: Option<Sym>,
     /// Whether the active profiles count this response as a throttle (set once profiles are
     /// chosen; before that, whether it is an HTTP 429).

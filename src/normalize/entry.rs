@@ -374,6 +374,35 @@ mod tests {
     }
 
     #[test]
+    fn the_time_before_a_request_left_the_browser_is_what_the_producer_recorded() {
+        let at = |timings: &str| {
+            d(&format!(
+                r#"{{"startedDateTime":"2025-01-01T00:00:00Z","time":500,"request":{{"method":"GET","url":"https://h/p"}},"response":{{"status":200}},"timings":{timings}}}"#
+            ))
+            .unwrap()
+            .sent
+        };
+        // chrome-har: queued 120.5 ms, no new connection, sent in 0.5 ms
+        assert_eq!(
+            at(r#"{"blocked":120.5,"dns":-1,"connect":-1,"send":0.5,"wait":300,"receive":79}"#),
+            121_000
+        );
+        // a new connection: DNS and connect count too
+        assert_eq!(
+            at(r#"{"blocked":1,"dns":2,"connect":30,"send":1,"wait":400,"receive":66}"#),
+            34_000
+        );
+        // Playwright records no queue
+        assert_eq!(
+            at(r#"{"dns":-1,"connect":-1,"ssl":-1,"send":0,"wait":450,"receive":50}"#),
+            0
+        );
+        // never past the end of the entry
+        assert_eq!(at(r#"{"blocked":9000,"send":0,"wait":1}"#), 500_000);
+        assert_eq!(at("null"), 0);
+    }
+
+    #[test]
     fn preflights_are_recognised_three_ways() {
         let base = |extra: &str, hdr: &str| {
             format!(

@@ -88,8 +88,9 @@ impl Builder {
         Builder::default()
     }
 
-    /// Drops every response's correlation id: for analyses that neither join a server log nor
-    /// show ids, which then hold no table of them.
+    /// Drops every response's correlation id (a request that carried one keeps `NOT_KEPT`):
+    /// for analyses that neither join a server log nor show ids, which then hold no table of
+    /// them.
     pub fn skip_correlation_ids(&mut self) {
         self.no_correlation_ids = true;
     }
@@ -156,11 +157,13 @@ impl Builder {
             }
             None => 0,
         };
-        let correlation = d
-            .correlation
-            .as_deref()
-            .filter(|_| !self.no_correlation_ids)
-            .map(|c| self.correlations.intern(0, c));
+        let correlation = d.correlation.as_deref().map(|c| {
+            if self.no_correlation_ids {
+                crate::model::NOT_KEPT
+            } else {
+                self.correlations.intern(0, c)
+            }
+        });
         let body = d.body.map(|facts| {
             let mut body: ThrottleBody = facts.body;
             body.limit_key = facts
@@ -571,6 +574,8 @@ mod tests {
         let skipped = capture(true);
         assert!(skipped.correlation(&skipped.requests[0]).is_none());
         assert_eq!(skipped.correlation_ids.len(), 0);
+        // the request still counts as carrying one (the verdict says how many throttles do)
+        assert!(skipped.requests[0].correlation.is_some());
     }
 
     #[test]

@@ -482,7 +482,8 @@ pub fn build(a: &Analysis) -> Timeline {
                         .iter()
                         .filter(|q| q.limit == Some(l.limit()))
                         .find_map(|q| q.used_count())?;
-                    Some((r.start, count))
+                    // on the replay's clock (arrival), whose order `members` follow
+                    Some((r.arrival(), count))
                 })
                 .collect();
             let hidden = stacked(a, idx, partition, &admitted);

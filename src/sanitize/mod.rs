@@ -390,13 +390,16 @@ impl<'a> Plan<'a> {
         if let Some(age) = r.max_age_s() {
             headers.push(("Access-Control-Max-Age", age.to_string()));
         }
-        if let Some(sym) = r.correlation {
+        if let Some(id) = r
+            .correlation
+            .and_then(|sym| self.correlations.get(sym as usize))
+        {
             let name = CORRELATION
                 .iter()
                 .find(|n| raw::header(&list, n).is_some())
                 .copied()
                 .unwrap_or("x-correlation-id");
-            headers.push((name, self.correlations[sym as usize].clone()));
+            headers.push((name, id.clone()));
         }
         let content_raw = resp.and_then(|v| v.get("content"));
         let mut content = Map::new();

@@ -39,6 +39,35 @@ fn analyze_prints_producer_span_clients_and_endpoints() {
 }
 
 #[test]
+fn throttles_carrying_correlation_ids_are_counted_without_showing_the_ids() {
+    // analyze keeps no correlation ids without --server-log or --show-ids, yet the verdict
+    // still says how many throttles carry one (the vendor's usage query is filtered by them)
+    let out = why429()
+        .args(["analyze", "--format", "json"])
+        .arg(forum())
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let v = json_of(&out.stdout);
+    let c = &v["captures"][0];
+    let confirm = c["verdict_parts"]["how_to_confirm"].as_array().unwrap();
+    assert!(
+        confirm
+            .iter()
+            .any(|s| s == "4 of the 4 throttles carry a correlation id in the capture"),
+        "{confirm:?}"
+    );
+    assert!(c["throttles"][0]["correlation_id"].is_null());
+    let shown = why429()
+        .args(["analyze", "--format", "json", "--show-ids"])
+        .arg(forum())
+        .output()
+        .unwrap();
+    let v = json_of(&shown.stdout);
+    assert!(v["captures"][0]["throttles"][0]["correlation_id"].is_string());
+}
+
+#[test]
 fn json_has_the_contract_fields() {
     let out = why429()
         .args(["analyze", "--format", "json"])

@@ -390,7 +390,8 @@ fn layer_candidates(cx: &Ctx<'_>, i: usize, out: &mut Vec<Candidate>) {
                     longest: l,
                 });
             } else if visible && used_replay.free_at != Micros::MAX {
-                let from_arrival = used_replay.free_at - r.start;
+                // the replay runs on the arrival clock
+                let from_arrival = used_replay.free_at - r.arrival();
                 let from_response = used_replay.free_at - r.end();
                 let ra_us = time::secs(s);
                 if ra_us >= from_response - EDGE
@@ -725,13 +726,13 @@ fn stated_candidate(cx: &Ctx<'_>, i: usize) -> Option<Candidate> {
     Some(c)
 }
 
-/// The chance of an undocumented candidate's own split of its scope (a separation or a fitted
-/// bucket), before the correction for the options tried, when it has one.
+/// The chance of an undocumented candidate's own separation of its scope, before the
+/// correction for the options tried, when it has one: a hypergeometric tail like the
+/// documented layer's. A fitted bucket's chance is a rotation test's, bounded below by the
+/// rotations tried, and is not compared with it.
 fn split_chance(c: &Candidate) -> Option<f64> {
     c.support.iter().find_map(|s| match s {
-        Signal::Separation { chance, tried, .. } | Signal::BucketFit { chance, tried, .. } => {
-            Some(chance / (*tried).max(1) as f64)
-        }
+        Signal::Separation { chance, tried, .. } => Some(chance / (*tried).max(1) as f64),
         _ => None,
     })
 }
@@ -937,6 +938,22 @@ mod tests {
             tried: 18,
         });
         assert!(cleaner(&sep(0.0001), &c));
+        // a fitted bucket's rotation chance is not a hypergeometric tail: not compared
+        let mut fitted = Candidate::new(c.explanation);
+        fitted.support.push(Signal::BucketFit {
+            scope: Scope::Endpoint,
+            capacity: 3,
+            rate_per_s: 1.0,
+            pinned: true,
+            charged: false,
+            explained: 4,
+            throttled: 4,
+            successes: 8,
+            chance: 0.03,
+            settled: true,
+            tried: 3,
+        });
+        assert!(!cleaner(&sep(1e-9), &fitted));
         // the same split (the layer counts the scope's requests): no evidence either way
         assert!(!cleaner(&sep(0.036 / 18.0), &c));
         assert!(!cleaner(&sep(0.01), &c));

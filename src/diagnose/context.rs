@@ -271,16 +271,16 @@ pub fn is_traffic(r: &Request) -> bool {
 
 /// Traffic requests grouped by a key, each group in time order.
 fn group_by<K: Ord + Copy>(reqs: &[Request], key: impl Fn(&Request) -> K) -> Vec<Vec<u32>> {
-    // keys computed once and sorted with the index as the tie-break: within a group, time
-    // order is kept
-    let mut order: Vec<(K, u32)> = (0..reqs.len() as u32)
+    // keys computed once and sorted by arrival at the server, the index as the tie-break:
+    // within a group, the server's order
+    let mut order: Vec<(K, Micros, u32)> = (0..reqs.len() as u32)
         .filter(|&i| is_traffic(&reqs[i as usize]))
-        .map(|i| (key(&reqs[i as usize]), i))
+        .map(|i| (key(&reqs[i as usize]), reqs[i as usize].arrival(), i))
         .collect();
     order.sort_unstable();
     let mut out: Vec<Vec<u32>> = Vec::new();
     let mut last: Option<K> = None;
-    for (k, i) in order {
+    for (k, _, i) in order {
         if last != Some(k) {
             out.push(Vec::new());
             last = Some(k);
@@ -301,7 +301,10 @@ fn concurrency_grouping(reqs: &[Request], groups: Vec<Vec<u32>>) -> Grouping {
         if !members.iter().any(|&i| reqs[i as usize].is_throttle()) {
             continue;
         }
-        let starts: Vec<Micros> = members.iter().map(|&i| reqs[i as usize].start).collect();
+        let starts: Vec<Micros> = members
+            .iter()
+            .map(|&i| reqs[i as usize].arrival())
+            .collect();
         let longest = members
             .iter()
             .map(|&i| reqs[i as usize].duration)
@@ -310,7 +313,7 @@ fn concurrency_grouping(reqs: &[Request], groups: Vec<Vec<u32>>) -> Grouping {
         let mut around = Vec::with_capacity(members.len());
         for (k, &i) in members.iter().enumerate() {
             let r = &reqs[i as usize];
-            let t = r.start;
+            let t = r.arrival();
             let mut a = Around::default();
             let from = starts.partition_point(|&s| s < t - longest - 2 * EDGE - 1);
             for (j, &q) in members.iter().enumerate().skip(from) {
@@ -318,11 +321,11 @@ fn concurrency_grouping(reqs: &[Request], groups: Vec<Vec<u32>>) -> Grouping {
                 if j == k || q.is_throttle() {
                     continue;
                 }
-                let end = q.end().max(q.start + 1);
-                if q.start > t + EDGE {
+                let end = q.end().max(q.arrival() + 1);
+                if q.arrival() > t + EDGE {
                     break;
                 }
-                if q.start <= t - EDGE && end > t + EDGE {
+                if q.arrival() <= t - EDGE && end > t + EDGE {
                     a.sure += 1;
                 }
                 if j < k && end > t {
@@ -338,7 +341,7 @@ fn concurrency_grouping(reqs: &[Request], groups: Vec<Vec<u32>>) -> Grouping {
             .iter()
             .map(|&i| &reqs[i as usize])
             .filter(|q| !q.is_throttle())
-            .map(|q| (q.start, q.end()))
+            .map(|q| (q.arrival(), q.end()))
             .collect();
         let busiest_success = busiest(&around, &members, reqs, most_together_in_flight(&spans));
         let busiest_exact = busiest_exact(&around, &members, reqs);
@@ -368,7 +371,7 @@ fn burst_group(reqs: &[Request], members: &[u32], w: Micros) -> Group {
         .iter()
         .map(|&i| &reqs[i as usize])
         .filter(|q| !q.is_throttle())
-        .map(|q| q.start)
+        .map(|q| q.arrival())
         .collect();
     let mut around = Vec::with_capacity(members.len());
     // admitted members before each member, in capture order (ties resolved by it)
@@ -383,7 +386,7 @@ fn burst_group(reqs: &[Request], members: &[u32], w: Micros) -> Group {
     let mut older = window::Sweep::default();
     for &i in members {
         let r = &reqs[i as usize];
-        let t = r.start;
+        let t = r.arrival();
         let own = u64::from(!r.is_throttle());
         // admitted starts in (from, to]: those ≤ to less those ≤ from
         let sure = sure_to
@@ -445,7 +448,10 @@ impl<'a> Ctx<'a> {
 
         let by_endpoint = group_by(reqs, |r| (r.user, method_key(r), r.template));
         for members in &by_endpoint {
-            let starts: Vec<Micros> = members.iter().map(|&i| reqs[i as usize].start).collect();
+            let starts: Vec<Micros> = members
+                .iter()
+                .map(|&i| reqs[i as usize].arrival())
+                .collect();
             let ends: Vec<Micros> = members.iter().map(|&i| reqs[i as usize].end()).collect();
             for (k, c) in window::in_flight(&starts, &ends).into_iter().enumerate() {
                 in_flight[members[k] as usize] = c as u32;
@@ -530,7 +536,10 @@ impl<'a> Ctx<'a> {
         let fit = self.fits[scope as usize][g as usize].get_or_init(|| {
             let reqs = &self.capture.requests;
             let members = &grouping.groups[g as usize].members;
-            let starts: Vec<Micros> = members.iter().map(|&i| reqs[i as usize].start).collect();
+            let starts: Vec<Micros> = members
+                .iter()
+                .map(|&i| reqs[i as usize].arrival())
+                .collect();
             let throttled: Vec<bool> = members
                 .iter()
                 .map(|&i| reqs[i as usize].is_throttle())

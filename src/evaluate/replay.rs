@@ -314,24 +314,13 @@ mod tests {
 
     #[test]
     fn a_partition_is_replayed_in_the_order_its_requests_reached_the_server() {
-        use crate::ingest::{LogMeta, Parsed, har::parse_entry};
-        use crate::normalize::{Builder, CostSources, FingerprintKey, KnownTemplates, draft};
         // the first request the page issued waited 300 ms for a connection; the second left
         // at once and reached the server first
         let entries = [
             r#"{"startedDateTime":"2025-01-01T00:00:00.000Z","time":400,"request":{"method":"GET","url":"https://h/a"},"response":{"status":200},"timings":{"blocked":300,"send":0,"wait":100,"receive":0}}"#,
             r#"{"startedDateTime":"2025-01-01T00:00:00.100Z","time":100,"request":{"method":"GET","url":"https://h/b"},"response":{"status":429},"timings":{"blocked":0,"send":0,"wait":100,"receive":0}}"#,
         ];
-        let key = FingerprintKey::from_passphrase("t");
-        let mut b = Builder::new();
-        for (i, e) in entries.iter().enumerate() {
-            let parsed = parse_entry(e.as_bytes()).unwrap();
-            b.push(Parsed::Entry(
-                i as u32,
-                draft(&parsed, &key, &CostSources::default()),
-            ));
-        }
-        let c = b.finish("t.har", &LogMeta::default(), &KnownTemplates::default());
+        let c = crate::normalize::capture_of(crate::normalize::Builder::new(), &entries);
         assert_eq!(
             c.requests[0].arrival(),
             c.requests[0].start + 300 * MILLISECOND

@@ -458,26 +458,32 @@ fn pair_preflights(requests: &mut [Request]) {
     }
 }
 
+/// A capture of HAR entries given as JSON text, read through `builder` (tests of every stage
+/// that needs a real capture).
+#[cfg(test)]
+pub(crate) fn capture_of(mut builder: Builder, entries: &[&str]) -> Capture {
+    let key = FingerprintKey::from_passphrase("t");
+    for (i, e) in entries.iter().enumerate() {
+        let parsed = crate::ingest::har::parse_entry(e.as_bytes()).unwrap();
+        builder.push(Parsed::Entry(
+            i as u32,
+            draft(&parsed, &key, &CostSources::default()),
+        ));
+    }
+    let meta = LogMeta {
+        entries: entries.len() as u32,
+        ..LogMeta::default()
+    };
+    builder.finish("t.har", &meta, &KnownTemplates::default())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::ingest::har::parse_entry;
 
     fn build(entries: &[&str]) -> Capture {
-        let key = FingerprintKey::from_passphrase("t");
-        let mut b = Builder::new();
-        for (i, e) in entries.iter().enumerate() {
-            let parsed = parse_entry(e.as_bytes()).unwrap();
-            b.push(Parsed::Entry(
-                i as u32,
-                draft(&parsed, &key, &CostSources::default()),
-            ));
-        }
-        let meta = LogMeta {
-            entries: entries.len() as u32,
-            ..LogMeta::default()
-        };
-        b.finish("t.har", &meta, &KnownTemplates::default())
+        capture_of(Builder::new(), entries)
     }
 
     fn e(t: &str, method: &str, path: &str, auth: Option<&str>, extra_hdr: &str) -> String {
@@ -555,18 +561,12 @@ mod tests {
     #[test]
     fn correlation_ids_are_kept_unless_skipped() {
         let entry = r#"{"startedDateTime":"2025-01-01T00:00:00Z","time":10,"request":{"method":"GET","url":"https://api.x.com/a","headers":[]},"response":{"status":200,"headers":[{"name":"inin-correlation-id","value":"c-1"}]}}"#;
-        let key = FingerprintKey::from_passphrase("t");
         let capture = |skip: bool| {
             let mut b = Builder::new();
             if skip {
                 b.skip_correlation_ids();
             }
-            let parsed = parse_entry(entry.as_bytes()).unwrap();
-            b.push(Parsed::Entry(
-                0,
-                draft(&parsed, &key, &CostSources::default()),
-            ));
-            b.finish("t.har", &LogMeta::default(), &KnownTemplates::default())
+            capture_of(b, &[entry])
         };
         let kept = capture(false);
         let id = kept.correlation(&kept.requests[0]).unwrap();

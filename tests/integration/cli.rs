@@ -23,6 +23,18 @@ fn json_of(out: &[u8]) -> serde_json::Value {
     serde_json::from_slice(out).expect("valid JSON on stdout")
 }
 
+/// The JSON report of `analyze --format json` with `extra` flags on the forum thread.
+fn forum_json(extra: &[&str]) -> serde_json::Value {
+    let out = why429()
+        .args(["analyze", "--format", "json"])
+        .args(extra)
+        .arg(forum())
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    json_of(&out.stdout)
+}
+
 #[test]
 fn analyze_prints_producer_span_clients_and_endpoints() {
     why429()
@@ -42,13 +54,7 @@ fn analyze_prints_producer_span_clients_and_endpoints() {
 fn throttles_carrying_correlation_ids_are_counted_without_showing_the_ids() {
     // analyze keeps no correlation ids without --server-log or --show-ids, yet the verdict
     // still says how many throttles carry one (the vendor's usage query is filtered by them)
-    let out = why429()
-        .args(["analyze", "--format", "json"])
-        .arg(forum())
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    let v = json_of(&out.stdout);
+    let v = forum_json(&[]);
     let c = &v["captures"][0];
     let confirm = c["verdict_parts"]["how_to_confirm"].as_array().unwrap();
     assert!(
@@ -58,24 +64,13 @@ fn throttles_carrying_correlation_ids_are_counted_without_showing_the_ids() {
         "{confirm:?}"
     );
     assert!(c["throttles"][0]["correlation_id"].is_null());
-    let shown = why429()
-        .args(["analyze", "--format", "json", "--show-ids"])
-        .arg(forum())
-        .output()
-        .unwrap();
-    let v = json_of(&shown.stdout);
+    let v = forum_json(&["--show-ids"]);
     assert!(v["captures"][0]["throttles"][0]["correlation_id"].is_string());
 }
 
 #[test]
 fn json_has_the_contract_fields() {
-    let out = why429()
-        .args(["analyze", "--format", "json"])
-        .arg(forum())
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    let v = json_of(&out.stdout);
+    let v = forum_json(&[]);
     assert_eq!(v["schema_version"], 1);
     assert_eq!(v["tool"]["name"], "why429");
     let c = &v["captures"][0];

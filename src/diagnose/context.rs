@@ -131,11 +131,16 @@ fn busiest(around: &[Around], members: &[u32], reqs: &[Request], together: u32) 
     Some(single.max(together.saturating_sub(1)))
 }
 
-fn busiest_exact(around: &[Around], members: &[u32], reqs: &[Request]) -> Option<u32> {
+/// The most admitted others any success had at the HAR's own times.
+fn busiest_exact(
+    around: &[Around],
+    members: &[u32],
+    throttled: impl Fn(u32) -> bool,
+) -> Option<u32> {
     members
         .iter()
         .zip(around)
-        .filter(|(m, _)| !reqs[**m as usize].is_throttle())
+        .filter(|(m, _)| !throttled(**m))
         .map(|(_, a)| a.exact)
         .max()
 }
@@ -194,12 +199,7 @@ impl DocumentedSplit {
                 possible: b,
             })
             .collect();
-        let busiest = members
-            .iter()
-            .zip(before)
-            .filter(|(m, _)| !throttled(**m))
-            .map(|(_, b)| *b)
-            .max();
+        let busiest = busiest_exact(&around, &members, &throttled);
         let mut counts: Vec<(u32, u32)> = members
             .iter()
             .copied()
@@ -344,7 +344,7 @@ fn concurrency_grouping(reqs: &[Request], groups: Vec<Vec<u32>>) -> Grouping {
             .map(|q| (q.arrival(), q.end()))
             .collect();
         let busiest_success = busiest(&around, &members, reqs, most_together_in_flight(&spans));
-        let busiest_exact = busiest_exact(&around, &members, reqs);
+        let busiest_exact = busiest_exact(&around, &members, |m| reqs[m as usize].is_throttle());
         // members stay: stated windows are counted over them later (`window_counts`)
         out.push(
             with_separation(
@@ -407,7 +407,7 @@ fn burst_group(reqs: &[Request], members: &[u32], w: Micros) -> Group {
         admitted_before += own;
     }
     let busiest_success = busiest(&around, members, reqs, most_together_in_window(&adm, w));
-    let busiest_exact = busiest_exact(&around, members, reqs);
+    let busiest_exact = busiest_exact(&around, members, |m| reqs[m as usize].is_throttle());
     with_separation(
         Group {
             members: members.to_vec(),

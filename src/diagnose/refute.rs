@@ -91,12 +91,20 @@ fn server_log(c: &Candidate) -> Option<Refutation> {
 }
 
 /// A Retry-After longer than the layer can ask for rules it out, unless the response itself
-/// names the layer or states its numbers: servers pad the wait they advise, and which limit
-/// refused is a fact the response gives directly.
+/// names the layer or states its numbers — in its body, or in a counter on the throttle that
+/// only this layer's limit fits and that is full: servers pad the wait they advise (some send
+/// a constant), and which limit refused is a fact the response gives directly.
 fn retry_after(c: &Candidate) -> Option<Refutation> {
     let layer = c.explanation.layer()?;
-    let named = c.support.iter().any(|s| {
-        matches!(s, Signal::BodyNamesLayer { layer: l } | Signal::BodyStatesLayer { layer: l } if *l == layer)
+    let named = c.support.iter().any(|s| match s {
+        Signal::BodyNamesLayer { layer: l } | Signal::BodyStatesLayer { layer: l } => *l == layer,
+        Signal::ServerCount {
+            layer: l,
+            counter,
+            on_throttle: true,
+            ..
+        } => *l == layer && counter.used >= counter.limit,
+        _ => false,
     });
     if named {
         return None;
@@ -217,10 +225,17 @@ mod tests {
         for named in [
             Signal::BodyNamesLayer { layer: 0 },
             Signal::BodyStatesLayer { layer: 0 },
+            on(0, 26, 25),
         ] {
             let mut n = c.clone();
             n.support.push(named);
             assert_eq!(judge(&n), None);
+        }
+        // a counter with room on the throttle, or one of another layer, names nothing
+        for other in [on(0, 20, 25), on(1, 26, 25)] {
+            let mut n = c.clone();
+            n.support.push(other);
+            assert_eq!(judge(&n).unwrap().rule(), "retry-after-too-long");
         }
     }
 

@@ -139,6 +139,9 @@ pub fn analyze_built(
     let mut capture = builder.finish(&source.name, meta, &known);
     let mut profiles = profiles::materialize(chosen, &capture);
     profiles::mark_throttles(&mut capture, &profiles);
+    if let Some(t) = evaluate::users::tell_apart(&capture, &profiles) {
+        evaluate::users::apply(&mut capture, &t);
+    }
     if settings.count_preflights {
         for l in profiles.iter_mut().flat_map(|p| p.layers.iter_mut()) {
             l.counts_preflight = true;

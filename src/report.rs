@@ -808,7 +808,7 @@ pub fn build(a: &Analysis, disclosure: Disclosure) -> CaptureReport {
                 tokens: cl.tokens,
             })
             .collect(),
-        users: c.users.iter().filter(|u| u.from_claim).count().max(1) as u32,
+        users: user_count(&c.users),
         sanitized: c
             .sanitization
             .grouping_unavailable()
@@ -1319,4 +1319,12 @@ fn throttle_reports(a: &Analysis, disclosure: Disclosure) -> Vec<ThrottleReport>
             }
         })
         .collect()
+}
+
+/// Users in a capture: those named by a claim, those the server's counters told apart, and the
+/// unidentified user when nothing names anyone or the counters split it.
+fn user_count(users: &[crate::model::User]) -> u32 {
+    let claimed = users.iter().filter(|u| u.from_claim).count();
+    let told_apart = users.iter().skip(1).filter(|u| !u.from_claim).count();
+    (claimed + told_apart + usize::from(claimed == 0 || told_apart > 0)) as u32
 }

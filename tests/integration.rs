@@ -25,4 +25,5 @@ mod integration {
     pub mod serverlogs;
     pub mod support;
     pub mod terminal;
+    pub mod users;
 }

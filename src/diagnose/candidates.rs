@@ -9,7 +9,7 @@
 
 use crate::evaluate::{Replay, View};
 use crate::join::WindowProof;
-use crate::model::{Micros, Quota, Request, time};
+use crate::model::{Micros, Request, time};
 use crate::normalize::dialects;
 use crate::profiles::{Anchor, Kind, Layer, Limiter};
 
@@ -109,16 +109,6 @@ fn visible_bounds(layer: &Layer, v: &View) -> Visible {
     }
 }
 
-/// Whether a counter on a response describes a layer: same budget, and the same window when
-/// both are known.
-fn describes(q: &Quota, layer: &Layer) -> bool {
-    q.limit == Some(layer.limit())
-        && match (q.window, layer.kind()) {
-            (Some(w), Kind::Rate) => (w - layer.window()).abs() <= time::SECOND,
-            _ => true,
-        }
-}
-
 /// The counter on a response that describes layer `k` and no other layer counting the
 /// request (a counter shared by two layers' numbers says nothing about either).
 fn counter_for(cx: &Ctx<'_>, r: &Request, k: usize, layers: &[usize]) -> Option<Counter> {
@@ -132,7 +122,7 @@ fn counter_for(cx: &Ctx<'_>, r: &Request, k: usize, layers: &[usize]) -> Option<
     }
     r.quotas()
         .iter()
-        .find(|q| describes(q, layer))
+        .find(|q| layer.described_by(q))
         .and_then(|q| {
             Some(Counter {
                 quote: dialects::quote_use(q),

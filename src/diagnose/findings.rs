@@ -61,6 +61,8 @@ pub enum FindingKind {
     NoRetryAfter,
     /// No profile was chosen although the headers are a vendor's with a built-in profile.
     VendorProfile,
+    /// Tokens that name no user, counted as several users by the server's counters.
+    UsersToldApart,
 }
 
 impl FindingKind {
@@ -76,11 +78,12 @@ impl FindingKind {
             FindingKind::SanitizedExport => "sanitized-export",
             FindingKind::NoRetryAfter => "no-retry-after",
             FindingKind::VendorProfile => "vendor-profile",
+            FindingKind::UsersToldApart => "users-told-apart",
         }
     }
 
     /// Every kind.
-    pub fn all() -> [FindingKind; 9] {
+    pub fn all() -> [FindingKind; 10] {
         [
             FindingKind::RetryAfterIgnored,
             FindingKind::RetryStorm,
@@ -91,6 +94,7 @@ impl FindingKind {
             FindingKind::SanitizedExport,
             FindingKind::NoRetryAfter,
             FindingKind::VendorProfile,
+            FindingKind::UsersToldApart,
         ]
     }
 
@@ -143,6 +147,7 @@ pub fn find(cx: &Ctx<'_>, throttles: &[Throttle]) -> Vec<Finding> {
     sanitized(cx, &mut out);
     no_retry_after(cx, throttles, &mut out);
     vendor_profile(cx, &mut out);
+    users_told_apart(cx, &mut out);
     out.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.kind.cmp(&b.kind)));
     out
 }
@@ -485,6 +490,49 @@ fn sanitized(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
             "run why429 on the original capture, or share it through `why429 sanitize`, which keeps client grouping with fingerprints".into(),
         ));
     }
+}
+
+/// Tokens that name no user, which the server's counters showed to be several users: which
+/// clients each user holds, and how the counters told them apart.
+fn users_told_apart(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
+    let Some(t) = &cx.capture.users_told_apart else {
+        return;
+    };
+    let reqs = &cx.capture.requests;
+    let groups: Vec<String> = t
+        .users
+        .iter()
+        .map(|&u| {
+            let clients: BTreeSet<u32> = reqs
+                .iter()
+                .filter(|r| r.user == u && !r.is_preflight)
+                .filter_map(|r| r.client)
+                .collect();
+            let names: Vec<&str> = clients
+                .iter()
+                .map(|&c| cx.capture.clients[c as usize].label.as_str())
+                .collect();
+            format!(
+                "{} ({})",
+                cx.capture.users[u as usize].label,
+                names.join(", ")
+            )
+        })
+        .collect();
+    out.push(Finding::new(
+        FindingKind::UsersToldApart,
+        Severity::Info,
+        Vec::new(),
+        format!(
+            "the capture's tokens name no user, but {}'s counters count them as {} users: replayed as one user, the capture's requests outcount {} of the {} readings compared, and as separate users they do not; analysed as {}",
+            t.layer,
+            t.users.len(),
+            t.contradicted,
+            t.observed,
+            groups.join(", ")
+        ),
+        "to check, compare the counter headers of each client's responses: each user's count rises on its own".into(),
+    ));
 }
 
 fn no_retry_after(cx: &Ctx<'_>, throttles: &[Throttle], out: &mut Vec<Finding>) {

@@ -12,6 +12,7 @@
 
 pub mod meter;
 mod replay;
+pub mod users;
 pub mod window;
 
 use std::collections::HashMap;

@@ -77,6 +77,20 @@ pub struct User {
     pub from_claim: bool,
 }
 
+/// How a server's counters split the tokens of the unidentified user into several users.
+#[derive(Clone, Debug, PartialEq)]
+pub struct UsersToldApart {
+    /// The layer whose counters told them apart.
+    pub layer: String,
+    /// The users the tokens form (indices into `Capture::users`), the unidentified user first.
+    pub users: Vec<u32>,
+    /// Counter readings that replaying the tokens as one user outcounts (and as separate users
+    /// does not), summed over the tokens kept apart.
+    pub contradicted: u32,
+    /// Readings those comparisons looked at.
+    pub observed: u32,
+}
+
 /// Whether credentials were removed before the capture reached us.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Sanitization {
@@ -137,6 +151,8 @@ pub struct Capture {
     pub tokens: Vec<String>,
     /// Credential removal detected.
     pub sanitization: Sanitization,
+    /// Users the server's counters told apart among tokens that name no user.
+    pub users_told_apart: Option<UsersToldApart>,
     /// Whether the file was cut short and only complete entries were read (`--partial`).
     pub partial: Option<String>,
     /// Elements of `log.pages`.

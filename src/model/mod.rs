@@ -13,7 +13,7 @@ pub mod text_table;
 pub mod time;
 pub mod words;
 
-pub use capture::{Capture, Client, Producer, Sanitization, Skipped, User};
+pub use capture::{Capture, Client, Producer, Sanitization, Skipped, User, UsersToldApart};
 pub use request::{Auth, Method, NOT_KEPT, Preflight, Request, Scheme, Sym};
 pub use secret::{Fingerprint, SafeLabel, Sensitive};
 pub use server::{

@@ -292,6 +292,7 @@ impl Builder {
             users,
             tokens: self.token_list.iter().map(Fingerprint::short).collect(),
             sanitization,
+            users_told_apart: None,
             partial: meta.partial.clone(),
             pages: meta.pages,
             log_fields: meta.other_fields,

@@ -4,7 +4,7 @@
 //! concurrency), partitions, costs and the text every report shows for a budget. It describes
 //! limits as data; deciding whether a request is admitted is `evaluate::meter`'s job. Pure.
 
-use crate::model::{Method, Micros, Request, Unit, time};
+use crate::model::{Method, Micros, Quota, Request, Unit, time};
 
 use super::filter::{PageRange, PathFilter};
 
@@ -381,6 +381,16 @@ impl Layer {
     /// The window (a bucket's refill horizon; 0 for concurrency).
     pub fn window(&self) -> Micros {
         self.limiter.window()
+    }
+
+    /// Whether a counter a server reported on a response describes this layer: the same
+    /// budget, and the same window when both are known.
+    pub fn described_by(&self, q: &Quota) -> bool {
+        q.limit == Some(self.limit())
+            && match (q.window, self.kind()) {
+                (Some(w), Kind::Rate) => (w - self.window()).abs() <= time::SECOND,
+                _ => true,
+            }
     }
 
     /// Points a request costs in this layer, by method (costs read from responses are

@@ -78,6 +78,7 @@ pub fn tell_apart(capture: &Capture, profiles: &[Profile]) -> Option<ToldApart> 
     if obs.len() < MIN_CONTRADICTIONS {
         return None;
     }
+    let counted = counted(capture, profile, layer);
     let token_of = |i: u32| identity_of(capture, i as usize).token;
     let readings = |t: u32| -> Vec<Observation> {
         obs.iter()
@@ -97,7 +98,7 @@ pub fn tell_apart(capture: &Capture, profiles: &[Profile]) -> Option<ToldApart> 
         let mut best: Option<(f64, usize)> = None;
         let mut nearest = (usize::MAX, 0);
         for (gi, g) in groups.iter().enumerate() {
-            let c = contradiction(capture, profile, layer, g, t, &obs, &mine);
+            let c = contradiction(capture, layer, &counted, g, t, &obs, &mine);
             if refutes(c) {
                 nearest = nearest.min(c);
                 continue;
@@ -243,16 +244,16 @@ fn observations(capture: &Capture, profile: &Profile, layer: &Layer) -> Vec<Obse
 /// replays do not, observations on that side).
 fn contradiction(
     capture: &Capture,
-    profile: &Profile,
     layer: &Layer,
+    counted: &[Counted],
     group: &[u32],
     t: u32,
     all: &[Observation],
     mine: &[Observation],
 ) -> (usize, usize) {
     let joined: Vec<u32> = group.iter().copied().chain([t]).collect();
-    let merged = predicted(capture, profile, layer, &[&joined]);
-    let apart = predicted(capture, profile, layer, &[group, &[t]]);
+    let merged = predicted(capture, layer, counted, &[&joined]);
+    let apart = predicted(capture, layer, counted, &[group, &[t]]);
     let theirs: Vec<Observation> = all
         .iter()
         .copied()
@@ -282,34 +283,57 @@ fn contradiction(
     }
 }
 
-/// The layer's replayed use at each request of the given token groups, each group taken as one
-/// user: request index to level (the request included, admitted requests charged).
-fn predicted(
-    capture: &Capture,
-    profile: &Profile,
-    layer: &Layer,
-    groups: &[&[u32]],
-) -> HashMap<u32, f64> {
+/// A request the layer counts, of a token of the unidentified user: its partition key with
+/// the user left to the grouping.
+#[derive(Clone, Copy)]
+struct Counted {
+    request: u32,
+    token: u32,
+    key: PartitionKey,
+}
+
+/// The requests of the unidentified user's tokens the layer counts, in capture order (read
+/// once: every grouping tried replays from them).
+fn counted(capture: &Capture, profile: &Profile, layer: &Layer) -> Vec<Counted> {
     let covered = covered(capture, profile);
     let mut paths = super::PathAnswers::default();
-    let mut parts: HashMap<PartitionKey, Vec<u32>> = HashMap::new();
+    let mut out = Vec::new();
     for i in 0..capture.requests.len() {
         let who = identity_of(capture, i);
         if capture.users[who.user as usize].from_claim {
             continue;
         }
-        let Some(g) = who
-            .token
-            .and_then(|t| groups.iter().position(|g| g.contains(&t)))
-        else {
+        let Some(token) = who.token else {
             continue;
         };
         if !counts_with(layer, &covered, capture, i, Options::default(), &mut paths) {
             continue;
         }
-        let mut key = partition_key(layer, capture, i);
+        out.push(Counted {
+            request: i as u32,
+            token,
+            key: partition_key(layer, capture, i),
+        });
+    }
+    out
+}
+
+/// The layer's replayed use at each request of the given token groups, each group taken as one
+/// user: request index to level (the request included, admitted requests charged).
+fn predicted(
+    capture: &Capture,
+    layer: &Layer,
+    counted: &[Counted],
+    groups: &[&[u32]],
+) -> HashMap<u32, f64> {
+    let mut parts: HashMap<PartitionKey, Vec<u32>> = HashMap::new();
+    for c in counted {
+        let Some(g) = groups.iter().position(|g| g.contains(&c.token)) else {
+            continue;
+        };
+        let mut key = c.key;
         key[0] = g as u32;
-        parts.entry(key).or_default().push(i as u32);
+        parts.entry(key).or_default().push(c.request);
     }
     let mut out = HashMap::new();
     for members in parts.values() {

@@ -508,7 +508,13 @@ fn separation_candidate(cx: &Ctx<'_>, i: usize, kind: LimitKind) -> Option<Candi
         let Some((group, around)) = grouping.at(req) else {
             continue;
         };
-        let feasible = separation::feasible(group, around, throttled);
+        // a count in a window: fixed windows and buckets let a success exceed the limit
+        let slack = if window.is_some() {
+            STATED_LIMIT_SLACK
+        } else {
+            1
+        };
+        let feasible = separation::feasible(group, around, throttled, slack);
         let sep = group.separation.filter(|s| around.possible >= s.limit);
         let chance = sep.map_or(1.0, |s| (s.chance * tests as f64).min(1.0));
         // an option with nothing around the throttle implies a limit of 0, which would refuse

@@ -36,10 +36,19 @@ pub fn busiest_success(group: &Group, _throttled: impl Fn(u32) -> bool) -> Optio
     group.busiest_success
 }
 
-/// Whether a limit on this count can explain a throttle at all: some limit is above every
-/// success's sure count and at or below the throttle's possible count.
-pub fn feasible(group: &Group, around: Around, throttled: impl Fn(u32) -> bool) -> bool {
-    around.possible >= 1 && busiest_success(group, throttled).is_none_or(|b| around.possible > b)
+/// Whether a limit on this count can explain a throttle at all: some limit is at or below the
+/// throttle's possible count and such that every success's sure count stays under `slack`
+/// times it (1 for a count in flight, which every algorithm bounds alike; more for a count in a
+/// window, which fixed windows and buckets let exceed their limit).
+pub fn feasible(
+    group: &Group,
+    around: Around,
+    throttled: impl Fn(u32) -> bool,
+    slack: u64,
+) -> bool {
+    around.possible >= 1
+        && busiest_success(group, throttled)
+            .is_none_or(|b| u64::from(around.possible) * slack > u64::from(b))
 }
 
 /// The split with the smallest chance, among limits every success stays under.
@@ -171,8 +180,28 @@ mod tests {
                 exact: 1,
                 possible: 1
             },
-            throttled
+            throttled,
+            1
         ));
+    }
+
+    #[test]
+    fn in_a_window_a_success_may_be_crowded_up_to_what_any_algorithm_admits() {
+        // a success surely had 3 others within the window; the throttle at most 2: a sliding
+        // window of 2 would have refused the success, fixed windows or a bucket of 2 need not
+        let g = group(&[(3, 3), (0, 2)], 1);
+        let throttled = |m: u32| m >= 1;
+        let around = Around {
+            sure: 0,
+            exact: 2,
+            possible: 2,
+        };
+        assert!(!feasible(&g, around, throttled, 1));
+        let slack = crate::diagnose::thresholds::STATED_LIMIT_SLACK;
+        assert!(feasible(&g, around, throttled, slack));
+        // 4 is more than any of them admits with a limit of 2
+        let g = group(&[(4, 4), (0, 2)], 1);
+        assert!(!feasible(&g, around, throttled, slack));
     }
 
     #[test]
@@ -188,7 +217,8 @@ mod tests {
                 exact: 2,
                 possible: 2
             },
-            throttled
+            throttled,
+            1
         ));
         assert!(feasible(
             &g,
@@ -197,7 +227,8 @@ mod tests {
                 exact: 3,
                 possible: 3
             },
-            throttled
+            throttled,
+            1
         ));
     }
 }

@@ -11,11 +11,11 @@ pub use crate::evaluate::EDGE;
 /// sent as 55.
 pub const RETRY_AFTER_ROUNDING: Micros = time::SECOND;
 
-/// How many times a stated budget of `n` per window a success must have had around it, within
-/// one window's length, before the statement is refuted for its scope whatever the algorithm:
-/// a sliding window admits at most `n`, fixed windows `2n − 1` (the end of one and the start of
-/// the next), a bucket of `n` refilled over the window `2n`; a body states the numbers, not the
-/// algorithm.
+/// How many times a budget of `n` per window a success must have had around it, within one
+/// window's length, before that budget is refuted for its scope whatever the algorithm: a
+/// sliding window admits at most `n`, fixed windows `2n − 1` (the end of one and the start of
+/// the next), a bucket of `n` refilled over the window `2n`. A body states the numbers, not the
+/// algorithm; a limit inferred from the capture's own counts knows neither.
 pub const STATED_LIMIT_SLACK: u64 = 2;
 
 /// The chance below which a split of successes from throttles by a count (in flight, or in a

@@ -139,13 +139,13 @@ pub fn analyze_built(
     let mut capture = builder.finish(&source.name, meta, &known);
     let mut profiles = profiles::materialize(chosen, &capture);
     profiles::mark_throttles(&mut capture, &profiles);
-    if let Some(t) = evaluate::users::tell_apart(&capture, &profiles) {
-        evaluate::users::apply(&mut capture, &t);
-    }
     if settings.count_preflights {
         for l in profiles.iter_mut().flat_map(|p| p.layers.iter_mut()) {
             l.counts_preflight = true;
         }
+    }
+    if let Some(t) = evaluate::users::tell_apart(&capture, &profiles) {
+        evaluate::users::apply(&mut capture, &t);
     }
     let evaluation = evaluate::evaluate(&capture, &profiles, evaluate::Options::default());
     let what_if = evaluate::preflight_what_if(&capture, &profiles, &evaluation);

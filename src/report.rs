@@ -121,7 +121,7 @@ pub struct CaptureReport {
     pub profiles: Vec<ProfileRef>,
     /// OAuth clients.
     pub clients: Vec<ClientReport>,
-    /// Distinct users (1 unless JWT `sub` claims say otherwise).
+    /// Distinct users (1 unless JWT `sub` claims, or the server's counters, say otherwise).
     pub users: u32,
     /// Set when credentials were removed before export.
     pub sanitized: Option<SanitizedReport>,

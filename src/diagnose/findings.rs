@@ -498,16 +498,17 @@ fn users_told_apart(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
     let Some(t) = &cx.capture.users_told_apart else {
         return;
     };
-    let reqs = &cx.capture.requests;
+    let mut clients_of: Vec<BTreeSet<u32>> = vec![BTreeSet::new(); cx.capture.users.len()];
+    for r in cx.capture.requests.iter().filter(|r| !r.is_preflight) {
+        if let Some(c) = r.client {
+            clients_of[r.user as usize].insert(c);
+        }
+    }
     let groups: Vec<String> = t
         .users
         .iter()
         .map(|&u| {
-            let clients: BTreeSet<u32> = reqs
-                .iter()
-                .filter(|r| r.user == u && !r.is_preflight)
-                .filter_map(|r| r.client)
-                .collect();
+            let clients = &clients_of[u as usize];
             let names: Vec<&str> = clients
                 .iter()
                 .map(|&c| cx.capture.clients[c as usize].label.as_str())
@@ -524,7 +525,7 @@ fn users_told_apart(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
         Severity::Info,
         Vec::new(),
         format!(
-            "the capture's tokens name no user, but {}'s counters count them as {} users: replayed as one user, the capture's requests outcount {} of the {} readings compared, and as separate users they do not; analysed as {}",
+            "tokens that name no user are, by {}'s counters, {} users: replayed as one user, the capture's requests outcount {} of the {} readings compared, and as separate users they do not; analysed as {}",
             t.layer,
             t.users.len(),
             t.contradicted,

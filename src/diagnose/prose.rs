@@ -421,12 +421,20 @@ pub fn signal(n: &Names<'_>, s: &Signal, throttle: &Request) -> String {
             scope,
             sure,
             possible,
-        } => format!(
-            "a success among {} had {} {} for sure, as many as this throttle had at most ({possible}): no limit on that count refuses one and admits the other",
-            scope_text(*scope),
-            count(*sure as u64, "other", "others"),
-            around_text(*window)
-        ),
+        } => match window {
+            None => format!(
+                "a success among {} had {} {} for sure, as many as this throttle had at most ({possible}): no limit on that count refuses one and admits the other",
+                scope_text(*scope),
+                count(*sure as u64, "other", "others"),
+                around_text(*window)
+            ),
+            Some(_) => format!(
+                "a success among {} had {} {} for sure, at least twice the {possible} this throttle had at most: no limit on that count, whatever its algorithm, refuses one and admits the other",
+                scope_text(*scope),
+                count(*sure as u64, "other", "others"),
+                around_text(*window)
+            ),
+        },
         Signal::RetryFailedAfterWait { first_s, second_s } => format!(
             "a retry after the full Retry-After ({} s) was throttled again with Retry-After {} s: the budget stayed in use",
             fmt_s(*first_s),

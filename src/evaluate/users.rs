@@ -4,14 +4,16 @@
 //! person, as a browser capture usually does, or to several? Without a readable `sub` claim the
 //! capture cannot say, but a server that reports its counter for a layer counted per user can:
 //! replayed as one user, the tokens' requests would fill that counter faster than the server
-//! says it filled. Tokens are joined in order of first use, each to the first group the
-//! counters do not refute, so one user stays the answer whenever the evidence is silent. It
-//! reads the capture and the profiles and returns the grouping; `apply` rewrites the user of
-//! each request. Pure: no I/O, no clock.
+//! says it filled. Tokens are taken best-read first, each joining the group the counters
+//! contradict least among those they do not refute, so one user stays the answer whenever the
+//! evidence is silent. Each trial replays only the span where joining can change a count (the
+//! token's use, one horizon on either side), so a day of refreshed tokens costs about one
+//! replay of the day. It reads the capture and the profiles and returns the grouping; `apply`
+//! rewrites the user of each request. Pure: no I/O, no clock.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
-use crate::model::{Capture, User, UsersToldApart};
+use crate::model::{Capture, Micros, User, UsersToldApart};
 use crate::profiles::{Kind, Layer, Partition, Profile};
 
 use super::{Options, PartitionKey, counts_with, covered, identity_of, partition_key, replay};
@@ -79,26 +81,32 @@ pub fn tell_apart(capture: &Capture, profiles: &[Profile]) -> Option<ToldApart> 
         return None;
     }
     let counted = counted(capture, profile, layer);
-    let token_of = |i: u32| identity_of(capture, i as usize).token;
-    let readings = |t: u32| -> Vec<Observation> {
-        obs.iter()
-            .copied()
-            .filter(|o| token_of(o.request) == Some(t))
-            .collect()
+    let mut by_token: HashMap<u32, Vec<Observation>> = HashMap::new();
+    for o in &obs {
+        if let Some(t) = identity_of(capture, o.request as usize).token {
+            by_token.entry(t).or_default().push(*o);
+        }
+    }
+    let spans = spans(capture, &counted);
+    let cx = Trial {
+        capture,
+        layer,
+        counted: &counted,
+        by_token: &by_token,
+        spans: &spans,
     };
     // the best-read tokens first, so that a token with few readings, which refutes nothing,
     // joins a group the others already formed rather than shaping it
-    let mut order: Vec<(u32, Vec<Observation>)> =
-        tokens.iter().map(|&t| (t, readings(t))).collect();
-    order.sort_by_key(|(_, r)| std::cmp::Reverse(r.len()));
+    let mut order: Vec<u32> = tokens.clone();
+    order.sort_by_key(|t| std::cmp::Reverse(by_token.get(t).map_or(0, Vec::len)));
     let mut groups: Vec<Vec<u32>> = Vec::new();
     let mut splits = Vec::new();
-    for (t, mine) in order {
+    for t in order {
         // of the groups the counters do not refute, the one they contradict least
         let mut best: Option<(f64, usize)> = None;
         let mut nearest = (usize::MAX, 0);
         for (gi, g) in groups.iter().enumerate() {
-            let c = contradiction(capture, layer, &counted, g, t, &obs, &mine);
+            let c = cx.contradiction(g, t);
             if refutes(c) {
                 nearest = nearest.min(c);
                 continue;
@@ -126,7 +134,8 @@ pub fn tell_apart(capture: &Capture, profiles: &[Profile]) -> Option<ToldApart> 
         return None;
     }
     // groups and their tokens in order of first use: the first stays the unidentified user
-    let rank = |t: &u32| tokens.iter().position(|x| x == t).unwrap_or(usize::MAX);
+    let first_use: HashMap<u32, usize> = tokens.iter().enumerate().map(|(i, &t)| (t, i)).collect();
+    let rank = |t: &u32| first_use.get(t).copied().unwrap_or(usize::MAX);
     for g in &mut groups {
         g.sort_by_key(rank);
     }
@@ -148,10 +157,13 @@ fn refutes((excess, observed): (usize, usize)) -> bool {
 pub fn apply(capture: &mut Capture, told: &ToldApart) {
     let mut user_of: HashMap<u32, u32> = HashMap::new();
     let mut users = vec![0];
+    // without claims the unidentified user is `user-1`; with them it is `user-unidentified`
+    // and the claimed users hold `user-1`… in indices 1…
+    let claims = capture.users.iter().any(|u| u.from_claim);
     for g in told.groups.iter().skip(1) {
         let u = capture.users.len() as u32;
         capture.users.push(User {
-            label: format!("user-{}", u + 1),
+            label: format!("user-{}", u + u32::from(!claims)),
             from_claim: false,
         });
         users.push(u);
@@ -179,18 +191,19 @@ pub fn apply(capture: &mut Capture, told: &ToldApart) {
 
 /// Tokens used by requests of an unidentified user, in order of first use.
 fn unidentified_tokens(capture: &Capture) -> Vec<u32> {
-    let mut seen = Vec::new();
+    let mut seen = HashSet::new();
+    let mut order = Vec::new();
     for r in &capture.requests {
         if r.is_preflight || capture.users[r.user as usize].from_claim {
             continue;
         }
         if let Some(t) = r.token
-            && !seen.contains(&t)
+            && seen.insert(t)
         {
-            seen.push(t);
+            order.push(t);
         }
     }
-    seen
+    order
 }
 
 /// A layer that counts per user but not per token, over time, whose counter no other layer of
@@ -238,51 +251,6 @@ fn observations(capture: &Capture, profile: &Profile, layer: &Layer) -> Vec<Obse
     out
 }
 
-/// How far joining token `t` to `group` contradicts the counters: on the side (the token's
-/// observations `mine`, or the group's among `all`) that refutes the joining when one does,
-/// else on the token's side: (observations the merged replay outcounts and the separate
-/// replays do not, observations on that side).
-fn contradiction(
-    capture: &Capture,
-    layer: &Layer,
-    counted: &[Counted],
-    group: &[u32],
-    t: u32,
-    all: &[Observation],
-    mine: &[Observation],
-) -> (usize, usize) {
-    let joined: Vec<u32> = group.iter().copied().chain([t]).collect();
-    let merged = predicted(capture, layer, counted, &[&joined]);
-    let apart = predicted(capture, layer, counted, &[group, &[t]]);
-    let theirs: Vec<Observation> = all
-        .iter()
-        .copied()
-        .filter(|o| {
-            identity_of(capture, o.request as usize)
-                .token
-                .is_some_and(|x| group.contains(&x))
-        })
-        .collect();
-    let over = |p: &HashMap<u32, f64>, o: &Observation| {
-        p.get(&o.request)
-            .is_some_and(|&level| level > o.used + COUNT_TOLERANCE)
-    };
-    let excess = |os: &[Observation]| {
-        os.iter()
-            .filter(|o| over(&merged, o) && !over(&apart, o))
-            .count()
-    };
-    // a quiet token joining a busy group shows on its own readings, a busy one joining a
-    // quiet group on the group's
-    let on_mine = (excess(mine), mine.len());
-    let on_theirs = (excess(&theirs), theirs.len());
-    if refutes(on_theirs) && !refutes(on_mine) {
-        on_theirs
-    } else {
-        on_mine
-    }
-}
-
 /// A request the layer counts, of a token of the unidentified user: its partition key with
 /// the user left to the grouping.
 #[derive(Clone, Copy)]
@@ -318,31 +286,110 @@ fn counted(capture: &Capture, profile: &Profile, layer: &Layer) -> Vec<Counted> 
     out
 }
 
-/// The layer's replayed use at each request of the given token groups, each group taken as one
-/// user: request index to level (the request included, admitted requests charged).
-fn predicted(
-    capture: &Capture,
-    layer: &Layer,
-    counted: &[Counted],
-    groups: &[&[u32]],
-) -> HashMap<u32, f64> {
-    let mut parts: HashMap<PartitionKey, Vec<u32>> = HashMap::new();
+/// Each token's first and last arrival among the layer's counted requests.
+fn spans(capture: &Capture, counted: &[Counted]) -> HashMap<u32, (Micros, Micros)> {
+    let mut out: HashMap<u32, (Micros, Micros)> = HashMap::new();
     for c in counted {
-        let Some(g) = groups.iter().position(|g| g.contains(&c.token)) else {
-            continue;
-        };
-        let mut key = c.key;
-        key[0] = g as u32;
-        parts.entry(key).or_default().push(c.request);
-    }
-    let mut out = HashMap::new();
-    for members in parts.values() {
-        let levels = replay::levels_of(capture, layer, members);
-        for (r, (_, level)) in levels.requests.iter().zip(&levels.admitted) {
-            out.insert(*r, *level);
-        }
+        let t = capture.requests[c.request as usize].arrival();
+        let e = out.entry(c.token).or_insert((t, t));
+        e.0 = e.0.min(t);
+        e.1 = e.1.max(t);
     }
     out
+}
+
+/// What every trial of a joining reads.
+struct Trial<'a> {
+    capture: &'a Capture,
+    layer: &'a Layer,
+    /// The layer's counted requests of unidentified tokens, in capture order.
+    counted: &'a [Counted],
+    /// Counter readings per token, in capture order.
+    by_token: &'a HashMap<u32, Vec<Observation>>,
+    /// Each token's first and last counted arrival.
+    spans: &'a HashMap<u32, (Micros, Micros)>,
+}
+
+impl Trial<'_> {
+    /// How far joining token `t` to `group` contradicts the counters: on the side (the token's
+    /// readings, or the group's) that refutes the joining when one does, else on the token's
+    /// side: (readings the merged replay outcounts and the separate replays do not, readings
+    /// on that side). Only the token's span matters: from its first request to one horizon
+    /// after its last, replayed from one horizon before it.
+    fn contradiction(&self, group: &[u32], t: u32) -> (usize, usize) {
+        let no_readings = Vec::new();
+        let mine = self.by_token.get(&t).unwrap_or(&no_readings);
+        let Some(&(first, last)) = self.spans.get(&t) else {
+            return (0, mine.len());
+        };
+        let horizon = self.layer.window();
+        let (from, to) = (first.saturating_sub(horizon), last.saturating_add(horizon));
+        let start = |i: u32| self.capture.requests[i as usize].start;
+        // capture order is start order; arrival comes at or after the start
+        let lo = self
+            .counted
+            .partition_point(|c| start(c.request) < from.saturating_sub(horizon));
+        let hi = self.counted.partition_point(|c| start(c.request) <= to);
+        let zone = &self.counted[lo..hi];
+        let mut theirs: Vec<Observation> = Vec::new();
+        for g in group {
+            let Some(rs) = self.by_token.get(g) else {
+                continue;
+            };
+            let a = rs.partition_point(|o| start(o.request) < first);
+            let b = rs.partition_point(|o| start(o.request) <= to);
+            theirs.extend_from_slice(&rs[a..b]);
+        }
+        let joined: Vec<u32> = group.iter().copied().chain([t]).collect();
+        let merged = self.predicted(zone, &[&joined]);
+        let apart = self.predicted(zone, &[group, &[t]]);
+        let over = |p: &HashMap<u32, f64>, o: &Observation| {
+            p.get(&o.request)
+                .is_some_and(|&level| level > o.used + COUNT_TOLERANCE)
+        };
+        let excess = |os: &[Observation]| {
+            os.iter()
+                .filter(|o| over(&merged, o) && !over(&apart, o))
+                .count()
+        };
+        // a quiet token joining a busy group shows on its own readings, a busy one joining a
+        // quiet group on the group's
+        let on_mine = (excess(mine), mine.len());
+        let on_theirs = (excess(&theirs), theirs.len());
+        if refutes(on_theirs) && !refutes(on_mine) {
+            on_theirs
+        } else {
+            on_mine
+        }
+    }
+
+    /// The layer's replayed use at each of `zone`'s requests of the given token groups, each
+    /// group taken as one user: request index to level (the request included, admitted
+    /// requests charged).
+    fn predicted(&self, zone: &[Counted], groups: &[&[u32]]) -> HashMap<u32, f64> {
+        let group_of: HashMap<u32, usize> = groups
+            .iter()
+            .enumerate()
+            .flat_map(|(gi, g)| g.iter().map(move |&t| (t, gi)))
+            .collect();
+        let mut parts: HashMap<PartitionKey, Vec<u32>> = HashMap::new();
+        for c in zone {
+            let Some(&g) = group_of.get(&c.token) else {
+                continue;
+            };
+            let mut key = c.key;
+            key[0] = g as u32;
+            parts.entry(key).or_default().push(c.request);
+        }
+        let mut out = HashMap::new();
+        for members in parts.values() {
+            let levels = replay::levels_of(self.capture, self.layer, members);
+            for (r, (_, level)) in levels.requests.iter().zip(&levels.admitted) {
+                out.insert(*r, *level);
+            }
+        }
+        out
+    }
 }
 
 #[cfg(test)]
@@ -435,6 +482,36 @@ per = ["user"]
         let per_token = PROFILE.replace(r#"per = ["user"]"#, r#"per = ["token"]"#);
         let p = vec![crate::profiles::parse::parse("t.toml", &per_token).unwrap()];
         assert_eq!(tell_apart(&c, &p), None);
+    }
+
+    #[test]
+    fn users_told_apart_are_numbered_after_the_claimed_ones() {
+        use base64::Engine;
+        let b64 = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
+        let jwt = format!(
+            "{}.{}.sig",
+            b64(r#"{"alg":"RS256"}"#),
+            b64(r#"{"sub":"u1"}"#)
+        );
+        let mut entries: Vec<String> = (0..40)
+            .map(|s| {
+                let b = s % 2 == 1;
+                entry(s, if b { "tok-b" } else { "tok-a" }, Some(s / 2 + 1))
+            })
+            .collect();
+        entries.push(entry(41, &jwt, None));
+        let refs: Vec<&str> = entries.iter().map(String::as_str).collect();
+        let mut c = capture_of(Builder::new(), &refs);
+        let p = vec![crate::profiles::parse::parse("t.toml", PROFILE).unwrap()];
+        let told = tell_apart(&c, &p).expect("two users among the opaque tokens");
+        apply(&mut c, &told);
+        let labels: Vec<&str> = c.users.iter().map(|u| u.label.as_str()).collect();
+        assert_eq!(labels, ["user-unidentified", "user-1", "user-2"]);
+        assert_eq!(
+            c.requests[40].user, 1,
+            "the claimed user keeps its requests"
+        );
+        assert_eq!((c.requests[0].user, c.requests[1].user), (0, 2));
     }
 
     #[test]

@@ -68,12 +68,14 @@ pub struct Client {
     pub first_use: Micros,
 }
 
-/// A user: JWT `sub` when readable, else one per capture.
+/// A user: JWT `sub` when readable; else the capture's one unidentified user, unless the
+/// server's counters told its tokens apart (`Capture::users_told_apart`).
 #[derive(Clone, Debug)]
 pub struct User {
     /// `user-1`, ...
     pub label: String,
-    /// Whether identified by a JWT claim (else: the capture's single assumed user).
+    /// Whether identified by a JWT claim (else: the unidentified user, or a user the server's
+    /// counters told apart among its tokens).
     pub from_claim: bool,
 }
 

@@ -169,7 +169,11 @@ pub fn credential(capture: &Capture, r: &Request, key: &FingerprintKey) -> Optio
                 "Token"
             };
             let by_claim = client.client_id.is_some();
-            let user = (r.user > 0).then(|| &capture.users[r.user as usize].label);
+            // only users a claim named: users the server's counters told apart among opaque
+            // tokens stay opaque, and the copy's counters tell them apart again
+            let user = capture.users[r.user as usize]
+                .from_claim
+                .then(|| &capture.users[r.user as usize].label);
             if !by_claim && user.is_none() {
                 return Some(format!("{scheme} why429-{}-{token_fp}", client.label));
             }

@@ -56,10 +56,12 @@ pub struct Split {
     pub observed: usize,
 }
 
-/// One response carrying a counter for the layer: request index and the count it reports.
+/// One response carrying a counter for the layer: request index, its token and the count it
+/// reports.
 #[derive(Clone, Copy)]
 struct Observation {
     request: u32,
+    token: u32,
     used: f64,
 }
 
@@ -70,22 +72,30 @@ pub fn tell_apart(capture: &Capture, profiles: &[Profile]) -> Option<ToldApart> 
     if tokens.len() < 2 {
         return None;
     }
+    // without a counter on any of their responses, nothing can tell the tokens apart
+    let read = capture.requests.iter().any(|r| {
+        r.token.is_some() && !r.quotas().is_empty() && !capture.users[r.user as usize].from_claim
+    });
+    if !read {
+        return None;
+    }
     // the layer with the most counter readings decides
-    let (profile, layer, obs) = profiles
+    let (layer, counted, obs) = profiles
         .iter()
         .flat_map(|p| p.layers.iter().map(move |l| (p, l)))
         .filter(|(p, l)| askable(p, l))
-        .map(|(p, l)| (p, l, observations(capture, p, l)))
+        .map(|(p, l)| {
+            let counted = counted(capture, p, l);
+            let obs = observations(capture, l, &counted);
+            (l, counted, obs)
+        })
         .max_by_key(|(_, _, o)| o.len())?;
     if obs.len() < MIN_CONTRADICTIONS {
         return None;
     }
-    let counted = counted(capture, profile, layer);
     let mut by_token: HashMap<u32, Vec<Observation>> = HashMap::new();
     for o in &obs {
-        if let Some(t) = identity_of(capture, o.request as usize).token {
-            by_token.entry(t).or_default().push(*o);
-        }
+        by_token.entry(o.token).or_default().push(*o);
     }
     let spans = spans(capture, &counted);
     let cx = Trial {
@@ -218,37 +228,24 @@ fn askable(profile: &Profile, layer: &Layer) -> bool {
             .any(|o| !std::ptr::eq(o, layer) && o.limit() == layer.limit())
 }
 
-/// Admitted responses of unidentified users' tokens that carry a counter for the layer.
-fn observations(capture: &Capture, profile: &Profile, layer: &Layer) -> Vec<Observation> {
-    let covered = covered(capture, profile);
-    let mut paths = super::PathAnswers::default();
-    let mut out = Vec::new();
-    for (i, r) in capture.requests.iter().enumerate() {
-        if r.is_preflight
-            || r.is_throttle()
-            || !r.has_response()
-            || r.token.is_none()
-            || capture.users[r.user as usize].from_claim
-            || r.quotas().is_empty()
-        {
-            continue;
-        }
-        if !counts_with(layer, &covered, capture, i, Options::default(), &mut paths) {
-            continue;
-        }
-        let used = r
-            .quotas()
-            .iter()
-            .filter(|q| layer.described_by(q))
-            .find_map(|q| q.used_count());
-        if let Some(used) = used {
-            out.push(Observation {
-                request: i as u32,
+/// The admitted responses among the layer's counted requests (`counted`) that carry a counter
+/// for the layer.
+fn observations(capture: &Capture, layer: &Layer, counted: &[Counted]) -> Vec<Observation> {
+    counted
+        .iter()
+        .filter_map(|c| {
+            let r = &capture.requests[c.request as usize];
+            if r.is_preflight || r.is_throttle() || !r.has_response() {
+                return None;
+            }
+            let used = layer.reported_use(r.quotas())?;
+            Some(Observation {
+                request: c.request,
+                token: c.token,
                 used: used as f64,
-            });
-        }
-    }
-    out
+            })
+        })
+        .collect()
 }
 
 /// A request the layer counts, of a token of the unidentified user: its partition key with

@@ -393,6 +393,15 @@ impl Layer {
             }
     }
 
+    /// The use a response's counters report for this layer (the first counter that describes
+    /// it and states a use).
+    pub fn reported_use(&self, quotas: &[Quota]) -> Option<u64> {
+        quotas
+            .iter()
+            .filter(|q| self.described_by(q))
+            .find_map(|q| q.used_count())
+    }
+
     /// Points a request costs in this layer, by method (costs read from responses are
     /// applied by `evaluate`).
     pub fn cost_of(&self, m: &Method) -> u32 {

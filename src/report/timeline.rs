@@ -477,11 +477,7 @@ pub fn build(a: &Analysis) -> Timeline {
                 .iter()
                 .filter_map(|&m| {
                     let r = &c.requests[m as usize];
-                    let count = r
-                        .quotas()
-                        .iter()
-                        .filter(|q| q.limit == Some(l.limit()))
-                        .find_map(|q| q.used_count())?;
+                    let count = l.reported_use(r.quotas())?;
                     // on the replay's clock (arrival), whose order `members` follow
                     Some((r.arrival(), count))
                 })

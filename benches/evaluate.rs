@@ -61,15 +61,14 @@ fn capture() -> Capture {
             preflight: None,
             from_cache: false,
             auth: Auth::Bearer,
-            client: Some((x >> 40) as u32 % 8),
-            token: Some((x >> 40) as u32 % 16),
+            client: Some((x >> 40) as u32 % 8).into(),
+            token: Some((x >> 40) as u32 % 16).into(),
             user: 0,
             quotas: Box::default(),
             signals: None,
-            retry_after: None,
-            correlation: None,
+            correlation: None.into(),
             throttled: x % 50 == 0,
-            page_size: None,
+            page_size: None.into(),
         });
     }
     c

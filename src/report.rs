@@ -753,6 +753,30 @@ fn secs(us: Micros) -> f64 {
 
 /// Builds the report of one capture.
 pub fn build(a: &Analysis, disclosure: Disclosure) -> CaptureReport {
+    let mut report = frame(a, disclosure);
+    let names = Names::new(&a.capture, &a.profiles, &a.evaluation);
+    report.throttles = (a.diagnosis.throttles.iter())
+        .map(|t| throttle_report(a, &names, t, disclosure))
+        .collect();
+    report
+}
+
+/// The report of one capture, giving the analysis up as it goes: each throttle's diagnosis
+/// (its ranked and refuted explanations) is freed as soon as its sentences are written, so a
+/// capture with tens of thousands of throttles never holds both at once. The same report as
+/// `build`.
+pub fn build_owned(mut a: Analysis, disclosure: Disclosure) -> CaptureReport {
+    let mut report = frame(&a, disclosure);
+    let throttles = std::mem::take(&mut a.diagnosis.throttles);
+    let names = Names::new(&a.capture, &a.profiles, &a.evaluation);
+    report.throttles = (throttles.into_iter())
+        .map(|t| throttle_report(&a, &names, &t, disclosure))
+        .collect();
+    report
+}
+
+/// Everything of a capture's report but its throttles.
+fn frame(a: &Analysis, disclosure: Disclosure) -> CaptureReport {
     let c = &a.capture;
     let span = c.span();
     let layers = layer_reports(a);
@@ -819,7 +843,7 @@ pub fn build(a: &Analysis, disclosure: Disclosure) -> CaptureReport {
             }),
         endpoints: endpoint_reports(c),
         layers,
-        throttles: throttle_reports(a, disclosure),
+        throttles: Vec::new(),
         findings: a
             .diagnosis
             .findings
@@ -1024,11 +1048,11 @@ fn partition_name(a: &Analysis, layer: usize, series: usize, stable: bool) -> St
             crate::profiles::Partition::User => {
                 parts.push(c.users[who.user as usize].label.clone())
             }
-            crate::profiles::Partition::Client => parts.push(match who.client {
+            crate::profiles::Partition::Client => parts.push(match who.client.get() {
                 Some(_) => c.client_label(who).to_string(),
                 None => "unidentified client".into(),
             }),
-            crate::profiles::Partition::Token => parts.push(match who.token {
+            crate::profiles::Partition::Token => parts.push(match who.token.get() {
                 Some(t) if stable => format!("token-{}", t + 1),
                 Some(t) => format!("token {}", c.tokens[t as usize]),
                 None => "no token".into(),
@@ -1231,94 +1255,93 @@ fn ruled_out(
     })
 }
 
-fn throttle_reports(a: &Analysis, disclosure: Disclosure) -> Vec<ThrottleReport> {
+/// One throttle's report.
+fn throttle_report(
+    a: &Analysis,
+    names: &Names,
+    t: &crate::diagnose::Throttle,
+    disclosure: Disclosure,
+) -> ThrottleReport {
     let c = &a.capture;
-    let names = Names::new(c, &a.profiles, &a.evaluation);
-    a.diagnosis
-        .throttles
-        .iter()
-        .map(|t| {
-            let r = &c.requests[t.request as usize];
-            ThrottleReport {
-                entry: r.entry,
-                started: at(c, r.start),
-                method: r.method.as_str().into(),
-                host: c.host(r).into(),
-                template: c.template(r).into(),
-                path: disclosure
-                    .show_ids
-                    .then(|| c.path(r).expose_by_user_choice().to_string()),
-                correlation_id: c
-                    .correlation(r)
-                    .filter(|_| disclosure.show_ids)
-                    .map(|s| s.expose_by_user_choice().to_string()),
-                client: c.client_label(r).into(),
-                status: r.status,
-                cause: t.cause().as_str().into(),
-                layer: t.layer().map(|l| layer_name(a, l)),
-                kind: t
-                    .kind()
-                    .filter(|_| t.cause() == Cause::UndocumentedLimit)
-                    .map(|k| k.as_str().to_string()),
-                explanation: prose::explanation(&names, &t.explanation),
-                confidence: t.confidence.level.as_str().into(),
-                confidence_reason: prose::confidence(t.confidence),
-                decided_by: t.decided_by.map(|p| p.rule().to_string()),
-                visible: t.visible,
-                limit: t.limit,
-                window_s: t.window.map(secs),
-                hidden_at_least: t.hidden_at_least(),
-                hidden_by: hidden_by(a, &t.hidden_by, disclosure),
-                server_window: t.server.as_ref().map(|e| ServerWindowReport {
-                    layer: layer_name(a, e.layer),
-                    proof: match e.proof {
-                        WindowProof::Full => "full",
-                        WindowProof::Room => "room",
-                        WindowProof::Bounds { .. } => "bounds",
-                        WindowProof::Uncovered => "uncovered",
-                    }
-                    .into(),
-                    from: at(c, e.from),
-                    to: at(c, e.to),
-                    hidden: e.hidden,
-                    limit: e.limit,
-                    at_least: match e.proof {
-                        WindowProof::Bounds { at_least, .. } => Some(at_least),
-                        _ => None,
-                    },
-                    at_most: match e.proof {
-                        WindowProof::Bounds { at_most, .. } => Some(at_most),
-                        _ => None,
-                    },
-                    unplaced: e.unplaced,
-                }),
-                retry_after_s: t.retry_after_s,
-                duration_ms: (secs(r.duration) * 1000.0 * 10.0).round() / 10.0,
-                evidence: t
-                    .evidence
-                    .iter()
-                    .map(|s| prose::signal(&names, s, r))
-                    .collect(),
-                against: t
-                    .against
-                    .iter()
-                    .map(|s| prose::signal(&names, s, r))
-                    .collect(),
-                alternatives: t
-                    .ranked
-                    .iter()
-                    .skip(1)
-                    .take(3)
-                    .map(|x| alternative(a, &names, r, x))
-                    .collect(),
-                ruled_out: t
-                    .refuted
-                    .iter()
-                    .filter_map(|x| ruled_out(a, &names, r, x))
-                    .collect(),
+    let r = &c.requests[t.request as usize];
+    ThrottleReport {
+        entry: r.entry,
+        started: at(c, r.start),
+        method: r.method.as_str().into(),
+        host: c.host(r).into(),
+        template: c.template(r).into(),
+        path: disclosure
+            .show_ids
+            .then(|| c.path(r).expose_by_user_choice().to_string()),
+        correlation_id: c
+            .correlation(r)
+            .filter(|_| disclosure.show_ids)
+            .map(|s| s.expose_by_user_choice().to_string()),
+        client: c.client_label(r).into(),
+        status: r.status,
+        cause: t.cause().as_str().into(),
+        layer: t.layer().map(|l| layer_name(a, l)),
+        kind: t
+            .kind()
+            .filter(|_| t.cause() == Cause::UndocumentedLimit)
+            .map(|k| k.as_str().to_string()),
+        explanation: prose::explanation(names, &t.explanation),
+        confidence: t.confidence.level.as_str().into(),
+        confidence_reason: prose::confidence(t.confidence),
+        decided_by: t.decided_by.map(|p| p.rule().to_string()),
+        visible: t.visible,
+        limit: t.limit,
+        window_s: t.window.map(secs),
+        hidden_at_least: t.hidden_at_least(),
+        hidden_by: hidden_by(a, &t.hidden_by, disclosure),
+        server_window: t.server.as_ref().map(|e| ServerWindowReport {
+            layer: layer_name(a, e.layer),
+            proof: match e.proof {
+                WindowProof::Full => "full",
+                WindowProof::Room => "room",
+                WindowProof::Bounds { .. } => "bounds",
+                WindowProof::Uncovered => "uncovered",
             }
-        })
-        .collect()
+            .into(),
+            from: at(c, e.from),
+            to: at(c, e.to),
+            hidden: e.hidden,
+            limit: e.limit,
+            at_least: match e.proof {
+                WindowProof::Bounds { at_least, .. } => Some(at_least),
+                _ => None,
+            },
+            at_most: match e.proof {
+                WindowProof::Bounds { at_most, .. } => Some(at_most),
+                _ => None,
+            },
+            unplaced: e.unplaced,
+        }),
+        retry_after_s: t.retry_after_s,
+        duration_ms: (secs(r.duration) * 1000.0 * 10.0).round() / 10.0,
+        evidence: t
+            .evidence
+            .iter()
+            .map(|s| prose::signal(names, s, r))
+            .collect(),
+        against: t
+            .against
+            .iter()
+            .map(|s| prose::signal(names, s, r))
+            .collect(),
+        alternatives: t
+            .ranked
+            .iter()
+            .skip(1)
+            .take(3)
+            .map(|x| alternative(a, names, r, x))
+            .collect(),
+        ruled_out: t
+            .refuted
+            .iter()
+            .filter_map(|x| ruled_out(a, names, r, x))
+            .collect(),
+    }
 }
 
 /// Users in a capture: those named by a claim, those the server's counters told apart, and the

@@ -92,7 +92,7 @@ pub fn run(args: Args) -> Result<Outcome, Failure> {
     let mut captures = Vec::new();
     for r in results {
         match r {
-            Ok(a) => captures.push(report::build(&a, disclosure)),
+            Ok(a) => captures.push(report::build_owned(a, disclosure)),
             Err(e) => errors.push(e),
         }
     }
@@ -115,9 +115,7 @@ pub fn run(args: Args) -> Result<Outcome, Failure> {
             all_throttles: args.all_throttles,
             all_rows: args.all_rows,
         };
-        let mut buf = Vec::new();
-        render::renderer(args.format.into(), style).render(&report, &mut buf)?;
-        common::write_stdout(&buf)?;
+        common::render_stdout(&*render::renderer(args.format.into(), style), &report)?;
     }
     Ok(if errors.is_empty() {
         Outcome::Clean

@@ -16,6 +16,8 @@ use crate::ingest::{CaptureSource, Input, Limits, ReadOptions};
 use crate::normalize::serverlog::FormatChoice;
 use crate::normalize::{FingerprintKey, openapi};
 use crate::profiles::{self, Profile};
+use crate::render::Render;
+use crate::report::Report;
 
 use super::Failure;
 
@@ -313,7 +315,19 @@ pub fn terminal_width() -> u16 {
 /// Writes to stdout; a closed pipe (`| head`) is not an error.
 pub fn write_stdout(bytes: &[u8]) -> Result<(), Failure> {
     let mut out = io::stdout().lock();
-    match out.write_all(bytes).and_then(|_| out.flush()) {
+    stdout_outcome(out.write_all(bytes).and_then(|_| out.flush()))
+}
+
+/// Renders a report straight to stdout through a buffer, so a large report is never held
+/// twice (once as a `Report`, once as its text); a closed pipe ends the run quietly.
+pub fn render_stdout(renderer: &dyn Render, report: &Report) -> Result<(), Failure> {
+    let mut out = io::BufWriter::with_capacity(1 << 16, io::stdout().lock());
+    stdout_outcome(renderer.render(report, &mut out).and_then(|_| out.flush()))
+}
+
+/// What a write to stdout means for the run: a closed pipe is the reader's choice.
+fn stdout_outcome(written: io::Result<()>) -> Result<(), Failure> {
+    match written {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
         Err(e) => Err(Failure(format!("cannot write output: {}", e.kind()))),

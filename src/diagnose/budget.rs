@@ -62,7 +62,7 @@ pub fn infer(cx: &Ctx<'_>) -> Vec<Budget> {
             .iter()
             .filter_map(|v| {
                 let r = &cx.capture.requests[v.request as usize];
-                let ra = r.retry_after?;
+                let ra = r.retry_after()?;
                 Some((
                     r.start,
                     r.end() + time::secs(ra.seconds),

@@ -267,7 +267,7 @@ fn layer_candidates(cx: &Ctx<'_>, i: usize, out: &mut Vec<Candidate>) {
     let r = &cx.capture.requests[i];
     let views = views(cx, i);
     let counting: Vec<usize> = views.iter().map(|(k, _)| *k).collect();
-    let ra = r.retry_after.map(|x| x.seconds);
+    let ra = r.retry_after().map(|x| x.seconds);
     let body = r.throttle_body();
     let key = body.and_then(|b| b.limit_key).map(|s| {
         cx.capture.limit_keys[s as usize]
@@ -451,12 +451,12 @@ fn layer_candidates(cx: &Ctx<'_>, i: usize, out: &mut Vec<Candidate>) {
 /// throttled again.
 fn retry_failed_after_wait(cx: &Ctx<'_>, i: usize) -> Option<Signal> {
     let r = &cx.capture.requests[i];
-    let ra = r.retry_after?.seconds;
+    let ra = r.retry_after()?.seconds;
     let next = &cx.capture.requests[cx.next_same_resource[i]? as usize];
     let waited = next.start >= r.end() + time::secs(ra) - super::thresholds::RETRY_WAIT_SLACK;
     (waited && next.is_throttle()).then(|| Signal::RetryFailedAfterWait {
         first_s: ra,
-        second_s: next.retry_after.map_or(0.0, |x| x.seconds),
+        second_s: next.retry_after().map_or(0.0, |x| x.seconds),
     })
 }
 

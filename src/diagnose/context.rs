@@ -35,9 +35,9 @@ impl Scope {
     pub fn group_key(self, r: &Request) -> (u32, Option<u32>, u32, u32, u32) {
         let method = method_key(r);
         match self {
-            Scope::Resource => (r.user, r.client, r.host, method, r.path),
-            Scope::Endpoint => (r.user, r.client, r.host, method, r.template | 1 << 31),
-            Scope::Caller => (r.user, r.client, r.host, u32::MAX, u32::MAX),
+            Scope::Resource => (r.user, r.client.get(), r.host, method, r.path),
+            Scope::Endpoint => (r.user, r.client.get(), r.host, method, r.template | 1 << 31),
+            Scope::Caller => (r.user, r.client.get(), r.host, u32::MAX, u32::MAX),
         }
     }
 }
@@ -486,7 +486,7 @@ impl<'a> Ctx<'a> {
                 .take(concurrency[s].groups.len())
                 .collect()
         });
-        for members in group_by(reqs, |r| (r.client, method_key(r), r.path)) {
+        for members in group_by(reqs, |r| (r.client.get(), method_key(r), r.path)) {
             for w in members.windows(2) {
                 next_same_resource[w[0] as usize] = Some(w[1]);
             }

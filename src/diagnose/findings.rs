@@ -160,7 +160,7 @@ fn retries(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
         if !r.is_throttle() {
             continue;
         }
-        let Some(ra) = r.retry_after.map(|x| x.seconds) else {
+        let Some(ra) = r.retry_after().map(|x| x.seconds) else {
             continue;
         };
         let Some(n) = cx.next_same_resource[i].map(|n| n as usize) else {
@@ -500,7 +500,7 @@ fn users_told_apart(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
     };
     let mut clients_of: Vec<BTreeSet<u32>> = vec![BTreeSet::new(); cx.capture.users.len()];
     for r in cx.capture.requests.iter().filter(|r| !r.is_preflight) {
-        if let Some(c) = r.client {
+        if let Some(c) = r.client.get() {
             clients_of[r.user as usize].insert(c);
         }
     }

@@ -471,7 +471,12 @@ pub fn decide(cx: &Ctx<'_>, i: usize, alive: Vec<Candidate>, refuted: Vec<Candid
         });
     }
     let decided_by = ranked.get(1).and_then(|x| x.below_because);
-    let mut t = unexplained(i as u32, r.retry_after.map(|x| x.seconds), ranked, refuted);
+    let mut t = unexplained(
+        i as u32,
+        r.retry_after().map(|x| x.seconds),
+        ranked,
+        refuted,
+    );
     if unknown {
         let counted = !super::candidates::views(cx, i).is_empty();
         if t.ranked.is_empty() && !counted {

@@ -199,8 +199,8 @@ pub fn partition_key(layer: &Layer, capture: &Capture, i: usize) -> PartitionKey
     for p in &layer.per {
         match p {
             Partition::User => key[0] = who.user,
-            Partition::Client => key[1] = who.client.unwrap_or(UNKNOWN),
-            Partition::Token => key[2] = who.token.unwrap_or(UNKNOWN),
+            Partition::Client => key[1] = who.client.get().unwrap_or(UNKNOWN),
+            Partition::Token => key[2] = who.token.get().unwrap_or(UNKNOWN),
             Partition::Endpoint => key[3] = (r.template << 4) | method_id(method),
             Partition::Resource => key[4] = (r.path << 4) | method_id(method),
             Partition::Org => {}

@@ -186,7 +186,11 @@ pub fn apply(capture: &mut Capture, told: &ToldApart) {
         if capture.users[r.user as usize].from_claim {
             continue;
         }
-        let Some(u) = identity_of(capture, i).token.and_then(|t| user_of.get(&t)) else {
+        let Some(u) = identity_of(capture, i)
+            .token
+            .get()
+            .and_then(|t| user_of.get(&t))
+        else {
             continue;
         };
         capture.requests[i].user = *u;
@@ -207,7 +211,7 @@ fn unidentified_tokens(capture: &Capture) -> Vec<u32> {
         if r.is_preflight || capture.users[r.user as usize].from_claim {
             continue;
         }
-        if let Some(t) = r.token
+        if let Some(t) = r.token.get()
             && seen.insert(t)
         {
             order.push(t);
@@ -268,7 +272,7 @@ fn counted(capture: &Capture, profile: &Profile, layer: &Layer) -> Vec<Counted> 
         if capture.users[who.user as usize].from_claim {
             continue;
         }
-        let Some(token) = who.token else {
+        let Some(token) = who.token.get() else {
             continue;
         };
         if !counts_with(layer, &covered, capture, i, Options::default(), &mut paths) {

@@ -98,7 +98,7 @@ impl<'a> Resolver<'a> {
             let Some((l, k, _)) = *m else { continue };
             let rec = &logs[l as usize].records[k as usize];
             let r = crate::evaluate::identity_of(capture, i);
-            if let (Some(id), Some(c)) = (&rec.client, r.client) {
+            if let (Some(id), Some(c)) = (&rec.client, r.client.get()) {
                 *cv.entry(id.expose_for_computation().to_string())
                     .or_default()
                     .entry(c)
@@ -127,8 +127,8 @@ impl<'a> Resolver<'a> {
             .collect();
         let mut token_owner = HashMap::new();
         for r in &capture.requests {
-            if let Some(t) = r.token {
-                token_owner.entry(t).or_insert((r.client, r.user));
+            if let Some(t) = r.token.get() {
+                token_owner.entry(t).or_insert((r.client.get(), r.user));
             }
         }
         Resolver {

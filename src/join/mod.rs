@@ -157,7 +157,7 @@ fn same_request(c: &Capture, i: usize, rec: &ServerRecord) -> bool {
     }
     // a credential or status both sides name must agree: another instance of the same client
     // sends the same requests at the same moments, with its own token
-    if let (Some(fp), Some(t)) = (&rec.token, r.token)
+    if let (Some(fp), Some(t)) = (&rec.token, r.token.get())
         && fp.short() != c.tokens[t as usize]
     {
         return false;

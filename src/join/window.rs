@@ -143,9 +143,9 @@ fn reference(
             }
         }
         _ => Reference {
-            client: r.client.map_or(IdRef::Unknown, IdRef::Capture),
+            client: r.client.get().map_or(IdRef::Unknown, IdRef::Capture),
             user: IdRef::Capture(r.user),
-            token: r.token.map(|t| c.tokens[t as usize].clone()),
+            token: r.token.get().map(|t| c.tokens[t as usize].clone()),
         },
     }
 }

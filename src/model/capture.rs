@@ -176,7 +176,7 @@ impl Capture {
 
     /// Label of a request's client, `-` when it carried no usable credential.
     pub fn client_label(&self, r: &Request) -> &str {
-        match r.client {
+        match r.client.get() {
             Some(c) => &self.clients[c as usize].label,
             None => "-",
         }
@@ -186,6 +186,7 @@ impl Capture {
     /// `None` also when the analysis did not keep ids.
     pub fn correlation(&self, r: &Request) -> Option<Sensitive<&str>> {
         r.correlation
+            .get()
             .filter(|c| *c != super::request::NOT_KEPT)
             .map(|c| self.correlation_ids.get(c))
     }

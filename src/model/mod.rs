@@ -14,7 +14,7 @@ pub mod time;
 pub mod words;
 
 pub use capture::{Capture, Client, Producer, Sanitization, Skipped, User, UsersToldApart};
-pub use request::{Auth, Method, NOT_KEPT, Preflight, Request, Scheme, Sym};
+pub use request::{Auth, Method, MethodName, NOT_KEPT, OptU32, Preflight, Request, Scheme, Sym};
 pub use secret::{Fingerprint, SafeLabel, Sensitive};
 pub use server::{
     Granularity, LimiterKind, LimiterOutcome, LimiterStatus, LineProblem, ServerLog,

@@ -293,6 +293,8 @@ pub struct Reason {
 pub struct Signals {
     /// What a throttling body said.
     pub body: Option<Box<ThrottleBody>>,
+    /// When the response asked the client to retry (throttles, mostly).
+    pub retry_after: Option<RetryAfter>,
     /// Costs read from the response for layers priced that way.
     pub costs: Vec<ReportedCost>,
     /// Who the server says the throttle applied to, from a header.

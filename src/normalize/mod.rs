@@ -187,6 +187,7 @@ impl Builder {
         });
         let signals = Signals {
             body: body.map(Box::new),
+            retry_after: d.retry_after,
             costs: d.costs,
             scope: d.scope,
             reason,
@@ -216,15 +217,14 @@ impl Builder {
             .map(Box::new),
             from_cache: d.from_cache,
             auth: d.identity.auth,
-            client,
-            token,
+            client: client.into(),
+            token: token.into(),
             user,
             quotas: quotas.into_boxed_slice(),
             signals: (!signals.is_empty()).then(|| Box::new(signals)),
-            retry_after: d.retry_after,
-            correlation,
+            correlation: correlation.into(),
             throttled: d.status == 429,
-            page_size: d.page_size,
+            page_size: d.page_size.into(),
         });
     }
 
@@ -333,11 +333,11 @@ impl Builder {
         let mut counts = vec![0u32; n];
         let mut tokens_per_client: Vec<Vec<u32>> = vec![Vec::new(); n];
         for r in self.requests.iter().filter(|r| !r.is_preflight) {
-            if let Some(c) = r.client {
+            if let Some(c) = r.client.get() {
                 let c = c as usize;
                 first_use[c].get_or_insert(r.start);
                 counts[c] += 1;
-                if let Some(t) = r.token
+                if let Some(t) = r.token.get()
                     && !tokens_per_client[c].contains(&t)
                 {
                     tokens_per_client[c].push(t);
@@ -351,8 +351,8 @@ impl Builder {
             remap[c] = label as u32;
         }
         for r in &mut self.requests {
-            if let Some(c) = r.client {
-                r.client = Some(remap[c as usize]);
+            if let Some(c) = r.client.get() {
+                r.client = remap[c as usize].into();
             }
         }
         order
@@ -447,7 +447,7 @@ fn pair_preflights(requests: &mut [Request]) {
             continue;
         };
         let start = r.start;
-        let method = r.method.clone();
+        let method = r.method;
         list.retain(|&p| start - requests[p].start <= PREFLIGHT_PAIRING);
         if let Some(pos) = list
             .iter()

@@ -17,7 +17,7 @@ use std::collections::HashMap;
 use crate::diagnose::context::is_traffic;
 use crate::diagnose::{Diagnosis, Explanation, Scope};
 use crate::evaluate::{self, Evaluation};
-use crate::model::{Capture, Micros, Request, time};
+use crate::model::{Capture, Method, Micros, OptU32, Request, time};
 use crate::profiles::{Kind, Partition, Profile};
 
 pub use simulate::{Item, Policy, Run, Send};
@@ -69,8 +69,8 @@ impl PlanScope {
             .as_str()
             .bytes()
             .fold(7u32, |h, b| h.wrapping_mul(31) ^ b as u32);
-        let client = r.client.unwrap_or(u32::MAX);
-        let token = r.token.unwrap_or(u32::MAX);
+        let client = r.client.get().unwrap_or(u32::MAX);
+        let token = r.token.get().unwrap_or(u32::MAX);
         match self {
             PlanScope::Endpoint => (r.user, client, r.host, method, r.template),
             PlanScope::Token => (r.user, token, u32::MAX, u32::MAX, u32::MAX),
@@ -182,19 +182,21 @@ fn intended(capture: &Capture) -> Vec<(u32, Micros)> {
     let reqs = &capture.requests;
     let mut superseded = vec![false; reqs.len()];
     let mut first_wanted: Vec<Micros> = reqs.iter().map(|r| r.start).collect();
-    let mut last_of: HashMap<(Option<u32>, &str, u32), usize> = HashMap::new();
+    // the last request of each (client, method, path) while it is a throttle: a day-long
+    // capture has a path per request, and only the throttled ones can be retried
+    let mut throttled_last: HashMap<(OptU32, Method, u32), usize> = HashMap::new();
     for (i, r) in reqs.iter().enumerate() {
         if !is_traffic(r) {
             continue;
         }
-        let key = (r.client, r.method.as_str(), r.path);
-        if let Some(&p) = last_of.get(&key)
-            && reqs[p].is_throttle()
-        {
+        let key = (r.client, r.method, r.path);
+        if let Some(p) = throttled_last.remove(&key) {
             superseded[p] = true;
             first_wanted[i] = first_wanted[p];
         }
-        last_of.insert(key, i);
+        if r.is_throttle() {
+            throttled_last.insert(key, i);
+        }
     }
     (0..reqs.len())
         .filter(|&i| is_traffic(&reqs[i]) && !superseded[i])

@@ -509,7 +509,7 @@ impl Layer {
                 .is_none_or(|want| want == (r.auth != crate::model::Auth::None))
             && self
                 .page_size
-                .is_none_or(|p| r.page_size.is_some_and(|s| s >= p.min && s <= p.max))
+                .is_none_or(|p| r.page_size.get().is_some_and(|s| s >= p.min && s <= p.max))
     }
 }
 

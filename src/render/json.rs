@@ -11,7 +11,7 @@ pub struct Json;
 
 impl Render for Json {
     fn render(&self, report: &Report, out: &mut dyn io::Write) -> io::Result<()> {
-        serde_json::to_writer_pretty(&mut *out, report).map_err(io::Error::other)?;
+        serde_json::to_writer_pretty(&mut *out, report).map_err(io::Error::from)?;
         writeln!(out)
     }
 }

@@ -257,7 +257,7 @@ pub fn build(a: &Analysis) -> Timeline {
     for (i, r) in c.requests.iter().enumerate() {
         let who = crate::evaluate::identity_of(c, i);
         let method = who.method.as_str().to_string();
-        let client = match who.client {
+        let client = match who.client.get() {
             Some(_) => c.client_label(who).to_string(),
             None => "no credential".to_string(),
         };
@@ -394,7 +394,7 @@ pub fn build(a: &Analysis) -> Timeline {
         .iter()
         .filter_map(|t| {
             let r = &c.requests[t.request as usize];
-            let ra = r.retry_after?;
+            let ra = r.retry_after()?;
             Some(Wait {
                 from: r.end(),
                 until: r.end() + crate::model::time::secs(ra.seconds),

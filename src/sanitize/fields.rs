@@ -39,7 +39,7 @@ pub fn rate_headers<'c>(
         .reason
         .and_then(|x| names.get(x.text as usize).map(|n| (x.dialect, n.as_str())));
     let retry_ms = r
-        .retry_after
+        .retry_after()
         .filter(|ra| ra.source == RetrySource::Millis)
         .map(|ra| ra.seconds);
     let written = headers::write(

@@ -21,7 +21,7 @@ use serde_json::{Map, Value, json};
 
 use crate::analysis::Analysis;
 use crate::model::Request;
-use crate::model::{Method, RetrySource, time};
+use crate::model::{Method, MethodName, RetrySource, time};
 use crate::normalize::headers::CORRELATION;
 use crate::normalize::{CostSources, FingerprintKey};
 use raw::{Kind, Removed};
@@ -56,7 +56,7 @@ pub struct Plan<'a> {
     /// sanitized export).
     keep_headers_size: bool,
     /// Custom method names, in order of first use (written as `EXT-A`, `EXT-B`, ...).
-    methods: Vec<Box<str>>,
+    methods: Vec<MethodName>,
     /// Key of the stand-ins.
     key: FingerprintKey,
     /// Replacements counted while planning.
@@ -173,7 +173,7 @@ impl<'a> Plan<'a> {
                 }
             })
             .collect();
-        let mut methods: Vec<Box<str>> = Vec::new();
+        let mut methods: Vec<MethodName> = Vec::new();
         for r in &c.requests {
             for m in [Some(&r.method), r.preflight_method()]
                 .into_iter()
@@ -182,7 +182,7 @@ impl<'a> Plan<'a> {
                 if let Method::Other(Some(name)) = m
                     && !methods.contains(name)
                 {
-                    methods.push(name.clone());
+                    methods.push(*name);
                 }
             }
         }
@@ -308,7 +308,7 @@ impl<'a> Plan<'a> {
             Method::Other(Some(name)) => self
                 .methods
                 .iter()
-                .position(|n| n.as_ref() == name.as_ref())
+                .position(|n| n == name)
                 .map_or_else(|| "OTHER".to_string(), standin::extension_method),
             // not a method token: something that reads back as one again
             Method::Other(None) => "UNREADABLE METHOD".to_string(),
@@ -333,7 +333,7 @@ impl<'a> Plan<'a> {
         let path = &self.paths[i];
         let mut url = format!("{}://{}{}", r.scheme.as_str(), c.host(r), path);
         let mut query = Vec::new();
-        if let Some(n) = r.page_size {
+        if let Some(n) = r.page_size.get() {
             url.push_str(&format!("?pageSize={n}"));
             query.push(json!({"name": "pageSize", "value": n.to_string()}));
         }
@@ -384,7 +384,10 @@ impl<'a> Plan<'a> {
             self.analysis.capture.host(r),
             &self.costs,
         ));
-        if let Some(ra) = r.retry_after.filter(|ra| ra.source != RetrySource::Millis) {
+        if let Some(ra) = r
+            .retry_after()
+            .filter(|ra| ra.source != RetrySource::Millis)
+        {
             headers.push(("Retry-After", fields::retry_after(ra.seconds)));
         }
         if let Some(age) = r.max_age_s() {
@@ -392,6 +395,7 @@ impl<'a> Plan<'a> {
         }
         if let Some(id) = r
             .correlation
+            .get()
             .and_then(|sym| self.correlations.get(sym as usize))
         {
             let name = CORRELATION

@@ -158,8 +158,8 @@ pub fn credential(capture: &Capture, r: &Request, key: &FingerprintKey) -> Optio
         Auth::None => None,
         Auth::Masked => Some("[REMOVED]".to_string()),
         Auth::Bearer | Auth::Other => {
-            let token = r.token? as usize;
-            let client = &capture.clients[r.client? as usize];
+            let token = r.token.get()? as usize;
+            let client = &capture.clients[r.client.get()? as usize];
             // a fingerprint under the copy's own key: unlinkable to the report's fingerprints
             let original = capture.tokens.get(token).map_or("", String::as_str);
             let token_fp = key.fingerprint("token", original.as_bytes()).short()[..6].to_string();

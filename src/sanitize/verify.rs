@@ -62,9 +62,9 @@ pub fn comparable(a: &Analysis) -> Value {
             .flatten()
         {
             if let crate::model::Method::Other(Some(name)) = m
-                && !custom.contains(&name.as_ref())
+                && !custom.contains(&name.as_str())
             {
-                custom.push(name);
+                custom.push(name.as_str());
             }
         }
     }

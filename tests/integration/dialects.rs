@@ -113,7 +113,7 @@ fn read_entry(c: &Capture, costs: &CostSources, entry: u32) -> Value {
         "entry": entry,
         "status": r.status,
         "quotas": quotas,
-        "retry": r.retry_after.map(|ra| json!({
+        "retry": r.retry_after().map(|ra| json!({
             "seconds": ra.seconds,
             "source": match ra.source {
                 RetrySource::Seconds => "seconds",

@@ -269,8 +269,13 @@ pub fn is_traffic(r: &Request) -> bool {
     !r.is_preflight && r.has_response() && !r.from_cache
 }
 
-/// Traffic requests grouped by a key, each group in time order.
-fn group_by<K: Ord + Copy>(reqs: &[Request], key: impl Fn(&Request) -> K) -> Vec<Vec<u32>> {
+/// Visits the traffic requests grouped by a key, each group in time order, without holding
+/// more than one group: a day-long capture has a group per path.
+fn for_each_group<K: Ord + Copy>(
+    reqs: &[Request],
+    key: impl Fn(&Request) -> K,
+    mut visit: impl FnMut(&[u32]),
+) {
     // keys computed once and sorted by arrival at the server, the index as the tie-break:
     // within a group, the server's order
     let mut order: Vec<(K, Micros, u32)> = (0..reqs.len() as u32)
@@ -278,29 +283,44 @@ fn group_by<K: Ord + Copy>(reqs: &[Request], key: impl Fn(&Request) -> K) -> Vec
         .map(|i| (key(&reqs[i as usize]), reqs[i as usize].arrival(), i))
         .collect();
     order.sort_unstable();
-    let mut out: Vec<Vec<u32>> = Vec::new();
+    let mut group: Vec<u32> = Vec::new();
     let mut last: Option<K> = None;
     for (k, _, i) in order {
         if last != Some(k) {
-            out.push(Vec::new());
+            if !group.is_empty() {
+                visit(&group);
+            }
+            group.clear();
             last = Some(k);
         }
-        if let Some(g) = out.last_mut() {
-            g.push(i);
-        }
+        group.push(i);
     }
+    if !group.is_empty() {
+        visit(&group);
+    }
+}
+
+/// The groups of traffic requests by a key that hold a throttle (the only ones a separation
+/// is measured in), each in time order.
+fn throttled_groups<K: Ord + Copy>(
+    reqs: &[Request],
+    key: impl Fn(&Request) -> K,
+) -> Vec<Vec<u32>> {
+    let mut out = Vec::new();
+    for_each_group(reqs, key, |g| {
+        if g.iter().any(|&i| reqs[i as usize].is_throttle()) {
+            out.push(g.to_vec());
+        }
+    });
     out
 }
 
 /// In-flight counts within each group: admitted others surely in flight at a member's arrival
-/// (started `EDGE` before it, ending `EDGE` after) and possibly (overlapping within `EDGE`).
+/// (started `EDGE` before it, ending `EDGE` after) and possibly (overlapping within `EDGE`),
+/// in groups that hold a throttle (`throttled_groups`).
 fn concurrency_grouping(reqs: &[Request], groups: Vec<Vec<u32>>) -> Grouping {
     let mut out = Grouping::default();
     for members in groups {
-        // only groups with a throttle matter for separations
-        if !members.iter().any(|&i| reqs[i as usize].is_throttle()) {
-            continue;
-        }
         let starts: Vec<Micros> = members
             .iter()
             .map(|&i| reqs[i as usize].arrival())
@@ -426,13 +446,10 @@ fn with_separation(mut group: Group, reqs: &[Request]) -> Group {
     group
 }
 
-/// Short-window counts within each group with a throttle.
+/// Short-window counts within each group, groups that hold a throttle (`throttled_groups`).
 fn burst_grouping(reqs: &[Request], groups: &[Vec<u32>], w: Micros) -> Grouping {
     let mut out = Grouping::default();
     for members in groups {
-        if !members.iter().any(|&i| reqs[i as usize].is_throttle()) {
-            continue;
-        }
         out.push(burst_group(reqs, members, w), reqs, false);
     }
     out
@@ -446,20 +463,24 @@ impl<'a> Ctx<'a> {
         let mut in_flight = vec![0u32; n];
         let mut next_same_resource = vec![None; n];
 
-        let by_endpoint = group_by(reqs, |r| (r.user, method_key(r), r.template));
-        for members in &by_endpoint {
-            let starts: Vec<Micros> = members
-                .iter()
-                .map(|&i| reqs[i as usize].arrival())
-                .collect();
-            let ends: Vec<Micros> = members.iter().map(|&i| reqs[i as usize].end()).collect();
-            for (k, c) in window::in_flight(&starts, &ends).into_iter().enumerate() {
-                in_flight[members[k] as usize] = c as u32;
-            }
-        }
+        for_each_group(
+            reqs,
+            |r| (r.user, method_key(r), r.template),
+            |members| {
+                let starts: Vec<Micros> = members
+                    .iter()
+                    .map(|&i| reqs[i as usize].arrival())
+                    .collect();
+                let ends: Vec<Micros> =
+                    members.iter().map(|&i| reqs[i as usize].end()).collect();
+                for (k, c) in window::in_flight(&starts, &ends).into_iter().enumerate() {
+                    in_flight[members[k] as usize] = c as u32;
+                }
+            },
+        );
         let scoped: Vec<Vec<Vec<u32>>> = Scope::ALL
             .iter()
-            .map(|s| group_by(reqs, |r| s.group_key(r)))
+            .map(|s| throttled_groups(reqs, |r| s.group_key(r)))
             .collect();
         // every scope and window is measured on its own: in parallel, then put in place
         let (concurrency, bursts) = rayon::join(
@@ -486,11 +507,15 @@ impl<'a> Ctx<'a> {
                 .take(concurrency[s].groups.len())
                 .collect()
         });
-        for members in group_by(reqs, |r| (r.client.get(), method_key(r), r.path)) {
-            for w in members.windows(2) {
-                next_same_resource[w[0] as usize] = Some(w[1]);
-            }
-        }
+        for_each_group(
+            reqs,
+            |r| (r.client.get(), method_key(r), r.path),
+            |members| {
+                for w in members.windows(2) {
+                    next_same_resource[w[0] as usize] = Some(w[1]);
+                }
+            },
+        );
         // keyed by borrowed method names while collecting: one owned key per endpoint
         let mut durations: HashMap<(&str, u32), Vec<Micros>> = HashMap::new();
         for r in reqs

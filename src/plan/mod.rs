@@ -178,10 +178,13 @@ fn scope(profiles: &[Profile], eval: &Evaluation, diagnosis: &Diagnosis) -> Plan
 /// The requests to send, each with when the client first wanted it: a retry of a throttle
 /// (the next request of the same client, method and path) is folded into the request it
 /// retried, so the last attempt stands for the request, released at the first attempt's time.
-fn intended(capture: &Capture) -> Vec<(u32, Micros)> {
+/// More than `most` requests: only how many (a day-long capture is not planned, and listing
+/// its million requests to count them would double the analysis' memory).
+fn intended(capture: &Capture, most: usize) -> Result<Vec<(u32, Micros)>, usize> {
     let reqs = &capture.requests;
     let mut superseded = vec![false; reqs.len()];
-    let mut first_wanted: Vec<Micros> = reqs.iter().map(|r| r.start).collect();
+    // when a retry's first attempt was wanted, for the retries only
+    let mut first_wanted: HashMap<usize, Micros> = HashMap::new();
     // the last request of each (client, method, path) while it is a throttle: a day-long
     // capture has a path per request, and only the throttled ones can be retried
     let mut throttled_last: HashMap<(OptU32, Method, u32), usize> = HashMap::new();
@@ -192,16 +195,22 @@ fn intended(capture: &Capture) -> Vec<(u32, Micros)> {
         let key = (r.client, r.method, r.path);
         if let Some(p) = throttled_last.remove(&key) {
             superseded[p] = true;
-            first_wanted[i] = first_wanted[p];
+            let first = first_wanted.remove(&p).unwrap_or(reqs[p].start);
+            first_wanted.insert(i, first);
         }
         if r.is_throttle() {
             throttled_last.insert(key, i);
         }
     }
-    (0..reqs.len())
-        .filter(|&i| is_traffic(&reqs[i]) && !superseded[i])
-        .map(|i| (i as u32, first_wanted[i]))
-        .collect()
+    let wanted = |i: usize| is_traffic(&reqs[i]) && !superseded[i];
+    let count = (0..reqs.len()).filter(|&i| wanted(i)).count();
+    if count > most {
+        return Err(count);
+    }
+    Ok((0..reqs.len())
+        .filter(|&i| wanted(i))
+        .map(|i| (i as u32, first_wanted.get(&i).copied().unwrap_or(reqs[i].start)))
+        .collect())
 }
 
 /// Median success duration per (method, template).
@@ -335,11 +344,13 @@ pub fn plan(
             out.caveats.push(Caveat::BudgetLeftToOthers(*k, r));
         }
     }
-    let requests = intended(capture);
-    if requests.len() > PLAN_MAX_REQUESTS {
-        out.caveats.push(Caveat::TooLarge(requests.len()));
-        return out;
-    }
+    let requests = match intended(capture, PLAN_MAX_REQUESTS) {
+        Ok(requests) => requests,
+        Err(count) => {
+            out.caveats.push(Caveat::TooLarge(count));
+            return out;
+        }
+    };
     let scope = asked.map_or_else(|| self::scope(profiles, eval, diagnosis), |a| a.scope);
     // the capture as sent, through the same limits
     let sent: Vec<(u32, Micros)> = (0..capture.requests.len() as u32)

@@ -184,7 +184,8 @@ impl Grouping {
 #[derive(Clone, Debug)]
 struct DocumentedSplit {
     split: Separation,
-    /// (request, admitted count before it) of every member, by request index.
+    /// (request, admitted count before it) of every throttled member, by request index: only
+    /// throttles are explained, and a day-long partition has a million members.
     counts: Vec<(u32, u32)>,
 }
 
@@ -200,10 +201,9 @@ impl DocumentedSplit {
             })
             .collect();
         let busiest = busiest_exact(&around, &members, &throttled);
-        let mut counts: Vec<(u32, u32)> = members
-            .iter()
-            .copied()
+        let mut counts: Vec<(u32, u32)> = (members.iter().copied())
             .zip(before.iter().copied())
+            .filter(|&(m, _)| throttled(m))
             .collect();
         counts.sort_unstable();
         let group = Group {
@@ -217,7 +217,7 @@ impl DocumentedSplit {
         Some(DocumentedSplit { split, counts })
     }
 
-    /// The split, when it puts `request` among the throttles it explains.
+    /// The split, when it puts `request` (a throttle) among the throttles it explains.
     fn covering(&self, request: u32) -> Option<Separation> {
         let at = self.counts.binary_search_by_key(&request, |c| c.0).ok()?;
         (self.counts[at].1 >= self.split.limit).then_some(self.split)
@@ -624,18 +624,16 @@ impl<'a> Ctx<'a> {
             });
             of_layer.get(partition as usize)?.clone()
         };
-        let levels = crate::evaluate::levels_of(self.capture, layer, &members);
-        let before: Vec<u32> = levels
-            .requests
-            .iter()
-            .zip(&levels.admitted)
-            .map(|(&m, &(_, level))| {
-                let cost = crate::evaluate::cost(layer, self.capture, m as usize) as f64;
-                (level - cost).max(0.0).floor() as u32
-            })
-            .collect();
+        let mut order = Vec::with_capacity(members.len());
+        let mut before = Vec::with_capacity(members.len());
+        crate::evaluate::visit_admitted_levels(self.capture, layer, &members, |m, level| {
+            let cost = crate::evaluate::cost(layer, self.capture, m as usize) as f64;
+            order.push(m);
+            before.push((level - cost).max(0.0).floor() as u32);
+        });
+        drop(members);
         let reqs = &self.capture.requests;
-        DocumentedSplit::of(levels.requests, &before, |m| reqs[m as usize].is_throttle())
+        DocumentedSplit::of(order, &before, |m| reqs[m as usize].is_throttle())
     }
 
     /// The layer behind an evaluation index.

@@ -20,7 +20,7 @@ use std::collections::HashMap;
 use crate::model::{Capture, Method, Micros, Request, Sym, time};
 use crate::profiles::{Layer, Partition, Profile};
 
-pub use replay::{Levels, levels, levels_of};
+pub use replay::{Levels, levels, levels_of, visit_admitted_levels};
 
 /// A request's arrival as the HAR tells it (`Request::arrival`: its start, plus the time the
 /// browser held it where the producer records that) and its arrival at the server differ by a

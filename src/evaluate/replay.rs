@@ -248,6 +248,22 @@ pub fn levels(
     levels_of(capture, layer, &members)
 }
 
+/// Replays the requests `members` (one partition of a layer, in time order) and gives `visit`
+/// each request and the layer's use at it with admitted requests charged, the request
+/// included — `Levels::admitted` without holding it (a day-long partition has a million).
+pub fn visit_admitted_levels(
+    capture: &Capture,
+    layer: &Layer,
+    members: &[u32],
+    mut visit: impl FnMut(u32, f64),
+) {
+    let mut adm = meter::for_layer(layer);
+    for s in steps(capture, layer, members) {
+        visit(s.request, adm.level(s.start) + s.cost as f64);
+        adm.record(s.start, s.end, s.cost, s.admitted, s.admitted);
+    }
+}
+
 /// Replays the requests `members` (one partition of a layer, in time order) and returns the
 /// layer's use at every request.
 pub fn levels_of(capture: &Capture, layer: &Layer, members: &[u32]) -> Levels {
@@ -336,6 +352,15 @@ mod tests {
         let s = steps(&c, &layer, &[0, 1]);
         assert_eq!((s[0].request, s[1].request), (1, 0));
         assert_eq!(s[1].start, c.requests[0].arrival());
+        // the visited levels are the admitted levels the replay holds, in the same order
+        let held = levels_of(&c, &layer, &[0, 1]);
+        let mut visited = Vec::new();
+        visit_admitted_levels(&c, &layer, &[0, 1], |m, level| visited.push((m, level)));
+        let expected: Vec<(u32, f64)> = (held.requests.iter().copied())
+            .zip(held.admitted.iter().map(|a| a.1))
+            .collect();
+        assert_eq!(visited, expected);
+        assert_eq!(visited[0].0, 1);
     }
 
     #[test]

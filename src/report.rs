@@ -13,6 +13,7 @@ pub mod timeline;
 
 use std::collections::BTreeMap;
 
+use rayon::prelude::*;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -487,6 +488,31 @@ pub struct ThrottleReport {
     pub ruled_out: Vec<RuledOutReport>,
 }
 
+impl ThrottleReport {
+    /// Gives back the room formatting left in its sentences: a day-long capture holds tens of
+    /// thousands of these at once, and `format!` grows a sentence by doubling.
+    fn shrink_to_fit(&mut self) {
+        let tight = |s: &mut String| s.shrink_to_fit();
+        let all = |v: &mut Vec<String>| {
+            v.iter_mut().for_each(tight);
+            v.shrink_to_fit();
+        };
+        tight(&mut self.explanation);
+        tight(&mut self.confidence_reason);
+        all(&mut self.evidence);
+        all(&mut self.against);
+        for x in &mut self.alternatives {
+            tight(&mut x.explanation);
+            all(&mut x.supporting);
+            all(&mut x.against);
+        }
+        for x in &mut self.ruled_out {
+            tight(&mut x.explanation);
+            tight(&mut x.because);
+        }
+    }
+}
+
 /// Requests from one sender outside the capture in a refusing window.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct HiddenByReport {
@@ -761,16 +787,25 @@ pub fn build(a: &Analysis, disclosure: Disclosure) -> CaptureReport {
     report
 }
 
-/// The report of one capture, giving the analysis up as it goes: each throttle's diagnosis
-/// (its ranked and refuted explanations) is freed as soon as its sentences are written, so a
-/// capture with tens of thousands of throttles never holds both at once. The same report as
-/// `build`.
+/// The report of one capture, giving the analysis up as it goes: once everything but the
+/// throttles is written, the server's counters go (the throttles' sentences render typed
+/// signals, never a response's headers), and each throttle's diagnosis (its ranked and refuted
+/// explanations) is freed as soon as its sentences are written, so a capture with tens of
+/// thousands of throttles never holds all of both at once. The same report as `build`.
 pub fn build_owned(mut a: Analysis, disclosure: Disclosure) -> CaptureReport {
     let mut report = frame(&a, disclosure);
+    for r in &mut a.capture.requests {
+        r.quotas = Box::default();
+    }
     let throttles = std::mem::take(&mut a.diagnosis.throttles);
     let names = Names::new(&a.capture, &a.profiles, &a.evaluation);
-    report.throttles = (throttles.into_iter())
-        .map(|t| throttle_report(&a, &names, &t, disclosure))
+    // on the threads that explained the throttles: their memory is freed where it was taken
+    report.throttles = (throttles.into_par_iter())
+        .map(|t| {
+            let mut r = throttle_report(&a, &names, &t, disclosure);
+            r.shrink_to_fit();
+            r
+        })
         .collect();
     report
 }

@@ -154,7 +154,7 @@ pub fn run(args: Args) -> Result<Outcome, Failure> {
     let mut captures = Vec::new();
     for r in results {
         match r {
-            Ok(a) => captures.push(report::build(&a, Disclosure::default())),
+            Ok(a) => captures.push(report::build_owned(a, Disclosure::default())),
             Err(e) => errors.push(e),
         }
     }

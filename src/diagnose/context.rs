@@ -152,15 +152,30 @@ fn busiest_exact(
 pub struct Grouping {
     /// The groups (`around` emptied; `members` kept only where stated windows need them).
     pub groups: Vec<Group>,
-    /// Per throttle: its group, its position in the group's members, and what was around it.
-    pub of: HashMap<u32, (u32, u32, Around)>,
+    /// Per throttle, by request index: its group, its position in the group's members, and
+    /// what was around it (a sorted list: a map's spare room, times eighteen groupings of
+    /// tens of thousands of throttles, was most of a day-long capture's diagnosis).
+    of: Vec<(u32, (u32, u32, Around))>,
 }
 
 impl Grouping {
     /// The group and what was around a throttle.
     pub fn at(&self, request: u32) -> Option<(&Group, Around)> {
-        let &(g, _, around) = self.of.get(&request)?;
+        let (g, _, around) = self.of_throttle(request)?;
         Some((&self.groups[g as usize], around))
+    }
+
+    /// A throttle's group, position in it and what was around it.
+    fn of_throttle(&self, request: u32) -> Option<(u32, u32, Around)> {
+        let at = self.of.binary_search_by_key(&request, |e| e.0).ok()?;
+        Some(self.of[at].1)
+    }
+
+    /// Orders the throttles for lookup once every group is in.
+    fn finish(mut self) -> Self {
+        self.of.sort_unstable_by_key(|e| e.0);
+        self.of.shrink_to_fit();
+        self
     }
 
     /// Keeps the throttles' counts of the group just built and drops the per-member ones
@@ -169,7 +184,7 @@ impl Grouping {
         let g = self.groups.len() as u32;
         for (k, (&i, &a)) in group.members.iter().zip(&group.around).enumerate() {
             if reqs[i as usize].is_throttle() {
-                self.of.insert(i, (g, k as u32, a));
+                self.of.push((i, (g, k as u32, a)));
             }
         }
         group.around = Vec::new();
@@ -302,10 +317,7 @@ fn for_each_group<K: Ord + Copy>(
 
 /// The groups of traffic requests by a key that hold a throttle (the only ones a separation
 /// is measured in), each in time order.
-fn throttled_groups<K: Ord + Copy>(
-    reqs: &[Request],
-    key: impl Fn(&Request) -> K,
-) -> Vec<Vec<u32>> {
+fn throttled_groups<K: Ord + Copy>(reqs: &[Request], key: impl Fn(&Request) -> K) -> Vec<Vec<u32>> {
     let mut out = Vec::new();
     for_each_group(reqs, key, |g| {
         if g.iter().any(|&i| reqs[i as usize].is_throttle()) {
@@ -381,7 +393,7 @@ fn concurrency_grouping(reqs: &[Request], groups: Vec<Vec<u32>>) -> Grouping {
             true,
         );
     }
-    out
+    out.finish()
 }
 
 /// Short-window counts within one group: admitted others surely in `(t − w, t)` at the server,
@@ -452,7 +464,7 @@ fn burst_grouping(reqs: &[Request], groups: &[Vec<u32>], w: Micros) -> Grouping 
     for members in groups {
         out.push(burst_group(reqs, members, w), reqs, false);
     }
-    out
+    out.finish()
 }
 
 impl<'a> Ctx<'a> {
@@ -471,8 +483,7 @@ impl<'a> Ctx<'a> {
                     .iter()
                     .map(|&i| reqs[i as usize].arrival())
                     .collect();
-                let ends: Vec<Micros> =
-                    members.iter().map(|&i| reqs[i as usize].end()).collect();
+                let ends: Vec<Micros> = members.iter().map(|&i| reqs[i as usize].end()).collect();
                 for (k, c) in window::in_flight(&starts, &ends).into_iter().enumerate() {
                     in_flight[members[k] as usize] = c as u32;
                 }
@@ -557,7 +568,7 @@ impl<'a> Ctx<'a> {
     /// position in it; fitted once per group, when first asked.
     pub fn fit(&self, scope: Scope, request: u32) -> Option<(&super::fit::BucketFit, u32)> {
         let grouping = &self.concurrency[scope as usize];
-        let &(g, k, _) = grouping.of.get(&request)?;
+        let (g, k, _) = grouping.of_throttle(request)?;
         let fit = self.fits[scope as usize][g as usize].get_or_init(|| {
             let reqs = &self.capture.requests;
             let members = &grouping.groups[g as usize].members;
@@ -583,7 +594,7 @@ impl<'a> Ctx<'a> {
         w: Micros,
     ) -> Option<(Option<u32>, Around)> {
         let grouping = &self.concurrency[scope as usize];
-        let &(g, k, _) = grouping.of.get(&request)?;
+        let (g, k, _) = grouping.of_throttle(request)?;
         // a panic elsewhere leaves the cache's entries whole: each is inserted complete
         let mut cache = self.stated.lock().unwrap_or_else(|e| e.into_inner());
         let group = cache.entry((scope, g, w)).or_insert_with(|| {

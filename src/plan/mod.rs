@@ -209,7 +209,12 @@ fn intended(capture: &Capture, most: usize) -> Result<Vec<(u32, Micros)>, usize>
     }
     Ok((0..reqs.len())
         .filter(|&i| wanted(i))
-        .map(|i| (i as u32, first_wanted.get(&i).copied().unwrap_or(reqs[i].start)))
+        .map(|i| {
+            (
+                i as u32,
+                first_wanted.get(&i).copied().unwrap_or(reqs[i].start),
+            )
+        })
         .collect())
 }
 

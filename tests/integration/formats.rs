@@ -136,6 +136,26 @@ fn markdown_has_a_short_plain_text_summary_after_the_verdict() {
 }
 
 #[test]
+fn the_report_that_gives_the_analysis_up_is_the_same_report() {
+    // `analyze` and `check` build with `build_owned`, which frees the counters and each
+    // throttle's diagnosis as it goes; nothing it writes may differ from `build`'s
+    let mut throttles = 0;
+    for ((path, a), (_, again)) in analyses().iter().zip(analyses()) {
+        let borrowed = report::build(a, Default::default());
+        throttles += borrowed.throttles.len();
+        assert!(
+            borrowed == report::build_owned(again, Default::default()),
+            "{}",
+            path.display()
+        );
+    }
+    assert!(
+        throttles > 100,
+        "the bundled captures hold throttles to explain"
+    );
+}
+
+#[test]
 fn several_captures_keep_the_summary_under_25_lines() {
     let all: Vec<report::CaptureReport> = analyses()
         .iter()

@@ -127,7 +127,7 @@ fn counter_for(cx: &Ctx<'_>, r: &Request, k: usize, layers: &[usize]) -> Option<
             Some(Counter {
                 quote: dialects::quote_use(q),
                 used: q.used_count()?,
-                limit: q.limit?,
+                limit: q.limit.get()?,
             })
         })
 }

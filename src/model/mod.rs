@@ -5,6 +5,7 @@
 //! primitives. It holds data only: no parsing of HAR or logs, no I/O, no clock.
 
 pub mod capture;
+pub mod packed;
 pub mod request;
 pub mod secret;
 pub mod server;
@@ -14,7 +15,8 @@ pub mod time;
 pub mod words;
 
 pub use capture::{Capture, Client, Producer, Sanitization, Skipped, User, UsersToldApart};
-pub use request::{Auth, Method, MethodName, NOT_KEPT, OptU32, Preflight, Request, Scheme, Sym};
+pub use packed::{OptU32, OptU64, Packed};
+pub use request::{Auth, Method, MethodName, NOT_KEPT, Preflight, Request, Scheme, Sym};
 pub use secret::{Fingerprint, SafeLabel, Sensitive};
 pub use server::{
     Granularity, LimiterKind, LimiterOutcome, LimiterStatus, LineProblem, ServerLog,

@@ -5,6 +5,7 @@
 //! the capture's tables, identities are indices into its client and user lists. It must not
 //! hold serde HAR types or any raw header value.
 
+use super::packed::OptU32;
 use super::signals::{Quota, RetryAfter, Signals, ThrottleBody};
 use super::time::Micros;
 
@@ -14,57 +15,6 @@ pub type Sym = u32;
 /// The correlation id a response carried and the analysis did not keep (no server-log join and
 /// no `--show-ids` reads it): the request still counts as carrying one.
 pub const NOT_KEPT: Sym = Sym::MAX - 1;
-
-/// An optional `u32` in four bytes instead of an `Option<u32>`'s eight: a request record holds
-/// four (three indices and a page size), and a day-long capture a record per entry. `u32::MAX`
-/// stands for none: no table of a capture reaches four billion rows, and a page size that large
-/// means no page size.
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
-pub struct OptU32(u32);
-
-impl OptU32 {
-    /// None.
-    pub const NONE: OptU32 = OptU32(u32::MAX);
-
-    /// The value, if any.
-    pub fn get(self) -> Option<u32> {
-        (self.0 != u32::MAX).then_some(self.0)
-    }
-
-    /// Whether there is a value.
-    pub fn is_some(self) -> bool {
-        self.0 != u32::MAX
-    }
-
-    /// Whether there is none.
-    pub fn is_none(self) -> bool {
-        self.0 == u32::MAX
-    }
-}
-
-impl From<Option<u32>> for OptU32 {
-    fn from(v: Option<u32>) -> Self {
-        OptU32(v.unwrap_or(u32::MAX))
-    }
-}
-
-impl From<u32> for OptU32 {
-    fn from(v: u32) -> Self {
-        OptU32::from(Some(v))
-    }
-}
-
-impl Default for OptU32 {
-    fn default() -> Self {
-        OptU32::NONE
-    }
-}
-
-impl std::fmt::Debug for OptU32 {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.get().fmt(f)
-    }
-}
 
 /// The name of an unusual method (`PROPFIND`), held in the record itself: a plain token of up
 /// to 16 upper-case letters and dashes, zero-padded.
@@ -345,6 +295,7 @@ mod tests {
     /// rate-limit headers: growing either grows every large analysis (`tests/memory.rs`
     /// measures the whole). 120 B: optional indices in four bytes (`OptU32`), unusual method
     /// names held inline and `Retry-After` out of line with the rarer signals took it from 160.
+    /// 64 B counters: their numbers, windows, resets and policy held as `Packed` (104 before).
     #[test]
     fn per_request_records_stay_small() {
         assert!(
@@ -353,7 +304,7 @@ mod tests {
             std::mem::size_of::<Request>()
         );
         assert!(
-            std::mem::size_of::<Quota>() <= 104,
+            std::mem::size_of::<Quota>() <= 64,
             "{}",
             std::mem::size_of::<Quota>()
         );

@@ -8,6 +8,7 @@
 //! dialect a counter came from is an index into normalize's dialect table, so a new dialect is
 //! data there, not a change here. It must not parse text.
 
+use super::packed::{OptU32, OptU64, Packed};
 use super::request::Sym;
 use super::time::Micros;
 
@@ -88,22 +89,22 @@ pub struct Quota {
     /// What it counts.
     pub unit: Unit,
     /// The budget.
-    pub limit: Option<u64>,
+    pub limit: OptU64,
     /// What is left of it after this response.
-    pub remaining: Option<u64>,
+    pub remaining: OptU64,
     /// What has been used, this request included.
-    pub used: Option<u64>,
+    pub used: OptU64,
     /// The window, only when the dialect defines it or a policy states it (`w=`); never
     /// guessed from a reset countdown.
-    pub window: Option<Micros>,
+    pub window: Packed<Micros>,
     /// Time from the response until the counter resets.
-    pub reset: Option<Micros>,
+    pub reset: Packed<Micros>,
     /// How the reset was written.
     pub reset_form: Option<ResetForm>,
     /// Server-chosen name of the policy, bucket or resource (IETF policy name, Discord bucket,
     /// GitHub `x-ratelimit-resource`, Salesforce `appName`): a symbol of `Capture::policies`,
     /// never printed unless it equals a layer name of the active profile.
-    pub policy: Option<Sym>,
+    pub policy: OptU32,
     /// Which numbers were plain integer header values.
     pub exact: Exact,
     /// The rarer parts, out of line: most counters have none, and a day-long capture holds
@@ -179,8 +180,7 @@ impl Quota {
     /// Requests (or units) used in the current window, this one included: `used`, else
     /// `limit − remaining`.
     pub fn used_count(&self) -> Option<u64> {
-        self.used
-            .or_else(|| Some(self.limit?.saturating_sub(self.remaining?)))
+        (self.used.get()).or_else(|| Some(self.limit.get()?.saturating_sub(self.remaining.get()?)))
     }
 }
 

@@ -93,8 +93,8 @@ mod tests {
         let q = quotas(h.into_iter(), 0);
         assert_eq!(q.len(), 1);
         assert_eq!(q[0].dialect, dialects::id("genesys"));
-        assert_eq!((q[0].used, q[0].limit), (Some(3), Some(180)));
-        assert_eq!(q[0].reset, Some(61 * SECOND));
+        assert_eq!((q[0].used.get(), q[0].limit.get()), (Some(3), Some(180)));
+        assert_eq!(q[0].reset.get(), Some(61 * SECOND));
         let h = [
             ("inin-ratelimit-count", "CNRY123abc"),
             ("x-ratelimit-limit", "99999999999999999999999"),

@@ -179,7 +179,10 @@ impl Builder {
         });
         let mut quotas = d.quotas;
         for (q, name) in quotas.iter_mut().zip(&d.quota_names) {
-            q.policy = name.as_deref().map(|n| self.policies.intern(n, owned));
+            q.policy = name
+                .as_deref()
+                .map(|n| self.policies.intern(n, owned))
+                .into();
         }
         let reason = d.reason.map(|(dialect, text)| Reason {
             dialect,

@@ -45,11 +45,11 @@ pub fn from_headers(capture: &Capture) -> Profile {
             .quotas()
             .iter()
             .filter(|q| q.window.is_some())
-            .filter_map(|q| q.limit)
+            .filter_map(|q| q.limit.get())
             .collect();
         for q in r.quotas() {
             // layers count requests: budgets of points or tokens need a cost this stage lacks
-            let Some(limit) = q.limit.filter(|l| q.unit == Unit::Requests && *l > 0) else {
+            let Some(limit) = q.limit.get().filter(|l| q.unit == Unit::Requests && *l > 0) else {
                 continue;
             };
             if q.window.is_none() && windowed.contains(&limit) {
@@ -57,13 +57,15 @@ pub fn from_headers(capture: &Capture) -> Profile {
             }
             let family = match (
                 crate::normalize::dialects::dialect(q.dialect).name,
-                q.window,
+                q.window.get(),
             ) {
                 (_, Some(_)) => "ratelimit-policy",
                 ("genesys", None) => "inin-ratelimit",
                 (_, None) => "x-ratelimit",
             };
-            let s = seen.entry((family, limit, q.window, q.policy)).or_default();
+            let s = seen
+                .entry((family, limit, q.window.get(), q.policy.get()))
+                .or_default();
             let host = capture.host(r);
             if !s.hosts.iter().any(|h| h == host) {
                 s.hosts.push(host.to_string());
@@ -72,7 +74,7 @@ pub fn from_headers(capture: &Capture) -> Profile {
                 s.templates.push(r.template);
             }
             s.responses += 1;
-            if let Some(reset) = q.reset {
+            if let Some(reset) = q.reset.get() {
                 s.resets.push(r.end().saturating_add(reset));
                 s.longest_reset = s.longest_reset.max(reset);
             }

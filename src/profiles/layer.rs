@@ -386,8 +386,8 @@ impl Layer {
     /// Whether a counter a server reported on a response describes this layer: the same
     /// budget, and the same window when both are known.
     pub fn described_by(&self, q: &Quota) -> bool {
-        q.limit == Some(self.limit())
-            && match (q.window, self.kind()) {
+        q.limit.get() == Some(self.limit())
+            && match (q.window.get(), self.kind()) {
                 (Some(w), Kind::Rate) => (w - self.window()).abs() <= time::SECOND,
                 _ => true,
             }

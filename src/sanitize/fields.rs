@@ -33,7 +33,7 @@ pub fn rate_headers<'c>(
     let quota_names: Vec<Option<String>> = r
         .quotas()
         .iter()
-        .map(|q| q.policy.and_then(|p| names.get(p as usize).cloned()))
+        .map(|q| q.policy.get().and_then(|p| names.get(p as usize).cloned()))
         .collect();
     let reason = s
         .reason

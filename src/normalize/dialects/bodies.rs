@@ -481,8 +481,8 @@ pub fn quotas(p: &Parsed<'_>, response_at: Micros) -> Vec<Quota> {
         let mut q = Quota {
             dialect: ids::SHOPIFY_GRAPHQL,
             unit: Unit::Points,
-            limit: get("maximumAvailable").and_then(json_count),
-            remaining: get("currentlyAvailable").and_then(json_count),
+            limit: get("maximumAvailable").and_then(json_count).into(),
+            remaining: get("currentlyAvailable").and_then(json_count).into(),
             ..Quota::default()
         };
         q.set_refill(
@@ -513,10 +513,10 @@ pub fn quotas(p: &Parsed<'_>, response_at: Micros) -> Vec<Quota> {
         let mut q = Quota {
             dialect: ids::GITHUB_GRAPHQL,
             unit: Unit::Points,
-            limit: rl.get("limit").and_then(json_count),
-            remaining: rl.get("remaining").and_then(json_count),
-            used: rl.get("used").and_then(json_count),
-            reset,
+            limit: rl.get("limit").and_then(json_count).into(),
+            remaining: rl.get("remaining").and_then(json_count).into(),
+            used: rl.get("used").and_then(json_count).into(),
+            reset: reset.into(),
             reset_form: reset.map(|_| ResetForm::Iso8601),
             ..Quota::default()
         };
@@ -809,8 +809,8 @@ fn write_quota(root: &mut Value, q: &Quota, response_at: Micros) {
         }
         let base = ["extensions", "cost", "throttleStatus"];
         for (k, v) in [
-            ("maximumAvailable", q.limit.map(n)),
-            ("currentlyAvailable", q.remaining.map(n)),
+            ("maximumAvailable", q.limit.get().map(n)),
+            ("currentlyAvailable", q.remaining.get().map(n)),
             ("restoreRate", q.refill().map(|r| json!(r.amount))),
         ] {
             if let Some(v) = v {
@@ -819,13 +819,14 @@ fn write_quota(root: &mut Value, q: &Quota, response_at: Micros) {
         }
     } else if q.dialect == ids::GITHUB_GRAPHQL {
         for (k, v) in [
-            ("limit", q.limit.map(n)),
-            ("remaining", q.remaining.map(n)),
-            ("used", q.used.map(n)),
+            ("limit", q.limit.get().map(n)),
+            ("remaining", q.remaining.get().map(n)),
+            ("used", q.used.get().map(n)),
             ("cost", q.cost().map(|c| json!(c))),
             (
                 "resetAt",
                 q.reset
+                    .get()
                     .map(|r| values::write_reset(r, ResetForm::Iso8601, response_at).into()),
             ),
         ] {
@@ -1119,7 +1120,7 @@ mod tests {
         let q = quotas(&Parsed::new(body), 0);
         assert_eq!(q.len(), 1);
         assert_eq!(
-            (q[0].limit, q[0].remaining, q[0].cost()),
+            (q[0].limit.get(), q[0].remaining.get(), q[0].cost()),
             (Some(1000), Some(999), Some(1.0))
         );
         assert_eq!(q[0].refill().unwrap().amount, 50.0);
@@ -1128,11 +1129,11 @@ mod tests {
             "a".repeat(50)
         );
         let q = quotas(&Parsed::new(&cut), 0);
-        assert_eq!((q[0].remaining, q[0].cost()), (Some(993), Some(7.0)));
+        assert_eq!((q[0].remaining.get(), q[0].cost()), (Some(993), Some(7.0)));
         let gh = r#"{"data":{"rateLimit":{"limit":5000,"cost":1,"remaining":4999,"used":1,"resetAt":"1970-01-01T01:00:00Z"},"viewer":{"login":"x"}}}"#;
         let q = quotas(&Parsed::new(gh), 0);
         assert_eq!(
-            (q[0].limit, q[0].used, q[0].reset),
+            (q[0].limit.get(), q[0].used.get(), q[0].reset.get()),
             (Some(5000), Some(1), Some(3600 * time::SECOND))
         );
         let mut root = Value::Null;

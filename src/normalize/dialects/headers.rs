@@ -121,7 +121,7 @@ fn read_fields(r: &Reader<'_>, d: DialectId, a: u8) -> Option<Quota> {
         dialect: d,
         axis: a,
         unit: axis.unit,
-        window: axis.window,
+        window: axis.window.into(),
         ..Quota::default()
     };
     let mut any = false;
@@ -134,9 +134,9 @@ fn read_fields(r: &Reader<'_>, d: DialectId, a: u8) -> Option<Quota> {
         let (n, exact) = count(v);
         any |= n.is_some();
         match field {
-            Field::Limit => q.limit = n,
-            Field::Remaining => q.remaining = n,
-            _ => q.used = n,
+            Field::Limit => q.limit = n.into(),
+            Field::Remaining => q.remaining = n.into(),
+            _ => q.used = n.into(),
         }
         if exact {
             q.exact.0 |= bit;
@@ -145,7 +145,7 @@ fn read_fields(r: &Reader<'_>, d: DialectId, a: u8) -> Option<Quota> {
     if let Some(v) = r.field(d, a, Field::Reset, false) {
         if let Some((us, form)) = values::reset(v, axis.reset_as, r.response_at) {
             any = true;
-            q.reset = Some(us);
+            q.reset = us.into();
             q.reset_form = Some(form);
             if values::reset_is_plain(v, us, form) {
                 q.exact.0 |= Exact::RESET;
@@ -155,7 +155,7 @@ fn read_fields(r: &Reader<'_>, d: DialectId, a: u8) -> Option<Quota> {
         && let Some((us, form)) = values::reset(v, ResetAs::Detect, r.response_at)
     {
         any = true;
-        q.reset = Some(us);
+        q.reset = us.into();
         q.reset_form = Some(form);
     }
     any.then_some(q)
@@ -183,14 +183,14 @@ fn read_special(r: &Reader<'_>, d: DialectId, a: u8) -> Option<(Quota, Option<St
         dialect: d,
         axis: a,
         unit: axis.unit,
-        window: axis.window,
+        window: axis.window.into(),
         ..Quota::default()
     };
     let mut policy = None;
     match axis.form {
         Form::UsedOfLimit => {
             let (used, limit, _) = used_of_limit(v)?;
-            (q.used, q.limit) = (Some(used), Some(limit));
+            (q.used, q.limit) = (used.into(), limit.into());
         }
         Form::KeyedUsedOfLimit(key) => {
             let part = v.split(',').find_map(|p| {
@@ -198,7 +198,7 @@ fn read_special(r: &Reader<'_>, d: DialectId, a: u8) -> Option<(Quota, Option<St
                 (k.trim() == key).then_some(rest)
             })?;
             let (used, limit, app) = used_of_limit(part)?;
-            (q.used, q.limit) = (Some(used), Some(limit));
+            (q.used, q.limit) = (used.into(), limit.into());
             policy = app
                 .and_then(|a| a.trim().strip_prefix("appName="))
                 .map(name);
@@ -209,11 +209,11 @@ fn read_special(r: &Reader<'_>, d: DialectId, a: u8) -> Option<(Quota, Option<St
                     continue;
                 };
                 match k.trim() {
-                    "total" => q.limit = q.limit.or(values::int(val)),
-                    "remaining" => q.remaining = q.remaining.or(values::int(val)),
+                    "total" => q.limit = q.limit.get().or(values::int(val)).into(),
+                    "remaining" => q.remaining = q.remaining.get().or(values::int(val)).into(),
                     "resets" if q.reset.is_none() => {
                         if let Some(s) = values::decimal(val) {
-                            q.reset = Some(time::secs(s));
+                            q.reset = Some(time::secs(s)).into();
                             q.reset_form = Some(ResetForm::DeltaSeconds);
                         }
                     }
@@ -301,8 +301,8 @@ fn window_policy(d: DialectId, member: &str) -> Option<Quota> {
     Some(Quota {
         dialect: d,
         axis: 1,
-        limit: Some(limit),
-        window: it.param("w").and_then(window),
+        limit: limit.into(),
+        window: it.param("w").and_then(window).into(),
         ..Quota::default()
     })
 }
@@ -333,7 +333,7 @@ fn ietf_fields(
         // the expiring limit first: a list whose first member is not a number is not read
         if let Some(first) = members.first().and_then(|m| values::leading_int(m)) {
             any = true;
-            q.limit = Some(first);
+            q.limit = first.into();
             if values::is_written_as(v, first) {
                 q.exact.0 |= Exact::LIMIT;
             }
@@ -345,7 +345,7 @@ fn ietf_fields(
     if let Some(v) = r.get(names[1]) {
         let (n, exact) = count(Some(v));
         any |= n.is_some();
-        q.remaining = n;
+        q.remaining = n.into();
         if exact {
             q.exact.0 |= Exact::REMAINING;
         }
@@ -354,7 +354,7 @@ fn ietf_fields(
         && let Some((us, form)) = values::reset(v, ResetAs::Detect, r.response_at)
     {
         any = true;
-        q.reset = Some(us);
+        q.reset = us.into();
         q.reset_form = Some(form);
         if values::reset_is_plain(v, us, form) {
             q.exact.0 |= Exact::RESET;
@@ -425,11 +425,11 @@ fn ietf(r: &Reader<'_>, out: &mut Vec<(Quota, Option<String>)>) {
                         continue;
                     };
                     match k.trim() {
-                        "limit" => q.limit = q.limit.or(values::int(val)),
-                        "remaining" => q.remaining = q.remaining.or(values::int(val)),
+                        "limit" => q.limit = q.limit.get().or(values::int(val)).into(),
+                        "remaining" => q.remaining = q.remaining.get().or(values::int(val)).into(),
                         "reset" if q.reset.is_none() => {
                             if let Some(s) = values::decimal(val) {
-                                q.reset = Some(time::secs(s));
+                                q.reset = Some(time::secs(s)).into();
                                 q.reset_form = Some(ResetForm::DeltaSeconds);
                             }
                         }
@@ -460,8 +460,8 @@ fn ietf(r: &Reader<'_>, out: &mut Vec<(Quota, Option<String>)>) {
                         let quota = Quota {
                             dialect: d,
                             unit: unit(it.param("qu")),
-                            limit: Some(q),
-                            window: it.param("w").and_then(window),
+                            limit: q.into(),
+                            window: it.param("w").and_then(window).into(),
                             ..Quota::default()
                         };
                         out.push((quota, it.name().map(|n| name(&sf_unescape(n)))));
@@ -498,9 +498,9 @@ fn ietf(r: &Reader<'_>, out: &mut Vec<(Quota, Option<String>)>) {
                                 &mut out.last_mut().expect("just pushed").0
                             }
                         };
-                        q.remaining = remaining;
+                        q.remaining = remaining.into();
                         if let Some(us) = reset {
-                            q.reset = Some(us);
+                            q.reset = us.into();
                             q.reset_form = Some(ResetForm::DeltaSeconds);
                         }
                     }
@@ -679,11 +679,11 @@ pub fn read<'a>(
                 }
                 Role::WindowMillis(a) => {
                     if let (Some(i), Some(ms)) = (quota(&mut out, a), values::decimal(v))
-                        && out[i].0.window == dialect(d).axes[a as usize].window
+                        && out[i].0.window == dialect(d).axes[a as usize].window.into()
                         && ms > 0.0
                         && ms < 1e13
                     {
-                        out[i].0.window = Some(time::secs(ms / 1000.0));
+                        out[i].0.window = Some(time::secs(ms / 1000.0)).into();
                     }
                 }
                 Role::FillRate(a) | Role::FillInterval(a) => {
@@ -835,15 +835,15 @@ pub fn write(s: &Signals<'_>, host: &str, response_at: Micros) -> Vec<(&'static 
         match axis.form {
             Form::Fields => {
                 for (header, n, bit) in [
-                    (axis.limit, q.limit, Exact::LIMIT),
-                    (axis.remaining, q.remaining, Exact::REMAINING),
-                    (axis.used, q.used, Exact::USED),
+                    (axis.limit, q.limit.get(), Exact::LIMIT),
+                    (axis.remaining, q.remaining.get(), Exact::REMAINING),
+                    (axis.used, q.used.get(), Exact::USED),
                 ] {
                     if let (Some(h), Some(n)) = (header, n) {
                         push(&mut out, h, write_count(n, q.exact.has(bit)));
                     }
                 }
-                if let (Some(us), Some(form)) = (q.reset, q.reset_form) {
+                if let (Some(us), Some(form)) = (q.reset.get(), q.reset_form) {
                     if natural(axis.reset_as, form)
                         && let Some(h) = axis.reset
                     {
@@ -870,7 +870,7 @@ pub fn write(s: &Signals<'_>, host: &str, response_at: Micros) -> Vec<(&'static 
                 {
                     push(&mut out, h, p.clone());
                 }
-                if let Some(w) = q.window
+                if let Some(w) = q.window.get()
                     && Some(w) != axis.window
                     && let Some(h) = other_header(q.dialect, |r| r == Role::WindowMillis(q.axis))
                 {
@@ -886,25 +886,25 @@ pub fn write(s: &Signals<'_>, host: &str, response_at: Micros) -> Vec<(&'static 
                 }
             }
             Form::UsedOfLimit => {
-                if let (Some(h), Some(u), Some(l)) = (axis.limit, q.used, q.limit) {
+                if let (Some(h), Some(u), Some(l)) = (axis.limit, q.used.get(), q.limit.get()) {
                     push(&mut out, h, format!("{u}/{l}"));
                 }
             }
             Form::KeyedUsedOfLimit(key) => {
-                if let (Some(h), Some(u), Some(l)) = (axis.limit, q.used, q.limit) {
+                if let (Some(h), Some(u), Some(l)) = (axis.limit, q.used.get(), q.limit.get()) {
                     let app = policy.map(|p| format!("(appName={p})")).unwrap_or_default();
                     push(&mut out, h, format!("{key}={u}/{l}{app}"));
                 }
             }
             Form::TotalRemainingResets => {
                 let mut parts = Vec::new();
-                if let Some(l) = q.limit {
+                if let Some(l) = q.limit.get() {
                     parts.push(format!("total={l}"));
                 }
-                if let Some(r) = q.remaining {
+                if let Some(r) = q.remaining.get() {
                     parts.push(format!("remaining={r}"));
                 }
-                if let Some(us) = q.reset {
+                if let Some(us) = q.reset.get() {
                     parts.push(format!("resets={}", values::num(time::as_secs(us))));
                 }
                 if let Some(h) = axis.limit {
@@ -1033,20 +1033,21 @@ fn write_ietf(
     };
     let w = |q: &Quota| {
         q.window
+            .get()
             .map(|w| format!(";w={}", values::num(time::as_secs(w))))
             .unwrap_or_default()
     };
     match (g, q.axis) {
         (Generation::List | Generation::Policy, 0) => {
-            if let (Some(h), Some(l)) = (axis.limit, q.limit) {
+            if let (Some(h), Some(l)) = (axis.limit, q.limit.get()) {
                 // a draft-03 list is never the number alone
                 let v = write_count(l, q.exact.has(Exact::LIMIT));
                 push(h, v);
             }
-            if let (Some(h), Some(n)) = (axis.remaining, q.remaining) {
+            if let (Some(h), Some(n)) = (axis.remaining, q.remaining.get()) {
                 push(h, write_count(n, q.exact.has(Exact::REMAINING)));
             }
-            if let (Some(h), Some(us), Some(form)) = (axis.reset, q.reset, q.reset_form) {
+            if let (Some(h), Some(us), Some(form)) = (axis.reset, q.reset.get(), q.reset_form) {
                 let v = if form == ResetForm::DeltaSeconds && !q.exact.has(Exact::RESET) {
                     inexact_seconds(us)
                 } else {
@@ -1057,13 +1058,13 @@ fn write_ietf(
         }
         (Generation::Dictionary, 0) => {
             let mut parts = Vec::new();
-            if let Some(l) = q.limit {
+            if let Some(l) = q.limit.get() {
                 parts.push(format!("limit={l}"));
             }
-            if let Some(r) = q.remaining {
+            if let Some(r) = q.remaining.get() {
                 parts.push(format!("remaining={r}"));
             }
-            if let Some(us) = q.reset {
+            if let Some(us) = q.reset.get() {
                 parts.push(format!("reset={}", values::num(time::as_secs(us))));
             }
             if let Some(h) = axis.remaining {
@@ -1071,13 +1072,13 @@ fn write_ietf(
             }
         }
         (Generation::List | Generation::Policy | Generation::Dictionary, _) => {
-            if let (Some(h), Some(l)) = (axis.limit, q.limit) {
+            if let (Some(h), Some(l)) = (axis.limit, q.limit.get()) {
                 push(h, format!("{l}{}", w(q)));
             }
         }
         (Generation::Named, _) => {
             let item = name.map(sf_string).unwrap_or_else(|| "0".into());
-            if let (Some(h), Some(l)) = (axis.limit, q.limit) {
+            if let (Some(h), Some(l)) = (axis.limit, q.limit.get()) {
                 let qu = unit_param(q.unit)
                     .map(|u| format!(";qu=\"{u}\""))
                     .unwrap_or_default();
@@ -1085,10 +1086,10 @@ fn write_ietf(
             }
             if q.remaining.is_some() || q.reset.is_some() {
                 let mut v = item;
-                if let Some(r) = q.remaining {
+                if let Some(r) = q.remaining.get() {
                     v.push_str(&format!(";r={r}"));
                 }
-                if let Some(us) = q.reset {
+                if let Some(us) = q.reset.get() {
                     v.push_str(&format!(";t={}", values::num(time::as_secs(us))));
                 }
                 if let Some(h) = axis.remaining {
@@ -1165,7 +1166,7 @@ mod tests {
         );
         let q = one(&f, "genesys");
         assert_eq!(
-            (q.used, q.limit, q.reset),
+            (q.used.get(), q.limit.get(), q.reset.get()),
             (Some(3), Some(180), Some(3 * SECOND))
         );
         assert_eq!(q.exact, Exact(Exact::USED | Exact::LIMIT | Exact::RESET));
@@ -1193,7 +1194,11 @@ mod tests {
                 "api.example.com",
             );
             let q = one(&f, "x-ratelimit");
-            assert_eq!((q.reset, q.reset_form), (Some(us), Some(form)), "{reset}");
+            assert_eq!(
+                (q.reset.get(), q.reset_form),
+                (Some(us), Some(form)),
+                "{reset}"
+            );
             assert_eq!(q.exact.has(Exact::RESET), form == ResetForm::DeltaSeconds);
         }
         // Kong: per-unit suffixes with the windows they name
@@ -1209,8 +1214,11 @@ mod tests {
             ],
             "kong.example.com",
         );
-        let windows: Vec<(Option<u64>, Option<Micros>)> =
-            f.quotas.iter().map(|q| (q.limit, q.window)).collect();
+        let windows: Vec<(Option<u64>, Option<Micros>)> = f
+            .quotas
+            .iter()
+            .map(|q| (q.limit.get(), q.window.get()))
+            .collect();
         assert_eq!(
             windows,
             vec![
@@ -1229,7 +1237,7 @@ mod tests {
             ],
             "dev-123.okta.com",
         );
-        assert_eq!(one(&f, "okta").reset, Some(60 * SECOND));
+        assert_eq!(one(&f, "okta").reset, Some(60 * SECOND).into());
         let f = facts(
             &[
                 ("x-rate-limit-limit", "900"),
@@ -1237,9 +1245,9 @@ mod tests {
             ],
             "api.x.com",
         );
-        assert_eq!(one(&f, "x").limit, Some(900));
+        assert_eq!(one(&f, "x").limit, Some(900).into());
         let f = facts(&[("X-Rate-Limit-Limit", "10")], "api.example.com");
-        assert_eq!(one(&f, "x-rate-limit").limit, Some(10));
+        assert_eq!(one(&f, "x-rate-limit").limit, Some(10).into());
     }
 
     #[test]
@@ -1257,7 +1265,10 @@ mod tests {
             "api.github.com",
         );
         let q = one(&f, "github");
-        assert_eq!((q.used, q.reset), (Some(1), Some(3600 * SECOND)));
+        assert_eq!(
+            (q.used.get(), q.reset.get()),
+            (Some(1), Some(3600 * SECOND))
+        );
         assert_eq!(f.names, vec![Some("core".to_string())]);
         // Discord: reset-after with decimals wins over the epoch reset; bucket, scope
         // (https://discord.com/developers/docs/topics/rate-limits#header-format)
@@ -1274,7 +1285,7 @@ mod tests {
         );
         let q = one(&f, "discord");
         assert_eq!(
-            (q.reset, q.reset_form),
+            (q.reset.get(), q.reset_form),
             (Some(1_250_000), Some(ResetForm::DeltaSeconds))
         );
         assert!(q.exact.has(Exact::RESET));
@@ -1337,7 +1348,7 @@ mod tests {
         let envoy: Vec<(Option<u64>, Option<Micros>, bool)> = f
             .quotas
             .iter()
-            .map(|q| (q.limit, q.window, q.exact.has(Exact::LIMIT)))
+            .map(|q| (q.limit.get(), q.window.get(), q.exact.has(Exact::LIMIT)))
             .collect();
         assert_eq!(
             envoy,
@@ -1373,7 +1384,14 @@ mod tests {
         let got: Vec<(u8, Option<u64>, Option<Micros>, bool)> = f
             .quotas
             .iter()
-            .map(|q| (q.axis, q.limit, q.window, q.exact.has(Exact::LIMIT)))
+            .map(|q| {
+                (
+                    q.axis,
+                    q.limit.get(),
+                    q.window.get(),
+                    q.exact.has(Exact::LIMIT),
+                )
+            })
             .collect();
         assert_eq!(
             got,
@@ -1413,7 +1431,13 @@ mod tests {
         );
         let q = &f.quotas[0];
         assert_eq!(
-            (q.dialect, q.limit, q.remaining, q.reset, q.exact),
+            (
+                q.dialect,
+                q.limit.get(),
+                q.remaining.get(),
+                q.reset.get(),
+                q.exact
+            ),
             (
                 id("ietf-07"),
                 Some(100),
@@ -1422,7 +1446,7 @@ mod tests {
                 Exact(0)
             )
         );
-        assert_eq!(f.quotas[1].window, Some(10 * SECOND));
+        assert_eq!(f.quotas[1].window, Some(10 * SECOND).into());
         // -08 and later: named policies, units, partition keys dropped
         let f = round_trip(
             &[
@@ -1438,7 +1462,7 @@ mod tests {
         let got: Vec<Row> = f
             .quotas
             .iter()
-            .map(|q| (q.limit, q.remaining, q.window, q.unit))
+            .map(|q| (q.limit.get(), q.remaining.get(), q.window.get(), q.unit))
             .collect();
         assert_eq!(
             got,
@@ -1459,7 +1483,7 @@ mod tests {
             ],
             "acme.atlassian.net",
         );
-        assert_eq!(one(&f, "beta-ietf-08").remaining, Some(64_000));
+        assert_eq!(one(&f, "beta-ietf-08").remaining, Some(64_000).into());
     }
 
     #[test]
@@ -1481,7 +1505,7 @@ mod tests {
         let got: Vec<(Unit, Option<u64>, Option<Micros>)> = f
             .quotas
             .iter()
-            .map(|q| (q.unit, q.limit, q.reset))
+            .map(|q| (q.unit, q.limit.get(), q.reset.get()))
             .collect();
         assert_eq!(
             got,
@@ -1501,7 +1525,7 @@ mod tests {
             ],
             "api.anthropic.com",
         );
-        assert_eq!(f.quotas[0].reset, Some(60 * SECOND));
+        assert_eq!(f.quotas[0].reset, Some(60 * SECOND).into());
         assert_eq!(f.quotas[1].unit, Unit::Tokens);
         // HubSpot: the interval header gives the window
         // (https://developers.hubspot.com/docs/api/usage-details)
@@ -1517,8 +1541,11 @@ mod tests {
             ],
             "api.hubapi.com",
         );
-        let got: Vec<(Option<u64>, Option<Micros>)> =
-            f.quotas.iter().map(|q| (q.limit, q.window)).collect();
+        let got: Vec<(Option<u64>, Option<Micros>)> = f
+            .quotas
+            .iter()
+            .map(|q| (q.limit.get(), q.window.get()))
+            .collect();
         assert_eq!(
             got,
             vec![
@@ -1535,7 +1562,10 @@ mod tests {
             "x.myshopify.com",
         );
         let q = one(&f, "shopify-rest");
-        assert_eq!((q.used, q.limit, q.exact), (Some(32), Some(40), Exact(0)));
+        assert_eq!(
+            (q.used.get(), q.limit.get(), q.exact),
+            (Some(32), Some(40), Exact(0))
+        );
         let f = round_trip(
             &[(
                 "Sforce-Limit-Info",
@@ -1546,7 +1576,7 @@ mod tests {
         let got: Vec<(Option<u64>, Option<u64>, Option<Micros>)> = f
             .quotas
             .iter()
-            .map(|q| (q.used, q.limit, q.window))
+            .map(|q| (q.used.get(), q.limit.get(), q.window.get()))
             .collect();
         assert_eq!(
             got,
@@ -1570,7 +1600,7 @@ mod tests {
         let got: Vec<(Option<u64>, Option<u64>, Option<Micros>)> = f
             .quotas
             .iter()
-            .map(|q| (q.limit, q.remaining, q.reset))
+            .map(|q| (q.limit.get(), q.remaining.get(), q.reset.get()))
             .collect();
         assert_eq!(
             got,
@@ -1614,7 +1644,7 @@ mod tests {
         );
         let q = one(&f, "x-ratelimit");
         assert_eq!(
-            (q.limit, q.remaining, q.reset),
+            (q.limit.get(), q.remaining.get(), q.reset.get()),
             (Some(100), Some(7), Some(30 * SECOND))
         );
         assert_eq!(q.exact, Exact(Exact::REMAINING));

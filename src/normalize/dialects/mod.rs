@@ -1447,17 +1447,21 @@ pub fn quote(q: &Quota, field: Field) -> Option<(&'static str, String)> {
         return None;
     }
     let (bit, name, value) = match field {
-        Field::Limit => (Exact::LIMIT, axis.limit, q.limit.map(|n| n.to_string())),
+        Field::Limit => (
+            Exact::LIMIT,
+            axis.limit,
+            q.limit.get().map(|n| n.to_string()),
+        ),
         Field::Remaining => (
             Exact::REMAINING,
             axis.remaining,
-            q.remaining.map(|n| n.to_string()),
+            q.remaining.get().map(|n| n.to_string()),
         ),
-        Field::Used => (Exact::USED, axis.used, q.used.map(|n| n.to_string())),
+        Field::Used => (Exact::USED, axis.used, q.used.get().map(|n| n.to_string())),
         Field::Reset => (
             Exact::RESET,
             axis.reset,
-            q.reset.map(|r| values::num(time::as_secs(r))),
+            q.reset.get().map(|r| values::num(time::as_secs(r))),
         ),
     };
     if !q.exact.has(bit) {
@@ -1536,8 +1540,8 @@ mod tests {
         use crate::model::Quota;
         let q = Quota {
             dialect: id("x-ratelimit"),
-            limit: Some(100),
-            remaining: Some(0),
+            limit: Some(100).into(),
+            remaining: Some(0).into(),
             exact: Exact(Exact::REMAINING),
             ..Quota::default()
         };
@@ -1548,15 +1552,15 @@ mod tests {
         assert_eq!(quote(&q, Field::Limit), None, "not written as the number");
         let ietf = Quota {
             dialect: ids::IETF_08,
-            limit: Some(100),
+            limit: Some(100).into(),
             exact: Exact(Exact::LIMIT),
             ..Quota::default()
         };
         assert_eq!(quote(&ietf, Field::Limit), None, "a structured field");
         let draft03 = Quota {
             dialect: ids::IETF_03,
-            limit: Some(100),
-            remaining: Some(0),
+            limit: Some(100).into(),
+            remaining: Some(0).into(),
             exact: Exact(Exact::REMAINING),
             ..Quota::default()
         };

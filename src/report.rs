@@ -789,7 +789,7 @@ pub fn build(a: &Analysis, disclosure: Disclosure) -> CaptureReport {
 
 /// The report of one capture, giving the analysis up as it goes: once everything but the
 /// throttles is written, the server's counters go (the throttles' sentences render typed
-/// signals, never a response's headers), and each throttle's diagnosis (its ranked and refuted
+/// signals and never read `Request::quotas`), and each throttle's diagnosis (its ranked and refuted
 /// explanations) is freed as soon as its sentences are written, so a capture with tens of
 /// thousands of throttles never holds all of both at once. The same report as `build`.
 pub fn build_owned(mut a: Analysis, disclosure: Disclosure) -> CaptureReport {
@@ -799,7 +799,8 @@ pub fn build_owned(mut a: Analysis, disclosure: Disclosure) -> CaptureReport {
     }
     let throttles = std::mem::take(&mut a.diagnosis.throttles);
     let names = Names::new(&a.capture, &a.profiles, &a.evaluation);
-    // on the threads that explained the throttles: their memory is freed where it was taken
+    // on the pool's threads, which explained the throttles: glibc reuses a thread's freed
+    // arena for that thread only
     report.throttles = (throttles.into_par_iter())
         .map(|t| {
             let mut r = throttle_report(&a, &names, &t, disclosure);

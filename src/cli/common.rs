@@ -318,8 +318,9 @@ pub fn write_stdout(bytes: &[u8]) -> Result<(), Failure> {
     stdout_outcome(out.write_all(bytes).and_then(|_| out.flush()))
 }
 
-/// Renders a report straight to stdout through a buffer, so a large report is never held
-/// twice (once as a `Report`, once as its text); a closed pipe ends the run quietly.
+/// Renders a report straight to stdout through a buffer, so the formats that write as they go
+/// (JSON, Markdown) never hold a large report twice, once as a `Report` and
+/// once as its text; a closed pipe ends the run quietly.
 pub fn render_stdout(renderer: &dyn Render, report: &Report) -> Result<(), Failure> {
     let mut out = io::BufWriter::with_capacity(1 << 16, io::stdout().lock());
     stdout_outcome(renderer.render(report, &mut out).and_then(|_| out.flush()))
@@ -330,7 +331,7 @@ fn stdout_outcome(written: io::Result<()>) -> Result<(), Failure> {
     match written {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
-        Err(e) => Err(Failure(format!("cannot write output: {}", e.kind()))),
+        Err(e) => Err(Failure(format!("cannot write output: {e}"))),
     }
 }
 

@@ -153,7 +153,7 @@ pub struct Grouping {
     /// The groups (`around` emptied; `members` kept only where stated windows need them).
     pub groups: Vec<Group>,
     /// Per throttle, by request index: its group, its position in the group's members, and
-    /// what was around it (a sorted list: a map's spare room, times eighteen groupings of
+    /// what was around it (a sorted list: a map's spare room, times twenty-one groupings of
     /// tens of thousands of throttles, was most of a day-long capture's diagnosis).
     of: Vec<(u32, (u32, u32, Around))>,
 }

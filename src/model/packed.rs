@@ -12,8 +12,7 @@ pub trait Niche: Copy + PartialEq + fmt::Debug {
     const NONE: Self;
 }
 
-/// No table of a capture reaches four billion rows, and a page size that large is no page
-/// size.
+/// No table of a capture reaches four billion rows, and page sizes are read capped below it.
 impl Niche for u32 {
     const NONE: u32 = u32::MAX;
 }
@@ -61,6 +60,7 @@ impl<T: Niche> From<Option<T>> for Packed<T> {
 
 impl<T: Niche> From<T> for Packed<T> {
     fn from(v: T) -> Self {
+        debug_assert!(v != T::NONE, "{v:?} is the none of a packed number");
         Packed(v)
     }
 }

@@ -286,8 +286,8 @@ pub struct Reason {
     pub text: Sym,
 }
 
-/// Everything rate-limit related a response carried beyond its counters (`Request::quotas`)
-/// and `Retry-After`. Kept out of line: most responses carry none, and most that carry
+/// Everything rate-limit related a response carried beyond its counters (`Request::quotas`):
+/// `Retry-After`, a throttling body, costs, scope and reason. Kept out of line: most responses carry none, and most that carry
 /// anything carry counters only.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Signals {

@@ -147,6 +147,8 @@ fn page_size_param(query: &str) -> Option<u32> {
         matches!(k, "pageSize" | "page_size" | "per_page" | "limit")
             .then(|| v.parse::<u32>().ok())
             .flatten()
+            // u32::MAX is a request record's "no page size" (`model::Packed`)
+            .map(|n| n.min(u32::MAX - 1))
     })
 }
 

@@ -17,7 +17,7 @@ use std::collections::HashMap;
 use crate::diagnose::context::is_traffic;
 use crate::diagnose::{Diagnosis, Explanation, Scope};
 use crate::evaluate::{self, Evaluation};
-use crate::model::{Capture, Method, Micros, OptU32, Request, time};
+use crate::model::{Capture, Micros, OptU32, Request, time};
 use crate::profiles::{Kind, Partition, Profile};
 
 pub use simulate::{Item, Policy, Run, Send};
@@ -179,7 +179,7 @@ fn scope(profiles: &[Profile], eval: &Evaluation, diagnosis: &Diagnosis) -> Plan
 /// (the next request of the same client, method and path) is folded into the request it
 /// retried, so the last attempt stands for the request, released at the first attempt's time.
 /// More than `most` requests: only how many (a day-long capture is not planned, and listing
-/// its million requests to count them would double the analysis' memory).
+/// its million requests to count them would hold 16 bytes more per request).
 fn intended(capture: &Capture, most: usize) -> Result<Vec<(u32, Micros)>, usize> {
     let reqs = &capture.requests;
     let mut superseded = vec![false; reqs.len()];
@@ -187,12 +187,12 @@ fn intended(capture: &Capture, most: usize) -> Result<Vec<(u32, Micros)>, usize>
     let mut first_wanted: HashMap<usize, Micros> = HashMap::new();
     // the last request of each (client, method, path) while it is a throttle: a day-long
     // capture has a path per request, and only the throttled ones can be retried
-    let mut throttled_last: HashMap<(OptU32, Method, u32), usize> = HashMap::new();
+    let mut throttled_last: HashMap<(OptU32, &str, u32), usize> = HashMap::new();
     for (i, r) in reqs.iter().enumerate() {
         if !is_traffic(r) {
             continue;
         }
-        let key = (r.client, r.method, r.path);
+        let key = (r.client, r.method.as_str(), r.path);
         if let Some(p) = throttled_last.remove(&key) {
             superseded[p] = true;
             let first = first_wanted.remove(&p).unwrap_or(reqs[p].start);

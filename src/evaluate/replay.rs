@@ -257,32 +257,47 @@ pub fn visit_admitted_levels(
     members: &[u32],
     mut visit: impl FnMut(u32, f64),
 ) {
-    let mut adm = meter::for_layer(layer);
-    for s in steps(capture, layer, members) {
-        visit(s.request, adm.level(s.start) + s.cost as f64);
-        adm.record(s.start, s.end, s.cost, s.admitted, s.admitted);
-    }
+    replay_levels(capture, layer, members, false, |s, admitted, _| {
+        visit(s.request, admitted)
+    });
 }
 
 /// Replays the requests `members` (one partition of a layer, in time order) and returns the
 /// layer's use at every request.
 pub fn levels_of(capture: &Capture, layer: &Layer, members: &[u32]) -> Levels {
-    let mut adm = meter::for_layer(layer);
-    let mut all = meter::for_layer(layer);
     let mut out = Levels {
-        capacity: adm.capacity(),
+        capacity: meter::for_layer(layer).capacity(),
         ..Levels::default()
     };
-    for s in steps(capture, layer, members) {
-        out.attempts
-            .push((s.start, all.level(s.start) + s.cost as f64));
-        out.admitted
-            .push((s.start, adm.level(s.start) + s.cost as f64));
+    replay_levels(capture, layer, members, true, |s, admitted, attempts| {
+        out.attempts.push((s.start, attempts.unwrap_or(admitted)));
+        out.admitted.push((s.start, admitted));
         out.requests.push(s.request);
-        adm.record(s.start, s.end, s.cost, s.admitted, s.admitted);
-        all.record(s.start, s.end, s.cost, s.admitted, true);
-    }
+    });
     out
+}
+
+/// The replay behind `levels_of` and `visit_admitted_levels`: `visit` gets each step, the use
+/// at it with admitted requests charged and, when `attempts` asks for it, with every attempt
+/// charged (a second meter), the request included in both.
+fn replay_levels(
+    capture: &Capture,
+    layer: &Layer,
+    members: &[u32],
+    attempts: bool,
+    mut visit: impl FnMut(&Step, f64, Option<f64>),
+) {
+    let mut adm = meter::for_layer(layer);
+    let mut all = attempts.then(|| meter::for_layer(layer));
+    for s in steps(capture, layer, members) {
+        let cost = s.cost as f64;
+        let every = all.as_mut().map(|m| m.level(s.start) + cost);
+        visit(&s, adm.level(s.start) + cost, every);
+        adm.record(s.start, s.end, s.cost, s.admitted, s.admitted);
+        if let Some(m) = all.as_mut() {
+            m.record(s.start, s.end, s.cost, s.admitted, true);
+        }
+    }
 }
 
 #[cfg(test)]

@@ -780,10 +780,7 @@ fn secs(us: Micros) -> f64 {
 /// Builds the report of one capture.
 pub fn build(a: &Analysis, disclosure: Disclosure) -> CaptureReport {
     let mut report = frame(a, disclosure);
-    let names = Names::new(&a.capture, &a.profiles, &a.evaluation);
-    report.throttles = (a.diagnosis.throttles.iter())
-        .map(|t| throttle_report(a, &names, t, disclosure))
-        .collect();
+    report.throttles = throttle_reports(a, &a.diagnosis.throttles, disclosure);
     report
 }
 
@@ -798,17 +795,26 @@ pub fn build_owned(mut a: Analysis, disclosure: Disclosure) -> CaptureReport {
         r.quotas = Box::default();
     }
     let throttles = std::mem::take(&mut a.diagnosis.throttles);
+    report.throttles = throttle_reports(&a, throttles, disclosure);
+    report
+}
+
+/// The throttles' reports, in order, written on the pool's threads, which explained the
+/// throttles (glibc reuses a thread's freed arena for that thread only): owned throttles are
+/// freed as their reports are written.
+fn throttle_reports<T: std::borrow::Borrow<crate::diagnose::Throttle> + Send>(
+    a: &Analysis,
+    throttles: impl IntoParallelIterator<Item = T, Iter: IndexedParallelIterator>,
+    disclosure: Disclosure,
+) -> Vec<ThrottleReport> {
     let names = Names::new(&a.capture, &a.profiles, &a.evaluation);
-    // on the pool's threads, which explained the throttles: glibc reuses a thread's freed
-    // arena for that thread only
-    report.throttles = (throttles.into_par_iter())
+    (throttles.into_par_iter())
         .map(|t| {
-            let mut r = throttle_report(&a, &names, &t, disclosure);
+            let mut r = throttle_report(a, &names, t.borrow(), disclosure);
             r.shrink_to_fit();
             r
         })
-        .collect();
-    report
+        .collect()
 }
 
 /// Everything of a capture's report but its throttles.

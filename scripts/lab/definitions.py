@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """How many throttles change cause between the two definitions of "the capture's own traffic".
 
-The generated lab's oracle (`expect.py`) replays every request the browser sent through a fresh
-limiter holding only the refusing layer, the limiter deciding each: a request the server refused
-because of traffic from elsewhere counts as the browser's demand. The real-limiter lab's oracle
-(`gateway/expect.py`) replays only the browser's requests the limiter charged. This script
+The lab's oracles (`expect.py`, `gateway/expect.py`) replay every request the browser sent that
+reached the refusing layer through a fresh limiter holding only that layer, the limiter deciding
+each: a request the server refused because of traffic from elsewhere counts as the browser's
+demand. The real-limiter lab's oracle used to replay only the browser's requests the limiter
+charged, the reading this script keeps for comparison. This script
 recomputes every visible/hidden expectation of a batch the second way and prints, per scenario,
 how many throttles change cause, then the totals as (generated oracle, charged-only) pairs.
 

@@ -9,13 +9,13 @@
 
 use crate::evaluate::{Replay, View};
 use crate::join::WindowProof;
-use crate::model::{Micros, Request, time};
+use crate::model::{Micros, Quota, Request, Unit, time};
 use crate::normalize::dialects;
 use crate::profiles::{Anchor, Kind, Layer, Limiter};
 
 use super::context::{Ctx, Scope, is_traffic};
 use super::separation::{self, Separation};
-use super::signal::{Basis, Counter, Signal};
+use super::signal::{Basis, Counter, Signal, StatedBy};
 use super::thresholds::{
     COUNT_WINDOWS, COUNTER_TOLERANCE, EDGE, NEIGHBOUR, RETRY_AFTER_ROUNDING, STATED_LIMIT_SLACK,
 };
@@ -293,6 +293,11 @@ fn layer_candidates(cx: &Ctx<'_>, i: usize, out: &mut Vec<Candidate>) {
                 layer: k,
                 basis: Basis::ServerArrival,
             }
+        } else if layer.count_rejected != Some(true) && v.alone.refused {
+            Explanation::Visible {
+                layer: k,
+                basis: Basis::Alone,
+            }
         } else if layer.count_rejected.is_none() && v.with_refusals.explains() {
             Explanation::Visible {
                 layer: k,
@@ -309,6 +314,10 @@ fn layer_candidates(cx: &Ctx<'_>, i: usize, out: &mut Vec<Candidate>) {
                 basis: Basis::IfRefusalsCount,
                 ..
             } => v.with_refusals,
+            Explanation::Visible {
+                basis: Basis::Alone,
+                ..
+            } => v.alone,
             _ => replay,
         };
         let mut c = Candidate::new(explanation);
@@ -565,7 +574,7 @@ fn separation_candidate(cx: &Ctx<'_>, i: usize, kind: LimitKind) -> Option<Candi
         scope: Some(scope),
         limit,
         window,
-        stated: false,
+        stated: None,
     });
     c.support.push(Signal::Around {
         window,
@@ -630,7 +639,7 @@ fn bucket_candidate(cx: &Ctx<'_>, i: usize) -> Option<Candidate> {
         scope: Some(scope),
         limit: Some(limit),
         window,
-        stated: false,
+        stated: None,
     });
     c.support.push(Signal::BucketFit {
         scope,
@@ -648,11 +657,21 @@ fn bucket_candidate(cx: &Ctx<'_>, i: usize) -> Option<Candidate> {
     Some(c)
 }
 
-/// A limit the body states (numbers, or a `limit.key`) that no layer counting the throttle has.
-fn stated_candidate(cx: &Ctx<'_>, i: usize) -> Option<Candidate> {
-    let r = &cx.capture.requests[i];
+/// What a throttle's response states of the limit that refused it, when that is no layer
+/// counting the request.
+struct Statement {
+    by: StatedBy,
+    limit: Option<u64>,
+    window_s: Option<f64>,
+    /// The body names a limit (`limit.key`) that is no layer of the profile.
+    key_new: bool,
+    /// How long the counter stated it would take to reset (counters only).
+    reset: Option<Micros>,
+}
+
+/// What the body states (numbers, or a `limit.key`) that no layer counting the throttle has.
+fn body_statement(cx: &Ctx<'_>, r: &Request, views: &[(usize, &View)]) -> Option<Statement> {
     let b = r.throttle_body()?;
-    let views = views(cx, i);
     let limit = b.limit.or(b.limit_value).filter(|&n| n > 0);
     let window_s = b
         .window_s
@@ -671,8 +690,66 @@ fn stated_candidate(cx: &Ctx<'_>, i: usize) -> Option<Candidate> {
     if key_documented || !(numbers_new || key_new) {
         return None;
     }
+    Some(Statement {
+        by: StatedBy::Body,
+        limit,
+        window_s,
+        key_new,
+        reset: None,
+    })
+}
+
+/// A counter of requests on the throttle that is spent and describes no layer counting it:
+/// the server reports which budget refused the request, and the profile does not document it.
+/// None when any counter on the throttle describes a counting layer (that layer's own counter
+/// speaks for it).
+fn counter_statement(r: &Request, layers: &[&Layer]) -> Option<Statement> {
+    let describes_one = |q: &Quota| layers.iter().any(|l| l.described_by(q));
+    let quotas = r.quotas();
+    if quotas.iter().any(|q| spent(q) && describes_one(q)) {
+        return None;
+    }
+    let q = quotas
+        .iter()
+        .find(|q| q.unit == Unit::Requests && spent(q) && !describes_one(q))?;
+    Some(Statement {
+        by: StatedBy::Counter,
+        limit: q.limit.get(),
+        window_s: q.window.get().map(time::as_secs),
+        key_new: false,
+        reset: q.reset.get(),
+    })
+}
+
+/// Whether a counter reports its budget used up (this request included).
+fn spent(q: &Quota) -> bool {
+    match (q.limit.get(), q.used_count()) {
+        (Some(limit), Some(used)) => limit > 0 && used >= limit,
+        _ => false,
+    }
+}
+
+/// A limit the throttle's response states (body numbers, a `limit.key`, or a spent counter)
+/// that no layer counting the throttle has.
+fn stated_candidate(cx: &Ctx<'_>, i: usize) -> Option<Candidate> {
+    let r = &cx.capture.requests[i];
+    let views = views(cx, i);
+    let counting: Vec<&Layer> = views.iter().map(|(l, _)| cx.layer(*l)).collect();
+    let Statement {
+        by,
+        limit,
+        window_s,
+        key_new,
+        reset,
+    } = body_statement(cx, r, &views).or_else(|| counter_statement(r, &counting))?;
     let window = window_s.map(time::secs);
-    let kind = window.map_or(LimitKind::Rate, LimitKind::of_window);
+    // without a stated window, by the longest wait the server gave
+    let retry_after = r.retry_after().map(|x| x.seconds).filter(|s| s.is_finite());
+    let wait = retry_after.map(time::secs).max(reset);
+    let kind = window
+        .map(LimitKind::of_window)
+        .or_else(|| LimitKind::of_wait(wait))
+        .unwrap_or(LimitKind::Rate);
     // which scopes the stated limit can count: none where a success surely had more admitted
     // others within one window's length than any algorithm with those numbers admits (it would
     // have refused it); the broadest such scope, and what the throttle had there
@@ -702,9 +779,10 @@ fn stated_candidate(cx: &Ctx<'_>, i: usize) -> Option<Candidate> {
         scope,
         limit,
         window,
-        stated: true,
+        stated: Some(by),
     });
-    c.support.push(Signal::BodyStatesLimit {
+    c.support.push(Signal::StatesLimit {
+        by,
         limit,
         window,
         scope,
@@ -738,7 +816,7 @@ fn split_chance(c: &Candidate) -> Option<f64> {
 fn cleaner(documented: &Separation, c: &Candidate) -> bool {
     matches!(
         c.explanation,
-        Explanation::Undocumented { stated: false, .. }
+        Explanation::Undocumented { stated: None, .. }
     ) && split_chance(c)
         .is_some_and(|chance| documented.chance < chance * (1.0 - super::thresholds::SAME_CHANCE))
 }
@@ -898,10 +976,45 @@ mod tests {
             capacity: 10.0,
             admitted_only: replay(admitted),
             with_refusals: replay(all),
+            alone: replay(admitted),
             admitted_before: 0,
             attempts_before: attempts,
             window_opened: None,
         }
+    }
+
+    #[test]
+    fn a_spent_counter_that_no_counting_layer_has_states_an_undocumented_limit() {
+        let throttle = |remaining: u32| {
+            format!(
+                r#"{{"startedDateTime":"2025-01-01T00:00:00.000Z","time":10,"request":{{"method":"GET","url":"https://h/a"}},"response":{{"status":429,"headers":[{{"name":"X-RateLimit-Limit","value":"4"}},{{"name":"X-RateLimit-Remaining","value":"{remaining}"}}]}},"timings":{{"send":0,"wait":10,"receive":0}}}}"#
+            )
+        };
+        let (spent, room) = (throttle(0), throttle(2));
+        let c = crate::normalize::capture_of(
+            crate::normalize::Builder::new(),
+            &[spent.as_str(), room.as_str()],
+        );
+        let layer = |limit| {
+            Layer::new(
+                "l",
+                Limiter::Window {
+                    limit,
+                    window: 60 * time::SECOND,
+                    anchor: None,
+                },
+            )
+        };
+        let (other, same) = (layer(100), layer(4));
+        let s = counter_statement(&c.requests[0], &[&other]).expect("a spent counter of 4");
+        assert_eq!(
+            (s.by, s.limit, s.window_s),
+            (StatedBy::Counter, Some(4), None)
+        );
+        // the counter of a layer counting the request speaks for that layer, not for another
+        // limit; a counter with room states nothing
+        assert!(counter_statement(&c.requests[0], &[&other, &same]).is_none());
+        assert!(counter_statement(&c.requests[1], &[&other]).is_none());
     }
 
     #[test]
@@ -920,7 +1033,7 @@ mod tests {
             scope: Some(Scope::Endpoint),
             limit: Some(3),
             window: Some(time::SECOND),
-            stated: false,
+            stated: None,
         });
         // the scope's own split: 0.002, reported as 0.036 after 18 options tried
         c.support.push(Signal::Separation {
@@ -959,7 +1072,7 @@ mod tests {
             scope: Some(Scope::Endpoint),
             limit: Some(3),
             window: Some(time::SECOND),
-            stated: true,
+            stated: Some(StatedBy::Body),
         };
         assert!(!cleaner(&sep(0.0001), &c));
     }

@@ -22,7 +22,7 @@ pub mod thresholds;
 pub mod verdict;
 
 use crate::evaluate::Evaluation;
-use crate::model::{Capture, Micros};
+use crate::model::{Capture, Micros, time};
 use crate::profiles::Profile;
 
 pub use budget::Budget;
@@ -30,7 +30,7 @@ pub use context::Scope;
 pub use findings::{Finding, FindingKind, Severity};
 pub use rank::{Confidence, Preference};
 pub use refute::Refutation;
-pub use signal::{Basis, Signal};
+pub use signal::{Basis, Signal, StatedBy};
 pub use verdict::Verdict;
 
 /// Why a throttle happened, as reports name it.
@@ -97,6 +97,19 @@ impl LimitKind {
             LimitKind::Rate
         }
     }
+
+    /// The kind of a rate limit whose window is unknown, by the longest wait its server gave
+    /// (Retry-After, or a spent counter's reset): a window frees room within its length, so a
+    /// wait bounds the window from below, and a short one is read as a short window's. `None`
+    /// for no usable wait.
+    pub fn of_wait(wait: Option<Micros>) -> Option<LimitKind> {
+        wait.filter(|w| *w >= 0).map(LimitKind::of_window)
+    }
+
+    /// `of_wait` of a wait in seconds.
+    pub fn of_wait_s(seconds: Option<f64>) -> Option<LimitKind> {
+        LimitKind::of_wait(seconds.filter(|s| s.is_finite()).map(time::secs))
+    }
 }
 
 /// One explanation of a throttle.
@@ -126,8 +139,8 @@ pub enum Explanation {
         limit: Option<u64>,
         /// Its window (rate and burst kinds).
         window: Option<Micros>,
-        /// Whether the 429 body states it.
-        stated: bool,
+        /// Whether the throttle's response states it, and where.
+        stated: Option<StatedBy>,
     },
     /// Nothing explains it.
     Unknown,
@@ -360,7 +373,7 @@ pub fn explain(cx: &context::Ctx<'_>, i: usize) -> Throttle {
                 scope: None,
                 limit: None,
                 window: None,
-                stated: false,
+                stated: None,
             });
             c.support.push(s);
             alive.push(c);

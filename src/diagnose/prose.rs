@@ -12,7 +12,7 @@ use crate::profiles::{Kind, Layer, Limiter, Profile};
 use super::context::Scope;
 use super::rank::{Confidence, Level, Preference, Reason};
 use super::refute::Refutation;
-use super::signal::{Basis, Counter, Signal};
+use super::signal::{Basis, Counter, Signal, StatedBy};
 use super::thresholds::NEIGHBOUR;
 use super::{Explanation, LimitKind};
 use crate::join::WindowProof;
@@ -207,6 +207,14 @@ pub fn signal(n: &Names<'_>, s: &Signal, throttle: &Request) -> String {
                     "{} {what} by the HAR's times; at the arrival times the server's log gives the capture's own requests, its budget was used up",
                     n.layer_label(*layer)
                 ),
+                Some(Basis::Alone) => format!(
+                    "{} counted {} in the window, {} admitted; its limiter, deciding each of them as if no traffic came from elsewhere, would have had {} of {} in use and refused this request all the same",
+                    n.layer_label(*layer),
+                    count(*attempts, "attempt", "attempts"),
+                    admitted,
+                    time::number_label(*level),
+                    time::number_label(*capacity)
+                ),
                 Some(Basis::IfRefusalsCount) => format!(
                     "{} counted {} in the window but only {} admitted: its budget was used up if refused attempts count",
                     n.layer_label(*layer),
@@ -308,17 +316,24 @@ pub fn signal(n: &Names<'_>, s: &Signal, throttle: &Request) -> String {
                 l.budget_label()
             )
         }
-        Signal::BodyStatesLimit {
+        Signal::StatesLimit {
+            by,
             limit,
             window,
             scope,
             visible,
         } => {
             let stated = stated_text(*limit, *window);
-            let mut s = format!(
-                "the {} body states {stated}, which no layer of the active profile counting this request has",
-                status_word(throttle)
-            );
+            let mut s = match by {
+                StatedBy::Body => format!(
+                    "the {} body states {stated}, which no layer of the active profile counting this request has",
+                    status_word(throttle)
+                ),
+                StatedBy::Counter => format!(
+                    "the server's counter on the {} reports {stated} used up, which no layer of the active profile counting this request has",
+                    status_word(throttle)
+                ),
+            };
             if let (Some(v), Some(lim), Some(w), Some(sc)) = (visible, limit, window, scope) {
                 let label = time::window_label(*w);
                 if *v >= *lim {
@@ -526,6 +541,7 @@ pub fn explanation(n: &Names<'_>, e: &Explanation) -> String {
         Explanation::Visible { layer, basis } => {
             let tail = match basis {
                 Basis::IfRefusalsCount => ", if refused attempts count against it",
+                Basis::Alone => ", had its limiter decided the capture's attempts alone",
                 _ => "",
             };
             format!(
@@ -549,8 +565,12 @@ pub fn explanation(n: &Names<'_>, e: &Explanation) -> String {
                 .map(|s| format!(" ({})", scope_text(s)))
                 .unwrap_or_default();
             match (kind, stated, limit, window) {
-                (_, true, l, w) => format!(
+                (_, Some(StatedBy::Body), l, w) => format!(
                     "a limit the documentation does not state, which the body gives as {}",
+                    stated_text(*l, *w)
+                ),
+                (_, Some(StatedBy::Counter), l, w) => format!(
+                    "a limit the documentation does not state, which the server's counter gives as {}",
                     stated_text(*l, *w)
                 ),
                 (LimitKind::Concurrency, _, Some(l), _) => format!(
@@ -593,6 +613,9 @@ pub fn preference(p: Preference) -> &'static str {
         }
         Preference::PositiveEvidence => {
             "the capture holds positive evidence for a limit the documentation does not state"
+        }
+        Preference::AloneRefuses => {
+            "the capture's own attempts, decided by the layer's limiter alone, would have been refused all the same"
         }
         Preference::IfRefusalsCount => {
             "the capture's own traffic explains the throttle if refused attempts count"
@@ -637,6 +660,9 @@ pub fn confidence(c: Confidence) -> String {
         Reason::ReplayRefuses => "replaying the capture's own requests refuses it",
         Reason::ReplayAtEdge => {
             "replaying the capture refuses it only within the timing uncertainty of a HAR"
+        }
+        Reason::AloneRefuses => {
+            "the layer's limiter, deciding the capture's own attempts as if nothing came from elsewhere, refuses it, though traffic from elsewhere shared the budget"
         }
         Reason::IfRefusalsCount => {
             "only if refused attempts count, which the documentation does not say"

@@ -9,19 +9,19 @@
 
 use std::cmp::Ordering;
 
-use crate::model::time;
 use crate::profiles::{Layer, Partition};
 
 use super::context::Ctx;
-use super::signal::{Basis, Signal};
-use super::thresholds::{SEPARATION_CHANCE, SEPARATION_MIN_THROTTLES};
+use super::signal::{Basis, Signal, StatedBy};
+use super::thresholds::{COUNTER_TOLERANCE, SEPARATION_CHANCE, SEPARATION_MIN_THROTTLES};
 use super::{Candidate, Explanation, LimitKind, Ranked, Throttle};
 
 /// A preference rule, in the order they are applied.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Preference {
     /// The server names the layer: its counter on the throttle is over the limit, or the body's
-    /// `limit.key` is the layer.
+    /// `limit.key` is the layer; for a limit the documentation does not state, a spent counter
+    /// on the throttle that no documented layer counting it has.
     ServerNamesIt,
     /// The server's log proves it: the layer's window, with the requests the log holds from
     /// outside the capture, was full (or, for an undocumented limit, every documented layer
@@ -45,6 +45,12 @@ pub enum Preference {
     /// A clean separation, or a limit the body states, is positive evidence of a limit the
     /// documentation does not state.
     PositiveEvidence,
+    /// The layer's limiter, deciding each of the capture's attempts itself as if no traffic
+    /// came from elsewhere, refuses it: the capture's own demand would have been refused all
+    /// the same. Below positive evidence for a limit the documentation does not state (the
+    /// attempts that fill the layer in that replay may be ones that limit refused before they
+    /// reached this layer), above everything weaker.
+    AloneRefuses,
     /// The capture's own traffic explains it if refused attempts count, which the
     /// documentation does not say: below positive evidence for a limit it does not state (the
     /// refusals that fill the layer in that replay may be that limit's), above everything
@@ -83,6 +89,7 @@ impl Preference {
             Preference::ServerSawHidden => "server-saw-hidden",
             Preference::ServerShowedRoom => "server-showed-room",
             Preference::PositiveEvidence => "positive-evidence",
+            Preference::AloneRefuses => "alone-refuses",
             Preference::IfRefusalsCount => "if-refusals-count",
             Preference::BodyStatesIt => "body-states-it",
             Preference::RetryPersisted => "retry-persisted",
@@ -96,7 +103,7 @@ impl Preference {
     }
 
     /// Every rule, in the order they are applied.
-    pub const ALL: [Preference; 17] = [
+    pub const ALL: [Preference; 18] = [
         Preference::ServerNamesIt,
         Preference::ServerLogProves,
         Preference::CapturesOwnTraffic,
@@ -105,6 +112,7 @@ impl Preference {
         Preference::ServerSawHidden,
         Preference::ServerShowedRoom,
         Preference::PositiveEvidence,
+        Preference::AloneRefuses,
         Preference::IfRefusalsCount,
         Preference::BodyStatesIt,
         Preference::RetryPersisted,
@@ -150,6 +158,8 @@ pub enum Reason {
     ReplayRefuses,
     /// The replay refuses it only at the edge of the timing uncertainty.
     ReplayAtEdge,
+    /// The layer's limiter, deciding the capture's attempts alone, refuses it.
+    AloneRefuses,
     /// The replay refuses it only if refused attempts used budget.
     IfRefusalsCount,
     /// The server's counter showed hidden traffic on the layer.
@@ -203,36 +213,41 @@ fn value(layers: &Layers<'_>, c: &Candidate, p: Preference, ways: &[(usize, usiz
                 ..
             }
             | Signal::BodyNamesLayer { layer: l } => Some(l) == layer,
+            // a spent counter on the throttle that no documented layer counting it has: the
+            // server names a limit the documentation does not state
+            Signal::StatesLimit {
+                by: StatedBy::Counter,
+                ..
+            } => layer.is_none(),
             _ => false,
         })),
         Preference::ServerLogProves => b(log_proves(c)),
         Preference::CapturesOwnTraffic => b(matches!(e, Explanation::Visible { basis, .. }
-            if *basis != Basis::IfRefusalsCount)),
+            if !matches!(basis, Basis::IfRefusalsCount | Basis::Alone))),
         Preference::StrongerReplay => match e {
             Explanation::Visible { basis, .. } => match basis {
                 Basis::Exact => 3.0,
                 Basis::ServerArrival => 2.5,
                 Basis::Edge => 2.0,
-                Basis::IfRefusalsCount => 0.0,
+                // below positive evidence, with `AloneRefuses`
+                Basis::Alone | Basis::IfRefusalsCount => 0.0,
             },
             _ => 0.0,
         },
         Preference::RetryAfterFits => b(has(c, |s| matches!(s, Signal::RetryAfterFits { .. }))),
-        Preference::ServerSawHidden => b(matches!(e, Explanation::Hidden { .. })
-            && has(c, |s| {
-                matches!(
-                    s,
-                    Signal::ServerCount {
-                        on_throttle: false,
-                        ..
-                    }
-                )
-            })),
+        Preference::ServerSawHidden => b(saw_enough_hidden(c)),
         Preference::ServerShowedRoom => b(!c
             .against
             .iter()
             .any(|s| matches!(s, Signal::RoomAtTheMoment { .. }))),
         Preference::PositiveEvidence => evidence_strength(c),
+        Preference::AloneRefuses => b(matches!(
+            e,
+            Explanation::Visible {
+                basis: Basis::Alone,
+                ..
+            }
+        )),
         Preference::IfRefusalsCount => b(matches!(
             e,
             Explanation::Visible {
@@ -282,12 +297,33 @@ pub fn log_proves(c: &Candidate) -> bool {
     })
 }
 
+/// Whether the server's counter on an earlier success of the partition held at least as much
+/// traffic from elsewhere as hidden traffic needs to have refused the throttle: a counter
+/// that saw only a little shows hidden traffic exists, not that it filled the layer.
+fn saw_enough_hidden(c: &Candidate) -> bool {
+    let Explanation::Hidden { at_least, .. } = c.explanation else {
+        return false;
+    };
+    has(c, |s| match s {
+        Signal::ServerCount {
+            on_throttle: false,
+            counter,
+            visible,
+            ..
+        } => counter.used.saturating_sub(*visible) + COUNTER_TOLERANCE >= at_least,
+        _ => false,
+    })
+}
+
 /// The chance of the candidate's separation or bucket fit (0 for a stated limit, 1 without
 /// one).
 fn chance(c: &Candidate) -> f64 {
     if matches!(
         c.explanation,
-        Explanation::Undocumented { stated: true, .. }
+        Explanation::Undocumented {
+            stated: Some(_),
+            ..
+        }
     ) {
         return 0.0;
     }
@@ -314,7 +350,7 @@ fn evidence_strength(c: &Candidate) -> f64 {
         return 0.0;
     }
     let stated_unreached = c.support.iter().any(|s| {
-        matches!(s, Signal::BodyStatesLimit { visible, limit, .. }
+        matches!(s, Signal::StatesLimit { visible, limit, .. }
             if !matches!((visible, limit), (Some(v), Some(n)) if v >= n))
     });
     if stated_unreached { 1.0 } else { 2.0 }
@@ -329,7 +365,9 @@ pub fn positive(c: &Candidate) -> bool {
         .iter()
         .any(|s| matches!(s, Signal::DocumentedSplitsAsWell { .. }));
     match c.explanation {
-        Explanation::Undocumented { stated: true, .. } => true,
+        Explanation::Undocumented {
+            stated: Some(_), ..
+        } => true,
         Explanation::Undocumented { .. } if log_proves(c) => true,
         Explanation::Undocumented { .. } if documented_as_well => false,
         Explanation::Undocumented { .. } => c.support.iter().any(|s| {
@@ -402,6 +440,10 @@ fn confidence(first: &Candidate, decided_by: Option<Preference>, alone: bool) ->
             ..
         }
         | Signal::BodyNamesLayer { layer } => Some(layer) == first.explanation.layer(),
+        Signal::StatesLimit {
+            by: StatedBy::Counter,
+            ..
+        } => first.explanation.layer().is_none(),
         _ => false,
     });
     let (level, reason) = match first.explanation {
@@ -417,6 +459,10 @@ fn confidence(first: &Candidate, decided_by: Option<Preference>, alone: bool) ->
             ..
         } => (Level::Low, Reason::IfRefusalsCount),
         _ if alone => (Level::High, Reason::OnlyOne),
+        Explanation::Visible {
+            basis: Basis::Alone,
+            ..
+        } => (Level::Medium, Reason::AloneRefuses),
         Explanation::Visible {
             basis: Basis::Exact,
             ..
@@ -534,16 +580,13 @@ fn eliminate(t: &mut Throttle) {
     if !t.refuted.iter().any(|c| c.explanation.layer().is_some()) {
         return;
     }
-    let kind = match t.retry_after_s {
-        Some(s) if s.is_finite() && s >= 0.0 => LimitKind::of_window(time::secs(s)),
-        _ => LimitKind::Rate,
-    };
+    let kind = LimitKind::of_wait_s(t.retry_after_s).unwrap_or(LimitKind::Rate);
     t.explanation = Explanation::Undocumented {
         kind,
         scope: None,
         limit: None,
         window: None,
-        stated: false,
+        stated: None,
     };
     t.confidence = Confidence {
         level: Level::Low,
@@ -561,7 +604,7 @@ fn fill_numbers(cx: &Ctx<'_>, t: &mut Throttle, first: &Candidate) {
                 || matches!(
                     first.explanation,
                     Explanation::Visible {
-                        basis: Basis::IfRefusalsCount,
+                        basis: Basis::IfRefusalsCount | Basis::Alone,
                         ..
                     }
                 );
@@ -580,7 +623,7 @@ fn fill_numbers(cx: &Ctx<'_>, t: &mut Throttle, first: &Candidate) {
             t.limit = limit;
             t.window = window;
             t.visible = first.support.iter().find_map(|s| match *s {
-                Signal::BodyStatesLimit { visible, .. } => visible,
+                Signal::StatesLimit { visible, .. } => visible,
                 Signal::Around { possible, .. } => Some(possible as u64 + 1),
                 _ => None,
             });
@@ -611,7 +654,7 @@ mod tests {
                 kind: LimitKind::Burst,
                 limit: None,
                 window: None,
-                stated: false,
+                stated: None,
                 ..
             }
         ));
@@ -632,7 +675,7 @@ mod tests {
             scope: None,
             limit: Some(1),
             window: None,
-            stated: false,
+            stated: None,
         });
         let mut t = unexplained(0, Some(1.0), Vec::new(), vec![guess]);
         eliminate(&mut t);
@@ -680,7 +723,7 @@ mod tests {
             scope: Some(Scope::Endpoint),
             limit: Some(1),
             window: None,
-            stated: false,
+            stated: None,
         });
         c.support.push(Signal::Separation {
             window: None,
@@ -741,6 +784,91 @@ mod tests {
             ),
             (1, Some(Preference::CapturesOwnTraffic))
         );
+    }
+
+    #[test]
+    fn the_capture_deciding_alone_yields_to_positive_evidence_and_beats_an_assumption() {
+        assert_eq!(
+            winner(&visible(0, Basis::Alone), &undocumented(0.001)),
+            (1, Some(Preference::PositiveEvidence))
+        );
+        assert_eq!(
+            winner(&hidden(1, 5), &visible(0, Basis::Alone)),
+            (1, Some(Preference::AloneRefuses))
+        );
+        assert_eq!(
+            winner(
+                &visible(1, Basis::IfRefusalsCount),
+                &visible(0, Basis::Alone)
+            ),
+            (1, Some(Preference::AloneRefuses))
+        );
+        // a replay of the capture's admitted requests alone is the stronger fact
+        assert_eq!(
+            winner(&visible(1, Basis::Alone), &visible(0, Basis::Edge)),
+            (1, Some(Preference::CapturesOwnTraffic))
+        );
+    }
+
+    #[test]
+    fn a_spent_counter_naming_no_documented_layer_outranks_hidden_traffic_the_server_saw() {
+        let mut h = hidden(1, 237);
+        h.support.push(Signal::ServerCount {
+            layer: 1,
+            counter: Counter {
+                quote: None,
+                used: 13,
+                limit: 249,
+            },
+            visible: 11,
+            at: 0,
+            on_throttle: false,
+        });
+        let mut u = Candidate::new(Explanation::Undocumented {
+            kind: crate::diagnose::LimitKind::Burst,
+            scope: Some(Scope::Endpoint),
+            limit: Some(1),
+            window: Some(3 * time::SECOND),
+            stated: Some(StatedBy::Counter),
+        });
+        let stated = |by| Signal::StatesLimit {
+            by,
+            limit: Some(1),
+            window: Some(3 * time::SECOND),
+            scope: Some(Scope::Endpoint),
+            visible: Some(1),
+        };
+        u.support.push(stated(StatedBy::Counter));
+        assert_eq!(winner(&h, &u), (1, Some(Preference::ServerNamesIt)));
+        // as a layer's own full counter does, it outranks the capture's own traffic on
+        // another layer: servers report the limit that refused
+        assert_eq!(
+            winner(&visible(0, Basis::Exact), &u),
+            (1, Some(Preference::ServerNamesIt))
+        );
+        assert_eq!(
+            confidence(&u, Some(Preference::ServerNamesIt), false).reason,
+            Reason::ServerNamesIt
+        );
+        // a body stating a limit is positive evidence: below a counter that saw as much hidden
+        // traffic as the throttle needs, above one that saw a little
+        let mut b = u.clone();
+        b.support = vec![stated(StatedBy::Body)];
+        assert_eq!(winner(&h, &b), (1, Some(Preference::PositiveEvidence)));
+        let mut full = hidden(1, 237);
+        full.support.push(Signal::ServerCount {
+            layer: 1,
+            counter: Counter {
+                quote: None,
+                used: 247,
+                limit: 249,
+            },
+            visible: 11,
+            at: 0,
+            on_throttle: false,
+        });
+        assert!(saw_enough_hidden(&full) && !saw_enough_hidden(&h));
+        assert_eq!(winner(&full, &b), (0, Some(Preference::ServerSawHidden)));
     }
 
     #[test]
@@ -832,7 +960,7 @@ mod tests {
                 scope: Some(Scope::Caller),
                 limit: Some(13),
                 window: Some(2 * time::SECOND),
-                stated: false,
+                stated: None,
             });
             c.support.push(Signal::BucketFit {
                 scope: Scope::Caller,

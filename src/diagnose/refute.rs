@@ -255,7 +255,7 @@ mod tests {
             scope: Some(Scope::Endpoint),
             limit: Some(1),
             window: None,
-            stated: false,
+            stated: None,
         })
     }
 

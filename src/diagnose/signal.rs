@@ -17,11 +17,25 @@ pub enum Basis {
     Exact,
     /// Refused once requests within the timing uncertainty are taken to come first.
     Edge,
+    /// Refused when the layer's limiter decides every attempt of the capture itself, as if no
+    /// traffic came from elsewhere: the capture's own demand would have been refused all the
+    /// same, though the budget it was refused at held traffic from elsewhere too.
+    Alone,
     /// Refused only if refused attempts use budget (the documentation does not say).
     IfRefusalsCount,
     /// Refused when the capture's requests are replayed at their arrival times in the
     /// server's log (which can differ from the HAR's starts by a queue or a preflight).
     ServerArrival,
+}
+
+/// Where a throttle's response states the limit that refused it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum StatedBy {
+    /// The body ("[N] requests within [W] seconds", `limit.key`).
+    Body,
+    /// A counter on the throttle that is spent (nothing remains) and describes no layer
+    /// counting the request: the server's own account of which budget refused it.
+    Counter,
 }
 
 /// A server's own counter, as the response reported it.
@@ -115,8 +129,11 @@ pub enum Signal {
         /// Evaluation index of the layer.
         layer: usize,
     },
-    /// The body states a limit no layer counting the request has.
-    BodyStatesLimit {
+    /// The throttle's response states a limit no layer counting the request has: in its body,
+    /// or in a spent counter on it that describes no such layer.
+    StatesLimit {
+        /// Where the response states it.
+        by: StatedBy,
         /// The stated limit.
         limit: Option<u64>,
         /// The stated window.

@@ -82,6 +82,11 @@ pub struct View {
     pub admitted_only: Replay,
     /// Replayed with every attempt using budget.
     pub with_refusals: Replay,
+    /// Replayed alone: the layer's limiter, fed every attempt of the partition (retries
+    /// included: they are the client's demand as sent), decides each itself and charges what
+    /// it admits (and every attempt the HAR shows admitted): what would have happened without
+    /// traffic from outside the capture, where refused attempts use no budget.
+    pub alone: Replay,
     /// Admitted and all requests of the partition in the window before it (windows), or in the
     /// bucket's horizon (buckets), or in flight (concurrency), the throttle excluded.
     pub admitted_before: u64,
@@ -352,7 +357,7 @@ pub fn evaluate(capture: &Capture, profiles: &[Profile], opts: Options) -> Evalu
         .into_par_iter()
         .map(|(pi, li)| {
             let profile = &profiles[pi];
-            replay::layer(capture, profile, &profile.layers[li], opts, pi, li)
+            replay::layer(capture, profile, &profile.layers[li], opts, (pi, li))
         })
         .collect();
     Evaluation { layers, opts }

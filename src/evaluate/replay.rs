@@ -1,6 +1,6 @@
-//! Replaying one layer: each partition's requests through two meters (admitted requests
-//! charged; every attempt charged), in time order, with a lagged copy for the timing
-//! uncertainty at throttles.
+//! Replaying one layer: each partition's requests through three meters (admitted requests
+//! charged; every attempt charged; the limiter deciding each attempt alone), in time order,
+//! with a lagged copy for the timing uncertainty at throttles.
 //!
 //! Owns the loop every layer is evaluated with, the views taken at throttles, the peaks, and
 //! the level series charts draw. Pure.
@@ -110,14 +110,27 @@ fn at_throttle(
     }
 }
 
+/// The replay of a meter deciding alone at a throttle: at its recorded time only (the timing
+/// uncertainty is the other replays' business).
+fn decided(alone: &mut dyn Meter, t: Micros, cost: u64) -> Replay {
+    let hidden_needed = alone.hidden_needed(t, cost);
+    Replay {
+        level: alone.level(t),
+        refused: !alone.admits(t, cost),
+        refused_at_edge: !alone.admits(t, cost),
+        hidden_needed,
+        hidden_needed_at_edge: hidden_needed,
+        free_at: alone.free_at(t, cost),
+    }
+}
+
 /// Evaluates one layer.
 pub(super) fn layer(
     capture: &Capture,
     profile: &Profile,
     layer: &Layer,
     opts: Options,
-    profile_index: usize,
-    layer_index: usize,
+    (profile_index, layer_index): (usize, usize),
 ) -> LayerEval {
     let mut eval = LayerEval {
         profile: profile_index,
@@ -150,6 +163,9 @@ pub(super) fn layer(
         let mut all = meter::for_layer(layer);
         let mut adm_lag = adm.clone_box();
         let mut all_lag = all.clone_box();
+        // the meter deciding alone charges exactly what `adm` charges until the partition's
+        // first throttle: it starts there as a copy
+        let mut alone: Option<Box<dyn Meter>> = None;
         let mut lagged = 0usize;
         for k in 0..steps.len() {
             let s = steps[k];
@@ -171,7 +187,12 @@ pub(super) fn layer(
             if !all.admits(t, s.cost) && eval.first_breach.is_none_or(|(b, _)| t < b) {
                 eval.first_breach = Some((t, s.request));
             }
-            if !s.admitted {
+            if !s.admitted && alone.is_none() {
+                alone = Some(adm.clone_box());
+            }
+            let alone_admits = alone.as_mut().map(|m| m.admits(t, s.cost));
+            if let (false, Some(m)) = (s.admitted, alone.as_deref_mut()) {
+                let alone = decided(m, t, s.cost);
                 let (admitted_before, attempts_before) = match layer.kind() {
                     Kind::Concurrency => in_flight(&steps, k, t),
                     Kind::Rate => requests_between(&steps, k, t - horizon, t),
@@ -185,6 +206,7 @@ pub(super) fn layer(
                         n.admitted
                     }),
                     with_refusals: at_throttle(&mut *all, &*all_lag, &steps, lagged, k, |_| true),
+                    alone,
                     admitted_before,
                     attempts_before,
                     window_opened: adm.window_opened(t),
@@ -192,6 +214,10 @@ pub(super) fn layer(
             }
             adm.record(t, s.end, s.cost, s.admitted, s.admitted);
             all.record(t, s.end, s.cost, s.admitted, true);
+            if let (Some(m), Some(admits)) = (alone.as_mut(), alone_admits) {
+                let admitted = s.admitted || admits;
+                m.record(t, s.end, s.cost, admitted, admitted);
+            }
         }
         if part.peak > eval.peak {
             eval.peak = part.peak;
@@ -376,6 +402,51 @@ mod tests {
             .collect();
         assert_eq!(visited, expected);
         assert_eq!(visited[0].0, 1);
+    }
+
+    #[test]
+    fn the_limiter_deciding_alone_charges_the_attempts_it_would_have_admitted() {
+        // 2 per 10 s; one success, then three throttles 1 s apart: traffic from elsewhere
+        // refused the first (the capture's own admitted requests leave room), but had the
+        // limiter decided the capture's attempts alone, it would have admitted that one and
+        // refused the next
+        let entry = |ms: u32, status: u16| {
+            format!(
+                r#"{{"startedDateTime":"2025-01-01T00:00:0{}.{:03}Z","time":10,"request":{{"method":"GET","url":"https://h/a"}},"response":{{"status":{status}}},"timings":{{"send":0,"wait":10,"receive":0}}}}"#,
+                ms / 1000,
+                ms % 1000
+            )
+        };
+        let entries = [
+            entry(0, 200),
+            entry(1000, 429),
+            entry(2000, 429),
+            entry(3000, 429),
+        ];
+        let refs: Vec<&str> = entries.iter().map(String::as_str).collect();
+        let c = crate::normalize::capture_of(crate::normalize::Builder::new(), &refs);
+        let profile = crate::profiles::parse::parse(
+            "t.toml",
+            "name = \"t\"\nhosts = [\"h\"]\n[[layer]]\nname = \"l\"\nlimit = 2\nwindow = \"10s\"\n",
+        )
+        .unwrap();
+        let eval =
+            crate::evaluate::evaluate(&c, std::slice::from_ref(&profile), Options::default());
+        let views = &eval.layers[0].views;
+        let at = |i: u32| views.iter().find(|v| v.request == i).unwrap();
+        assert!(!at(1).admitted_only.refused && !at(1).alone.refused);
+        assert!(
+            !at(2).admitted_only.refused,
+            "one admitted request in the window"
+        );
+        assert!(
+            at(2).alone.refused,
+            "alone, the first throttle would have been admitted"
+        );
+        assert_eq!(at(2).alone.level, 2.0);
+        assert!(at(3).alone.refused && at(3).with_refusals.refused);
+        // the first throttle's view starts the meter deciding alone from the admitted one's
+        assert_eq!(at(1).alone.level, at(1).admitted_only.level);
     }
 
     #[test]

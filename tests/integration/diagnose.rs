@@ -148,7 +148,7 @@ fn a_limit_the_body_states_but_no_layer_documents_is_an_undocumented_limit_of_it
 fn a_stated_limit_is_refuted_only_by_more_than_any_algorithm_with_its_numbers_admits() {
     let scope = |a: &Analysis| match a.diagnosis.throttles[0].explanation {
         Explanation::Undocumented {
-            stated: true,
+            stated: Some(why429::diagnose::StatedBy::Body),
             scope,
             limit: Some(3),
             ..

@@ -395,7 +395,7 @@ fn with_the_server_log_no_lab_throttle_is_explained_worse_than_without() {
         println!("  still wrong: {w}");
     }
     assert!(total > 1500, "{total}");
-    assert!(with > without, "{with} with the log, {without} without");
+    assert!(with >= without, "{with} with the log, {without} without");
 }
 
 /// The server's log holds every request of the user's partitions and they leave room in every

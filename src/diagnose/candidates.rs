@@ -704,7 +704,8 @@ fn body_statement(cx: &Ctx<'_>, r: &Request, views: &[(usize, &View)]) -> Option
 /// None when any counter on the throttle describes a counting layer (that layer's own counter
 /// speaks for it).
 fn counter_statement(r: &Request, layers: &[&Layer]) -> Option<Statement> {
-    let describes_one = |q: &Quota| layers.iter().any(|l| l.described_by(q));
+    let describes_one =
+        |q: &Quota| q.unit == Unit::Requests && layers.iter().any(|l| l.described_by(q));
     let quotas = r.quotas();
     if quotas.iter().any(|q| spent(q) && describes_one(q)) {
         return None;
@@ -822,17 +823,22 @@ fn cleaner(documented: &Separation, c: &Candidate) -> bool {
 }
 
 /// A split of the throttle's scope points past the documented layers only where no layer that
-/// traffic from outside the capture could fill (a hidden candidate) splits its own partition
-/// more cleanly by its own count: where one does, the undocumented candidate gets that fact
-/// against it (`rank::positive` then takes its split for no evidence). Splits equally clean
-/// (the layer and the scope count the same requests) leave the question to the rest of the
-/// evidence.
+/// traffic from outside the capture, or the capture's own refused attempts, could fill (a
+/// hidden candidate, or visible traffic only when the replay decides alone or refusals count)
+/// splits its own partition more cleanly by its own count: where one does, the undocumented
+/// candidate gets that fact against it (`rank::positive` then takes its split for no
+/// evidence). Splits equally clean (the layer and the scope count the same requests) leave the
+/// question to the rest of the evidence.
 fn documented_splits(cx: &Ctx<'_>, i: usize, out: &mut [Candidate]) {
     let req = i as u32;
     let hidden: Vec<usize> = out
         .iter()
         .filter_map(|c| match c.explanation {
-            Explanation::Hidden { layer, .. } => Some(layer),
+            Explanation::Hidden { layer, .. }
+            | Explanation::Visible {
+                layer,
+                basis: Basis::Alone | Basis::IfRefusalsCount,
+            } => Some(layer),
             _ => None,
         })
         .collect();
@@ -985,16 +991,26 @@ mod tests {
 
     #[test]
     fn a_spent_counter_that_no_counting_layer_has_states_an_undocumented_limit() {
-        let throttle = |remaining: u32| {
+        let throttle = |headers: &str| {
             format!(
-                r#"{{"startedDateTime":"2025-01-01T00:00:00.000Z","time":10,"request":{{"method":"GET","url":"https://h/a"}},"response":{{"status":429,"headers":[{{"name":"X-RateLimit-Limit","value":"4"}},{{"name":"X-RateLimit-Remaining","value":"{remaining}"}}]}},"timings":{{"send":0,"wait":10,"receive":0}}}}"#
+                r#"{{"startedDateTime":"2025-01-01T00:00:00.000Z","time":10,"request":{{"method":"GET","url":"https://h/a"}},"response":{{"status":429,"headers":[{headers}]}},"timings":{{"send":0,"wait":10,"receive":0}}}}"#
             )
         };
-        let (spent, room) = (throttle(0), throttle(2));
-        let c = crate::normalize::capture_of(
-            crate::normalize::Builder::new(),
-            &[spent.as_str(), room.as_str()],
-        );
+        let counter = |limit: &str, remaining: &str| {
+            throttle(&format!(
+                r#"{{"name":"X-RateLimit-Limit{limit}"}},{{"name":"X-RateLimit-Remaining{remaining}"}}"#
+            ))
+        };
+        let entries = [
+            counter(r#"","value":"4"#, r#"","value":"0"#),
+            counter(r#"","value":"4"#, r#"","value":"2"#),
+            // tokens, not requests
+            counter(r#"-Tokens","value":"4"#, r#"-Tokens","value":"0"#),
+            // nothing remaining of a budget it does not state
+            throttle(r#"{"name":"X-RateLimit-Remaining","value":"0"}"#),
+        ];
+        let refs: Vec<&str> = entries.iter().map(String::as_str).collect();
+        let c = crate::normalize::capture_of(crate::normalize::Builder::new(), &refs);
         let layer = |limit| {
             Layer::new(
                 "l",
@@ -1015,6 +1031,8 @@ mod tests {
         // limit; a counter with room states nothing
         assert!(counter_statement(&c.requests[0], &[&other, &same]).is_none());
         assert!(counter_statement(&c.requests[1], &[&other]).is_none());
+        assert!(counter_statement(&c.requests[2], &[&other]).is_none());
+        assert!(counter_statement(&c.requests[3], &[&other]).is_none());
     }
 
     #[test]

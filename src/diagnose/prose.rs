@@ -208,10 +208,9 @@ pub fn signal(n: &Names<'_>, s: &Signal, throttle: &Request) -> String {
                     n.layer_label(*layer)
                 ),
                 Some(Basis::Alone) => format!(
-                    "{} counted {} in the window, {} admitted; its limiter, deciding each of them as if no traffic came from elsewhere, would have had {} of {} in use and refused this request all the same",
+                    "{} {what}, of {}; its limiter, deciding each of them as if no traffic came from elsewhere, refuses this request all the same ({} of {} in use)",
                     n.layer_label(*layer),
                     count(*attempts, "attempt", "attempts"),
-                    admitted,
                     time::number_label(*level),
                     time::number_label(*capacity)
                 ),
@@ -379,7 +378,7 @@ pub fn signal(n: &Names<'_>, s: &Signal, throttle: &Request) -> String {
             successes,
             chance,
         } => format!(
-            "{} splits more cleanly by its own count of the capture's admitted requests: {explained} of the {} of its partition came at ≥{limit}, all {} below (a chance of {}); traffic from outside the capture steadily on top of that count fits the split as well",
+            "{} splits more cleanly by its own count of the capture's admitted requests: {explained} of the {} of its partition came at ≥{limit}, all {} below (a chance of {}); traffic from outside the capture, or the capture's refused attempts, steadily on top of that count fit the split as well",
             n.layer(*layer).name,
             count(*throttled as u64, "throttle", "throttles"),
             count(*successes as u64, "success", "successes"),
@@ -662,7 +661,7 @@ pub fn confidence(c: Confidence) -> String {
             "replaying the capture refuses it only within the timing uncertainty of a HAR"
         }
         Reason::AloneRefuses => {
-            "the layer's limiter, deciding the capture's own attempts as if nothing came from elsewhere, refuses it, though traffic from elsewhere shared the budget"
+            "the layer's limiter, deciding the capture's own attempts as if nothing came from elsewhere, refuses it, though the capture's admitted requests alone left room"
         }
         Reason::IfRefusalsCount => {
             "only if refused attempts count, which the documentation does not say"

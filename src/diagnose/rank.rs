@@ -42,8 +42,8 @@ pub enum Preference {
     /// uncertainty) left room in the layer beyond the capture's requests in between: traffic
     /// from elsewhere would have had to fill it in that gap.
     ServerShowedRoom,
-    /// A clean separation, or a limit the body states, is positive evidence of a limit the
-    /// documentation does not state.
+    /// A clean separation, or a limit the response states (its body, or a spent counter no
+    /// documented layer has), is positive evidence of a limit the documentation does not state.
     PositiveEvidence,
     /// The layer's limiter, deciding each of the capture's attempts itself as if no traffic
     /// came from elsewhere, refuses it: the capture's own demand would have been refused all
@@ -356,7 +356,7 @@ fn evidence_strength(c: &Candidate) -> f64 {
     if stated_unreached { 1.0 } else { 2.0 }
 }
 
-/// Positive evidence for an undocumented limit: the body states it, or a separation or a bucket
+/// Positive evidence for an undocumented limit: the response states it, or a separation or a bucket
 /// fitted to the capture's own requests explains enough throttles with a chance under
 /// `SEPARATION_CHANCE` and no documented layer's own count splits them more cleanly.
 pub fn positive(c: &Candidate) -> bool {
@@ -458,11 +458,12 @@ fn confidence(first: &Candidate, decided_by: Option<Preference>, alone: bool) ->
             basis: Basis::IfRefusalsCount,
             ..
         } => (Level::Low, Reason::IfRefusalsCount),
-        _ if alone => (Level::High, Reason::OnlyOne),
+        // a replay that may charge attempts another limit refused: never more than medium
         Explanation::Visible {
             basis: Basis::Alone,
             ..
         } => (Level::Medium, Reason::AloneRefuses),
+        _ if alone => (Level::High, Reason::OnlyOne),
         Explanation::Visible {
             basis: Basis::Exact,
             ..
@@ -478,7 +479,7 @@ fn confidence(first: &Candidate, decided_by: Option<Preference>, alone: bool) ->
             ..
         } => (Level::High, Reason::ServerArrivalRefuses),
         Explanation::Visible { .. } => (Level::Medium, Reason::ReplayAtEdge),
-        Explanation::Hidden { .. } if has(first, |s| matches!(s, Signal::ServerCount { .. })) => {
+        Explanation::Hidden { .. } if saw_enough_hidden(first) => {
             (Level::Medium, Reason::ServerSawHidden)
         }
         Explanation::Hidden { .. }
@@ -853,6 +854,13 @@ mod tests {
         // a body stating a limit is positive evidence: below a counter that saw as much hidden
         // traffic as the throttle needs, above one that saw a little
         let mut b = u.clone();
+        b.explanation = Explanation::Undocumented {
+            kind: crate::diagnose::LimitKind::Burst,
+            scope: Some(Scope::Endpoint),
+            limit: Some(1),
+            window: Some(3 * time::SECOND),
+            stated: Some(StatedBy::Body),
+        };
         b.support = vec![stated(StatedBy::Body)];
         assert_eq!(winner(&h, &b), (1, Some(Preference::PositiveEvidence)));
         let mut full = hidden(1, 237);

@@ -19,7 +19,7 @@ pub enum Basis {
     Edge,
     /// Refused when the layer's limiter decides every attempt of the capture itself, as if no
     /// traffic came from elsewhere: the capture's own demand would have been refused all the
-    /// same, though the budget it was refused at held traffic from elsewhere too.
+    /// same, though the capture's admitted requests alone left room.
     Alone,
     /// Refused only if refused attempts use budget (the documentation does not say).
     IfRefusalsCount,
@@ -191,11 +191,11 @@ pub enum Signal {
         /// Scopes the fit was the best of: `chance` is the fit's own chance times this many.
         tried: usize,
     },
-    /// A documented layer that traffic from outside the capture could fill splits the
-    /// throttle's partition by its own count of the capture's admitted requests more cleanly
-    /// than the undocumented limit's split: the split fits that layer, with steady
-    /// outside traffic on top of the capture's, as well, so it is no evidence of a limit the
-    /// documentation does not state.
+    /// A documented layer that traffic from outside the capture (or the capture's own refused
+    /// attempts) could fill splits the throttle's partition by its own count of the capture's
+    /// admitted requests more cleanly than the undocumented limit's split: the split fits that
+    /// layer, with steady traffic on top of the capture's admitted requests, as well, so it is
+    /// no evidence of a limit the documentation does not state.
     DocumentedSplitsAsWell {
         /// Evaluation index of the layer.
         layer: usize,

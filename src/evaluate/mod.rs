@@ -4,7 +4,8 @@
 //! from cache, method / path / credential / page-size filters, preflights only when counted)
 //! and their costs, splitting them into partitions, and replaying each partition in time
 //! order through the layer's meter — once charging only admitted requests, once charging every
-//! attempt. It keeps, per layer, the peaks and first breach, and at every throttle the layer
+//! attempt, once letting the meter decide each attempt alone (from the partition's first
+//! throttle on). It keeps, per layer, the peaks and first breach, and at every throttle the layer
 //! counts a `View`: the budget the capture's traffic used, whether the replay refuses the
 //! throttle too (exactly, or under the timing uncertainty of a HAR), the least hidden cost that
 //! would have refused it, and when room would free. Memory is proportional to the partitions
@@ -85,7 +86,10 @@ pub struct View {
     /// Replayed alone: the layer's limiter, fed every attempt of the partition (retries
     /// included: they are the client's demand as sent), decides each itself and charges what
     /// it admits (and every attempt the HAR shows admitted): what would have happened without
-    /// traffic from outside the capture, where refused attempts use no budget.
+    /// traffic from outside the capture, where refused attempts use no budget. A HAR cannot
+    /// tell which throttles another layer refused before this one counted them, so all are
+    /// fed: where another limit refused many, this replay can overcharge (it ranks below
+    /// positive evidence for such a limit for that reason).
     pub alone: Replay,
     /// Admitted and all requests of the partition in the window before it (windows), or in the
     /// bucket's horizon (buckets), or in flight (concurrency), the throttle excluded.

@@ -112,12 +112,12 @@ fn at_throttle(
 
 /// The replay of a meter deciding alone at a throttle: at its recorded time only (the timing
 /// uncertainty is the other replays' business).
-fn decided(alone: &mut dyn Meter, t: Micros, cost: u64) -> Replay {
+fn decided(alone: &mut dyn Meter, t: Micros, cost: u64, admits: bool) -> Replay {
     let hidden_needed = alone.hidden_needed(t, cost);
     Replay {
         level: alone.level(t),
-        refused: !alone.admits(t, cost),
-        refused_at_edge: !alone.admits(t, cost),
+        refused: !admits,
+        refused_at_edge: !admits,
         hidden_needed,
         hidden_needed_at_edge: hidden_needed,
         free_at: alone.free_at(t, cost),
@@ -191,8 +191,9 @@ pub(super) fn layer(
                 alone = Some(adm.clone_box());
             }
             let alone_admits = alone.as_mut().map(|m| m.admits(t, s.cost));
-            if let (false, Some(m)) = (s.admitted, alone.as_deref_mut()) {
-                let alone = decided(m, t, s.cost);
+            if let (false, Some(m), Some(admits)) = (s.admitted, alone.as_deref_mut(), alone_admits)
+            {
+                let alone = decided(m, t, s.cost, admits);
                 let (admitted_before, attempts_before) = match layer.kind() {
                     Kind::Concurrency => in_flight(&steps, k, t),
                     Kind::Rate => requests_between(&steps, k, t - horizon, t),
@@ -445,8 +446,8 @@ mod tests {
         );
         assert_eq!(at(2).alone.level, 2.0);
         assert!(at(3).alone.refused && at(3).with_refusals.refused);
-        // the first throttle's view starts the meter deciding alone from the admitted one's
-        assert_eq!(at(1).alone.level, at(1).admitted_only.level);
+        // what it refuses it does not charge: the third throttle finds the two it admitted
+        assert_eq!((at(3).alone.level, at(3).with_refusals.level), (2.0, 3.0));
     }
 
     #[test]

@@ -163,8 +163,9 @@ pub(super) fn layer(
         let mut all = meter::for_layer(layer);
         let mut adm_lag = adm.clone_box();
         let mut all_lag = all.clone_box();
-        // the meter deciding alone charges exactly what `adm` charges until the partition's
-        // first throttle: it starts there as a copy
+        // the meter deciding alone charges exactly what `adm` charges until it admits a
+        // throttle: it starts there as a copy (partitions whose throttles the capture's own
+        // admitted requests explain never need it)
         let mut alone: Option<Box<dyn Meter>> = None;
         let mut lagged = 0usize;
         for k in 0..steps.len() {
@@ -187,13 +188,16 @@ pub(super) fn layer(
             if !all.admits(t, s.cost) && eval.first_breach.is_none_or(|(b, _)| t < b) {
                 eval.first_breach = Some((t, s.request));
             }
-            if !s.admitted && alone.is_none() {
+            if !s.admitted && alone.is_none() && adm.admits(t, s.cost) {
                 alone = Some(adm.clone_box());
             }
             let alone_admits = alone.as_mut().map(|m| m.admits(t, s.cost));
-            if let (false, Some(m), Some(admits)) = (s.admitted, alone.as_deref_mut(), alone_admits)
-            {
-                let alone = decided(m, t, s.cost, admits);
+            if !s.admitted {
+                let alone = match (alone.as_deref_mut(), alone_admits) {
+                    (Some(m), Some(admits)) => decided(m, t, s.cost, admits),
+                    // not apart from `adm` yet, which refuses it
+                    _ => decided(&mut *adm, t, s.cost, false),
+                };
                 let (admitted_before, attempts_before) = match layer.kind() {
                     Kind::Concurrency => in_flight(&steps, k, t),
                     Kind::Rate => requests_between(&steps, k, t - horizon, t),

@@ -704,8 +704,7 @@ fn body_statement(cx: &Ctx<'_>, r: &Request, views: &[(usize, &View)]) -> Option
 /// None when any counter on the throttle describes a counting layer (that layer's own counter
 /// speaks for it).
 fn counter_statement(r: &Request, layers: &[&Layer]) -> Option<Statement> {
-    let describes_one =
-        |q: &Quota| q.unit == Unit::Requests && layers.iter().any(|l| l.described_by(q));
+    let describes_one = |q: &Quota| layers.iter().any(|l| l.described_by(q));
     let quotas = r.quotas();
     if quotas.iter().any(|q| spent(q) && describes_one(q)) {
         return None;

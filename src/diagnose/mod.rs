@@ -22,7 +22,7 @@ pub mod thresholds;
 pub mod verdict;
 
 use crate::evaluate::Evaluation;
-use crate::model::{Capture, Micros, time};
+use crate::model::{Capture, Micros};
 use crate::profiles::Profile;
 
 pub use budget::Budget;
@@ -104,11 +104,6 @@ impl LimitKind {
     /// for no usable wait.
     pub fn of_wait(wait: Option<Micros>) -> Option<LimitKind> {
         wait.filter(|w| *w >= 0).map(LimitKind::of_window)
-    }
-
-    /// `of_wait` of a wait in seconds.
-    pub fn of_wait_s(seconds: Option<f64>) -> Option<LimitKind> {
-        LimitKind::of_wait(seconds.filter(|s| s.is_finite()).map(time::secs))
     }
 }
 

@@ -581,7 +581,11 @@ fn eliminate(t: &mut Throttle) {
     if !t.refuted.iter().any(|c| c.explanation.layer().is_some()) {
         return;
     }
-    let kind = LimitKind::of_wait_s(t.retry_after_s).unwrap_or(LimitKind::Rate);
+    let wait = t
+        .retry_after_s
+        .filter(|s| s.is_finite())
+        .map(crate::model::time::secs);
+    let kind = LimitKind::of_wait(wait).unwrap_or(LimitKind::Rate);
     t.explanation = Explanation::Undocumented {
         kind,
         scope: None,
@@ -813,33 +817,41 @@ mod tests {
 
     #[test]
     fn a_spent_counter_naming_no_documented_layer_outranks_hidden_traffic_the_server_saw() {
-        let mut h = hidden(1, 237);
-        h.support.push(Signal::ServerCount {
-            layer: 1,
-            counter: Counter {
-                quote: None,
-                used: 13,
-                limit: 249,
-            },
-            visible: 11,
-            at: 0,
-            on_throttle: false,
-        });
-        let mut u = Candidate::new(Explanation::Undocumented {
-            kind: crate::diagnose::LimitKind::Burst,
-            scope: Some(Scope::Endpoint),
-            limit: Some(1),
-            window: Some(3 * time::SECOND),
-            stated: Some(StatedBy::Counter),
-        });
-        let stated = |by| Signal::StatesLimit {
-            by,
-            limit: Some(1),
-            window: Some(3 * time::SECOND),
-            scope: Some(Scope::Endpoint),
-            visible: Some(1),
+        // hidden traffic on layer 1 needing 237 requests, with a counter on an earlier success
+        let hidden_seen = |used: u64| {
+            let mut h = hidden(1, 237);
+            h.support.push(Signal::ServerCount {
+                layer: 1,
+                counter: Counter {
+                    quote: None,
+                    used,
+                    limit: 249,
+                },
+                visible: 11,
+                at: 0,
+                on_throttle: false,
+            });
+            h
         };
-        u.support.push(stated(StatedBy::Counter));
+        // a limit of 1 per 3 s the response states
+        let stated = |by| {
+            let mut c = Candidate::new(Explanation::Undocumented {
+                kind: crate::diagnose::LimitKind::Burst,
+                scope: Some(Scope::Endpoint),
+                limit: Some(1),
+                window: Some(3 * time::SECOND),
+                stated: Some(by),
+            });
+            c.support.push(Signal::StatesLimit {
+                by,
+                limit: Some(1),
+                window: Some(3 * time::SECOND),
+                scope: Some(Scope::Endpoint),
+                visible: Some(1),
+            });
+            c
+        };
+        let (h, u) = (hidden_seen(13), stated(StatedBy::Counter));
         assert_eq!(winner(&h, &u), (1, Some(Preference::ServerNamesIt)));
         // as a layer's own full counter does, it outranks the capture's own traffic on
         // another layer: servers report the limit that refused
@@ -853,28 +865,9 @@ mod tests {
         );
         // a body stating a limit is positive evidence: below a counter that saw as much hidden
         // traffic as the throttle needs, above one that saw a little
-        let mut b = u.clone();
-        b.explanation = Explanation::Undocumented {
-            kind: crate::diagnose::LimitKind::Burst,
-            scope: Some(Scope::Endpoint),
-            limit: Some(1),
-            window: Some(3 * time::SECOND),
-            stated: Some(StatedBy::Body),
-        };
-        b.support = vec![stated(StatedBy::Body)];
+        let b = stated(StatedBy::Body);
         assert_eq!(winner(&h, &b), (1, Some(Preference::PositiveEvidence)));
-        let mut full = hidden(1, 237);
-        full.support.push(Signal::ServerCount {
-            layer: 1,
-            counter: Counter {
-                quote: None,
-                used: 247,
-                limit: 249,
-            },
-            visible: 11,
-            at: 0,
-            on_throttle: false,
-        });
+        let full = hidden_seen(247);
         assert!(saw_enough_hidden(&full) && !saw_enough_hidden(&h));
         assert_eq!(winner(&full, &b), (0, Some(Preference::ServerSawHidden)));
     }

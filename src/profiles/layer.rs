@@ -383,10 +383,16 @@ impl Layer {
         self.limiter.window()
     }
 
-    /// Whether a counter a server reported on a response describes this layer: the same
-    /// budget, and the same window when both are known.
+    /// Whether a counter a server reported on a response describes this layer: the same unit
+    /// and budget, and the same window when both are known.
     pub fn described_by(&self, q: &Quota) -> bool {
-        q.limit.get() == Some(self.limit())
+        // a count in flight is a concurrency layer's, whose unit is requests
+        let same_unit = match (q.unit, self.kind()) {
+            (Unit::Concurrent, Kind::Concurrency) => true,
+            (unit, _) => unit == self.unit,
+        };
+        same_unit
+            && q.limit.get() == Some(self.limit())
             && match (q.window.get(), self.kind()) {
                 (Some(w), Kind::Rate) => (w - self.window()).abs() <= time::SECOND,
                 _ => true,

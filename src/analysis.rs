@@ -147,6 +147,8 @@ pub fn analyze_built(
     if let Some(t) = evaluate::users::tell_apart(&capture, &profiles) {
         evaluate::users::apply(&mut capture, &t);
     }
+    let restated = evaluate::restate::restate(&capture, &profiles);
+    evaluate::restate::apply(&mut profiles, &restated);
     let evaluation = evaluate::evaluate(&capture, &profiles, evaluate::Options::default());
     let what_if = evaluate::preflight_what_if(&capture, &profiles, &evaluation);
     let join = (!settings.server_logs.is_empty())

@@ -18,6 +18,7 @@ mod integration {
     pub mod profiles_cli;
     pub mod readme;
     pub mod reports;
+    pub mod restate;
     pub mod roundtrip;
     pub mod sanitize;
     pub mod scoring;

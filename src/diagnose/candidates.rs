@@ -11,7 +11,7 @@ use crate::evaluate::{Replay, View};
 use crate::join::WindowProof;
 use crate::model::{Micros, Quota, Request, Unit, time};
 use crate::normalize::dialects;
-use crate::profiles::{Anchor, Kind, Layer, Limiter};
+use crate::profiles::{Anchor, Kind, Layer, Limiter, Restated};
 
 use super::context::{Ctx, Scope, is_traffic};
 use super::separation::{self, Separation};
@@ -252,14 +252,69 @@ fn room_left(counter: &Counter, between: u64, gap: Micros) -> Option<u64> {
     (room > COUNTER_TOLERANCE).then_some(room)
 }
 
-/// Whether a body's stated "N requests within W seconds" is a layer's budget.
-fn states_numbers_of(limit: Option<u64>, window_s: Option<f64>, layer: &Layer) -> bool {
-    limit == Some(layer.limit())
-        && match (window_s, layer.kind()) {
-            (Some(w), Kind::Rate) => (time::secs(w) - layer.window()).abs() <= time::SECOND,
-            (None, _) => true,
-            (Some(_), Kind::Concurrency) => false,
-        }
+/// Whether the throttle's body states the layer's budget.
+fn body_states(r: &Request, layer: &Layer) -> bool {
+    r.throttle_body()
+        .is_some_and(|b| layer.states_budget(b.limit.or(b.limit_value), b.window_s.map(time::secs)))
+}
+
+/// Whether the throttle's response states the layer's budget as the one that refused it: its
+/// body, or a spent counter describing it.
+fn states_restated(r: &Request, layer: &Layer) -> bool {
+    body_states(r, layer) || r.quotas().iter().any(|q| spent(q) && layer.described_by(q))
+}
+
+/// A layer the server enforces with a tighter budget than documented (`Layer::restated`),
+/// which the capture's own traffic reaches while the documented budget would have admitted
+/// the throttle: a limit the documentation does not state, in the server's own numbers.
+fn tighter_than_documented(
+    r: &Request,
+    k: usize,
+    layer: &Layer,
+    replay: Replay,
+    v: &View,
+) -> Candidate {
+    let rs = layer.restated.unwrap_or(Restated {
+        documented: layer.limit(),
+        by_body: 0,
+        by_counter: 0,
+    });
+    let window = layer.window();
+    let on_counter = r.quotas().iter().any(|q| layer.described_by(q));
+    let by = if body_states(r, layer) || (!on_counter && rs.by_body > 0) {
+        StatedBy::Body
+    } else {
+        StatedBy::Counter
+    };
+    let mut c = Candidate::new(Explanation::Undocumented {
+        kind: LimitKind::of_window(window),
+        scope: None,
+        limit: Some(layer.limit()),
+        window: Some(window),
+        stated: Some(by),
+    });
+    c.support.push(Signal::StatesLimit {
+        by,
+        limit: Some(layer.limit()),
+        window: Some(window),
+        scope: None,
+        visible: Some(replay.level.ceil() as u64),
+    });
+    c.support.push(Signal::Restated {
+        layer: k,
+        documented: rs.documented,
+        statements: rs.by_body + rs.by_counter,
+    });
+    c.support.push(Signal::Replay {
+        layer: k,
+        admitted: v.admitted_before,
+        attempts: v.attempts_before,
+        level: replay.level,
+        capacity: v.capacity,
+        refused: None,
+        hidden_needed: replay.hidden_needed_at_edge,
+    });
+    c
 }
 
 /// Candidates on every layer counting the throttle.
@@ -320,7 +375,29 @@ fn layer_candidates(cx: &Ctx<'_>, i: usize, out: &mut Vec<Candidate>) {
             } => v.alone,
             _ => replay,
         };
+        // a restated layer the capture fills only at the server's budget: the documented one
+        // would have admitted it, so what refused it is a limit the documentation does not
+        // state (where only a replay charging attempts fills it, the attempts may be another
+        // limit's refusals: the throttle's response must state the layer's budget itself)
+        if let (Explanation::Visible { basis, .. }, Some(_)) = (explanation, layer.restated)
+            && (!matches!(basis, Basis::Alone | Basis::IfRefusalsCount)
+                || states_restated(r, layer))
+            && cx.eval.layers[k]
+                .documented_explains
+                .binary_search(&(i as u32))
+                .is_err()
+        {
+            out.push(tighter_than_documented(r, k, layer, used_replay, v));
+            continue;
+        }
         let mut c = Candidate::new(explanation);
+        if let Some(rs) = layer.restated {
+            c.support.push(Signal::Restated {
+                layer: k,
+                documented: rs.documented,
+                statements: rs.by_body + rs.by_counter,
+            });
+        }
         let replay_signal = Signal::Replay {
             layer: k,
             admitted: v.admitted_before,
@@ -421,7 +498,7 @@ fn layer_candidates(cx: &Ctx<'_>, i: usize, out: &mut Vec<Candidate>) {
                 } else {
                     Signal::BodyNamesOther
                 });
-            } else if states_numbers_of(b.limit.or(b.limit_value), b.window_s, layer) {
+            } else if layer.states_budget(b.limit.or(b.limit_value), b.window_s.map(time::secs)) {
                 c.support.push(Signal::BodyStatesLayer { layer: k });
             }
         }
@@ -684,7 +761,7 @@ fn body_statement(cx: &Ctx<'_>, r: &Request, views: &[(usize, &View)]) -> Option
     let key_documented = key.is_some_and(|k| views.iter().any(|(l, _)| cx.layer(*l).name == k));
     let numbers_documented = views
         .iter()
-        .any(|(l, _)| states_numbers_of(limit, window_s, cx.layer(*l)));
+        .any(|(l, _)| cx.layer(*l).states_budget(limit, window_s.map(time::secs)));
     let numbers_new = limit.is_some() && !numbers_documented;
     let key_new = key.is_some() && !key_documented;
     if key_documented || !(numbers_new || key_new) {

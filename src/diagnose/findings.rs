@@ -63,6 +63,8 @@ pub enum FindingKind {
     VendorProfile,
     /// Tokens that name no user, counted as several users by the server's counters.
     UsersToldApart,
+    /// The server states a documented layer's budget in other numbers than the documentation.
+    BudgetRestated,
 }
 
 impl FindingKind {
@@ -79,11 +81,12 @@ impl FindingKind {
             FindingKind::NoRetryAfter => "no-retry-after",
             FindingKind::VendorProfile => "vendor-profile",
             FindingKind::UsersToldApart => "users-told-apart",
+            FindingKind::BudgetRestated => "budget-restated",
         }
     }
 
     /// Every kind.
-    pub fn all() -> [FindingKind; 10] {
+    pub fn all() -> [FindingKind; 11] {
         [
             FindingKind::RetryAfterIgnored,
             FindingKind::RetryStorm,
@@ -95,6 +98,7 @@ impl FindingKind {
             FindingKind::NoRetryAfter,
             FindingKind::VendorProfile,
             FindingKind::UsersToldApart,
+            FindingKind::BudgetRestated,
         ]
     }
 
@@ -148,6 +152,7 @@ pub fn find(cx: &Ctx<'_>, throttles: &[Throttle]) -> Vec<Finding> {
     no_retry_after(cx, throttles, &mut out);
     vendor_profile(cx, &mut out);
     users_told_apart(cx, &mut out);
+    budgets_restated(cx, &mut out);
     out.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.kind.cmp(&b.kind)));
     out
 }
@@ -534,6 +539,45 @@ fn users_told_apart(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
         ),
         "to check, compare the counter headers of each client's responses: each user's count rises on its own".into(),
     ));
+}
+
+/// Documented layers whose budget the server states otherwise (`evaluate::restate`): the
+/// analysis replays them with the server's numbers.
+fn budgets_restated(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
+    for k in 0..cx.eval.layers.len() {
+        let layer = cx.layer(k);
+        let Some(r) = layer.restated else {
+            continue;
+        };
+        let mut by = Vec::new();
+        if r.by_body > 0 {
+            by.push(format!(
+                "{} throttle bod{}",
+                r.by_body,
+                if r.by_body == 1 { "y" } else { "ies" }
+            ));
+        }
+        if r.by_counter > 0 {
+            by.push(format!(
+                "{} counter{}",
+                r.by_counter,
+                if r.by_counter == 1 { "" } else { "s" }
+            ));
+        }
+        out.push(Finding::new(
+            FindingKind::BudgetRestated,
+            Severity::Warning,
+            Vec::new(),
+            format!(
+                "the server states the budget of {} as {} ({}) where the documentation gives {}; the capture is replayed with the server's numbers, and none of its admitted requests exceeds them",
+                layer.name,
+                layer.budget_label(),
+                by.join(" and "),
+                r.documented
+            ),
+            "pace to the server's budget, and ask the vendor which one is meant".into(),
+        ));
+    }
 }
 
 fn no_retry_after(cx: &Ctx<'_>, throttles: &[Throttle], out: &mut Vec<Finding>) {

@@ -315,6 +315,19 @@ pub fn signal(n: &Names<'_>, s: &Signal, throttle: &Request) -> String {
                 l.budget_label()
             )
         }
+        Signal::Restated {
+            layer,
+            documented,
+            statements,
+        } => {
+            let l = n.layer(*layer);
+            format!(
+                "the server states the budget of {} as {} in {statements} response{} where the documentation gives {documented}; the capture is replayed with the server's numbers",
+                l.name,
+                l.budget_label(),
+                if *statements == 1 { "" } else { "s" }
+            )
+        }
         Signal::StatesLimit {
             by,
             limit,

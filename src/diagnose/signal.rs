@@ -129,6 +129,16 @@ pub enum Signal {
         /// Evaluation index of the layer.
         layer: usize,
     },
+    /// The server states the layer's budget in other numbers than the documentation (throttle
+    /// bodies or counters with the layer's window): the layer is replayed with the server's.
+    Restated {
+        /// Evaluation index of the layer.
+        layer: usize,
+        /// The documented limit or capacity.
+        documented: u64,
+        /// Throttle bodies and counters that stated the server's budget.
+        statements: u32,
+    },
     /// The throttle's response states a limit no layer counting the request has: in its body,
     /// or in a spent counter on it that describes no such layer.
     StatesLimit {

@@ -13,6 +13,7 @@
 
 pub mod meter;
 mod replay;
+pub mod restate;
 pub mod users;
 pub mod window;
 
@@ -140,6 +141,26 @@ pub struct LayerEval {
     pub first_breach: Option<(Micros, u32)>,
     /// Requests counted.
     pub counted: u32,
+    /// For a layer replayed with a budget the server states (`Layer::restated`): the throttles
+    /// (request indices, sorted) the capture's own traffic explains with the documented budget
+    /// instead; empty for every other layer.
+    pub documented_explains: Vec<u32>,
+}
+
+impl View {
+    /// Whether the capture's own traffic explains the throttle in some replay the layer's
+    /// documentation allows: admitted requests charged (every attempt, where refusals count),
+    /// the limiter deciding the attempts alone, or every attempt charged where the
+    /// documentation does not say whether refusals count.
+    pub fn explained_by_capture(&self, count_rejected: Option<bool>) -> bool {
+        match count_rejected {
+            Some(true) => self.with_refusals.explains(),
+            Some(false) => self.admitted_only.explains() || self.alone.refused,
+            None => {
+                self.admitted_only.explains() || self.alone.refused || self.with_refusals.explains()
+            }
+        }
+    }
 }
 
 impl LayerEval {
@@ -361,7 +382,20 @@ pub fn evaluate(capture: &Capture, profiles: &[Profile], opts: Options) -> Evalu
         .into_par_iter()
         .map(|(pi, li)| {
             let profile = &profiles[pi];
-            replay::layer(capture, profile, &profile.layers[li], opts, (pi, li))
+            let layer = &profile.layers[li];
+            let mut eval = replay::layer(capture, profile, layer, opts, (pi, li));
+            if let Some(r) = layer.restated {
+                let mut documented = layer.clone();
+                documented.limiter = layer.limiter.with_budget(r.documented);
+                eval.documented_explains =
+                    replay::layer(capture, profile, &documented, opts, (pi, li))
+                        .views
+                        .iter()
+                        .filter(|v| v.explained_by_capture(layer.count_rejected))
+                        .map(|v| v.request)
+                        .collect();
+            }
+            eval
         })
         .collect();
     Evaluation { layers, opts }

@@ -143,6 +143,7 @@ pub(super) fn layer(
         peak_admitted: 0.0,
         first_breach: None,
         counted: 0,
+        documented_explains: Vec::new(),
     };
     let horizon = layer.window();
     for (p, (key, members)) in partitions(capture, profile, layer, opts)
@@ -244,6 +245,27 @@ pub(super) fn peak_only(capture: &Capture, profile: &Profile, layer: &Layer, opt
         for s in steps(capture, layer, &members) {
             peak = peak.max(all.level(s.start) + s.cost as f64);
             all.record(s.start, s.end, s.cost, s.admitted, true);
+        }
+    }
+    peak
+}
+
+/// The highest use of a layer at a request the server admitted, only admitted requests
+/// charged, the request itself included: what the server let through.
+pub(super) fn peak_admitted(
+    capture: &Capture,
+    profile: &Profile,
+    layer: &Layer,
+    opts: Options,
+) -> f64 {
+    let mut peak: f64 = 0.0;
+    for (_, members) in partitions(capture, profile, layer, opts) {
+        let mut adm = meter::for_layer(layer);
+        for s in steps(capture, layer, &members) {
+            if s.admitted {
+                peak = peak.max(adm.level(s.start) + s.cost as f64);
+            }
+            adm.record(s.start, s.end, s.cost, s.admitted, s.admitted);
         }
     }
     peak

@@ -146,6 +146,19 @@ impl Limiter {
         }
     }
 
+    /// The same limiter with another budget: a window's limit, a bucket's capacity (its
+    /// refill rate kept), a concurrency limit.
+    pub fn with_budget(&self, budget: u64) -> Limiter {
+        let mut l = self.clone();
+        match &mut l {
+            Limiter::Window { limit, .. }
+            | Limiter::SlidingCounter { limit, .. }
+            | Limiter::Concurrency { limit, .. } => *limit = budget,
+            Limiter::Bucket { capacity, .. } => *capacity = budget,
+        }
+        l
+    }
+
     /// The even gap between requests that keeps within the budget for good: window ÷ limit,
     /// or one bucket refill; `None` for concurrency and for windows whose length the server
     /// never stated.
@@ -298,6 +311,18 @@ impl Cost {
     }
 }
 
+/// A budget the server states for a layer other than the documented one, which the capture is
+/// replayed with instead (`evaluate::restate`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Restated {
+    /// The documented limit or capacity.
+    pub documented: u64,
+    /// Throttle bodies that stated the server's budget.
+    pub by_body: u32,
+    /// Counters that stated it.
+    pub by_counter: u32,
+}
+
 /// One documented limit.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Layer {
@@ -340,6 +365,8 @@ pub struct Layer {
     pub spec: Option<toml::Table>,
     /// Where the server said its windows end, sorted (`Anchor::Announced` only).
     pub resets: std::sync::Arc<[Micros]>,
+    /// The server states another budget than the documented one (`limiter` holds the stated).
+    pub restated: Option<Restated>,
 }
 
 impl Layer {
@@ -365,6 +392,7 @@ impl Layer {
             inferred: false,
             spec: None,
             resets: std::sync::Arc::from([]),
+            restated: None,
         }
     }
 
@@ -391,12 +419,30 @@ impl Layer {
             (Unit::Concurrent, Kind::Concurrency) => true,
             (unit, _) => unit == self.unit,
         };
-        same_unit
-            && q.limit.get() == Some(self.limit())
-            && match (q.window.get(), self.kind()) {
+        same_unit && self.states_budget(q.limit.get(), q.window.get())
+    }
+
+    /// Whether a budget a server states (a counter's, or a throttle body's numbers) is this
+    /// layer's: the same limit, and for a rate layer the same window when one is stated. A
+    /// window stated with a concurrency layer's count does not tell them apart: servers word
+    /// an in-flight limit as "N requests within W" or give it a reset (Okta's concurrency
+    /// counters do).
+    pub fn states_budget(&self, limit: Option<u64>, window: Option<Micros>) -> bool {
+        limit == Some(self.limit())
+            && match (window, self.kind()) {
                 (Some(w), Kind::Rate) => (w - self.window()).abs() <= time::SECOND,
                 _ => true,
             }
+    }
+
+    /// Whether a budget a server states is this layer's with another count: a rate layer whose
+    /// limiter, given that count, has the stated window (a window's own length; a bucket's
+    /// refill horizon at its documented rate), within a second.
+    pub fn restated_as(&self, limit: u64, window: Micros) -> bool {
+        self.kind() == Kind::Rate
+            && limit > 0
+            && limit != self.limit()
+            && (self.limiter.with_budget(limit).window() - window).abs() <= time::SECOND
     }
 
     /// The use a response's counters report for this layer (the first counter that describes
@@ -562,6 +608,53 @@ mod tests {
             (c.budget_label(), c.kind()),
             ("2 in flight".into(), Kind::Concurrency)
         );
+    }
+
+    #[test]
+    fn a_stated_budget_is_a_layer_s_own_or_another_count_of_its_limiter() {
+        let s = time::SECOND;
+        let w = Layer::new(
+            "w",
+            Limiter::Window {
+                limit: 100,
+                window: 60 * s,
+                anchor: None,
+            },
+        );
+        assert!(w.states_budget(Some(100), Some(60 * s)) && w.states_budget(Some(100), None));
+        assert!(!w.states_budget(Some(100), Some(30 * s)) && !w.states_budget(None, None));
+        // the same window, another count: restated; another window: not this layer
+        assert!(w.restated_as(40, 60 * s) && w.restated_as(40, 60 * s + s / 2));
+        assert!(!w.restated_as(40, 30 * s) && !w.restated_as(100, 60 * s));
+        assert!(!w.restated_as(0, 60 * s));
+        // a bucket of 8 refilling 2/s stated as "4 within 2 s": the same rate, half the capacity
+        let b = Layer::new(
+            "b",
+            Limiter::Bucket {
+                kind: BucketKind::Token,
+                capacity: 8,
+                rate: Rate {
+                    amount: 2.0,
+                    per: s,
+                },
+                refill: Refill::Continuous,
+                nginx: false,
+                delay: None,
+            },
+        );
+        assert!(b.restated_as(4, 2 * s) && !b.restated_as(4, 4 * s));
+        assert_eq!(b.limiter.with_budget(4).window(), 2 * s);
+        assert_eq!(b.limiter.with_budget(4).limit(), 4);
+        // a concurrency limit has no window to tell it by, and any window states its count
+        let c = Layer::new(
+            "c",
+            Limiter::Concurrency {
+                limit: 2,
+                min_age: 0,
+            },
+        );
+        assert!(!c.restated_as(1, 60 * s));
+        assert!(c.states_budget(Some(2), Some(60 * s)) && !c.states_budget(Some(3), None));
     }
 
     #[test]

@@ -17,7 +17,7 @@ use crate::model::{Capture, CodeId, Request};
 
 pub use filter::{HostGlob, PageRange, PathFilter};
 pub use layer::{
-    Anchor, BucketKind, Cost, CostFrom, Kind, Layer, Limiter, Partition, Rate, Refill,
+    Anchor, BucketKind, Cost, CostFrom, Kind, Layer, Limiter, Partition, Rate, Refill, Restated,
 };
 
 /// The documented layers of one API.

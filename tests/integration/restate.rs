@@ -1,0 +1,169 @@
+//! A documented layer whose budget the server states in other numbers: the capture is replayed
+//! with the server's budget, and a 429 is explained by it — hidden traffic where the capture
+//! cannot reach it, an undocumented limit where only the server's budget (not the documented
+//! one) is reached — unless the capture refutes the statement.
+
+use serde_json::{Value, json};
+use why429::batch::Analysis;
+use why429::diagnose::findings::FindingKind;
+use why429::diagnose::prose::{self, Names};
+use why429::diagnose::{Cause, Explanation, Throttle};
+use why429::model::time;
+
+use super::support;
+
+/// Documented: 10 requests per 10 s per user.
+const PROFILE: &str = r#"
+name = "stated"
+hosts = ["api.example.test"]
+[[layer]]
+name = "per.user"
+limit = 10
+window = "10s"
+per = ["user"]
+"#;
+
+/// The server's own account of the budget: 4 requests per 10 s.
+const STATES_4: &str = r#"{"message":"Rate limit exceeded the maximum [4] requests within [10] seconds","code":"too.many.requests","status":429}"#;
+
+/// A GET at `ms` answered `status` (a 429 with `STATES_4`), with `headers` on the response.
+fn entry(ms: u64, status: u16, headers: &[(&str, &str)]) -> Value {
+    let mut h: Vec<Value> = headers
+        .iter()
+        .map(|(n, v)| json!({"name": n, "value": v}))
+        .collect();
+    h.push(json!({"name": "content-type", "value": "application/json"}));
+    let text = if status == 429 { STATES_4 } else { "{}" };
+    json!({
+        "startedDateTime": format!("2026-03-02T10:00:{:02}.{:03}Z", ms / 1000, ms % 1000),
+        "time": 20,
+        "request": {
+            "method": "GET", "url": format!("https://api.example.test/v1/items/{}", ms % 7),
+            "httpVersion": "HTTP/2",
+            "headers": [{"name": "authorization", "value": "Bearer opaque-token-a"}],
+            "queryString": [], "cookies": [], "headersSize": -1, "bodySize": 0
+        },
+        "response": {
+            "status": status, "statusText": "", "httpVersion": "HTTP/2",
+            "headers": h, "cookies": [],
+            "content": {"size": 0, "mimeType": "application/json", "text": text},
+            "redirectURL": "", "headersSize": -1, "bodySize": 0
+        },
+        "cache": {},
+        "timings": {"send": 0, "wait": 20, "receive": 0}
+    })
+}
+
+fn analyze(entries: Vec<Value>) -> Analysis {
+    let har = json!({"log": {"version": "1.2", "creator": {"name": "WebInspector", "version": "537.36"}, "entries": entries}});
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("stated.har");
+    std::fs::write(&path, serde_json::to_vec(&har).unwrap()).unwrap();
+    let profile = why429::profiles::parse::parse("stated.toml", PROFILE).unwrap();
+    support::analyze(&path, &support::settings(vec![profile])).unwrap()
+}
+
+/// Successes at these milliseconds, then a 429 at `throttle_ms`.
+fn capture(successes: &[u64], throttle_ms: u64) -> Vec<Value> {
+    let mut e: Vec<Value> = successes.iter().map(|&ms| entry(ms, 200, &[])).collect();
+    e.push(entry(throttle_ms, 429, &[]));
+    e
+}
+
+fn evidence(a: &Analysis, t: &Throttle) -> Vec<String> {
+    let names = Names::new(&a.capture, &a.profiles, &a.evaluation);
+    let r = &a.capture.requests[t.request as usize];
+    t.evidence
+        .iter()
+        .map(|s| prose::signal(&names, s, r))
+        .collect()
+}
+
+fn restated(a: &Analysis) -> bool {
+    a.diagnosis
+        .findings
+        .iter()
+        .any(|f| f.kind == FindingKind::BudgetRestated)
+}
+
+#[test]
+fn a_budget_the_capture_cannot_reach_is_filled_from_elsewhere_on_the_restated_layer() {
+    // two of the capture's requests in the window: not 4, let alone 10
+    let a = analyze(capture(&[0, 1000], 2000));
+    assert!(restated(&a), "{:?}", a.diagnosis.findings);
+    assert_eq!(
+        a.profiles[0].layers[0].limit(),
+        4,
+        "replayed with the server's budget"
+    );
+    assert_eq!(
+        a.profiles[0].layers[0].restated.map(|r| r.documented),
+        Some(10)
+    );
+    let t = &a.diagnosis.throttles[0];
+    assert_eq!(t.cause(), Cause::HiddenTraffic, "{:?}", evidence(&a, t));
+    match t.explanation {
+        Explanation::Hidden { at_least, .. } => {
+            assert_eq!(at_least, 2, "4 stated, 2 in the capture")
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(
+        evidence(&a, t)
+            .iter()
+            .any(|e| e.contains("states the budget of per.user as 4 / 10 s")
+                && e.contains("documentation gives 10")),
+        "{:?}",
+        evidence(&a, t)
+    );
+}
+
+#[test]
+fn a_budget_the_capture_reaches_only_as_stated_is_an_undocumented_limit() {
+    // four admitted requests in the window: the server's 4 refuse the fifth, the documented 10
+    // would not
+    let a = analyze(capture(&[0, 500, 1000, 1500], 2000));
+    assert!(restated(&a));
+    let t = &a.diagnosis.throttles[0];
+    assert_eq!(t.cause(), Cause::UndocumentedLimit, "{:?}", evidence(&a, t));
+    assert_eq!(
+        (t.limit, t.window),
+        (Some(4), Some(10 * time::SECOND)),
+        "in the server's numbers"
+    );
+}
+
+#[test]
+fn more_admitted_requests_than_the_stated_budget_refute_the_restatement() {
+    // seven admitted in the window: the server did not enforce 4 on this layer's partition
+    let a = analyze(capture(&[0, 300, 600, 900, 1200, 1500, 1800], 2000));
+    assert!(!restated(&a), "{:?}", a.diagnosis.findings);
+    assert_eq!(
+        a.profiles[0].layers[0].limit(),
+        10,
+        "the documentation stands"
+    );
+    assert_eq!(
+        a.diagnosis.throttles[0].cause(),
+        Cause::UndocumentedLimit,
+        "a limit the body states that no layer has"
+    );
+}
+
+#[test]
+fn a_counter_stating_the_documented_budget_keeps_the_documentation() {
+    // a success reports the documented 10 (no window): the server says the layer is as
+    // documented, so the body's 4 is another limit's
+    let mut e = vec![
+        entry(
+            0,
+            200,
+            &[("x-ratelimit-limit", "10"), ("x-ratelimit-remaining", "9")],
+        ),
+        entry(1000, 200, &[]),
+    ];
+    e.push(entry(2000, 429, &[]));
+    let a = analyze(e);
+    assert!(!restated(&a), "{:?}", a.diagnosis.findings);
+    assert_eq!(a.profiles[0].layers[0].limit(), 10);
+}

@@ -149,6 +149,8 @@ pub fn analyze_built(
     }
     let restated = evaluate::restate::restate(&capture, &profiles);
     evaluate::restate::apply(&mut profiles, &restated);
+    let uncounted = evaluate::refusals::infer(&capture, &profiles);
+    evaluate::refusals::apply(&mut profiles, &uncounted);
     let evaluation = evaluate::evaluate(&capture, &profiles, evaluate::Options::default());
     let what_if = evaluate::preflight_what_if(&capture, &profiles, &evaluation);
     let join = (!settings.server_logs.is_empty())

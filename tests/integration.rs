@@ -17,6 +17,7 @@ mod integration {
     pub mod plurals;
     pub mod profiles_cli;
     pub mod readme;
+    pub mod refusals;
     pub mod reports;
     pub mod restate;
     pub mod roundtrip;

@@ -65,6 +65,9 @@ pub enum FindingKind {
     UsersToldApart,
     /// The server states a documented layer's budget in other numbers than the documentation.
     BudgetRestated,
+    /// The server's counters show a layer does not charge refused attempts, which its
+    /// documentation does not say.
+    RefusalsUncounted,
 }
 
 impl FindingKind {
@@ -82,11 +85,12 @@ impl FindingKind {
             FindingKind::VendorProfile => "vendor-profile",
             FindingKind::UsersToldApart => "users-told-apart",
             FindingKind::BudgetRestated => "budget-restated",
+            FindingKind::RefusalsUncounted => "refusals-uncounted",
         }
     }
 
     /// Every kind.
-    pub fn all() -> [FindingKind; 11] {
+    pub fn all() -> [FindingKind; 12] {
         [
             FindingKind::RetryAfterIgnored,
             FindingKind::RetryStorm,
@@ -99,6 +103,7 @@ impl FindingKind {
             FindingKind::VendorProfile,
             FindingKind::UsersToldApart,
             FindingKind::BudgetRestated,
+            FindingKind::RefusalsUncounted,
         ]
     }
 
@@ -153,6 +158,7 @@ pub fn find(cx: &Ctx<'_>, throttles: &[Throttle]) -> Vec<Finding> {
     vendor_profile(cx, &mut out);
     users_told_apart(cx, &mut out);
     budgets_restated(cx, &mut out);
+    refusals_uncounted(cx, &mut out);
     out.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.kind.cmp(&b.kind)));
     out
 }
@@ -576,6 +582,27 @@ fn budgets_restated(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
                 r.documented
             ),
             "pace to the server's budget, and ask the vendor which one is meant".into(),
+        ));
+    }
+}
+
+/// Layers whose documentation is silent on refused attempts and whose server counters show
+/// they are not charged (`evaluate::refusals`).
+fn refusals_uncounted(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
+    for k in 0..cx.eval.layers.len() {
+        let layer = cx.layer(k);
+        let Some((below, observed)) = layer.refusals_read else {
+            continue;
+        };
+        out.push(Finding::new(
+            FindingKind::RefusalsUncounted,
+            Severity::Info,
+            Vec::new(),
+            format!(
+                "the server's counters show {} does not charge refused attempts: on {below} of {observed} successes where it matters, the count it reports is below the capture's own attempts in the window (traffic from elsewhere can only add to it); the analysis replays it that way",
+                layer.name
+            ),
+            "retrying a refused request costs nothing here, but is refused until the window frees room".into(),
         ));
     }
 }

@@ -12,6 +12,7 @@
 //! and the throttles, not to the requests. Also the preflight what-if. Pure: no I/O, no clock.
 
 pub mod meter;
+pub mod refusals;
 mod replay;
 pub mod restate;
 pub mod users;

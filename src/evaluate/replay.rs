@@ -271,6 +271,45 @@ pub(super) fn peak_admitted(
     peak
 }
 
+/// The server's counter for a layer on its successes against the replay that charges every
+/// attempt: (readings below that replay's count beyond `tolerance`, readings where charging
+/// refused attempts changes the count by more than `tolerance`). Traffic from elsewhere only
+/// adds to a count, so a server that counts fewer than the capture's own attempts is not
+/// counting its refusals.
+pub(super) fn refusal_readings(
+    capture: &Capture,
+    profile: &Profile,
+    layer: &Layer,
+    opts: Options,
+    tolerance: f64,
+) -> (usize, usize) {
+    let (mut below, mut observed) = (0, 0);
+    for (_, members) in partitions(capture, profile, layer, opts) {
+        let mut adm = meter::for_layer(layer);
+        let mut all = meter::for_layer(layer);
+        for s in steps(capture, layer, &members) {
+            let r = &capture.requests[s.request as usize];
+            if s.admitted
+                && let Some(used) = r
+                    .quotas()
+                    .iter()
+                    .filter(|q| layer.described_by(q))
+                    .find_map(|q| q.used_count())
+            {
+                let with_refusals = all.level(s.start) + s.cost as f64;
+                let admitted_only = adm.level(s.start) + s.cost as f64;
+                if with_refusals - admitted_only > tolerance {
+                    observed += 1;
+                    below += usize::from((used as f64) < with_refusals - tolerance);
+                }
+            }
+            adm.record(s.start, s.end, s.cost, s.admitted, s.admitted);
+            all.record(s.start, s.end, s.cost, s.admitted, true);
+        }
+    }
+    (below, observed)
+}
+
 /// The use of one partition of a layer over time, for charts.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Levels {

@@ -21,16 +21,16 @@ use super::{Options, PartitionKey, counts_with, covered, identity_of, partition_
 /// A counter may lag the replay by this many requests without contradicting it: the server
 /// counts at arrival, which the HAR knows to within `EDGE`, so a neighbour may land on either
 /// side of the count (the same tolerance the diagnosis gives a counter).
-const COUNT_TOLERANCE: f64 = 1.0;
+pub(super) const COUNT_TOLERANCE: f64 = 1.0;
 
 /// Fewest observations a merge must contradict before it is refuted: one or two can come from
 /// a window edge or a late arrival, three on one pair of groups no longer do.
-const MIN_CONTRADICTIONS: usize = 3;
+pub(super) const MIN_CONTRADICTIONS: usize = 3;
 
 /// Share of the joining token's observations a merge must contradict: alignment and timing
 /// leave a few counts off under either hypothesis, but when most of a token's responses report
 /// fewer requests than the merged replay holds, the server is not counting them together.
-const CONTRADICTED_SHARE: f64 = 0.5;
+pub(super) const CONTRADICTED_SHARE: f64 = 0.5;
 
 /// How the capture's opaque tokens group into users.
 #[derive(Clone, Debug, PartialEq)]
@@ -158,7 +158,7 @@ pub fn tell_apart(capture: &Capture, profiles: &[Profile]) -> Option<ToldApart> 
 }
 
 /// Whether `excess` contradicted observations out of `observed` refute a joining.
-fn refutes((excess, observed): (usize, usize)) -> bool {
+pub(super) fn refutes((excess, observed): (usize, usize)) -> bool {
     excess >= MIN_CONTRADICTIONS && excess as f64 >= CONTRADICTED_SHARE * observed as f64
 }
 

@@ -367,6 +367,9 @@ pub struct Layer {
     pub resets: std::sync::Arc<[Micros]>,
     /// The server states another budget than the documented one (`limiter` holds the stated).
     pub restated: Option<Restated>,
+    /// `count_rejected` was read from the server's counters, not the documentation: (readings
+    /// below the count of every attempt, readings where the two counts differ).
+    pub refusals_read: Option<(u32, u32)>,
 }
 
 impl Layer {
@@ -393,6 +396,7 @@ impl Layer {
             spec: None,
             resets: std::sync::Arc::from([]),
             restated: None,
+            refusals_read: None,
         }
     }
 

@@ -1,0 +1,85 @@
+//! A layer whose documentation is silent on refused attempts: the server's counters on later
+//! successes say whether it charged them — a count below the capture's own attempts means it
+//! did not (traffic from elsewhere only adds) — and nothing is concluded otherwise.
+
+use serde_json::{Value, json};
+use why429::batch::Analysis;
+use why429::diagnose::findings::FindingKind;
+
+use super::support;
+
+/// 5 requests per 10 s per user; the documentation does not say whether refusals count.
+const PROFILE: &str = r#"
+name = "silent"
+hosts = ["api.example.test"]
+[[layer]]
+name = "per.user"
+limit = 5
+window = "10s"
+per = ["user"]
+"#;
+
+/// A GET at `ms` answered `status`, its response reporting `used` of 5.
+fn entry(ms: u64, status: u16, used: u64) -> Value {
+    json!({
+        "startedDateTime": format!("2026-03-02T10:00:{:02}.{:03}Z", ms / 1000, ms % 1000),
+        "time": 20,
+        "request": {
+            "method": "GET", "url": "https://api.example.test/v1/items", "httpVersion": "HTTP/2",
+            "headers": [{"name": "authorization", "value": "Bearer opaque-token-a"}],
+            "queryString": [], "cookies": [], "headersSize": -1, "bodySize": 0
+        },
+        "response": {
+            "status": status, "statusText": "", "httpVersion": "HTTP/2",
+            "headers": [
+                {"name": "x-ratelimit-limit", "value": "5"},
+                {"name": "x-ratelimit-remaining", "value": 5u64.saturating_sub(used).to_string()},
+                {"name": "x-ratelimit-used", "value": used.to_string()}
+            ],
+            "cookies": [], "content": {"size": 0, "mimeType": "application/json", "text": "{}"},
+            "redirectURL": "", "headersSize": -1, "bodySize": 0
+        },
+        "cache": {},
+        "timings": {"send": 0, "wait": 20, "receive": 0}
+    })
+}
+
+/// Five successes a second apart, three refused attempts, then three successes once the first
+/// leaves the window, whose counters report `later` (for each of them).
+fn analyze(later: u64) -> Analysis {
+    let mut entries: Vec<Value> = (0..5).map(|k| entry(k * 1000, 200, k + 1)).collect();
+    entries.extend([4500, 5000, 5500].map(|ms| entry(ms, 429, 5)));
+    entries.extend([10_100, 11_100, 12_100].map(|ms| entry(ms, 200, later)));
+    let har = json!({"log": {"version": "1.2", "creator": {"name": "WebInspector", "version": "537.36"}, "entries": entries}});
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("silent.har");
+    std::fs::write(&path, serde_json::to_vec(&har).unwrap()).unwrap();
+    let profile = why429::profiles::parse::parse("silent.toml", PROFILE).unwrap();
+    support::analyze(&path, &support::settings(vec![profile])).unwrap()
+}
+
+fn uncounted(a: &Analysis) -> bool {
+    a.diagnosis
+        .findings
+        .iter()
+        .any(|f| f.kind == FindingKind::RefusalsUncounted)
+}
+
+#[test]
+fn a_count_below_the_capture_s_own_attempts_shows_refusals_are_not_charged() {
+    // the window then holds 4 admitted requests and the 3 refused ones: the server counts 5
+    // with the new request, not 8
+    let a = analyze(5);
+    let layer = &a.profiles[0].layers[0];
+    assert_eq!(layer.count_rejected, Some(false));
+    assert_eq!(layer.refusals_read, Some((3, 3)));
+    assert!(uncounted(&a), "{:?}", a.diagnosis.findings);
+}
+
+#[test]
+fn a_count_that_holds_the_refusals_concludes_nothing() {
+    // 8: the refusals were charged — or traffic from elsewhere filled the same room
+    let a = analyze(8);
+    assert_eq!(a.profiles[0].layers[0].count_rejected, None);
+    assert!(!uncounted(&a));
+}

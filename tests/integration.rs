@@ -25,6 +25,7 @@ mod integration {
     pub mod scoring;
     pub mod serverlog_exercise;
     pub mod serverlogs;
+    pub mod splits;
     pub mod support;
     pub mod terminal;
     pub mod users;

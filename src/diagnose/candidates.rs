@@ -961,6 +961,36 @@ fn documented_splits(cx: &Ctx<'_>, i: usize, out: &mut [Candidate]) {
             });
         }
     }
+    // the layers' own requests (which they count, not how many): a split of a broad scope
+    // whose throttles all fall on one endpoint's documented layer is that layer's split
+    for c in out.iter_mut() {
+        let Explanation::Undocumented {
+            scope: Some(scope), ..
+        } = c.explanation
+        else {
+            continue;
+        };
+        if !super::rank::positive(c) {
+            continue;
+        }
+        let cleanest = hidden
+            .iter()
+            .filter_map(|&k| Some((k, cx.membership_split(k, scope, req)?)))
+            .min_by(|a, b| a.1.chance.total_cmp(&b.1.chance));
+        if let Some((layer, split)) = cleanest
+            && cleaner(&split, c)
+        {
+            c.against.push(Signal::LayerSplitsAsWell {
+                layer,
+                scope,
+                explained: split.explained,
+                throttled: split.throttled,
+                successes_counted: split.crowded - split.explained,
+                successes: split.successes,
+                chance: split.chance,
+            });
+        }
+    }
 }
 
 /// Every candidate explanation of the throttle at `i`.

@@ -277,6 +277,9 @@ pub struct Ctx<'a> {
     /// The members of every partition of a layer (evaluation index), gathered in one pass
     /// when `documented_split` first asks about the layer.
     partitions: Mutex<HashMap<usize, Vec<Vec<u32>>>>,
+    /// How the requests a layer counts split a scope group, computed when first asked:
+    /// (evaluation index, scope, group) → split.
+    memberships: Mutex<HashMap<(usize, Scope, u32), Option<Separation>>>,
 }
 
 /// Whether a request takes part in the behavioural measures.
@@ -561,6 +564,7 @@ impl<'a> Ctx<'a> {
             stated: Mutex::new(HashMap::new()),
             documented: Mutex::new(HashMap::new()),
             partitions: Mutex::new(HashMap::new()),
+            memberships: Mutex::new(HashMap::new()),
         }
     }
 
@@ -645,6 +649,39 @@ impl<'a> Ctx<'a> {
         drop(members);
         let reqs = &self.capture.requests;
         DocumentedSplit::of(order, &before, |m| reqs[m as usize].is_throttle())
+    }
+
+    /// How membership in layer `k` (the requests it counts) splits the throttles of
+    /// `request`'s group in `scope` from its successes (`separation::by_membership`): a layer
+    /// that counts the throttles and not the successes explains a split of the group by its
+    /// own requests, whatever count an undocumented limit would put on them.
+    pub fn membership_split(&self, k: usize, scope: Scope, request: u32) -> Option<Separation> {
+        let grouping = &self.concurrency[scope as usize];
+        let (g, _, _) = grouping.of_throttle(request)?;
+        let mut cache = self.memberships.lock().unwrap_or_else(|e| e.into_inner());
+        *cache.entry((k, scope, g)).or_insert_with(|| {
+            let le = &self.eval.layers[k];
+            let profile = &self.profiles[le.profile];
+            let layer = &profile.layers[le.layer];
+            let covered = crate::evaluate::covered(self.capture, profile);
+            let members = &grouping.groups[g as usize].members;
+            let (mut marked, mut throttled, mut explained) = (0, 0, 0);
+            for &m in members {
+                let counted = crate::evaluate::counts(
+                    layer,
+                    &covered,
+                    self.capture,
+                    m as usize,
+                    self.eval.opts,
+                );
+                let throttle = self.capture.requests[m as usize].is_throttle();
+                marked += usize::from(counted);
+                throttled += usize::from(throttle);
+                explained += usize::from(counted && throttle);
+            }
+            (!members.is_empty())
+                .then(|| separation::by_membership(members.len(), marked, throttled, explained))
+        })
     }
 
     /// The layer behind an evaluation index.

@@ -383,6 +383,22 @@ pub fn signal(n: &Names<'_>, s: &Signal, throttle: &Request) -> String {
             count(*successes as u64, "success", "successes"),
             percent(*chance)
         ),
+        Signal::LayerSplitsAsWell {
+            layer,
+            scope,
+            explained,
+            throttled,
+            successes_counted,
+            successes,
+            chance,
+        } => format!(
+            "{} counts {explained} of the {} among {} and {successes_counted} of its {} (a chance of {}): the requests that layer counts split them as cleanly, so traffic from outside the capture filling it fits the split as well",
+            n.layer(*layer).name,
+            count(*throttled as u64, "throttle", "throttles"),
+            scope_text(*scope),
+            count(*successes as u64, "success", "successes"),
+            percent(*chance)
+        ),
         Signal::DocumentedSplitsAsWell {
             layer,
             limit,

@@ -360,10 +360,12 @@ fn evidence_strength(c: &Candidate) -> f64 {
 /// fitted to the capture's own requests explains enough throttles with a chance under
 /// `SEPARATION_CHANCE` and no documented layer's own count splits them more cleanly.
 pub fn positive(c: &Candidate) -> bool {
-    let documented_as_well = c
-        .against
-        .iter()
-        .any(|s| matches!(s, Signal::DocumentedSplitsAsWell { .. }));
+    let documented_as_well = c.against.iter().any(|s| {
+        matches!(
+            s,
+            Signal::DocumentedSplitsAsWell { .. } | Signal::LayerSplitsAsWell { .. }
+        )
+    });
     match c.explanation {
         Explanation::Undocumented {
             stated: Some(_), ..

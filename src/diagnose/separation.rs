@@ -99,6 +99,32 @@ pub fn best(group: &Group, throttled: impl Fn(u32) -> bool) -> Option<Separation
         })
 }
 
+/// The split of a group by membership in a set (the requests a layer counts): `marked` of the
+/// `members` are in it, `explained` of the `throttled` throttles among them; the chance that
+/// at least that many throttles land in it if throttles fell on members regardless.
+pub fn by_membership(
+    members: usize,
+    marked: usize,
+    throttled: usize,
+    explained: usize,
+) -> Separation {
+    Separation {
+        limit: 0,
+        throttled,
+        explained,
+        successes: members - throttled,
+        members,
+        crowded: marked,
+        chance: tail(
+            &ln_factorials(members),
+            members,
+            marked,
+            throttled,
+            explained,
+        ),
+    }
+}
+
 fn ln_factorials(n: usize) -> Vec<f64> {
     let mut out = Vec::with_capacity(n + 1);
     out.push(0.0);
@@ -160,6 +186,16 @@ mod tests {
         assert!((tail(&f, 10, 6, 4, 4) - 15.0 / 210.0).abs() < 1e-12);
         assert_eq!(tail(&f, 10, 6, 4, 0), 1.0);
         assert_eq!(tail(&f, 10, 2, 4, 3), 0.0);
+    }
+
+    #[test]
+    fn a_membership_split_is_the_same_hypergeometric_tail() {
+        // 12 requests, 4 in the set, all 4 throttles among them: 1 / C(12, 4)
+        let s = by_membership(12, 4, 4, 4);
+        assert!((s.chance - 1.0 / 495.0).abs() < 1e-9);
+        assert_eq!((s.successes, s.crowded, s.limit), (8, 4, 0));
+        // the set holds every request: no split at all
+        assert_eq!(by_membership(12, 12, 4, 4).chance, 1.0);
     }
 
     #[test]

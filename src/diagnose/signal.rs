@@ -201,6 +201,25 @@ pub enum Signal {
         /// Scopes the fit was the best of: `chance` is the fit's own chance times this many.
         tried: usize,
     },
+    /// A documented layer that traffic from outside the capture could fill counts the
+    /// throttles of an undocumented limit's scope and few of its successes: the layer's own
+    /// requests split them as cleanly as the undocumented limit's count.
+    LayerSplitsAsWell {
+        /// Evaluation index of the layer.
+        layer: usize,
+        /// The scope of the undocumented limit's split.
+        scope: Scope,
+        /// Throttles of the scope's group the layer counts.
+        explained: usize,
+        /// Throttles in the group.
+        throttled: usize,
+        /// Successes in the group the layer counts.
+        successes_counted: usize,
+        /// Successes in the group.
+        successes: usize,
+        /// The chance of so clean a split at random.
+        chance: f64,
+    },
     /// A documented layer that traffic from outside the capture (or the capture's own refused
     /// attempts) could fill splits the throttle's partition by its own count of the capture's
     /// admitted requests more cleanly than the undocumented limit's split: the split fits that

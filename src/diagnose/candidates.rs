@@ -269,37 +269,37 @@ fn states_restated(r: &Request, layer: &Layer) -> bool {
 /// the throttle: a limit the documentation does not state, in the server's own numbers.
 fn tighter_than_documented(
     r: &Request,
-    k: usize,
-    layer: &Layer,
+    (k, layer, rs): (usize, &Layer, Restated),
+    basis: Basis,
     replay: Replay,
     v: &View,
 ) -> Candidate {
-    let rs = layer.restated.unwrap_or(Restated {
-        documented: layer.limit(),
-        by_body: 0,
-        by_counter: 0,
-    });
     let window = layer.window();
-    let on_counter = r.quotas().iter().any(|q| layer.described_by(q));
-    let by = if body_states(r, layer) || (!on_counter && rs.by_body > 0) {
-        StatedBy::Body
+    // the 429's own response states it (its body, or a spent counter), or other responses did
+    let by = if body_states(r, layer) {
+        Some(StatedBy::Body)
+    } else if r.quotas().iter().any(|q| spent(q) && layer.described_by(q)) {
+        Some(StatedBy::Counter)
     } else {
-        StatedBy::Counter
+        None
     };
     let mut c = Candidate::new(Explanation::Undocumented {
         kind: LimitKind::of_window(window),
         scope: None,
         limit: Some(layer.limit()),
         window: Some(window),
-        stated: Some(by),
+        stated: by,
     });
-    c.support.push(Signal::StatesLimit {
-        by,
-        limit: Some(layer.limit()),
-        window: Some(window),
-        scope: None,
-        visible: Some(replay.level.ceil() as u64),
-    });
+    if let Some(by) = by {
+        c.support.push(Signal::StatesLimit {
+            by,
+            limit: Some(layer.limit()),
+            window: Some(window),
+            scope: None,
+            // the capture's own use with this request: it reaches the stated budget
+            visible: Some((replay.level + v.cost as f64).floor() as u64),
+        });
+    }
     c.support.push(Signal::Restated {
         layer: k,
         documented: rs.documented,
@@ -311,7 +311,7 @@ fn tighter_than_documented(
         attempts: v.attempts_before,
         level: replay.level,
         capacity: v.capacity,
-        refused: None,
+        refused: Some(basis),
         hidden_needed: replay.hidden_needed_at_edge,
     });
     c
@@ -379,7 +379,7 @@ fn layer_candidates(cx: &Ctx<'_>, i: usize, out: &mut Vec<Candidate>) {
         // would have admitted it, so what refused it is a limit the documentation does not
         // state (where only a replay charging attempts fills it, the attempts may be another
         // limit's refusals: the throttle's response must state the layer's budget itself)
-        if let (Explanation::Visible { basis, .. }, Some(_)) = (explanation, layer.restated)
+        if let (Explanation::Visible { basis, .. }, Some(rs)) = (explanation, layer.restated)
             && (!matches!(basis, Basis::Alone | Basis::IfRefusalsCount)
                 || states_restated(r, layer))
             && cx.eval.layers[k]
@@ -387,7 +387,13 @@ fn layer_candidates(cx: &Ctx<'_>, i: usize, out: &mut Vec<Candidate>) {
                 .binary_search(&(i as u32))
                 .is_err()
         {
-            out.push(tighter_than_documented(r, k, layer, used_replay, v));
+            out.push(tighter_than_documented(
+                r,
+                (k, layer, rs),
+                basis,
+                used_replay,
+                v,
+            ));
             continue;
         }
         let mut c = Candidate::new(explanation);
@@ -961,15 +967,18 @@ fn documented_splits(cx: &Ctx<'_>, i: usize, out: &mut [Candidate]) {
             });
         }
     }
-    // the layers' own requests (which they count, not how many): a split of a broad scope
-    // whose throttles all fall on one endpoint's documented layer is that layer's split
+    // the layers' own requests (which they count, not how many): a split of a caller's
+    // requests whose throttles all fall on one endpoint's documented layer is that layer's
+    // split (within one endpoint or record, a layer counts every request or none)
     for c in out.iter_mut() {
         let Explanation::Undocumented {
-            scope: Some(scope), ..
+            scope: Some(Scope::Caller),
+            ..
         } = c.explanation
         else {
             continue;
         };
+        let scope = Scope::Caller;
         if !super::rank::positive(c) {
             continue;
         }

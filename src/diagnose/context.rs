@@ -280,6 +280,9 @@ pub struct Ctx<'a> {
     /// How the requests a layer counts split a scope group, computed when first asked:
     /// (evaluation index, scope, group) → split.
     memberships: Mutex<HashMap<(usize, Scope, u32), Option<Separation>>>,
+    /// Each layer's path filters' answers, for `membership_split` (locked after
+    /// `memberships`).
+    path_answers: Mutex<HashMap<usize, crate::evaluate::PathAnswers>>,
 }
 
 /// Whether a request takes part in the behavioural measures.
@@ -565,6 +568,7 @@ impl<'a> Ctx<'a> {
             documented: Mutex::new(HashMap::new()),
             partitions: Mutex::new(HashMap::new()),
             memberships: Mutex::new(HashMap::new()),
+            path_answers: Mutex::new(HashMap::new()),
         }
     }
 
@@ -665,14 +669,18 @@ impl<'a> Ctx<'a> {
             let layer = &profile.layers[le.layer];
             let covered = crate::evaluate::covered(self.capture, profile);
             let members = &grouping.groups[g as usize].members;
+            // each distinct path matched once per layer, whatever the groups asked
+            let mut paths = self.path_answers.lock().unwrap_or_else(|e| e.into_inner());
+            let paths = paths.entry(k).or_default();
             let (mut marked, mut throttled, mut explained) = (0, 0, 0);
             for &m in members {
-                let counted = crate::evaluate::counts(
+                let counted = crate::evaluate::counts_with(
                     layer,
                     &covered,
                     self.capture,
                     m as usize,
                     self.eval.opts,
+                    paths,
                 );
                 let throttle = self.capture.requests[m as usize].is_throttle();
                 marked += usize::from(counted);

@@ -575,7 +575,7 @@ fn budgets_restated(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
             Severity::Warning,
             Vec::new(),
             format!(
-                "the server states the budget of {} as {} ({}) where the documentation gives {}; the capture is replayed with the server's numbers, and none of its admitted requests exceeds them",
+                "the server states the budget of {} as {} ({}) where the documentation gives {}; the capture is replayed with the server's numbers, which its admitted requests never exceed by more than one (timing slack)",
                 layer.name,
                 layer.budget_label(),
                 by.join(" and "),
@@ -599,10 +599,10 @@ fn refusals_uncounted(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
             Severity::Info,
             Vec::new(),
             format!(
-                "the server's counters show {} does not charge refused attempts: on {below} of {observed} successes where it matters, the count it reports is below the capture's own attempts in the window (traffic from elsewhere can only add to it); the analysis replays it that way",
+                "the server's counters show {} does not charge the capture's refused attempts: on {below} of {observed} successes where it matters, the count it reports is below the capture's own attempts in the window (traffic from elsewhere can only add to it); the analysis replays it that way",
                 layer.name
             ),
-            "retrying a refused request costs nothing here, but is refused until the window frees room".into(),
+            "a refused attempt does not fill this layer, but a retry is refused until the window frees room".into(),
         ));
     }
 }

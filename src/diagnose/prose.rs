@@ -322,10 +322,10 @@ pub fn signal(n: &Names<'_>, s: &Signal, throttle: &Request) -> String {
         } => {
             let l = n.layer(*layer);
             format!(
-                "the server states the budget of {} as {} in {statements} response{} where the documentation gives {documented}; the capture is replayed with the server's numbers",
+                "the server states the budget of {} as {} ({}) where the documentation gives {documented}; the capture is replayed with the server's numbers",
                 l.name,
                 l.budget_label(),
-                if *statements == 1 { "" } else { "s" }
+                count(*statements as u64, "statement", "statements")
             )
         }
         Signal::StatesLimit {
@@ -338,11 +338,11 @@ pub fn signal(n: &Names<'_>, s: &Signal, throttle: &Request) -> String {
             let stated = stated_text(*limit, *window);
             let mut s = match by {
                 StatedBy::Body => format!(
-                    "the {} body states {stated}, which no layer of the active profile counting this request has",
+                    "the {} body states {stated}, which no layer of the active profile counting this request documents",
                     status_word(throttle)
                 ),
                 StatedBy::Counter => format!(
-                    "the server's counter on the {} reports {stated} used up, which no layer of the active profile counting this request has",
+                    "the server's counter on the {} reports {stated} used up, which no layer of the active profile counting this request documents",
                     status_word(throttle)
                 ),
             };
@@ -392,7 +392,7 @@ pub fn signal(n: &Names<'_>, s: &Signal, throttle: &Request) -> String {
             successes,
             chance,
         } => format!(
-            "{} counts {explained} of the {} among {} and {successes_counted} of its {} (a chance of {}): the requests that layer counts split them as cleanly, so traffic from outside the capture filling it fits the split as well",
+            "{} counts {explained} of the {} among {} and {successes_counted} of its {} (a chance of {}): the requests that layer counts split them more cleanly, so traffic from outside the capture filling it fits the split as well",
             n.layer(*layer).name,
             count(*throttled as u64, "throttle", "throttles"),
             scope_text(*scope),

@@ -356,9 +356,11 @@ fn evidence_strength(c: &Candidate) -> f64 {
     if stated_unreached { 1.0 } else { 2.0 }
 }
 
-/// Positive evidence for an undocumented limit: the response states it, or a separation or a bucket
-/// fitted to the capture's own requests explains enough throttles with a chance under
-/// `SEPARATION_CHANCE` and no documented layer's own count splits them more cleanly.
+/// Positive evidence for an undocumented limit: the response states it (or the server stated,
+/// on other responses, a documented layer's tighter budget that only the capture reaches), or
+/// a separation or a bucket fitted to the capture's own requests explains enough throttles
+/// with a chance under `SEPARATION_CHANCE` and no documented layer's own count, nor the set of
+/// requests it counts, splits them more cleanly.
 pub fn positive(c: &Candidate) -> bool {
     let documented_as_well = c.against.iter().any(|s| {
         matches!(
@@ -370,6 +372,15 @@ pub fn positive(c: &Candidate) -> bool {
         Explanation::Undocumented {
             stated: Some(_), ..
         } => true,
+        // the server stated a documented layer's enforced budget, which the capture reaches
+        // only there (`candidates::tighter_than_documented`)
+        Explanation::Undocumented { .. }
+            if c.support
+                .iter()
+                .any(|s| matches!(s, Signal::Restated { .. })) =>
+        {
+            true
+        }
         Explanation::Undocumented { .. } if log_proves(c) => true,
         Explanation::Undocumented { .. } if documented_as_well => false,
         Explanation::Undocumented { .. } => c.support.iter().any(|s| {

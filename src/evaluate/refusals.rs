@@ -1,13 +1,16 @@
-//! Whether a layer counts refused attempts, where the documentation does not say and the
-//! server's counters do.
+//! Whether a layer charges the capture's refused attempts, where the documentation does not
+//! say and the server's counters do.
 //!
 //! Owns one question: a layer whose documentation is silent on refused attempts may charge
 //! them or not, and the diagnosis must then weigh both. The server's counter on a success
 //! settles it one way: traffic from outside the capture can only add to a count, so when the
 //! server reports fewer requests than the capture's own attempts in the window — on enough
-//! readings where the two replays differ — the layer does not charge refusals. The opposite
+//! readings where the two replays differ — the layer does not charge them (whichever limit
+//! refused them: a HAR cannot tell, and the replay that charges them charges all). The opposite
 //! is never concluded (a count above the admitted requests can be traffic from elsewhere). It
 //! reads the capture and the profiles; `apply` records the answer in the layers. Pure.
+
+use rayon::prelude::*;
 
 use crate::model::Capture;
 use crate::profiles::{Kind, Profile};
@@ -36,30 +39,45 @@ pub fn infer(capture: &Capture, profiles: &[Profile]) -> Vec<Uncounted> {
     if !(throttles && counters) {
         return Vec::new();
     }
-    let mut out = Vec::new();
-    for (p, profile) in profiles.iter().enumerate() {
-        for (l, layer) in profile.layers.iter().enumerate() {
-            if layer.count_rejected.is_some() || layer.kind() != Kind::Rate {
-                continue;
-            }
+    let asked: Vec<(usize, usize)> = profiles
+        .iter()
+        .enumerate()
+        .flat_map(|(p, profile)| {
+            profile
+                .layers
+                .iter()
+                .enumerate()
+                .filter(|(_, l)| l.count_rejected.is_none() && l.kind() == Kind::Rate)
+                // only a layer some response reports a count for can be read
+                .filter(|(_, l)| {
+                    capture
+                        .requests
+                        .iter()
+                        .any(|r| l.reported_use(r.quotas()).is_some())
+                })
+                .map(move |(l, _)| (p, l))
+        })
+        .collect();
+    // layers replay independently: in parallel, in profile and layer order
+    asked
+        .into_par_iter()
+        .filter_map(|(p, l)| {
+            let profile = &profiles[p];
             let (below, observed) = replay::refusal_readings(
                 capture,
                 profile,
-                layer,
+                &profile.layers[l],
                 Options::default(),
                 COUNT_TOLERANCE,
             );
-            if refutes((below, observed)) {
-                out.push(Uncounted {
-                    profile: p,
-                    layer: l,
-                    below,
-                    observed,
-                });
-            }
-        }
-    }
-    out
+            refutes((below, observed)).then_some(Uncounted {
+                profile: p,
+                layer: l,
+                below,
+                observed,
+            })
+        })
+        .collect()
 }
 
 /// Records in each layer that it does not charge refused attempts.

@@ -275,7 +275,9 @@ pub(super) fn peak_admitted(
 /// attempt: (readings below that replay's count beyond `tolerance`, readings where charging
 /// refused attempts changes the count by more than `tolerance`). Traffic from elsewhere only
 /// adds to a count, so a server that counts fewer than the capture's own attempts is not
-/// counting its refusals.
+/// counting its refusals. A reading below even the admitted requests' count says the replay is
+/// out of step with the server (another anchor, partition or reset), not how it counts
+/// refusals: it is left out.
 pub(super) fn refusal_readings(
     capture: &Capture,
     profile: &Profile,
@@ -285,22 +287,26 @@ pub(super) fn refusal_readings(
 ) -> (usize, usize) {
     let (mut below, mut observed) = (0, 0);
     for (_, members) in partitions(capture, profile, layer, opts) {
+        // without a refusal the two replays agree
+        if !members
+            .iter()
+            .any(|&m| capture.requests[m as usize].is_throttle())
+        {
+            continue;
+        }
         let mut adm = meter::for_layer(layer);
         let mut all = meter::for_layer(layer);
         for s in steps(capture, layer, &members) {
             let r = &capture.requests[s.request as usize];
             if s.admitted
-                && let Some(used) = r
-                    .quotas()
-                    .iter()
-                    .filter(|q| layer.described_by(q))
-                    .find_map(|q| q.used_count())
+                && let Some(used) = layer.reported_use(r.quotas())
             {
+                let used = used as f64;
                 let with_refusals = all.level(s.start) + s.cost as f64;
                 let admitted_only = adm.level(s.start) + s.cost as f64;
-                if with_refusals - admitted_only > tolerance {
+                if with_refusals - admitted_only > tolerance && used + tolerance >= admitted_only {
                     observed += 1;
-                    below += usize::from((used as f64) < with_refusals - tolerance);
+                    below += usize::from(used < with_refusals - tolerance);
                 }
             }
             adm.record(s.start, s.end, s.cost, s.admitted, s.admitted);

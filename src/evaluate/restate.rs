@@ -3,25 +3,26 @@
 //! Owns one question: does the server say, on the responses a documented layer counts, that the
 //! layer's budget is not the documented one? A throttle's body ("[4] requests within [2]
 //! seconds") or a counter with a stated window (`RateLimit-Policy: q=4;w=2`) gives a budget; when
-//! that budget is no layer's as documented, but is one rate layer's limiter with another count
-//! (the same window; for a bucket, the same refill rate), the server is stating that layer's
-//! enforced budget. The capture is then replayed with the server's numbers, since those decide.
-//! The statement is refuted — and the documentation kept — when the server elsewhere states the
-//! documented budget, when the statements disagree, or when the server admitted more of the
-//! capture's own requests than the stated budget allows. It reads the capture and the profiles
-//! and returns the restatements; `apply` rewrites the layers. Pure: no I/O, no clock.
+//! that budget is no counting layer's as documented, but is one rate layer's limiter with a
+//! smaller count (the same window, or a bucket's horizon at its documented refill rate, to
+//! within a second), the server is stating that layer's enforced budget. The capture is then
+//! replayed with the server's numbers, since those decide. The statement is refuted — and the
+//! documentation kept — when the server elsewhere states the documented budget, when the
+//! statements disagree, or when the server admitted more of the capture's own requests than the
+//! stated budget allows. Inferred layers (read from the same headers) are never restated. It
+//! reads the capture and the profiles and returns the restatements; `apply` rewrites the
+//! layers. Pure: no I/O, no clock.
 
 use std::collections::BTreeMap;
 
 use crate::model::{Capture, Micros, Unit, time};
 use crate::profiles::{Kind, Layer, Profile, Restated};
 
+// the server's admitted requests may exceed a stated budget by one request before they refute
+// it: the HAR knows arrivals to within `EDGE`, so a neighbour may land on either side of a
+// window's edge or a refill (the tolerance the user split gives a counter)
+use super::users::COUNT_TOLERANCE as ADMITTED_SLACK;
 use super::{Options, PathAnswers, counts_with, covered, replay};
-
-/// The server's admitted requests may exceed a stated budget by this much before they refute
-/// it: the HAR knows arrivals to within `EDGE`, so one neighbour may land on either side of a
-/// window's edge or a refill (the tolerance the diagnosis gives a counter).
-const ADMITTED_SLACK: f64 = 1.0;
 
 /// One layer's budget as the server states it.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -101,10 +102,9 @@ pub fn restate(capture: &Capture, profiles: &[Profile]) -> Vec<Restatement> {
                 if said.is_empty() {
                     continue;
                 }
+                // every layer counting it: a budget that is any of theirs is not another's
                 let counting: Vec<usize> = (0..layers.len())
-                    .filter(|&l| {
-                        open[l] && counts_with(layers[l], &covered, capture, i, opts, &mut paths[l])
-                    })
+                    .filter(|&l| counts_with(layers[l], &covered, capture, i, opts, &mut paths[l]))
                     .collect();
                 for &(n, w, body) in &said {
                     tally(&layers, &counting, (n, w, body), &mut tallies);

@@ -439,13 +439,15 @@ impl Layer {
             }
     }
 
-    /// Whether a budget a server states is this layer's with another count: a rate layer whose
-    /// limiter, given that count, has the stated window (a window's own length; a bucket's
-    /// refill horizon at its documented rate), within a second.
+    /// Whether a budget a server states is this layer's with a smaller count: a rate layer of
+    /// requests whose limiter, given that count, has the stated window (a window's own length;
+    /// a bucket's refill horizon at its documented rate), within a second. Only a tighter
+    /// budget: a looser one is never contradicted by what the server admitted.
     pub fn restated_as(&self, limit: u64, window: Micros) -> bool {
         self.kind() == Kind::Rate
+            && self.unit == Unit::Requests
             && limit > 0
-            && limit != self.limit()
+            && limit < self.limit()
             && (self.limiter.with_budget(limit).window() - window).abs() <= time::SECOND
     }
 
@@ -630,6 +632,10 @@ mod tests {
         // the same window, another count: restated; another window: not this layer
         assert!(w.restated_as(40, 60 * s) && w.restated_as(40, 60 * s + s / 2));
         assert!(!w.restated_as(40, 30 * s) && !w.restated_as(100, 60 * s));
+        assert!(
+            !w.restated_as(200, 60 * s),
+            "a looser budget is never a restatement"
+        );
         assert!(!w.restated_as(0, 60 * s));
         // a bucket of 8 refilling 2/s stated as "4 within 2 s": the same rate, half the capacity
         let b = Layer::new(

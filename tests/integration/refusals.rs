@@ -83,3 +83,12 @@ fn a_count_that_holds_the_refusals_concludes_nothing() {
     assert_eq!(a.profiles[0].layers[0].count_rejected, None);
     assert!(!uncounted(&a));
 }
+
+#[test]
+fn a_count_below_the_admitted_requests_says_nothing_of_refusals() {
+    // 2: fewer than even the 4 admitted requests the window holds — the server's window is not
+    // the replay's (another anchor or partition), which says nothing of how it counts refusals
+    let a = analyze(2);
+    assert_eq!(a.profiles[0].layers[0].count_rejected, None);
+    assert!(!uncounted(&a));
+}

@@ -131,6 +131,58 @@ fn a_budget_the_capture_reaches_only_as_stated_is_an_undocumented_limit() {
         (Some(4), Some(10 * time::SECOND)),
         "in the server's numbers"
     );
+    let e = evidence(&a, t);
+    assert!(
+        e.iter()
+            .any(|s| s.contains("body states a limit of 4 requests within 10 s")),
+        "{e:?}"
+    );
+    assert!(
+        e.iter().any(|s| s.contains("documentation gives 10")),
+        "{e:?}"
+    );
+    assert!(
+        !e.iter().any(|s| s.contains("at least 0")),
+        "the replay reaches it: {e:?}"
+    );
+}
+
+#[test]
+fn a_looser_stated_budget_restates_nothing() {
+    // "20 within 10 s" against a documented 10: what the server admitted cannot contradict a
+    // looser budget, so the documentation stands
+    let mut e = capture(&[0, 1000], 2000);
+    let last = e.last_mut().unwrap();
+    last["response"]["content"]["text"] = json!(
+        r#"{"message":"Rate limit exceeded the maximum [20] requests within [10] seconds","code":"too.many.requests","status":429}"#
+    );
+    let a = analyze(e);
+    assert!(!restated(&a), "{:?}", a.diagnosis.findings);
+    assert_eq!(a.profiles[0].layers[0].limit(), 10);
+}
+
+#[test]
+fn a_counter_with_the_layer_s_window_restates_it_too() {
+    // draft RateLimit headers on the successes: a policy of 4 per 10 s
+    let policy = [
+        ("ratelimit-policy", "4;w=10"),
+        ("ratelimit", "limit=4, remaining=2, reset=8"),
+    ];
+    let mut e: Vec<Value> = [0u64, 1000]
+        .iter()
+        .map(|&ms| entry(ms, 200, &policy))
+        .collect();
+    let mut throttle = entry(2000, 429, &[]);
+    throttle["response"]["content"]["text"] = json!("{}");
+    e.push(throttle);
+    let a = analyze(e);
+    let r = a.profiles[0].layers[0]
+        .restated
+        .expect("restated by the counters");
+    assert_eq!(
+        (a.profiles[0].layers[0].limit(), r.by_counter, r.by_body),
+        (4, 2, 0)
+    );
 }
 
 #[test]

@@ -334,8 +334,13 @@ pub struct LayerReport {
     pub name: String,
     /// Its profile.
     pub profile: String,
-    /// Requests per window, or in flight.
+    /// Requests per window, or in flight: the budget replayed, which is the server's where it
+    /// states another than the documentation (`documented_limit`).
     pub limit: u64,
+    /// The budget the documentation gives, only where the server states another (a
+    /// `budget-restated` finding says where) and `limit` holds the server's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub documented_limit: Option<u64>,
     /// Window in seconds (0 for concurrency).
     pub window_s: f64,
     /// `rate` or `concurrency`.
@@ -1137,6 +1142,7 @@ fn layer_reports(a: &Analysis) -> Vec<LayerReport> {
                 name: l.name.clone(),
                 profile: profile.name.clone(),
                 limit: l.limit(),
+                documented_limit: l.restated.map(|r| r.documented),
                 window_s: secs(l.window()),
                 kind: match l.kind() {
                     Kind::Rate => "rate".into(),
@@ -1167,7 +1173,10 @@ fn layer_reports(a: &Analysis) -> Vec<LayerReport> {
                 source: l.source.clone(),
                 note: l.note.clone(),
                 assumption: l.assumption.clone(),
-                budget_label: l.budget_label(),
+                budget_label: match l.restated {
+                    Some(r) => format!("{} (documented {})", l.budget_label(), r.documented),
+                    None => l.budget_label(),
+                },
                 inferred: l.inferred,
                 budget,
                 partition_peaks: {

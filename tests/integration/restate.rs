@@ -116,6 +116,11 @@ fn a_budget_the_capture_cannot_reach_is_filled_from_elsewhere_on_the_restated_la
         "{:?}",
         evidence(&a, t)
     );
+    // the report shows both budgets
+    let report = why429::report::build(&a, Default::default());
+    let layer = &report.layers[0];
+    assert_eq!((layer.limit, layer.documented_limit), (4, Some(10)));
+    assert_eq!(layer.budget_label, "4 / 10 s (documented 10)");
 }
 
 #[test]

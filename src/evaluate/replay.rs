@@ -250,27 +250,6 @@ pub(super) fn peak_only(capture: &Capture, profile: &Profile, layer: &Layer, opt
     peak
 }
 
-/// The highest use of a layer at a request the server admitted, only admitted requests
-/// charged, the request itself included: what the server let through.
-pub(super) fn peak_admitted(
-    capture: &Capture,
-    profile: &Profile,
-    layer: &Layer,
-    opts: Options,
-) -> f64 {
-    let mut peak: f64 = 0.0;
-    for (_, members) in partitions(capture, profile, layer, opts) {
-        let mut adm = meter::for_layer(layer);
-        for s in steps(capture, layer, &members) {
-            if s.admitted {
-                peak = peak.max(adm.level(s.start) + s.cost as f64);
-            }
-            adm.record(s.start, s.end, s.cost, s.admitted, s.admitted);
-        }
-    }
-    peak
-}
-
 /// The server's counter for a layer on its successes against the replay that charges every
 /// attempt: (readings below that replay's count beyond `tolerance`, readings where charging
 /// refused attempts changes the count by more than `tolerance`). Traffic from elsewhere only

@@ -121,7 +121,9 @@ pub fn restate(capture: &Capture, profiles: &[Profile]) -> Vec<Restatement> {
             let layer = layers[l];
             let mut stated = layer.clone();
             stated.limiter = layer.limiter.with_budget(budget);
-            if replay::peak_admitted(capture, profile, &stated, opts)
+            // what the server let through: the highest use at an admitted request, only
+            // admitted requests charged (the layer's own replay, run only for a restatement)
+            if replay::layer(capture, profile, &stated, opts, (p, l)).peak_admitted
                 > budget as f64 + ADMITTED_SLACK
             {
                 continue;

@@ -3,7 +3,6 @@
 
 use serde_json::{Value, json};
 use why429::batch::Analysis;
-use why429::diagnose::prose::{self, Names};
 use why429::diagnose::{Cause, Explanation, LimitKind, Scope, Throttle};
 use why429::model::time;
 
@@ -92,14 +91,8 @@ fn analyze(calls: &[Call]) -> Analysis {
     support::analyze(&path, &support::settings(Vec::new())).unwrap()
 }
 
-/// A throttle's evidence as the report prints it.
 fn evidence(a: &Analysis, t: &Throttle) -> Vec<String> {
-    let names = Names::new(&a.capture, &a.profiles, &a.evaluation);
-    let r = &a.capture.requests[t.request as usize];
-    t.evidence
-        .iter()
-        .map(|s| prose::signal(&names, s, r))
-        .collect()
+    support::evidence(a, t)
 }
 
 const SHORT: &str = r#"{"message":"Rate limit exceeded the maximum [3] requests within [1] seconds","code":"too.many.requests","status":429}"#;

@@ -50,12 +50,7 @@ fn analyze(later: u64) -> Analysis {
     let mut entries: Vec<Value> = (0..5).map(|k| entry(k * 1000, 200, k + 1)).collect();
     entries.extend([4500, 5000, 5500].map(|ms| entry(ms, 429, 5)));
     entries.extend([10_100, 11_100, 12_100].map(|ms| entry(ms, 200, later)));
-    let har = json!({"log": {"version": "1.2", "creator": {"name": "WebInspector", "version": "537.36"}, "entries": entries}});
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("silent.har");
-    std::fs::write(&path, serde_json::to_vec(&har).unwrap()).unwrap();
-    let profile = why429::profiles::parse::parse("silent.toml", PROFILE).unwrap();
-    support::analyze(&path, &support::settings(vec![profile])).unwrap()
+    support::analyze_entries("silent", entries, PROFILE)
 }
 
 fn uncounted(a: &Analysis) -> bool {

@@ -6,7 +6,6 @@
 use serde_json::{Value, json};
 use why429::batch::Analysis;
 use why429::diagnose::findings::FindingKind;
-use why429::diagnose::prose::{self, Names};
 use why429::diagnose::{Cause, Explanation, Throttle};
 use why429::model::time;
 
@@ -54,15 +53,6 @@ fn entry(ms: u64, status: u16, headers: &[(&str, &str)]) -> Value {
     })
 }
 
-fn analyze(entries: Vec<Value>) -> Analysis {
-    let har = json!({"log": {"version": "1.2", "creator": {"name": "WebInspector", "version": "537.36"}, "entries": entries}});
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("stated.har");
-    std::fs::write(&path, serde_json::to_vec(&har).unwrap()).unwrap();
-    let profile = why429::profiles::parse::parse("stated.toml", PROFILE).unwrap();
-    support::analyze(&path, &support::settings(vec![profile])).unwrap()
-}
-
 /// Successes at these milliseconds, then a 429 at `throttle_ms`.
 fn capture(successes: &[u64], throttle_ms: u64) -> Vec<Value> {
     let mut e: Vec<Value> = successes.iter().map(|&ms| entry(ms, 200, &[])).collect();
@@ -70,13 +60,12 @@ fn capture(successes: &[u64], throttle_ms: u64) -> Vec<Value> {
     e
 }
 
+fn analyze(entries: Vec<Value>) -> Analysis {
+    support::analyze_entries("stated", entries, PROFILE)
+}
+
 fn evidence(a: &Analysis, t: &Throttle) -> Vec<String> {
-    let names = Names::new(&a.capture, &a.profiles, &a.evaluation);
-    let r = &a.capture.requests[t.request as usize];
-    t.evidence
-        .iter()
-        .map(|s| prose::signal(&names, s, r))
-        .collect()
+    support::evidence(a, t)
 }
 
 fn restated(a: &Analysis) -> bool {

@@ -63,12 +63,7 @@ fn analyze() -> Analysis {
         }
         entries.push(entry(t + 3000, false));
     }
-    let har = json!({"log": {"version": "1.2", "creator": {"name": "WebInspector", "version": "537.36"}, "entries": entries}});
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("jobs.har");
-    std::fs::write(&path, serde_json::to_vec(&har).unwrap()).unwrap();
-    let profile = why429::profiles::parse::parse("jobs.toml", PROFILE).unwrap();
-    support::analyze(&path, &support::settings(vec![profile])).unwrap()
+    support::analyze_entries("jobs", entries, PROFILE)
 }
 
 #[test]

@@ -60,3 +60,25 @@ pub fn analyze(path: &Path, settings: &Settings) -> Result<Analysis, why429::err
     }
     batch::analyze_one(&sources[0], settings)
 }
+
+/// Analyzes the HAR entries a test wrote, with one profile given as TOML (`name` names the
+/// temporary files).
+pub fn analyze_entries(name: &str, entries: Vec<serde_json::Value>, profile: &str) -> Analysis {
+    let har = serde_json::json!({"log": {"version": "1.2", "creator": {"name": "WebInspector", "version": "537.36"}, "entries": entries}});
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(format!("{name}.har"));
+    std::fs::write(&path, serde_json::to_vec(&har).unwrap()).unwrap();
+    let profile = profiles::parse::parse(&format!("{name}.toml"), profile).unwrap();
+    analyze(&path, &settings(vec![profile])).unwrap()
+}
+
+/// A throttle's evidence as the report prints it.
+pub fn evidence(a: &Analysis, t: &why429::diagnose::Throttle) -> Vec<String> {
+    use why429::diagnose::prose::{self, Names};
+    let names = Names::new(&a.capture, &a.profiles, &a.evaluation);
+    let r = &a.capture.requests[t.request as usize];
+    t.evidence
+        .iter()
+        .map(|s| prose::signal(&names, s, r))
+        .collect()
+}

@@ -26,6 +26,7 @@ mod integration {
     pub mod serverlog_exercise;
     pub mod serverlogs;
     pub mod splits;
+    pub mod stated_kind;
     pub mod support;
     pub mod terminal;
     pub mod users;

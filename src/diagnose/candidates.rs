@@ -17,7 +17,8 @@ use super::context::{Ctx, Scope, is_traffic};
 use super::separation::{self, Separation};
 use super::signal::{Basis, Counter, Signal, StatedBy};
 use super::thresholds::{
-    COUNT_WINDOWS, COUNTER_TOLERANCE, EDGE, NEIGHBOUR, RETRY_AFTER_ROUNDING, STATED_LIMIT_SLACK,
+    COUNT_WINDOWS, COUNTER_TOLERANCE, EDGE, NEIGHBOUR, RETRY_AFTER_ROUNDING, SAME_CHANCE,
+    SEPARATION_CHANCE, SEPARATION_MIN_RUNS, SEPARATION_MIN_THROTTLES, STATED_LIMIT_SLACK,
 };
 use super::{Candidate, Explanation, LimitKind};
 
@@ -670,6 +671,7 @@ fn separation_candidate(cx: &Ctx<'_>, i: usize, kind: LimitKind) -> Option<Candi
             scope,
             limit: s.limit,
             explained: s.explained,
+            runs: s.runs,
             throttled: s.throttled,
             successes: s.successes,
             chance,
@@ -812,6 +814,52 @@ fn spent(q: &Quota) -> bool {
     }
 }
 
+/// The clearest split at a limit of `n` that explains the throttle at `i`, among the groups
+/// of the groupings given that `keep` accepts: its chance corrected for the groupings tried,
+/// when under `SEPARATION_CHANCE` with at least `SEPARATION_MIN_THROTTLES` throttles explained.
+fn split_at<'g>(
+    groupings: impl Iterator<Item = &'g super::context::Grouping>,
+    tried: usize,
+    keep: impl Fn(&super::context::Group) -> bool,
+    i: usize,
+    n: u64,
+) -> Option<f64> {
+    groupings
+        .filter_map(|grouping| {
+            let (group, around) = grouping.at(i as u32)?;
+            let s = group.separation?;
+            let chance = s.chance * tried as f64;
+            (keep(group)
+                && u64::from(s.limit) == n
+                && around.exact >= s.limit
+                && chance < SEPARATION_CHANCE
+                && s.explained >= SEPARATION_MIN_THROTTLES)
+                .then_some(chance)
+        })
+        .min_by(f64::total_cmp)
+}
+
+/// Whether the count of admitted others in flight splits the throttles from the successes at
+/// a limit of `n` (`split_at`), the waits they state steady (`Group::steady_waits`), more
+/// clearly than any count of requests started within a window does at that limit.
+fn splits_in_flight_at(cx: &Ctx<'_>, i: usize, n: u64) -> bool {
+    let in_flight = split_at(
+        cx.concurrency.iter(),
+        cx.concurrency.len(),
+        |g| g.steady_waits,
+        i,
+        n,
+    );
+    let started = split_at(
+        cx.bursts.iter().flatten(),
+        cx.bursts.iter().map(|b| b.len()).sum(),
+        |_| true,
+        i,
+        n,
+    );
+    in_flight.is_some_and(|f| started.is_none_or(|w| f < w))
+}
+
 /// A limit the throttle's response states (body numbers, a `limit.key`, or a spent counter)
 /// that no layer counting the throttle has.
 fn stated_candidate(cx: &Ctx<'_>, i: usize) -> Option<Candidate> {
@@ -829,10 +877,13 @@ fn stated_candidate(cx: &Ctx<'_>, i: usize) -> Option<Candidate> {
     // without a stated window, by the longest wait the server gave
     let retry_after = r.retry_after().map(|x| x.seconds).filter(|s| s.is_finite());
     let wait = retry_after.map(time::secs).max(reset);
-    let kind = window
-        .map(LimitKind::of_window)
-        .or_else(|| LimitKind::of_wait(wait))
-        .unwrap_or(LimitKind::Rate);
+    // a statement without a window gives a number, not what it counts: requests in flight
+    // where the capture's own count in flight splits the throttles at that very number
+    let kind = match window {
+        Some(w) => LimitKind::of_window(w),
+        None if limit.is_some_and(|n| splits_in_flight_at(cx, i, n)) => LimitKind::Concurrency,
+        None => LimitKind::of_wait(wait).unwrap_or(LimitKind::Rate),
+    };
     // which scopes the stated limit can count: none where a success surely had more admitted
     // others within one window's length than any algorithm with those numbers admits (it would
     // have refused it); the broadest such scope, and what the throttle had there
@@ -895,13 +946,23 @@ fn split_chance(c: &Candidate) -> Option<f64> {
 }
 
 /// Whether a documented layer's split is cleaner than an undocumented candidate's own (not the
-/// same split counted twice).
+/// same split counted twice), or as clean where the candidate's split holds too few runs.
 fn cleaner(documented: &Separation, c: &Candidate) -> bool {
+    // an equal split speaks against a split of too few runs (`SEPARATION_MIN_RUNS`): the
+    // documented layer, filled by steady traffic on top, puts the throttles where it does
+    let few_runs = c
+        .support
+        .iter()
+        .any(|s| matches!(s, Signal::Separation { runs, .. } if *runs < SEPARATION_MIN_RUNS));
+    let tolerance = if few_runs {
+        1.0 + SAME_CHANCE
+    } else {
+        1.0 - SAME_CHANCE
+    };
     matches!(
         c.explanation,
         Explanation::Undocumented { stated: None, .. }
-    ) && split_chance(c)
-        .is_some_and(|chance| documented.chance < chance * (1.0 - super::thresholds::SAME_CHANCE))
+    ) && split_chance(c).is_some_and(|chance| documented.chance < chance * tolerance)
 }
 
 /// A split of the throttle's scope points past the documented layers only where no layer that
@@ -910,7 +971,8 @@ fn cleaner(documented: &Separation, c: &Candidate) -> bool {
 /// splits its own partition more cleanly by its own count: where one does, the undocumented
 /// candidate gets that fact against it (`rank::positive` then takes its split for no
 /// evidence). Splits equally clean (the layer and the scope count the same requests) leave the
-/// question to the rest of the evidence.
+/// question to the rest of the evidence, unless the candidate's split holds fewer than
+/// `SEPARATION_MIN_RUNS` runs of throttles (`cleaner`).
 fn documented_splits(cx: &Ctx<'_>, i: usize, out: &mut [Candidate]) {
     let req = i as u32;
     let hidden: Vec<usize> = out
@@ -1156,6 +1218,7 @@ mod tests {
             limit: 3,
             throttled: 4,
             explained: 4,
+            runs: 2,
             successes: 8,
             members: 12,
             crowded: 4,
@@ -1174,12 +1237,21 @@ mod tests {
             scope: Scope::Endpoint,
             limit: 3,
             explained: 4,
+            runs: 2,
             throttled: 4,
             successes: 8,
             chance: 0.036,
             tried: 18,
         });
         assert!(cleaner(&sep(0.0001), &c));
+        // the same split in one run of throttles: one filling, which the layer explains alike
+        let mut one_run = Candidate::new(c.explanation);
+        one_run.support = c.support.clone();
+        if let Some(Signal::Separation { runs, .. }) = one_run.support.last_mut() {
+            *runs = 1;
+        }
+        assert!(cleaner(&sep(0.036 / 18.0), &one_run));
+        assert!(!cleaner(&sep(0.01), &one_run));
         // a fitted bucket's rotation chance is not a hypergeometric tail: not compared
         let mut fitted = Candidate::new(c.explanation);
         fitted.support.push(Signal::BucketFit {

@@ -14,7 +14,7 @@ use crate::model::{Capture, Micros, Request, time};
 use crate::profiles::{Layer, Profile};
 
 use super::separation::{self, Separation};
-use super::thresholds::{COUNT_WINDOWS, EDGE};
+use super::thresholds::{COUNT_WINDOWS, EDGE, RETRY_AFTER_ROUNDING};
 
 /// Who an undocumented limit may count.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -80,6 +80,9 @@ pub struct Group {
     /// The group's best split of throttles from successes (`separation::best`), computed once
     /// for all of its throttles.
     pub separation: Option<Separation>,
+    /// Whether the waits the responses of the group's throttles state stay within
+    /// `RETRY_AFTER_ROUNDING` of one another (`steady_waits`; computed where it has a split).
+    pub steady_waits: bool,
 }
 
 /// The most successes surely in flight at one instant: each is surely at the server from
@@ -227,6 +230,7 @@ impl DocumentedSplit {
             busiest_success: busiest,
             busiest_exact: busiest,
             separation: None,
+            steady_waits: true,
         };
         let split = separation::best(&group, throttled)?;
         Some(DocumentedSplit { split, counts })
@@ -392,6 +396,7 @@ fn concurrency_grouping(reqs: &[Request], groups: Vec<Vec<u32>>) -> Grouping {
                     busiest_success,
                     busiest_exact,
                     separation: None,
+                    steady_waits: true,
                 },
                 reqs,
             ),
@@ -453,6 +458,7 @@ fn burst_group(reqs: &[Request], members: &[u32], w: Micros) -> Group {
             busiest_success,
             busiest_exact,
             separation: None,
+            steady_waits: true,
         },
         reqs,
     )
@@ -461,7 +467,38 @@ fn burst_group(reqs: &[Request], members: &[u32], w: Micros) -> Group {
 /// The group with its best separation filled in.
 fn with_separation(mut group: Group, reqs: &[Request]) -> Group {
     group.separation = separation::best(&group, |m| reqs[m as usize].is_throttle());
+    group.steady_waits = steady_waits(&group, reqs);
     group
+}
+
+/// The wait a response states: its Retry-After, else a counter's time to reset.
+fn stated_wait(r: &Request) -> Option<Micros> {
+    r.retry_after()
+        .map(|ra| ra.seconds)
+        .filter(|s| s.is_finite())
+        .map(time::secs)
+        .or_else(|| r.quotas().iter().find_map(|q| q.reset.get()))
+}
+
+/// Whether the waits stated by the group's throttles stay within `RETRY_AFTER_ROUNDING` of
+/// one another (true when none states one). A limit on requests in
+/// flight frees when one of them completes, which the server cannot know in advance, so the
+/// wait it states does not count down; waits that do are a clock's: a window or a penalty.
+fn steady_waits(group: &Group, reqs: &[Request]) -> bool {
+    if group.separation.is_none() {
+        return true;
+    }
+    let mut waits = group
+        .members
+        .iter()
+        .map(|&m| &reqs[m as usize])
+        .filter(|r| r.is_throttle())
+        .filter_map(stated_wait);
+    let Some(first) = waits.next() else {
+        return true;
+    };
+    let (low, high) = waits.fold((first, first), |(lo, hi), w| (lo.min(w), hi.max(w)));
+    high - low <= RETRY_AFTER_ROUNDING
 }
 
 /// Short-window counts within each group, groups that hold a throttle (`throttled_groups`).
@@ -736,6 +773,50 @@ mod tests {
         assert_eq!(d.covering(99), None);
         // a success as busy as every throttle leaves no split
         assert!(DocumentedSplit::of(vec![1, 2], &[5, 1], |m| m == 2).is_none());
+    }
+
+    #[test]
+    fn waits_that_count_down_are_not_steady() {
+        // a success, then throttles whose Retry-After (else counter reset) is given in seconds
+        let entry = |status: u16, header: &str| {
+            format!(
+                r#"{{"startedDateTime":"2025-01-01T00:00:00.000Z","time":10,"request":{{"method":"GET","url":"https://h/a"}},"response":{{"status":{status},"headers":[{header}]}},"timings":{{"send":0,"wait":10,"receive":0}}}}"#
+            )
+        };
+        let ra = |s: &str| format!(r#"{{"name":"Retry-After","value":"{s}"}}"#);
+        let waits = |headers: &[String]| {
+            let mut entries = vec![entry(200, "")];
+            entries.extend(headers.iter().map(|h| entry(429, h)));
+            let refs: Vec<&str> = entries.iter().map(String::as_str).collect();
+            let c = crate::normalize::capture_of(crate::normalize::Builder::new(), &refs);
+            let n = c.requests.len() as u32;
+            let mut g = Group {
+                members: (0..n).collect(),
+                around: (0..n)
+                    .map(|k| Around {
+                        sure: k,
+                        exact: k,
+                        possible: k,
+                    })
+                    .collect(),
+                ..Group::default()
+            };
+            g.separation = separation::best(&g, |m| c.requests[m as usize].is_throttle());
+            steady_waits(&g, &c.requests)
+        };
+        // a constant wait, within the rounding of whole seconds
+        assert!(waits(&[ra("1"), ra("1"), ra("2")]));
+        // a countdown to one instant: a clock's wait
+        assert!(!waits(&[ra("5"), ra("4"), ra("3")]));
+        // a counter's reset when there is no Retry-After
+        let reset = |s: &str| {
+            format!(
+                r#"{{"name":"X-RateLimit-Limit","value":"3"}},{{"name":"X-RateLimit-Remaining","value":"0"}},{{"name":"X-RateLimit-Reset","value":"{s}"}}"#
+            )
+        };
+        assert!(!waits(&[reset("5"), reset("2")]));
+        // no stated wait at all says nothing against requests in flight
+        assert!(waits(&[String::new(), String::new()]));
     }
 
     #[test]

@@ -392,7 +392,7 @@ pub fn signal(n: &Names<'_>, s: &Signal, throttle: &Request) -> String {
             successes,
             chance,
         } => format!(
-            "{} counts {explained} of the {} among {} and {successes_counted} of its {} (a chance of {}): the requests that layer counts split them more cleanly, so traffic from outside the capture filling it fits the split as well",
+            "{} counts {explained} of the {} among {} and {successes_counted} of its {} (a chance of {}): the requests that layer counts split them at least as cleanly, so traffic from outside the capture filling it fits the split as well",
             n.layer(*layer).name,
             count(*throttled as u64, "throttle", "throttles"),
             scope_text(*scope),
@@ -407,7 +407,7 @@ pub fn signal(n: &Names<'_>, s: &Signal, throttle: &Request) -> String {
             successes,
             chance,
         } => format!(
-            "{} splits more cleanly by its own count of the capture's admitted requests: {explained} of the {} of its partition came at ≥{limit}, all {} below (a chance of {}); traffic from outside the capture, or the capture's refused attempts, steadily on top of that count fit the split as well",
+            "{} splits at least as cleanly by its own count of the capture's admitted requests: {explained} of the {} of its partition came at ≥{limit}, all {} below (a chance of {}); traffic from outside the capture, or the capture's refused attempts, steadily on top of that count fit the split as well",
             n.layer(*layer).name,
             count(*throttled as u64, "throttle", "throttles"),
             count(*successes as u64, "success", "successes"),

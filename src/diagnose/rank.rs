@@ -748,6 +748,7 @@ mod tests {
             scope: Scope::Endpoint,
             limit: 1,
             explained: 3,
+            runs: 3,
             throttled: 3,
             successes: 9,
             chance,

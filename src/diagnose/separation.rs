@@ -21,6 +21,10 @@ pub struct Separation {
     pub throttled: usize,
     /// Throttles with at least `limit` around (the ones it explains).
     pub explained: usize,
+    /// Runs of throttles between two successes of the group that hold a throttle it explains:
+    /// a limit, once full, refuses every request until it frees, so one run is one filling.
+    /// (A split by membership counts each explained throttle as a run.)
+    pub runs: usize,
     /// Successes in the group (all had fewer than `limit` surely around).
     pub successes: usize,
     /// Requests in the group.
@@ -55,6 +59,7 @@ pub fn feasible(
 pub fn best(group: &Group, throttled: impl Fn(u32) -> bool) -> Option<Separation> {
     let floor = group.busiest_exact.map_or(1, |b| b + 1).max(1);
     let members = group.members.len();
+    let is_throttle: Vec<bool> = group.members.iter().map(|m| throttled(*m)).collect();
     let throttle_counts: Vec<u32> = group
         .members
         .iter()
@@ -86,6 +91,7 @@ pub fn best(group: &Group, throttled: impl Fn(u32) -> bool) -> Option<Separation
                 limit,
                 throttled: total,
                 explained,
+                runs: runs(&is_throttle, |k| group.around[k].exact >= limit),
                 successes: members - total,
                 members,
                 crowded,
@@ -97,6 +103,22 @@ pub fn best(group: &Group, throttled: impl Fn(u32) -> bool) -> Option<Separation
                 .total_cmp(&b.chance)
                 .then(b.explained.cmp(&a.explained))
         })
+}
+
+/// Runs of throttles among a group's members (time order, `is_throttle` per member) between
+/// two successes that hold a throttle `explains` accepts (by position).
+pub fn runs(is_throttle: &[bool], explains: impl Fn(usize) -> bool) -> usize {
+    let mut runs = 0;
+    let mut counted = false;
+    for (k, &t) in is_throttle.iter().enumerate() {
+        if !t {
+            counted = false;
+        } else if !counted && explains(k) {
+            runs += 1;
+            counted = true;
+        }
+    }
+    runs
 }
 
 /// The split of a group by membership in a set (the requests a layer counts): `marked` of the
@@ -112,6 +134,7 @@ pub fn by_membership(
         limit: 0,
         throttled,
         explained,
+        runs: explained,
         successes: members - throttled,
         members,
         crowded: marked,
@@ -176,7 +199,20 @@ mod tests {
             busiest_success: arounds[..first_throttle].iter().map(|a| a.0).max(),
             busiest_exact: arounds[..first_throttle].iter().map(|a| a.1).max(),
             separation: None,
+            steady_waits: true,
         }
+    }
+
+    #[test]
+    fn runs_are_counted_between_successes_and_only_where_a_throttle_is_explained() {
+        // S T T S T S T T T: three runs of throttles
+        let t = [false, true, true, false, true, false, true, true, true];
+        assert_eq!(runs(&t, |_| true), 3);
+        // the middle run explains none of its throttles; the last run explains one
+        assert_eq!(runs(&t, |k| k == 1 || k == 8), 2);
+        assert_eq!(runs(&t, |_| false), 0);
+        // throttles before the first success are a run too
+        assert_eq!(runs(&[true, true, false], |_| true), 1);
     }
 
     #[test]
@@ -206,7 +242,7 @@ mod tests {
         let g = group(&a, 8);
         let throttled = |m: u32| m >= 8;
         let s = best(&g, throttled).unwrap();
-        assert_eq!((s.limit, s.explained, s.crowded), (1, 4, 4));
+        assert_eq!((s.limit, s.explained, s.crowded, s.runs), (1, 4, 4, 1));
         // all 4 throttles on the only 4 crowded requests: 1 / C(12, 4)
         assert!((s.chance - 1.0 / 495.0).abs() < 1e-9);
         assert!(feasible(

@@ -164,6 +164,9 @@ pub enum Signal {
         limit: u32,
         /// Throttles it explains, of all in the scope.
         explained: usize,
+        /// Runs of the scope's requests between two successes that hold a throttle it
+        /// explains (`separation::Separation::runs`).
+        runs: usize,
         /// Throttles in the scope.
         throttled: usize,
         /// Successes in the scope, all under the limit.
@@ -222,7 +225,8 @@ pub enum Signal {
     },
     /// A documented layer that traffic from outside the capture (or the capture's own refused
     /// attempts) could fill splits the throttle's partition by its own count of the capture's
-    /// admitted requests more cleanly than the undocumented limit's split: the split fits that
+    /// admitted requests more cleanly than the undocumented limit's split (or as cleanly, where
+    /// that split holds too few runs of throttles to fix its count): the split fits that
     /// layer, with steady traffic on top of the capture's admitted requests, as well, so it is
     /// no evidence of a limit the documentation does not state.
     DocumentedSplitsAsWell {

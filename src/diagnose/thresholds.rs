@@ -32,6 +32,12 @@ pub const SAME_CHANCE: f64 = 1e-9;
 /// is a coincidence more often than not.
 pub const SEPARATION_MIN_THROTTLES: usize = 2;
 
+/// Runs of throttles (between two successes) a split of a scope must hold before it tells a
+/// limit at its count from a documented layer that splits the scope as cleanly with steady
+/// traffic from outside the capture on top: one run is one filling, and any limit that fills
+/// once refuses from the count the run began at.
+pub const SEPARATION_MIN_RUNS: usize = 2;
+
 /// Windows an undocumented limit on a count of started requests is looked for in: the short
 /// windows of burst protection and the half-minute and minute of the rate limits servers set
 /// without documenting them; common server settings. Each window is one more test of the

@@ -103,7 +103,6 @@ def single_layer_refuses(cfg, layer, lines, target):
     """Would a fresh limiter holding only `layer` refuse `target` if the browser's own
     traffic on its key were all there was?"""
     st = snap(target, layer["name"])
-    conc = limiters.algorithm_of(layer) == "concurrency"
     feed = []
     for l in lines:
         if l["seq"] >= target["seq"] or l["source"] != "browser":
@@ -111,7 +110,10 @@ def single_layer_refuses(cfg, layer, lines, target):
         s = snap(l, layer["name"])
         if s is None or s["key"] != st["key"]:
             continue
-        refused_here = s.get("exceeded") and not conc
+        # a request the layer refused is fed too: the fresh limiter refuses it again, which
+        # opens the layer's penalty box as at the server (a concurrency slot is held only
+        # where refusals count, as at the server)
+        refused_here = s.get("exceeded")
         if layer["name"] in l["counted_in"] or refused_here:
             feed.append(l)
     one = dict(cfg, layers=[layer])

@@ -15,7 +15,7 @@ LAYER = {"name": "L", "documented": True, "kind": "rate", "match": {}, "key": ["
          "limit": 5, "window_s": 10}
 
 
-def run(layer, units=25, conc=1, interval=None, background=None):
+def run(layer, units=25, conc=1, interval=None, background=None, processing_ms=None):
     stream = {"label": "s", "token": "t1", "units": units, "concurrency": conc,
               "ops": [{"method": "GET", "path": "/api/v2/users/me"}], "retry": {"mode": "none"}}
     if interval:
@@ -24,7 +24,8 @@ def run(layer, units=25, conc=1, interval=None, background=None):
           "server": {"tokens": {"t1": {"user": "u", "client": "app"},
                                 "t2": {"user": "u", "client": "ui"}},
                      "layers": [layer], "success_headers_layer": None,
-                     "background": background or []},
+                     "background": background or [],
+                     **({"processing_ms": {"default": processing_ms}} if processing_ms else {})},
           "client": {"phases": [{"name": "p", "streams": [stream]}]}}
     cfg = effective_config(sc)
     log = simulate(sc, cfg)
@@ -69,6 +70,14 @@ class Oracle(unittest.TestCase):
 
     def test_penalty_opened_by_the_browser_is_visible(self):
         causes, _ = run(dict(LAYER, penalty_s=5), units=30, interval=200)
+        self.assertEqual(set(causes), {("visible-traffic", None)})
+
+    def test_concurrency_penalty_opened_by_the_browser_is_visible(self):
+        # two requests at a time against one slot: the refused second one opens the penalty
+        # box, which then refuses requests with nothing in flight; no traffic from elsewhere
+        layer = {"name": "C", "documented": True, "kind": "concurrency", "match": {},
+                 "key": ["user"], "limit": 1, "penalty_s": 5}
+        causes, _ = run(layer, units=12, conc=2, interval=300, processing_ms=400)
         self.assertEqual(set(causes), {("visible-traffic", None)})
 
 

@@ -58,7 +58,6 @@ fn capture() -> Capture {
             template: endpoint,
             status: if x % 50 == 0 { 429 } else { 200 },
             is_preflight: false,
-            preflight: None,
             from_cache: false,
             auth: Auth::Bearer,
             client: Some((x >> 40) as u32 % 8).into(),

@@ -16,29 +16,66 @@ pub type Sym = u32;
 /// no `--show-ids` reads it): the request still counts as carrying one.
 pub const NOT_KEPT: Sym = Sym::MAX - 1;
 
-/// The name of an unusual method (`PROPFIND`), held in the record itself: a plain token of up
-/// to 16 upper-case letters and dashes, zero-padded.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct MethodName([u8; 16]);
+/// The name of an unusual method (`PROPFIND`): a plain token of up to 16 upper-case letters
+/// and dashes, held once for the whole process in a table of such names (method names are
+/// not secrets, and at most `MethodName::MOST` distinct ones are kept: a capture inventing
+/// more gets the rest read as unreadable methods). Two bytes in every request record instead
+/// of the name's sixteen.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct MethodName(std::num::NonZeroU16);
+
+/// The unusual method names seen by this process, in the order first seen.
+fn method_names() -> std::sync::MutexGuard<'static, Vec<&'static str>> {
+    static NAMES: std::sync::Mutex<Vec<&'static str>> = std::sync::Mutex::new(Vec::new());
+    // a panic elsewhere leaves the table whole: each name is pushed complete
+    NAMES.lock().unwrap_or_else(|e| e.into_inner())
+}
 
 impl MethodName {
-    /// A name, when it is a plain method token that fits.
+    /// The most distinct unusual names kept.
+    pub const MOST: usize = 4096;
+
+    /// A name, when it is a plain method token that fits and the table has room for it.
     fn new(up: &str) -> Option<MethodName> {
         let token = !up.is_empty()
             && up.len() <= 16
             && up.bytes().all(|b| b.is_ascii_uppercase() || b == b'-');
-        token.then(|| {
-            let mut name = [0; 16];
-            name[..up.len()].copy_from_slice(up.as_bytes());
-            MethodName(name)
-        })
+        if !token {
+            return None;
+        }
+        let mut names = method_names();
+        let at = match names.iter().position(|n| *n == up) {
+            Some(at) => at,
+            None if names.len() < Self::MOST => {
+                // kept for the life of the process: at most `MOST` names of 16 bytes
+                names.push(Box::leak(up.to_string().into_boxed_str()));
+                names.len() - 1
+            }
+            None => return None,
+        };
+        let id = u16::try_from(at + 1).ok()?;
+        std::num::NonZeroU16::new(id).map(MethodName)
     }
 
     /// The name.
-    pub fn as_str(&self) -> &str {
-        let len = self.0.iter().position(|&b| b == 0).unwrap_or(16);
-        // only ASCII letters and dashes are ever stored
-        std::str::from_utf8(&self.0[..len]).unwrap_or("OTHER")
+    pub fn as_str(&self) -> &'static str {
+        method_names()
+            .get(usize::from(self.0.get()) - 1)
+            .copied()
+            .unwrap_or("OTHER")
+    }
+}
+
+impl PartialOrd for MethodName {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// By name, whatever order the names were first seen in.
+impl Ord for MethodName {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.as_str().cmp(other.as_str())
     }
 }
 
@@ -198,10 +235,6 @@ pub struct Request {
     pub status: u16,
     /// A CORS preflight (OPTIONS with `Access-Control-Request-Method`, or marked by the producer).
     pub is_preflight: bool,
-    /// What only preflights and other OPTIONS requests carry, out of line: a day-long capture
-    /// holds a record per request and few of them are preflights. `None` when every part is
-    /// absent.
-    pub preflight: Option<Box<Preflight>>,
     /// Served from a browser cache (never reached the server).
     pub from_cache: bool,
     /// Credential kind.
@@ -215,8 +248,9 @@ pub struct Request {
     /// Counters the server reported on the response, exactly as many as it sent (a day-long
     /// capture holds one per response from an API that reports them; none allocates nothing).
     pub quotas: Box<[Quota]>,
-    /// Throttling body, `Retry-After`, reported costs and the rarer signals of the response
-    /// (few carry any).
+    /// Throttling body, `Retry-After`, reported costs, a preflight's parts and the rarer
+    /// signals of the response, out of line: a day-long capture holds a record per request and
+    /// few carry any. `None` when every part is absent.
     pub signals: Option<Box<Signals>>,
     /// Correlation id: index into `Capture::correlation_ids`, or `NOT_KEPT` when the response
     /// carried one the analysis did not keep (`Capture::correlation` then gives `None`).
@@ -253,22 +287,26 @@ impl Request {
 
     /// Method a preflight announced.
     pub fn preflight_method(&self) -> Option<&Method> {
-        self.preflight.as_deref().and_then(|p| p.method.as_ref())
+        self.signals
+            .as_deref()
+            .and_then(|s| s.preflight.method.as_ref())
     }
 
     /// Whether a preflight's `Access-Control-Request-Headers` include `authorization`.
     pub fn announces_auth(&self) -> bool {
-        self.preflight.as_deref().is_some_and(|p| p.announces_auth)
+        self.signals
+            .as_deref()
+            .is_some_and(|s| s.preflight.announces_auth)
     }
 
     /// For a preflight: index (in `Capture::requests`) of the request it cleared the way for.
     pub fn pair(&self) -> Option<u32> {
-        self.preflight.as_deref().and_then(|p| p.pair)
+        self.signals.as_deref().and_then(|s| s.preflight.pair)
     }
 
     /// `Access-Control-Max-Age` on the response (an OPTIONS request's), seconds.
     pub fn max_age_s(&self) -> Option<i64> {
-        self.preflight.as_deref().and_then(|p| p.max_age_s)
+        self.signals.as_deref().and_then(|s| s.preflight.max_age_s)
     }
 
     /// Counters the response reported.
@@ -294,12 +332,14 @@ mod tests {
     /// A day-long capture holds a request record per entry and a counter per response with
     /// rate-limit headers: growing either grows every large analysis (`tests/memory.rs`
     /// measures the whole). 120 B: optional indices in four bytes (`OptU32`), unusual method
-    /// names held inline and `Retry-After` out of line with the rarer signals took it from 160.
+    /// names held inline and `Retry-After` out of line with the rarer signals took it from 160;
+    /// 96 B: unusual method names in a table of their own (four-byte `Method`) and a
+    /// preflight's parts in the same box as the rarer signals.
     /// 64 B counters: their numbers, windows, resets and policy held as `Packed` (104 before).
     #[test]
     fn per_request_records_stay_small() {
         assert!(
-            std::mem::size_of::<Request>() <= 120,
+            std::mem::size_of::<Request>() <= 96,
             "{}",
             std::mem::size_of::<Request>()
         );
@@ -308,6 +348,17 @@ mod tests {
             "{}",
             std::mem::size_of::<Quota>()
         );
+    }
+
+    #[test]
+    fn unusual_method_names_are_kept_once_and_ordered_by_name() {
+        let (a, b) = (Method::parse("propfind"), Method::parse("MKCOL"));
+        assert_eq!((a.as_str(), b.as_str()), ("PROPFIND", "MKCOL"));
+        assert_eq!(a, Method::parse("PROPFIND"));
+        assert_ne!(a, b);
+        // by name, not by the order they were first seen
+        assert!(b < a);
+        assert_eq!(std::mem::size_of::<Method>(), 4);
     }
 
     #[test]

@@ -308,6 +308,8 @@ pub struct Signals {
     /// A header says the budget is nearly used up (Jira `X-RateLimit-NearLimit: true`: less
     /// than 20 % left).
     pub near_limit: bool,
+    /// What only preflights (and other OPTIONS requests) carry.
+    pub preflight: super::request::Preflight,
 }
 
 impl Signals {

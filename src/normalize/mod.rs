@@ -196,6 +196,12 @@ impl Builder {
             reason,
             refused_by: d.refused_by,
             near_limit: d.near_limit,
+            preflight: Preflight {
+                method: d.preflight_method,
+                announces_auth: d.preflight_announces_auth,
+                pair: None,
+                max_age_s: d.max_age_s,
+            },
         };
         self.requests.push(Request {
             entry,
@@ -210,14 +216,6 @@ impl Builder {
             template: path, // replaced in finish
             status: d.status,
             is_preflight: d.is_preflight,
-            preflight: Some(Preflight {
-                method: d.preflight_method,
-                announces_auth: d.preflight_announces_auth,
-                pair: None,
-                max_age_s: d.max_age_s,
-            })
-            .filter(|p| *p != Preflight::default())
-            .map(Box::new),
             from_cache: d.from_cache,
             auth: d.identity.auth,
             client: client.into(),
@@ -457,7 +455,7 @@ fn pair_preflights(requests: &mut [Request]) {
             .position(|&p| requests[p].preflight_method().is_none_or(|m| *m == method))
         {
             let p = list.remove(pos);
-            requests[p].preflight.get_or_insert_default().pair = Some(i as u32);
+            requests[p].signals.get_or_insert_default().preflight.pair = Some(i as u32);
         }
     }
 }

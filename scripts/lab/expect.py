@@ -110,9 +110,10 @@ def single_layer_refuses(cfg, layer, lines, target):
         s = snap(l, layer["name"])
         if s is None or s["key"] != st["key"]:
             continue
-        # a request the layer refused is fed too: the fresh limiter refuses it again, which
-        # opens the layer's penalty box as at the server (a concurrency slot is held only
-        # where refusals count, as at the server)
+        # a request the layer refused is fed too: it opens the layer's penalty box as at the
+        # server. Where the browser's own traffic alone would have admitted it, it holds a
+        # concurrency slot only until the server logged its release (`release_after_seq`: at
+        # once for a refusal, after its delay for a held one), as at the server
         refused_here = s.get("exceeded")
         if layer["name"] in l["counted_in"] or refused_here:
             feed.append(l)

@@ -840,8 +840,11 @@ fn split_at<'g>(
 }
 
 /// Whether the count of admitted others in flight splits the throttles from the successes at
-/// a limit of `n` (`split_at`), the waits they state steady (`Group::steady_waits`), more
-/// clearly than any count of requests started within a window does at that limit.
+/// a limit of `n` (`split_at`), the waits they state steady (`Group::steady_waits`), with a
+/// smaller chance than any count of requests started within a window has at that limit, each
+/// corrected for the options its count tried as the separation candidates are (three scopes
+/// in flight; three scopes times `COUNT_WINDOWS` for started requests): the same split by both
+/// counts goes to the count in flight, which fixes no window.
 fn splits_in_flight_at(cx: &Ctx<'_>, i: usize, n: u64) -> bool {
     let in_flight = split_at(
         cx.concurrency.iter(),
@@ -954,15 +957,16 @@ fn cleaner(documented: &Separation, c: &Candidate) -> bool {
         .support
         .iter()
         .any(|s| matches!(s, Signal::Separation { runs, .. } if *runs < SEPARATION_MIN_RUNS));
-    let tolerance = if few_runs {
-        1.0 + SAME_CHANCE
-    } else {
-        1.0 - SAME_CHANCE
-    };
     matches!(
         c.explanation,
         Explanation::Undocumented { stated: None, .. }
-    ) && split_chance(c).is_some_and(|chance| documented.chance < chance * tolerance)
+    ) && split_chance(c).is_some_and(|chance| {
+        if few_runs {
+            documented.chance <= chance * (1.0 + SAME_CHANCE)
+        } else {
+            documented.chance < chance * (1.0 - SAME_CHANCE)
+        }
+    })
 }
 
 /// A split of the throttle's scope points past the documented layers only where no layer that
@@ -1213,7 +1217,7 @@ mod tests {
     }
 
     #[test]
-    fn only_a_strictly_cleaner_documented_split_speaks_against_an_undocumented_one() {
+    fn a_cleaner_documented_split_or_an_as_clean_one_over_one_run_speaks_against_a_split() {
         let sep = |chance: f64| Separation {
             limit: 3,
             throttled: 4,

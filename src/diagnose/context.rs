@@ -2,8 +2,8 @@
 //!
 //! Owns the measures that are not documented layers: how many requests of the same scope were
 //! in flight together or started within a short window — surely, and possibly given the
-//! timing uncertainty of a HAR —, which request retried which, and how long an endpoint's
-//! successes usually take. Pure.
+//! timing uncertainty of a HAR —, which request retried which, whether the waits a group's
+//! throttles state hold steady, and how long an endpoint's successes usually take. Pure.
 
 use rayon::prelude::*;
 use std::collections::HashMap;
@@ -481,7 +481,10 @@ fn stated_wait(r: &Request) -> Option<Micros> {
 }
 
 /// Whether the waits stated by the group's throttles stay within `RETRY_AFTER_ROUNDING` of
-/// one another (true when none states one). A limit on requests in
+/// one another (true when none states one). All of the group's throttles, not only those its
+/// split explains: a clock's countdown shows across the group, while the few throttles one
+/// split explains may happen to share one wait; a throttle of another limit in the group
+/// leaves the reading by time that a statement without a window had before. A limit on requests in
 /// flight frees when one of them completes, which the server cannot know in advance, so the
 /// wait it states does not count down; waits that do are a clock's: a window or a penalty.
 fn steady_waits(group: &Group, reqs: &[Request]) -> bool {

@@ -91,7 +91,8 @@ pub fn best(group: &Group, throttled: impl Fn(u32) -> bool) -> Option<Separation
                 limit,
                 throttled: total,
                 explained,
-                runs: runs(&is_throttle, |k| group.around[k].exact >= limit),
+                // counted for the chosen split only (below)
+                runs: 0,
                 successes: members - total,
                 members,
                 crowded,
@@ -102,6 +103,10 @@ pub fn best(group: &Group, throttled: impl Fn(u32) -> bool) -> Option<Separation
             a.chance
                 .total_cmp(&b.chance)
                 .then(b.explained.cmp(&a.explained))
+        })
+        .map(|mut s| {
+            s.runs = runs(&is_throttle, |k| group.around[k].exact >= s.limit);
+            s
         })
 }
 

@@ -164,8 +164,8 @@ pub enum Signal {
         limit: u32,
         /// Throttles it explains, of all in the scope.
         explained: usize,
-        /// Runs of the scope's requests between two successes that hold a throttle it
-        /// explains (`separation::Separation::runs`).
+        /// Runs of the scope's throttles (between two successes, or before the first or after
+        /// the last) that hold a throttle it explains (`separation::Separation::runs`).
         runs: usize,
         /// Throttles in the scope.
         throttled: usize,

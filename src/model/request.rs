@@ -18,22 +18,31 @@ pub const NOT_KEPT: Sym = Sym::MAX - 1;
 
 /// The name of an unusual method (`PROPFIND`): a plain token of up to 16 upper-case letters
 /// and dashes, held once for the whole process in a table of such names (method names are
-/// not secrets, and at most `MethodName::MOST` distinct ones are kept: a capture inventing
-/// more gets the rest read as unreadable methods). Two bytes in every request record instead
-/// of the name's sixteen.
+/// not secrets). Two bytes in every request record instead of the name's sixteen. At most
+/// `MethodName::MOST` distinct names are kept, about a megabyte: inputs inventing more than
+/// that (no real API has more than a few dozen) get the rest read as unreadable methods.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct MethodName(std::num::NonZeroU16);
 
-/// The unusual method names seen by this process, in the order first seen.
-fn method_names() -> std::sync::MutexGuard<'static, Vec<&'static str>> {
-    static NAMES: std::sync::Mutex<Vec<&'static str>> = std::sync::Mutex::new(Vec::new());
-    // a panic elsewhere leaves the table whole: each name is pushed complete
-    NAMES.lock().unwrap_or_else(|e| e.into_inner())
+/// The unusual method names seen by this process, in the order first seen, and where each is.
+#[derive(Default)]
+struct MethodNames {
+    names: Vec<&'static str>,
+    at: std::collections::HashMap<&'static str, usize>,
+}
+
+fn method_names() -> std::sync::MutexGuard<'static, MethodNames> {
+    static NAMES: std::sync::OnceLock<std::sync::Mutex<MethodNames>> = std::sync::OnceLock::new();
+    // a panic elsewhere leaves the table whole: each name is added complete
+    NAMES
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
 }
 
 impl MethodName {
-    /// The most distinct unusual names kept.
-    pub const MOST: usize = 4096;
+    /// The most distinct unusual names kept: every two-byte id.
+    pub const MOST: usize = u16::MAX as usize;
 
     /// A name, when it is a plain method token that fits and the table has room for it.
     fn new(up: &str) -> Option<MethodName> {
@@ -43,13 +52,16 @@ impl MethodName {
         if !token {
             return None;
         }
-        let mut names = method_names();
-        let at = match names.iter().position(|n| *n == up) {
-            Some(at) => at,
-            None if names.len() < Self::MOST => {
+        let mut table = method_names();
+        let at = match table.at.get(up) {
+            Some(&at) => at,
+            None if table.names.len() < Self::MOST => {
                 // kept for the life of the process: at most `MOST` names of 16 bytes
-                names.push(Box::leak(up.to_string().into_boxed_str()));
-                names.len() - 1
+                let name: &'static str = Box::leak(up.to_string().into_boxed_str());
+                let at = table.names.len();
+                table.names.push(name);
+                table.at.insert(name, at);
+                at
             }
             None => return None,
         };
@@ -60,6 +72,7 @@ impl MethodName {
     /// The name.
     pub fn as_str(&self) -> &'static str {
         method_names()
+            .names
             .get(usize::from(self.0.get()) - 1)
             .copied()
             .unwrap_or("OTHER")

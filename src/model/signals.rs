@@ -1,5 +1,6 @@
 //! What a response says about rate limits: the server's own counters, when to retry, and what a
-//! throttling body states — as numbers and as entries of why429's own tables.
+//! throttling body states — as numbers and as entries of why429's own tables. The rare parts of
+//! a request (a preflight's announced method and headers) share their out-of-line box.
 //!
 //! Owns the shared shapes every dialect is read into (`normalize::dialects` reads the IETF
 //! RateLimit fields, the `X-RateLimit-*` family, Genesys, Shopify, Discord, OpenAI and the
@@ -287,8 +288,9 @@ pub struct Reason {
 }
 
 /// Everything rate-limit related a response carried beyond its counters (`Request::quotas`):
-/// `Retry-After`, a throttling body, costs, scope and reason. Kept out of line: most responses carry none, and most that carry
-/// anything carry counters only.
+/// `Retry-After`, a throttling body, costs, scope and reason; and the parts only preflights
+/// carry (`preflight`). Kept out of line: most requests carry none of it, and most responses
+/// that carry anything carry counters only.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Signals {
     /// What a throttling body said.

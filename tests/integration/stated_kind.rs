@@ -1,7 +1,7 @@
 //! A spent counter without a window states how many, not of what: the capture tells whether
 //! it counts requests in flight (its own count in flight splits the throttles at that number,
 //! and the waits the server states stay steady) or requests in a span of time (the waits count
-//! down to when the span frees).
+//! down as the span frees).
 
 use serde_json::{Value, json};
 use why429::batch::Analysis;
@@ -88,11 +88,12 @@ fn a_counter_of_one_that_refuses_while_a_request_runs_counts_requests_in_flight(
 }
 
 #[test]
-fn waits_counting_down_to_one_instant_are_a_clock_s_not_requests_in_flight() {
-    // 4, 3, 2, 1 s: every throttle of a round points at the same moment
+fn waits_counting_down_are_a_clock_s_not_requests_in_flight() {
+    // 4, 3, 2, 1 s, 400 ms apart: a wait counting down, as a window's or a penalty's does;
+    // read by the longest wait as before: a few seconds, a burst limit
     let a = analyze(|k| 4 - k);
     assert!(
-        kinds(&a).iter().all(|k| *k != Some(LimitKind::Concurrency)),
+        kinds(&a).iter().all(|k| *k == Some(LimitKind::Burst)),
         "{:?}",
         kinds(&a)
     );

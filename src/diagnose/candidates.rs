@@ -816,16 +816,18 @@ fn spent(q: &Quota) -> bool {
 
 /// The clearest split at a limit of `n` that explains the throttle at `i`, among the groups
 /// of the groupings given that `keep` accepts: its chance corrected for the groupings tried,
-/// when under `SEPARATION_CHANCE` with at least `SEPARATION_MIN_THROTTLES` throttles explained.
+/// when under `SEPARATION_CHANCE` with at least `SEPARATION_MIN_THROTTLES` throttles explained,
+/// and the position of its grouping among those given.
 fn split_at<'g>(
     groupings: impl Iterator<Item = &'g super::context::Grouping>,
     tried: usize,
     keep: impl Fn(&super::context::Group) -> bool,
     i: usize,
     n: u64,
-) -> Option<f64> {
+) -> Option<(f64, usize)> {
     groupings
-        .filter_map(|grouping| {
+        .enumerate()
+        .filter_map(|(at, grouping)| {
             let (group, around) = grouping.at(i as u32)?;
             let s = group.separation?;
             let chance = s.chance * tried as f64;
@@ -834,9 +836,9 @@ fn split_at<'g>(
                 && around.exact >= s.limit
                 && chance < SEPARATION_CHANCE
                 && s.explained >= SEPARATION_MIN_THROTTLES)
-                .then_some(chance)
+                .then_some((chance, at))
         })
-        .min_by(f64::total_cmp)
+        .min_by(|a, b| a.0.total_cmp(&b.0))
 }
 
 /// Whether the count of admitted others in flight splits the throttles from the successes at
@@ -844,8 +846,9 @@ fn split_at<'g>(
 /// smaller chance than any count of requests started within a window has at that limit, each
 /// corrected for the options its count tried as the separation candidates are (three scopes
 /// in flight; three scopes times `COUNT_WINDOWS` for started requests): the same split by both
-/// counts goes to the count in flight, which fixes no window.
-fn splits_in_flight_at(cx: &Ctx<'_>, i: usize, n: u64) -> bool {
+/// counts goes to the count in flight, which fixes no window. The scope of that split when it
+/// does.
+fn splits_in_flight_at(cx: &Ctx<'_>, i: usize, n: u64) -> Option<Scope> {
     let in_flight = split_at(
         cx.concurrency.iter(),
         cx.concurrency.len(),
@@ -860,7 +863,9 @@ fn splits_in_flight_at(cx: &Ctx<'_>, i: usize, n: u64) -> bool {
         i,
         n,
     );
-    in_flight.is_some_and(|f| started.is_none_or(|w| f < w))
+    let (f, at) = in_flight?;
+    // `Ctx::concurrency` is indexed by scope, narrow first, as `Scope::ALL`
+    started.is_none_or(|(w, _)| f < w).then(|| Scope::ALL[at])
 }
 
 /// A limit the throttle's response states (body numbers, a `limit.key`, or a spent counter)
@@ -881,16 +886,21 @@ fn stated_candidate(cx: &Ctx<'_>, i: usize) -> Option<Candidate> {
     let retry_after = r.retry_after().map(|x| x.seconds).filter(|s| s.is_finite());
     let wait = retry_after.map(time::secs).max(reset);
     // a statement without a window gives a number, not what it counts: requests in flight
-    // where the capture's own count in flight splits the throttles at that very number
-    let kind = match window {
-        Some(w) => LimitKind::of_window(w),
-        None if limit.is_some_and(|n| splits_in_flight_at(cx, i, n)) => LimitKind::Concurrency,
-        None => LimitKind::of_wait(wait).unwrap_or(LimitKind::Rate),
+    // (of the scope that splits them) where the capture's own count in flight splits the
+    // throttles at that very number
+    let in_flight = match (window, limit) {
+        (None, Some(n)) => splits_in_flight_at(cx, i, n),
+        _ => None,
+    };
+    let kind = match (window, in_flight) {
+        (Some(w), _) => LimitKind::of_window(w),
+        (None, Some(_)) => LimitKind::Concurrency,
+        (None, None) => LimitKind::of_wait(wait).unwrap_or(LimitKind::Rate),
     };
     // which scopes the stated limit can count: none where a success surely had more admitted
     // others within one window's length than any algorithm with those numbers admits (it would
     // have refused it); the broadest such scope, and what the throttle had there
-    let mut scope = None;
+    let mut scope = in_flight;
     let mut visible = None;
     let mut crowded: Option<Signal> = None;
     if let (Some(n), Some(w)) = (limit, window) {

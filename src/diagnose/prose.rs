@@ -346,6 +346,14 @@ pub fn signal(n: &Names<'_>, s: &Signal, throttle: &Request) -> String {
                     status_word(throttle)
                 ),
             };
+            // without a window, a scope is the one whose count in flight splits the throttles
+            // at the stated number (`candidates::splits_in_flight_at`)
+            if let (None, Some(sc)) = (window, scope) {
+                s.push_str(&format!(
+                    "; the count of admitted {} in flight with a request splits the throttles from the successes at that number, so it counts requests in flight",
+                    scope_text(*sc)
+                ));
+            }
             if let (Some(v), Some(lim), Some(w), Some(sc)) = (visible, limit, window, scope) {
                 let label = time::window_label(*w);
                 if *v >= *lim {

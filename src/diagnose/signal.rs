@@ -149,7 +149,8 @@ pub enum Signal {
         /// The stated window.
         window: Option<Micros>,
         /// The broadest scope it can count (no success there had its number of others within
-        /// the window); `None` without a window, or when none is left.
+        /// the window); without a window, the scope whose count in flight splits the
+        /// throttles at the stated number, if one does; `None` when none is left.
         scope: Option<Scope>,
         /// Admitted requests of that scope possibly within the window before the throttle.
         visible: Option<u64>,

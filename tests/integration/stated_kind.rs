@@ -85,6 +85,13 @@ fn a_counter_of_one_that_refuses_while_a_request_runs_counts_requests_in_flight(
         "{:?}",
         kinds(&a)
     );
+    // the evidence says what the capture shows: the split by the count in flight
+    let t = &a.diagnosis.throttles[0];
+    let evidence = support::evidence(&a, t).join(" ");
+    assert!(
+        evidence.contains("in flight with a request splits"),
+        "{evidence}"
+    );
 }
 
 #[test]

@@ -842,7 +842,8 @@ fn split_at<'g>(
 }
 
 /// Whether the count of admitted others in flight splits the throttles from the successes at
-/// a limit of `n` (`split_at`), the waits they state steady (`Group::steady_waits`), with a
+/// a limit of `n` (`split_at`), the waits they state not counting down
+/// (`Group::waits_count_down`), with a
 /// smaller chance than any count of requests started within a window has at that limit, each
 /// corrected for the options its count tried as the separation candidates are (three scopes
 /// in flight; three scopes times `COUNT_WINDOWS` for started requests): the same split by both
@@ -852,7 +853,7 @@ fn splits_in_flight_at(cx: &Ctx<'_>, i: usize, n: u64) -> Option<Scope> {
     let in_flight = split_at(
         cx.concurrency.iter(),
         cx.concurrency.len(),
-        |g| g.steady_waits,
+        |g| !g.waits_count_down,
         i,
         n,
     );
@@ -883,8 +884,7 @@ fn stated_candidate(cx: &Ctx<'_>, i: usize) -> Option<Candidate> {
     } = body_statement(cx, r, &views).or_else(|| counter_statement(r, &counting))?;
     let window = window_s.map(time::secs);
     // without a stated window, by the longest wait the server gave
-    let retry_after = r.retry_after().map(|x| x.seconds).filter(|s| s.is_finite());
-    let wait = retry_after.map(time::secs).max(reset);
+    let wait = r.retry_after().and_then(|ra| ra.wait()).max(reset);
     // a statement without a window gives a number, not what it counts: requests in flight
     // (of the scope that splits them) where the capture's own count in flight splits the
     // throttles at that very number

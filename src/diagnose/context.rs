@@ -3,7 +3,7 @@
 //! Owns the measures that are not documented layers: how many requests of the same scope were
 //! in flight together or started within a short window — surely, and possibly given the
 //! timing uncertainty of a HAR —, which request retried which, whether the waits a group's
-//! throttles state hold steady, and how long an endpoint's successes usually take. Pure.
+//! throttles state count down, and how long an endpoint's successes usually take. Pure.
 
 use rayon::prelude::*;
 use std::collections::HashMap;
@@ -80,9 +80,10 @@ pub struct Group {
     /// The group's best split of throttles from successes (`separation::best`), computed once
     /// for all of its throttles.
     pub separation: Option<Separation>,
-    /// Whether the waits the responses of the group's throttles state stay within
-    /// `RETRY_AFTER_ROUNDING` of one another (`steady_waits`; computed where it has a split).
-    pub steady_waits: bool,
+    /// Whether the waits its throttles state count down (`waits_count_down`): measured for
+    /// the groups of requests in flight that split, where a limit on requests in flight is in
+    /// question; false elsewhere.
+    pub waits_count_down: bool,
 }
 
 /// The most successes surely in flight at one instant: each is surely at the server from
@@ -230,7 +231,7 @@ impl DocumentedSplit {
             busiest_success: busiest,
             busiest_exact: busiest,
             separation: None,
-            steady_waits: true,
+            waits_count_down: false,
         };
         let split = separation::best(&group, throttled)?;
         Some(DocumentedSplit { split, counts })
@@ -388,21 +389,19 @@ fn concurrency_grouping(reqs: &[Request], groups: Vec<Vec<u32>>) -> Grouping {
         let busiest_success = busiest(&around, &members, reqs, most_together_in_flight(&spans));
         let busiest_exact = busiest_exact(&around, &members, |m| reqs[m as usize].is_throttle());
         // members stay: stated windows are counted over them later (`window_counts`)
-        out.push(
-            with_separation(
-                Group {
-                    members,
-                    around,
-                    busiest_success,
-                    busiest_exact,
-                    separation: None,
-                    steady_waits: true,
-                },
-                reqs,
-            ),
+        let mut group = with_separation(
+            Group {
+                members,
+                around,
+                busiest_success,
+                busiest_exact,
+                separation: None,
+                waits_count_down: false,
+            },
             reqs,
-            true,
         );
+        group.waits_count_down = waits_count_down(&group, reqs);
+        out.push(group, reqs, true);
     }
     out.finish()
 }
@@ -458,7 +457,7 @@ fn burst_group(reqs: &[Request], members: &[u32], w: Micros) -> Group {
             busiest_success,
             busiest_exact,
             separation: None,
-            steady_waits: true,
+            waits_count_down: false,
         },
         reqs,
     )
@@ -467,29 +466,27 @@ fn burst_group(reqs: &[Request], members: &[u32], w: Micros) -> Group {
 /// The group with its best separation filled in.
 fn with_separation(mut group: Group, reqs: &[Request]) -> Group {
     group.separation = separation::best(&group, |m| reqs[m as usize].is_throttle());
-    group.steady_waits = steady_waits(&group, reqs);
     group
 }
 
 /// The wait a response states: its Retry-After, else a counter's time to reset.
 fn stated_wait(r: &Request) -> Option<Micros> {
     r.retry_after()
-        .map(|ra| ra.seconds)
-        .filter(|s| s.is_finite())
-        .map(time::secs)
+        .and_then(|ra| ra.wait())
         .or_else(|| r.quotas().iter().find_map(|q| q.reset.get()))
 }
 
-/// Whether the waits stated by the group's throttles stay within `RETRY_AFTER_ROUNDING` of
-/// one another (true when none states one). All of the group's throttles, not only those its
-/// split explains: a clock's countdown shows across the group, while the few throttles one
-/// split explains may happen to share one wait; a throttle of another limit in the group
-/// leaves the reading by time that a statement without a window had before. A limit on requests in
-/// flight frees when one of them completes, which the server cannot know in advance, so the
-/// wait it states does not count down; waits that do are a clock's: a window or a penalty.
-fn steady_waits(group: &Group, reqs: &[Request]) -> bool {
+/// Whether the waits stated by a group's throttles (that splits) spread wider than
+/// `RETRY_AFTER_ROUNDING`. A limit on requests in flight frees when one of them completes,
+/// which the server cannot know in advance, so the wait it states does not count down; waits
+/// that do are a clock's: a window or a penalty. All of the group's throttles count, not only
+/// those its split explains: a clock's countdown shows across the group, while the few
+/// throttles one split explains may share one wait. A throttle of another limit in the group
+/// can only make the waits count down, which keeps a limit on requests in flight out of
+/// question: the cautious side.
+fn waits_count_down(group: &Group, reqs: &[Request]) -> bool {
     if group.separation.is_none() {
-        return true;
+        return false;
     }
     let mut waits = group
         .members
@@ -498,10 +495,10 @@ fn steady_waits(group: &Group, reqs: &[Request]) -> bool {
         .filter(|r| r.is_throttle())
         .filter_map(stated_wait);
     let Some(first) = waits.next() else {
-        return true;
+        return false;
     };
     let (low, high) = waits.fold((first, first), |(lo, hi), w| (lo.min(w), hi.max(w)));
-    high - low <= RETRY_AFTER_ROUNDING
+    high - low > RETRY_AFTER_ROUNDING
 }
 
 /// Short-window counts within each group, groups that hold a throttle (`throttled_groups`).
@@ -779,7 +776,7 @@ mod tests {
     }
 
     #[test]
-    fn waits_that_count_down_are_not_steady() {
+    fn waits_that_count_down_are_told_from_steady_ones() {
         // a success, then throttles whose Retry-After (else counter reset) is given in seconds
         let entry = |status: u16, header: &str| {
             format!(
@@ -805,7 +802,7 @@ mod tests {
                 ..Group::default()
             };
             g.separation = separation::best(&g, |m| c.requests[m as usize].is_throttle());
-            steady_waits(&g, &c.requests)
+            !waits_count_down(&g, &c.requests)
         };
         // a constant wait, within the rounding of whole seconds
         assert!(waits(&[ra("1"), ra("1"), ra("2")]));

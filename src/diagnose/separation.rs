@@ -204,7 +204,7 @@ mod tests {
             busiest_success: arounds[..first_throttle].iter().map(|a| a.0).max(),
             busiest_exact: arounds[..first_throttle].iter().map(|a| a.1).max(),
             separation: None,
-            steady_waits: true,
+            waits_count_down: false,
         }
     }
 

@@ -210,6 +210,13 @@ pub struct RetryAfter {
 }
 
 impl RetryAfter {
+    /// The wait, when it is a finite number of seconds.
+    pub fn wait(&self) -> Option<Micros> {
+        self.seconds
+            .is_finite()
+            .then(|| super::time::secs(self.seconds))
+    }
+
     /// Whether it came from `Retry-After` as an HTTP date.
     pub fn was_date(&self) -> bool {
         self.source == RetrySource::HttpDate

@@ -2,11 +2,11 @@
 //! successes say whether it charged them — a count below the capture's own attempts means it
 //! did not (traffic from elsewhere only adds) — and nothing is concluded otherwise.
 
-use serde_json::{Value, json};
+use serde_json::Value;
 use why429::batch::Analysis;
 use why429::diagnose::findings::FindingKind;
 
-use super::support;
+use super::support::{self, Entry};
 
 /// 5 requests per 10 s per user; the documentation does not say whether refusals count.
 const PROFILE: &str = r#"
@@ -21,27 +21,12 @@ per = ["user"]
 
 /// A GET at `ms` answered `status`, its response reporting `used` of 5.
 fn entry(ms: u64, status: u16, used: u64) -> Value {
-    json!({
-        "startedDateTime": format!("2026-03-02T10:00:{:02}.{:03}Z", ms / 1000, ms % 1000),
-        "time": 20,
-        "request": {
-            "method": "GET", "url": "https://api.example.test/v1/items", "httpVersion": "HTTP/2",
-            "headers": [{"name": "authorization", "value": "Bearer opaque-token-a"}],
-            "queryString": [], "cookies": [], "headersSize": -1, "bodySize": 0
-        },
-        "response": {
-            "status": status, "statusText": "", "httpVersion": "HTTP/2",
-            "headers": [
-                {"name": "x-ratelimit-limit", "value": "5"},
-                {"name": "x-ratelimit-remaining", "value": 5u64.saturating_sub(used).to_string()},
-                {"name": "x-ratelimit-used", "value": used.to_string()}
-            ],
-            "cookies": [], "content": {"size": 0, "mimeType": "application/json", "text": "{}"},
-            "redirectURL": "", "headersSize": -1, "bodySize": 0
-        },
-        "cache": {},
-        "timings": {"send": 0, "wait": 20, "receive": 0}
-    })
+    Entry::new(ms, "/v1/items")
+        .status(status)
+        .header("x-ratelimit-limit", 5)
+        .header("x-ratelimit-remaining", 5u64.saturating_sub(used))
+        .header("x-ratelimit-used", used)
+        .json()
 }
 
 /// Five successes a second apart, three refused attempts, then three successes once the first

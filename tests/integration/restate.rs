@@ -9,7 +9,7 @@ use why429::diagnose::findings::FindingKind;
 use why429::diagnose::{Cause, Explanation, Throttle};
 use why429::model::time;
 
-use super::support;
+use super::support::{self, Entry};
 
 /// Documented: 10 requests per 10 s per user.
 const PROFILE: &str = r#"
@@ -27,30 +27,14 @@ const STATES_4: &str = r#"{"message":"Rate limit exceeded the maximum [4] reques
 
 /// A GET at `ms` answered `status` (a 429 with `STATES_4`), with `headers` on the response.
 fn entry(ms: u64, status: u16, headers: &[(&str, &str)]) -> Value {
-    let mut h: Vec<Value> = headers
-        .iter()
-        .map(|(n, v)| json!({"name": n, "value": v}))
-        .collect();
-    h.push(json!({"name": "content-type", "value": "application/json"}));
     let text = if status == 429 { STATES_4 } else { "{}" };
-    json!({
-        "startedDateTime": format!("2026-03-02T10:00:{:02}.{:03}Z", ms / 1000, ms % 1000),
-        "time": 20,
-        "request": {
-            "method": "GET", "url": format!("https://api.example.test/v1/items/{}", ms % 7),
-            "httpVersion": "HTTP/2",
-            "headers": [{"name": "authorization", "value": "Bearer opaque-token-a"}],
-            "queryString": [], "cookies": [], "headersSize": -1, "bodySize": 0
-        },
-        "response": {
-            "status": status, "statusText": "", "httpVersion": "HTTP/2",
-            "headers": h, "cookies": [],
-            "content": {"size": 0, "mimeType": "application/json", "text": text},
-            "redirectURL": "", "headersSize": -1, "bodySize": 0
-        },
-        "cache": {},
-        "timings": {"send": 0, "wait": 20, "receive": 0}
-    })
+    let mut e = Entry::new(ms, format!("/v1/items/{}", ms % 7))
+        .status(status)
+        .text(text);
+    for (name, value) in headers {
+        e = e.header(name, value);
+    }
+    e.header("content-type", "application/json").json()
 }
 
 /// Successes at these milliseconds, then a 429 at `throttle_ms`.

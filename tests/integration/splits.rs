@@ -2,11 +2,11 @@
 //! evidence of an undocumented limit when the throttles all fall on the requests one documented
 //! layer counts: that layer's own requests split them as cleanly.
 
-use serde_json::{Value, json};
+use serde_json::Value;
 use why429::batch::Analysis;
 use why429::diagnose::Cause;
 
-use super::support;
+use super::support::{self, Entry};
 
 /// Documented: POSTs to /v1/jobs, 5 per 10 s per user; nothing else is limited.
 const PROFILE: &str = r#"
@@ -23,32 +23,11 @@ template = "/v1/jobs"
 
 /// A GET of an item (answered 200) or a POST of a job (answered 429) at `ms`.
 fn entry(ms: u64, post: bool) -> Value {
-    let (method, url, status) = if post {
-        ("POST", "https://api.example.test/v1/jobs".to_string(), 429)
+    if post {
+        Entry::new(ms, "/v1/jobs").method("POST").status(429).json()
     } else {
-        (
-            "GET",
-            format!("https://api.example.test/v1/items/{}", ms % 5),
-            200,
-        )
-    };
-    json!({
-        "startedDateTime": format!("2026-03-02T10:00:{:02}.{:03}Z", ms / 1000, ms % 1000),
-        "time": 20,
-        "request": {
-            "method": method, "url": url, "httpVersion": "HTTP/2",
-            "headers": [{"name": "authorization", "value": "Bearer opaque-token-a"}],
-            "queryString": [], "cookies": [], "headersSize": -1, "bodySize": 0
-        },
-        "response": {
-            "status": status, "statusText": "", "httpVersion": "HTTP/2",
-            "headers": [], "cookies": [],
-            "content": {"size": 0, "mimeType": "application/json", "text": "{}"},
-            "redirectURL": "", "headersSize": -1, "bodySize": 0
-        },
-        "cache": {},
-        "timings": {"send": 0, "wait": 20, "receive": 0}
-    })
+        Entry::new(ms, format!("/v1/items/{}", ms % 5)).json()
+    }
 }
 
 fn analyze() -> Analysis {

@@ -3,11 +3,11 @@
 //! and the waits the server states stay steady) or requests in a span of time (the waits count
 //! down as the span frees).
 
-use serde_json::{Value, json};
+use serde_json::Value;
 use why429::batch::Analysis;
 use why429::diagnose::{Cause, LimitKind};
 
-use super::support;
+use super::support::{self, Entry};
 
 /// One generous documented layer, which the capture never comes near.
 const PROFILE: &str = r#"
@@ -23,31 +23,17 @@ per = ["user"]
 /// A POST at `ms` taking `took` ms, answered `status`; a throttle reports a spent counter of 1
 /// and Retry-After `wait` seconds.
 fn entry(ms: u64, took: u64, status: u16, wait: u64) -> Value {
-    let mut headers = vec![];
-    if status == 429 {
-        headers = vec![
-            json!({"name": "x-ratelimit-limit", "value": "1"}),
-            json!({"name": "x-ratelimit-remaining", "value": "0"}),
-            json!({"name": "retry-after", "value": wait.to_string()}),
-        ];
+    let e = Entry::new(ms, "/v1/reports")
+        .method("POST")
+        .took(took)
+        .status(status);
+    if status != 429 {
+        return e.json();
     }
-    json!({
-        "startedDateTime": format!("2026-03-02T10:00:{:02}.{:03}Z", ms / 1000, ms % 1000),
-        "time": took,
-        "request": {
-            "method": "POST", "url": "https://api.example.test/v1/reports", "httpVersion": "HTTP/2",
-            "headers": [{"name": "authorization", "value": "Bearer opaque-token-a"}],
-            "queryString": [], "cookies": [], "headersSize": -1, "bodySize": 0
-        },
-        "response": {
-            "status": status, "statusText": "", "httpVersion": "HTTP/2",
-            "headers": headers,
-            "cookies": [], "content": {"size": 0, "mimeType": "application/json", "text": "{}"},
-            "redirectURL": "", "headersSize": -1, "bodySize": 0
-        },
-        "cache": {},
-        "timings": {"send": 0, "wait": took, "receive": 0}
-    })
+    e.header("x-ratelimit-limit", 1)
+        .header("x-ratelimit-remaining", 0)
+        .header("retry-after", wait)
+        .json()
 }
 
 /// Six rounds: a 2 s report admitted, then four attempts while it runs, refused with the

@@ -82,3 +82,94 @@ pub fn evidence(a: &Analysis, t: &why429::diagnose::Throttle) -> Vec<String> {
         .map(|s| prose::signal(&names, s, r))
         .collect()
 }
+
+/// One HAR entry to `https://api.example.test` as the diagnosis tests write them: a GET with
+/// a bearer token, started `ms` after 10:00:00 UTC, taking 20 ms, answered 200 with `{}` and no
+/// headers; the builder's methods change what a test varies.
+pub struct Entry {
+    ms: u64,
+    path: String,
+    method: &'static str,
+    token: String,
+    took: u64,
+    status: u16,
+    headers: Vec<serde_json::Value>,
+    text: String,
+}
+
+impl Entry {
+    /// A GET of `path` at `ms`.
+    pub fn new(ms: u64, path: impl Into<String>) -> Entry {
+        Entry {
+            ms,
+            path: path.into(),
+            method: "GET",
+            token: "opaque-token-a".into(),
+            took: 20,
+            status: 200,
+            headers: Vec::new(),
+            text: "{}".into(),
+        }
+    }
+
+    /// Another method.
+    pub fn method(mut self, method: &'static str) -> Entry {
+        self.method = method;
+        self
+    }
+
+    /// Another bearer token.
+    pub fn token(mut self, token: &str) -> Entry {
+        self.token = token.into();
+        self
+    }
+
+    /// Another duration, ms (all of it waiting for the response).
+    pub fn took(mut self, ms: u64) -> Entry {
+        self.took = ms;
+        self
+    }
+
+    /// Another status.
+    pub fn status(mut self, status: u16) -> Entry {
+        self.status = status;
+        self
+    }
+
+    /// One more response header.
+    pub fn header(mut self, name: &str, value: impl ToString) -> Entry {
+        self.headers
+            .push(serde_json::json!({"name": name, "value": value.to_string()}));
+        self
+    }
+
+    /// Another response body.
+    pub fn text(mut self, text: &str) -> Entry {
+        self.text = text.into();
+        self
+    }
+
+    /// The entry as HAR JSON.
+    pub fn json(self) -> serde_json::Value {
+        let ms = self.ms;
+        serde_json::json!({
+            "startedDateTime": format!("2026-03-02T10:00:{:02}.{:03}Z", ms / 1000, ms % 1000),
+            "time": self.took,
+            "request": {
+                "method": self.method,
+                "url": format!("https://api.example.test{}", self.path),
+                "httpVersion": "HTTP/2",
+                "headers": [{"name": "authorization", "value": format!("Bearer {}", self.token)}],
+                "queryString": [], "cookies": [], "headersSize": -1, "bodySize": 0
+            },
+            "response": {
+                "status": self.status, "statusText": "", "httpVersion": "HTTP/2",
+                "headers": self.headers, "cookies": [],
+                "content": {"size": 0, "mimeType": "application/json", "text": self.text},
+                "redirectURL": "", "headersSize": -1, "bodySize": 0
+            },
+            "cache": {},
+            "timings": {"send": 0, "wait": self.took, "receive": 0}
+        })
+    }
+}

@@ -1,10 +1,10 @@
 //! Users behind tokens that name none: the server's counters tell them apart, and the 429 is
 //! explained on each user's own traffic.
 
-use serde_json::{Value, json};
+use serde_json::Value;
 use why429::diagnose::Cause;
 
-use super::support;
+use super::support::{self, Entry};
 
 const PROFILE: &str = r#"
 name = "two-users"
@@ -18,26 +18,12 @@ per = ["user"]
 
 /// A request of `token` at `ms`, answered `status` with the per-user counter at `count`.
 fn entry(ms: u64, token: &str, status: u16, count: u64) -> Value {
-    json!({
-        "startedDateTime": format!("2026-03-02T10:00:{:02}.{:03}Z", ms / 1000, ms % 1000),
-        "time": 20,
-        "request": {
-            "method": "GET", "url": "https://api.example.test/v1/items", "httpVersion": "HTTP/2",
-            "headers": [{"name": "authorization", "value": format!("Bearer {token}")}],
-            "queryString": [], "cookies": [], "headersSize": -1, "bodySize": 0
-        },
-        "response": {
-            "status": status, "statusText": "", "httpVersion": "HTTP/2",
-            "headers": [
-                {"name": "x-ratelimit-limit", "value": "20"},
-                {"name": "x-ratelimit-remaining", "value": 20u64.saturating_sub(count).to_string()}
-            ],
-            "cookies": [], "content": {"size": 0, "mimeType": "application/json", "text": "{}"},
-            "redirectURL": "", "headersSize": -1, "bodySize": 0
-        },
-        "cache": {},
-        "timings": {"send": 0, "wait": 20, "receive": 0}
-    })
+    Entry::new(ms, "/v1/items")
+        .token(token)
+        .status(status)
+        .header("x-ratelimit-limit", 20)
+        .header("x-ratelimit-remaining", 20u64.saturating_sub(count))
+        .json()
 }
 
 #[test]
@@ -51,12 +37,7 @@ fn a_second_user_throttled_by_traffic_from_elsewhere_is_not_blamed_on_the_first(
         entries.push(entry(k * 1000 + 500, "opaque-token-b", 200, k + 6));
     }
     entries.push(entry(15_500, "opaque-token-b", 429, 21));
-    let har = json!({"log": {"version": "1.2", "creator": {"name": "WebInspector", "version": "537.36"}, "entries": entries}});
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("two-users.har");
-    std::fs::write(&path, serde_json::to_vec(&har).unwrap()).unwrap();
-    let profile = why429::profiles::parse::parse("two-users.toml", PROFILE).unwrap();
-    let a = support::analyze(&path, &support::settings(vec![profile])).unwrap();
+    let a = support::analyze_entries("two-users", entries, PROFILE);
 
     assert_eq!(a.capture.users.len(), 2);
     let told = a.capture.users_told_apart.as_ref().expect("told apart");

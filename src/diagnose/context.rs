@@ -33,20 +33,13 @@ impl Scope {
 
     /// The key requests of one group share.
     pub fn group_key(self, r: &Request) -> (u32, Option<u32>, u32, u32, u32) {
-        let method = method_key(r);
+        let method = r.method.id();
         match self {
             Scope::Resource => (r.user, r.client.get(), r.host, method, r.path),
             Scope::Endpoint => (r.user, r.client.get(), r.host, method, r.template | 1 << 31),
             Scope::Caller => (r.user, r.client.get(), r.host, u32::MAX, u32::MAX),
         }
     }
-}
-
-fn method_key(r: &Request) -> u32 {
-    r.method
-        .as_str()
-        .bytes()
-        .fold(7u32, |h, b| h.wrapping_mul(31) ^ b as u32)
 }
 
 /// Admitted requests of a request's group around it, the request itself excluded: those that
@@ -520,7 +513,7 @@ impl<'a> Ctx<'a> {
 
         for_each_group(
             reqs,
-            |r| (r.user, method_key(r), r.template),
+            |r| (r.user, r.method.id(), r.template),
             |members| {
                 let starts: Vec<Micros> = members
                     .iter()
@@ -563,7 +556,7 @@ impl<'a> Ctx<'a> {
         });
         for_each_group(
             reqs,
-            |r| (r.client.get(), method_key(r), r.path),
+            |r| (r.client.get(), r.method.id(), r.path),
             |members| {
                 for w in members.windows(2) {
                     next_same_resource[w[0] as usize] = Some(w[1]);

@@ -126,7 +126,7 @@ fn counter_for(cx: &Ctx<'_>, r: &Request, k: usize, layers: &[usize]) -> Option<
         .find(|q| layer.described_by(q))
         .and_then(|q| {
             Some(Counter {
-                quote: dialects::quote_use(q),
+                quote: dialects::quote_use(q).map(Box::new),
                 used: q.used_count()?,
                 limit: q.limit.get()?,
             })

@@ -55,6 +55,17 @@ pub struct Around {
     pub possible: u32,
 }
 
+impl Around {
+    /// A count known exactly (a replay's, without timing uncertainty).
+    pub fn exactly(n: u32) -> Self {
+        Around {
+            sure: n,
+            exact: n,
+            possible: n,
+        }
+    }
+}
+
 /// One group of requests for a separation: its members (indices into `Capture::requests`) and
 /// what was around each.
 #[derive(Clone, Debug, Default)]
@@ -153,6 +164,9 @@ pub struct Grouping {
     /// what was around it (a sorted list: a map's spare room, times twenty-one groupings of
     /// tens of thousands of throttles, was most of a day-long capture's diagnosis).
     of: Vec<(u32, (u32, u32, Around))>,
+    /// The one group standing for every group without members kept, a success or a split
+    /// (a polling UI's record paths make tens of thousands of groups of one throttle each).
+    bare: Option<u32>,
 }
 
 impl Grouping {
@@ -178,11 +192,25 @@ impl Grouping {
     /// Keeps the throttles' counts of the group just built and drops the per-member ones
     /// (and, unless `keep_members`, the members).
     fn push(&mut self, mut group: Group, reqs: &[Request], keep_members: bool) {
-        let g = self.groups.len() as u32;
+        let bare = !keep_members
+            && group.busiest_success.is_none()
+            && group.busiest_exact.is_none()
+            && group.separation.is_none()
+            && !group.waits_count_down;
+        let g = match self.bare {
+            Some(g) if bare => g,
+            _ => self.groups.len() as u32,
+        };
         for (k, (&i, &a)) in group.members.iter().zip(&group.around).enumerate() {
             if reqs[i as usize].is_throttle() {
                 self.of.push((i, (g, k as u32, a)));
             }
+        }
+        if bare && self.bare.is_some() {
+            return;
+        }
+        if bare {
+            self.bare = Some(g);
         }
         group.around = Vec::new();
         if !keep_members {
@@ -203,18 +231,21 @@ struct DocumentedSplit {
 
 impl DocumentedSplit {
     /// The best split of `members` (time order) by the count each had before it.
+    #[cfg(test)]
     fn of(members: Vec<u32>, before: &[u32], throttled: impl Fn(u32) -> bool) -> Option<Self> {
-        let around: Vec<Around> = before
-            .iter()
-            .map(|&b| Around {
-                sure: b,
-                exact: b,
-                possible: b,
-            })
-            .collect();
+        Self::of_around(members, before.iter().map(|&b| Around::exactly(b)).collect(), throttled)
+    }
+
+    /// `of` with the counts already as `Around`s (sure, exact and possible all equal): a
+    /// day-long partition's counts are built once, not copied.
+    fn of_around(
+        members: Vec<u32>,
+        around: Vec<Around>,
+        throttled: impl Fn(u32) -> bool,
+    ) -> Option<Self> {
         let busiest = busiest_exact(&around, &members, &throttled);
         let mut counts: Vec<(u32, u32)> = (members.iter().copied())
-            .zip(before.iter().copied())
+            .zip(around.iter().map(|a| a.exact))
             .filter(|&(m, _)| throttled(m))
             .collect();
         counts.sort_unstable();
@@ -274,7 +305,7 @@ pub struct Ctx<'a> {
     documented: Mutex<HashMap<(usize, u32), Option<DocumentedSplit>>>,
     /// The members of every partition of a layer (evaluation index), gathered in one pass
     /// when `documented_split` first asks about the layer.
-    partitions: Mutex<HashMap<usize, Vec<Vec<u32>>>>,
+    partitions: Mutex<HashMap<usize, Vec<std::sync::Arc<[u32]>>>>,
     /// How the requests a layer counts split a scope group, computed when first asked:
     /// (evaluation index, scope, group) → split.
     memberships: Mutex<HashMap<(usize, Scope, u32), Option<Separation>>>,
@@ -668,9 +699,10 @@ impl<'a> Ctx<'a> {
             let of_layer = all.entry(k).or_insert_with(|| {
                 crate::evaluate::partitions(self.capture, profile, layer, self.eval.opts)
                     .into_iter()
-                    .map(|(_, m)| m)
+                    .map(|(_, m)| m.into())
                     .collect()
             });
+            // shared, not copied: a day-long partition has a million members
             of_layer.get(partition as usize)?.clone()
         };
         let mut order = Vec::with_capacity(members.len());
@@ -678,11 +710,11 @@ impl<'a> Ctx<'a> {
         crate::evaluate::visit_admitted_levels(self.capture, layer, &members, |m, level| {
             let cost = crate::evaluate::cost(layer, self.capture, m as usize) as f64;
             order.push(m);
-            before.push((level - cost).max(0.0).floor() as u32);
+            before.push(Around::exactly((level - cost).max(0.0).floor() as u32));
         });
         drop(members);
         let reqs = &self.capture.requests;
-        DocumentedSplit::of(order, &before, |m| reqs[m as usize].is_throttle())
+        DocumentedSplit::of_around(order, before, |m| reqs[m as usize].is_throttle())
     }
 
     /// How membership in layer `k` (the requests it counts) splits the throttles of

@@ -261,6 +261,22 @@ impl Throttle {
         self.explanation.kind()
     }
 
+    /// Gives back the spare room of its lists: a day-long capture holds tens of thousands of
+    /// explained throttles until the report is written, and lists built by pushing keep up to
+    /// twice their length.
+    fn shrink_to_fit(&mut self) {
+        fn candidate(c: &mut Candidate) {
+            c.support.shrink_to_fit();
+            c.against.shrink_to_fit();
+        }
+        self.evidence.shrink_to_fit();
+        self.against.shrink_to_fit();
+        self.ranked.shrink_to_fit();
+        self.refuted.shrink_to_fit();
+        self.ranked.iter_mut().for_each(|r| candidate(&mut r.candidate));
+        self.refuted.iter_mut().for_each(candidate);
+    }
+
     /// The least hidden cost (hidden traffic only).
     pub fn hidden_at_least(&self) -> Option<u64> {
         match self.explanation {
@@ -375,6 +391,7 @@ pub fn explain(cx: &context::Ctx<'_>, i: usize) -> Throttle {
         }
     }
     let mut t = rank::decide(cx, i, alive, refuted);
+    t.shrink_to_fit();
     if let Some(j) = cx.join {
         match t.layer() {
             Some(k) => {

@@ -82,7 +82,7 @@ pub use crate::model::words::count;
 
 /// `inin-ratelimit-count: 26` when quotable, else `the server's counter (26 of 25)`.
 fn counter_text(c: &Counter) -> String {
-    match &c.quote {
+    match c.quote.as_deref() {
         Some((name, value)) => format!("`{name}: {value}`"),
         None => format!("the server's counter ({} of {})", c.used, c.limit),
     }

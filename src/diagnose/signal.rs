@@ -41,8 +41,9 @@ pub enum StatedBy {
 /// A server's own counter, as the response reported it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Counter {
-    /// `inin-ratelimit-count: 26`, when the value was written verbatim (quotable).
-    pub quote: Option<(&'static str, String)>,
+    /// `inin-ratelimit-count: 26`, when the value was written verbatim (quotable); boxed, as
+    /// it would otherwise set the size of every signal.
+    pub quote: Option<Box<(&'static str, String)>>,
     /// Used, this request included.
     pub used: u64,
     /// The budget.

@@ -24,22 +24,37 @@ struct Step {
 /// The partition's requests as the layer's server saw them: at their arrival (the HAR's start
 /// plus any time the browser held them), in that order.
 fn steps(capture: &Capture, layer: &Layer, members: &[u32]) -> Vec<Step> {
-    let mut steps: Vec<Step> = members
-        .iter()
-        .map(|&m| {
-            let r = &capture.requests[m as usize];
-            Step {
-                request: m,
-                start: r.arrival(),
-                end: r.end(),
-                cost: cost(layer, capture, m as usize),
-                admitted: !r.is_throttle(),
-            }
-        })
-        .collect();
-    // stable: requests arriving together keep the capture's order
-    steps.sort_by_key(|s| s.start);
-    steps
+    ordered_steps(capture, layer, members).collect()
+}
+
+/// `steps` one at a time, for the replays that only walk forward: a day-long partition holds
+/// a million members, and its steps (40 bytes each, and as much again to sort them) are held
+/// as four-byte indices instead.
+fn ordered_steps<'a>(
+    capture: &'a Capture,
+    layer: &'a Layer,
+    members: &'a [u32],
+) -> impl Iterator<Item = Step> + 'a {
+    let arrival = |m: &u32| capture.requests[*m as usize].arrival();
+    let order: std::borrow::Cow<'a, [u32]> = if members.is_sorted_by_key(arrival) {
+        members.into()
+    } else {
+        let mut v = members.to_vec();
+        // stable: requests arriving together keep the capture's order
+        v.sort_by_key(arrival);
+        v.into()
+    };
+    (0..order.len()).map(move |k| {
+        let m = order[k];
+        let r = &capture.requests[m as usize];
+        Step {
+            request: m,
+            start: r.arrival(),
+            end: r.end(),
+            cost: cost(layer, capture, m as usize),
+            admitted: !r.is_throttle(),
+        }
+    })
 }
 
 /// Admitted and all requests (counts, not costs) with `from < start ≤ to`, `k` excluded.
@@ -242,7 +257,7 @@ pub(super) fn peak_only(capture: &Capture, profile: &Profile, layer: &Layer, opt
     let mut peak: f64 = 0.0;
     for (_, members) in partitions(capture, profile, layer, opts) {
         let mut all = meter::for_layer(layer);
-        for s in steps(capture, layer, &members) {
+        for s in ordered_steps(capture, layer, &members) {
             peak = peak.max(all.level(s.start) + s.cost as f64);
             all.record(s.start, s.end, s.cost, s.admitted, true);
         }
@@ -275,7 +290,7 @@ pub(super) fn refusal_readings(
         }
         let mut adm = meter::for_layer(layer);
         let mut all = meter::for_layer(layer);
-        for s in steps(capture, layer, &members) {
+        for s in ordered_steps(capture, layer, &members) {
             let r = &capture.requests[s.request as usize];
             if s.admitted
                 && let Some(used) = layer.reported_use(r.quotas())
@@ -366,7 +381,7 @@ fn replay_levels(
 ) {
     let mut adm = meter::for_layer(layer);
     let mut all = attempts.then(|| meter::for_layer(layer));
-    for s in steps(capture, layer, members) {
+    for s in ordered_steps(capture, layer, members) {
         let cost = s.cost as f64;
         let every = all.as_mut().map(|m| m.level(s.start) + cost);
         visit(&s, adm.level(s.start) + cost, every);

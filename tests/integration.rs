@@ -27,6 +27,7 @@ mod integration {
     pub mod serverlogs;
     pub mod splits;
     pub mod stated_kind;
+    pub mod still_wait;
     pub mod support;
     pub mod terminal;
     pub mod users;

@@ -461,8 +461,9 @@ fn layer_candidates(cx: &Ctx<'_>, i: usize, out: &mut Vec<Candidate>) {
                 c.against.extend(room);
             }
         }
-        // Retry-After against when the capture's own traffic frees room
-        if let Some(s) = ra {
+        // Retry-After against when the capture's own traffic frees room; a wait that stands
+        // still is a constant, for or against no layer
+        if let Some(s) = ra.filter(|_| !cx.wait_stands_still(k, i as u32)) {
             let longest = longest_wait(layer, v.cost);
             if let Some(l) = longest
                 && time::secs(s) > l + RETRY_AFTER_ROUNDING + EDGE

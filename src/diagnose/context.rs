@@ -14,7 +14,7 @@ use crate::model::{Capture, Micros, Request, time};
 use crate::profiles::{Layer, Profile};
 
 use super::separation::{self, Separation};
-use super::thresholds::{COUNT_WINDOWS, EDGE, RETRY_AFTER_ROUNDING};
+use super::thresholds::{COUNT_WINDOWS, EDGE, RETRY_AFTER_ROUNDING, STILL_WAIT_GAP};
 
 /// Who an undocumented limit may count.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -233,7 +233,11 @@ impl DocumentedSplit {
     /// The best split of `members` (time order) by the count each had before it.
     #[cfg(test)]
     fn of(members: Vec<u32>, before: &[u32], throttled: impl Fn(u32) -> bool) -> Option<Self> {
-        Self::of_around(members, before.iter().map(|&b| Around::exactly(b)).collect(), throttled)
+        Self::of_around(
+            members,
+            before.iter().map(|&b| Around::exactly(b)).collect(),
+            throttled,
+        )
     }
 
     /// `of` with the counts already as `Around`s (sure, exact and possible all equal): a
@@ -292,6 +296,9 @@ pub struct Ctx<'a> {
     pub success_median: HashMap<(String, u32), Micros>,
     /// Longest request duration in the capture.
     pub max_duration: Micros,
+    /// The throttles whose Retry-After stands still in their partition of each layer
+    /// (evaluation index; sorted request indices), found when first asked (`wait_stands_still`).
+    still_waits: Vec<OnceLock<Vec<u32>>>,
     /// The rules in force.
     pub rules: super::Rules,
     /// The server's records of the same minutes, joined to the capture (with `--server-log`).
@@ -526,6 +533,39 @@ fn waits_count_down(group: &Group, reqs: &[Request]) -> bool {
 }
 
 /// Short-window counts within each group, groups that hold a throttle (`throttled_groups`).
+/// The throttles of a layer (its `views`) whose Retry-After stands still: two throttles of one
+/// partition answered at least `STILL_WAIT_GAP` apart, the later inside the wait the earlier
+/// advised, stating the same wait within `RETRY_AFTER_ROUNDING`. A clock counting down to one
+/// instant would have stated a wait shorter by the gap; a wait that does not move is a
+/// constant. `throttles` are (partition, request) pairs; the answer is sorted request indices.
+fn still_waits(capture: &Capture, throttles: impl Iterator<Item = (u32, u32)>) -> Vec<u32> {
+    let reqs = &capture.requests;
+    // (partition, answered at, wait, request), in time order within each partition
+    let mut waits: Vec<(u32, Micros, Micros, u32)> = throttles
+        .filter_map(|(partition, request)| {
+            let r = &reqs[request as usize];
+            let wait = r.retry_after()?.wait()?;
+            Some((partition, r.end(), wait, request))
+        })
+        .collect();
+    waits.sort_unstable();
+    let mut still = Vec::new();
+    for (a, &(p, at, wait, request)) in waits.iter().enumerate() {
+        // later answers of the same partition inside this one's wait
+        for &(q, later, other, by) in &waits[a + 1..] {
+            if q != p || later >= at + wait {
+                break;
+            }
+            if later - at >= STILL_WAIT_GAP && (other - wait).abs() <= RETRY_AFTER_ROUNDING {
+                still.extend([request, by]);
+            }
+        }
+    }
+    still.sort_unstable();
+    still.dedup();
+    still
+}
+
 fn burst_grouping(reqs: &[Request], groups: &[Vec<u32>], w: Micros) -> Grouping {
     let mut out = Grouping::default();
     for members in groups {
@@ -623,6 +663,9 @@ impl<'a> Ctx<'a> {
             next_same_resource,
             success_median,
             max_duration: reqs.iter().map(|r| r.duration).max().unwrap_or(0),
+            still_waits: std::iter::repeat_with(OnceLock::new)
+                .take(eval.layers.len())
+                .collect(),
             rules: super::Rules::default(),
             join: None,
             stated: Mutex::new(HashMap::new()),
@@ -631,6 +674,19 @@ impl<'a> Ctx<'a> {
             memberships: Mutex::new(HashMap::new()),
             path_answers: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// Whether the Retry-After of throttle `request` is shown to stand still in its partition
+    /// of layer `k` (`still_waits`): a constant the server sends, whose length says nothing
+    /// about the layer's window.
+    pub fn wait_stands_still(&self, k: usize, request: u32) -> bool {
+        self.still_waits[k]
+            .get_or_init(|| {
+                let views = &self.eval.layers[k].views;
+                still_waits(self.capture, views.iter().map(|v| (v.partition, v.request)))
+            })
+            .binary_search(&request)
+            .is_ok()
     }
 
     /// The bucket fitted to the `scope` group of throttle `request`, and the throttle's
@@ -798,6 +854,36 @@ mod tests {
         assert_eq!(d.covering(99), None);
         // a success as busy as every throttle leaves no split
         assert!(DocumentedSplit::of(vec![1, 2], &[5, 1], |m| m == 2).is_none());
+    }
+
+    #[test]
+    fn a_wait_that_does_not_count_down_inside_itself_stands_still() {
+        // throttles answered at the given seconds with the given Retry-After
+        let still = |answers: &[(u32, &str)], partitions: &[u32]| {
+            let entries: Vec<String> = answers
+                .iter()
+                .map(|(at, ra)| {
+                    format!(
+                        r#"{{"startedDateTime":"2025-01-01T00:00:{at:02}.000Z","time":10,"request":{{"method":"GET","url":"https://h/a"}},"response":{{"status":429,"headers":[{{"name":"Retry-After","value":"{ra}"}}]}},"timings":{{"send":0,"wait":10,"receive":0}}}}"#
+                    )
+                })
+                .collect();
+            let refs: Vec<&str> = entries.iter().map(String::as_str).collect();
+            let c = crate::normalize::capture_of(crate::normalize::Builder::new(), &refs);
+            still_waits(&c, partitions.iter().copied().zip(0..))
+        };
+        // the same 14 s wait 4 and 9 s into the first: a constant
+        assert_eq!(
+            still(&[(0, "14"), (4, "14"), (9, "13")], &[0, 0, 0]),
+            [0, 1, 2]
+        );
+        // a clock counting down to one instant
+        assert!(still(&[(0, "14"), (4, "10"), (9, "5")], &[0, 0, 0]).is_empty());
+        // equal waits too close together to tell, or the later one after the earlier wait ended
+        assert!(still(&[(0, "14"), (2, "14")], &[0, 0]).is_empty());
+        assert!(still(&[(0, "5"), (20, "5")], &[0, 0]).is_empty());
+        // in different partitions of the layer: different clocks
+        assert!(still(&[(0, "14"), (4, "14")], &[0, 1]).is_empty());
     }
 
     #[test]

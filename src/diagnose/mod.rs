@@ -273,7 +273,9 @@ impl Throttle {
         self.against.shrink_to_fit();
         self.ranked.shrink_to_fit();
         self.refuted.shrink_to_fit();
-        self.ranked.iter_mut().for_each(|r| candidate(&mut r.candidate));
+        self.ranked
+            .iter_mut()
+            .for_each(|r| candidate(&mut r.candidate));
         self.refuted.iter_mut().for_each(candidate);
     }
 

@@ -11,6 +11,12 @@ pub use crate::evaluate::EDGE;
 /// sent as 55.
 pub const RETRY_AFTER_ROUNDING: Micros = time::SECOND;
 
+/// How far apart two throttles inside one advised wait must be answered before equal waits
+/// show a constant rather than a clock: a wait counting down to one instant is shorter by the
+/// gap, give or take the rounding to whole seconds at each end — at three roundings apart it
+/// differs by two seconds or more, where a constant differs by at most one.
+pub const STILL_WAIT_GAP: Micros = 3 * RETRY_AFTER_ROUNDING;
+
 /// How many times a budget of `n` per window a success must have had around it, within one
 /// window's length, before that budget is refuted for its scope whatever the algorithm: a
 /// sliding window admits at most `n`, fixed windows `2n − 1` (the end of one and the start of

@@ -14,6 +14,7 @@ mod integration {
     pub mod lab_truth;
     pub mod layers;
     pub mod markdown;
+    pub mod penalty;
     pub mod plurals;
     pub mod profiles_cli;
     pub mod readme;

@@ -24,12 +24,16 @@ use super::{Candidate, Explanation, LimitKind};
 
 /// Every layer counting request `i`, with its view.
 pub fn views<'a>(cx: &'a Ctx<'_>, i: usize) -> Vec<(usize, &'a View)> {
+    views_of(cx, i).collect()
+}
+
+/// `views`, one at a time.
+fn views_of<'a>(cx: &'a Ctx<'_>, i: usize) -> impl Iterator<Item = (usize, &'a View)> {
     cx.eval
         .layers
         .iter()
         .enumerate()
-        .filter_map(|(k, le)| le.view(i).map(|v| (k, v)))
-        .collect()
+        .filter_map(move |(k, le)| le.view(i).map(|v| (k, v)))
 }
 
 /// The replay that the layer's documentation says applies; `None` for `count_rejected`
@@ -108,6 +112,35 @@ fn visible_bounds(layer: &Layer, v: &View) -> Visible {
         least: Some(count(low, f64::floor)),
         most: count(high, f64::ceil),
     }
+}
+
+/// Whether layer `k`'s documented penalty may be refusing throttle `i` (its view `v`): a
+/// throttle of the same partition less than the penalty before it found the layer full — its
+/// own traffic filled it in the replay, or the server's counter for the layer was spent. A
+/// limiter with a penalty refuses every request of the partition for that long after it
+/// refuses one, whatever its count: a counter with room says nothing of it then. (A throttle
+/// another limit refused, the layer having room, opened no penalty.)
+fn penalty_may_refuse(cx: &Ctx<'_>, k: usize, v: &View, i: usize) -> bool {
+    let Some(penalty) = cx.layer(k).penalty else {
+        return false;
+    };
+    let reqs = &cx.capture.requests;
+    let t = reqs[i].start;
+    let views = &cx.eval.layers[k].views;
+    let at = views.partition_point(|w| w.request < i as u32);
+    // views follow the requests, which follow their starts
+    views[..at]
+        .iter()
+        .rev()
+        .take_while(|w| reqs[w.request as usize].start > t - penalty)
+        .filter(|w| w.partition == v.partition)
+        .any(|w| {
+            let j = w.request as usize;
+            let counting: Vec<usize> = views_of(cx, j).map(|(o, _)| o).collect();
+            w.admitted_only.refused
+                || w.with_refusals.refused
+                || counter_for(cx, &reqs[j], k, &counting).is_some_and(|c| c.used >= c.limit)
+        })
 }
 
 /// The counter on a response that describes layer `k` and no other layer counting the
@@ -425,7 +458,10 @@ fn layer_candidates(cx: &Ctx<'_>, i: usize, out: &mut Vec<Candidate>) {
             c.support.push(replay_signal);
         }
         // the server's own counter on the throttle
-        if let Some(counter) = counter_for(cx, r, k, &counting) {
+        if penalty_may_refuse(cx, k, v, i) {
+            // the layer's penalty box may still be shut: it refuses whatever the count then,
+            // so no counter speaks for or against the layer
+        } else if let Some(counter) = counter_for(cx, r, k, &counting) {
             let room = counter.used < counter.limit;
             let bounds = visible_bounds(layer, v);
             // hidden traffic shows when the count exceeds all the capture can account for, and

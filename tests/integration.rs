@@ -31,5 +31,6 @@ mod integration {
     pub mod still_wait;
     pub mod support;
     pub mod terminal;
+    pub mod uncounted;
     pub mod users;
 }

@@ -720,6 +720,9 @@ pub fn confidence(c: Confidence) -> String {
         Reason::DocumentedRuledOut => {
             "every documented limit that counts it is ruled out, and no undocumented shape tried fits"
         }
+        Reason::NoDocumentedLayer => {
+            "the profile documents this API but no layer of it counts this request, and no undocumented shape tried fits"
+        }
     };
     format!("{} confidence: {why}", c.level.as_str())
 }

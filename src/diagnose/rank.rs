@@ -182,6 +182,9 @@ pub enum Reason {
     /// Every documented layer counting it is ruled out by a fact: what refused it is not
     /// documented, though the capture cannot size it.
     DocumentedRuledOut,
+    /// The active profile documents the API but none of its layers counts the request: what
+    /// refused it is not documented, though the capture cannot size it.
+    NoDocumentedLayer,
 }
 
 /// The confidence of a throttle's explanation.
@@ -539,6 +542,11 @@ pub fn decide(cx: &Ctx<'_>, i: usize, alive: Vec<Candidate>, refuted: Vec<Candid
     );
     if unknown {
         let counted = !super::candidates::views(cx, i).is_empty();
+        let host = cx.capture.host(r);
+        if !counted && cx.profiles.iter().any(|p| p.covers(host)) {
+            uncounted(&mut t);
+            return t;
+        }
         if t.ranked.is_empty() && !counted {
             t.evidence.push(Signal::NoLayer);
         }
@@ -594,13 +602,8 @@ fn eliminate(t: &mut Throttle) {
     if !t.refuted.iter().any(|c| c.explanation.layer().is_some()) {
         return;
     }
-    let wait = t
-        .retry_after_s
-        .filter(|s| s.is_finite())
-        .map(crate::model::time::secs);
-    let kind = LimitKind::of_wait(wait).unwrap_or(LimitKind::Rate);
     t.explanation = Explanation::Undocumented {
-        kind,
+        kind: unsized_kind(t.retry_after_s),
         scope: None,
         limit: None,
         window: None,
@@ -610,6 +613,31 @@ fn eliminate(t: &mut Throttle) {
         level: Level::Low,
         reason: Reason::DocumentedRuledOut,
     };
+}
+
+/// A throttle of an API the active profile documents that none of its layers counts: what
+/// refused it is a limit the documentation does not state, though the capture cannot size it.
+fn uncounted(t: &mut Throttle) {
+    t.explanation = Explanation::Undocumented {
+        kind: unsized_kind(t.retry_after_s),
+        scope: None,
+        limit: None,
+        window: None,
+        stated: None,
+    };
+    t.confidence = Confidence {
+        level: Level::Low,
+        reason: Reason::NoDocumentedLayer,
+    };
+}
+
+/// The kind of a limit the capture cannot size, by the wait the server asked for (a rate when
+/// it asked for none).
+fn unsized_kind(retry_after_s: Option<f64>) -> LimitKind {
+    let wait = retry_after_s
+        .filter(|s| s.is_finite())
+        .map(crate::model::time::secs);
+    LimitKind::of_wait(wait).unwrap_or(LimitKind::Rate)
 }
 
 /// The numbers a report shows next to the cause: requests visible in the blamed budget, its

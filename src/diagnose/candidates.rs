@@ -24,16 +24,12 @@ use super::{Candidate, Explanation, LimitKind};
 
 /// Every layer counting request `i`, with its view.
 pub fn views<'a>(cx: &'a Ctx<'_>, i: usize) -> Vec<(usize, &'a View)> {
-    views_of(cx, i).collect()
-}
-
-/// `views`, one at a time.
-fn views_of<'a>(cx: &'a Ctx<'_>, i: usize) -> impl Iterator<Item = (usize, &'a View)> {
     cx.eval
         .layers
         .iter()
         .enumerate()
-        .filter_map(move |(k, le)| le.view(i).map(|v| (k, v)))
+        .filter_map(|(k, le)| le.view(i).map(|v| (k, v)))
+        .collect()
 }
 
 /// The replay that the layer's documentation says applies; `None` for `count_rejected`
@@ -115,32 +111,38 @@ fn visible_bounds(layer: &Layer, v: &View) -> Visible {
 }
 
 /// Whether layer `k`'s documented penalty may be refusing throttle `i` (its view `v`): a
-/// throttle of the same partition less than the penalty before it found the layer full — its
-/// own traffic filled it in the replay, or the server's counter for the layer was spent. A
-/// limiter with a penalty refuses every request of the partition for that long after it
-/// refuses one, whatever its count: a counter with room says nothing of it then. (A throttle
-/// another limit refused, the layer having room, opened no penalty.)
+/// throttle of the same partition less than the penalty before it found the layer full — the
+/// capture's own traffic filled it in the replay its documentation implies, or the server's
+/// counter for the layer was spent. A limiter with a penalty refuses every request of the
+/// partition for that long after it refuses one, whatever its count. (A throttle another
+/// limit refused while the layer had room opened no penalty.)
 fn penalty_may_refuse(cx: &Ctx<'_>, k: usize, v: &View, i: usize) -> bool {
-    let Some(penalty) = cx.layer(k).penalty else {
+    let layer = cx.layer(k);
+    let Some(penalty) = layer.penalty else {
         return false;
     };
-    let reqs = &cx.capture.requests;
-    let t = reqs[i].start;
-    let views = &cx.eval.layers[k].views;
-    let at = views.partition_point(|w| w.request < i as u32);
-    // views follow the requests, which follow their starts
-    views[..at]
-        .iter()
-        .rev()
-        .take_while(|w| reqs[w.request as usize].start > t - penalty)
-        .filter(|w| w.partition == v.partition)
-        .any(|w| {
-            let j = w.request as usize;
-            let counting: Vec<usize> = views_of(cx, j).map(|(o, _)| o).collect();
-            w.admitted_only.refused
-                || w.with_refusals.refused
-                || counter_for(cx, &reqs[j], k, &counting).is_some_and(|c| c.used >= c.limit)
-        })
+    let full = cx.full_throttles(k, || {
+        let reqs = &cx.capture.requests;
+        let mut out: Vec<(u32, Micros)> = cx.eval.layers[k]
+            .views
+            .iter()
+            .filter(|w| {
+                let j = w.request as usize;
+                let counting: Vec<usize> = views(cx, j).into_iter().map(|(o, _)| o).collect();
+                primary(layer, w).refused
+                    || (layer.count_rejected.is_none() && w.with_refusals.refused)
+                    || counter_for(cx, &reqs[j], k, &counting).is_some_and(|c| c.used >= c.limit)
+            })
+            .map(|w| (w.partition, reqs[w.request as usize].start))
+            .collect();
+        out.sort_unstable();
+        out
+    });
+    let t = cx.capture.requests[i].start;
+    // the first full throttle of the partition after the penalty's length before it
+    let from = full.partition_point(|&e| e <= (v.partition, t - penalty));
+    full.get(from)
+        .is_some_and(|&(p, start)| p == v.partition && start < t)
 }
 
 /// The counter on a response that describes layer `k` and no other layer counting the
@@ -457,11 +459,11 @@ fn layer_candidates(cx: &Ctx<'_>, i: usize, out: &mut Vec<Candidate>) {
             // the replay admits it: a fact, neither for nor against hidden traffic
             c.support.push(replay_signal);
         }
-        // the server's own counter on the throttle
-        if penalty_may_refuse(cx, k, v, i) {
-            // the layer's penalty box may still be shut: it refuses whatever the count then,
-            // so no counter speaks for or against the layer
-        } else if let Some(counter) = counter_for(cx, r, k, &counting) {
+        // the server's own counter on the throttle; where the layer's documented penalty may
+        // still be refusing, a count with room says nothing of the layer (a penalty refuses
+        // whatever the count)
+        let boxed = || penalty_may_refuse(cx, k, v, i);
+        if let Some(counter) = counter_for(cx, r, k, &counting) {
             let room = counter.used < counter.limit;
             let bounds = visible_bounds(layer, v);
             // hidden traffic shows when the count exceeds all the capture can account for, and
@@ -479,6 +481,7 @@ fn layer_candidates(cx: &Ctx<'_>, i: usize, out: &mut Vec<Candidate>) {
                 on_throttle: true,
             };
             match (visible, room) {
+                (_, true) if boxed() => {}
                 (_, true) => c.against.push(s),
                 (true, false) => c.support.push(s),
                 (false, false) if shows_hidden => c.support.push(s),
@@ -491,24 +494,26 @@ fn layer_candidates(cx: &Ctx<'_>, i: usize, out: &mut Vec<Candidate>) {
                 if counter.used > visible + COUNTER_TOLERANCE);
             if shows_hidden {
                 c.support.push(s);
-            } else {
+            } else if !boxed() {
                 let room = room_at_the_moment(cx, i, k, &s);
                 c.against.push(s);
                 c.against.extend(room);
             }
         }
-        // Retry-After against when the capture's own traffic frees room; a wait that stands
-        // still is a constant, for or against no layer
-        if let Some(s) = ra.filter(|_| !cx.wait_stands_still(k, i as u32)) {
+        // Retry-After against when the capture's own traffic frees room
+        if let Some(s) = ra {
             let longest = longest_wait(layer, v.cost);
             if let Some(l) = longest
                 && time::secs(s) > l + RETRY_AFTER_ROUNDING + EDGE
             {
-                c.against.push(Signal::RetryAfterTooLong {
-                    layer: k,
-                    retry_after_s: s,
-                    longest: l,
-                });
+                // unless the wait stands still: a constant the server sends rules out no layer
+                if !cx.wait_stands_still(k, i as u32) {
+                    c.against.push(Signal::RetryAfterTooLong {
+                        layer: k,
+                        retry_after_s: s,
+                        longest: l,
+                    });
+                }
             } else if visible && used_replay.free_at != Micros::MAX {
                 // the replay runs on the arrival clock
                 let from_arrival = used_replay.free_at - r.arrival();

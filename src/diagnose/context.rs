@@ -14,7 +14,9 @@ use crate::model::{Capture, Micros, Request, time};
 use crate::profiles::{Layer, Profile};
 
 use super::separation::{self, Separation};
-use super::thresholds::{COUNT_WINDOWS, EDGE, RETRY_AFTER_ROUNDING, STILL_WAIT_GAP};
+use super::thresholds::{
+    COUNT_WINDOWS, EDGE, RETRY_AFTER_ROUNDING, STILL_WAIT_GAP, STILL_WAIT_PEERS,
+};
 
 /// Who an undocumented limit may count.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -160,7 +162,9 @@ fn busiest_exact(
 pub struct Grouping {
     /// The groups (`around` emptied; `members` kept only where stated windows need them).
     pub groups: Vec<Group>,
-    /// Per throttle, by request index: its group, its position in the group's members, and
+    /// Per throttle, by request index: its group, its position in the group's members (in
+    /// the shared `bare` group, in the group it was measured in: only groupings that keep no
+    /// members have one, and their readers ask for the group and `Around` alone), and
     /// what was around it (a sorted list: a map's spare room, times twenty-one groupings of
     /// tens of thousands of throttles, was most of a day-long capture's diagnosis).
     of: Vec<(u32, (u32, u32, Around))>,
@@ -230,18 +234,8 @@ struct DocumentedSplit {
 }
 
 impl DocumentedSplit {
-    /// The best split of `members` (time order) by the count each had before it.
-    #[cfg(test)]
-    fn of(members: Vec<u32>, before: &[u32], throttled: impl Fn(u32) -> bool) -> Option<Self> {
-        Self::of_around(
-            members,
-            before.iter().map(|&b| Around::exactly(b)).collect(),
-            throttled,
-        )
-    }
-
-    /// `of` with the counts already as `Around`s (sure, exact and possible all equal): a
-    /// day-long partition's counts are built once, not copied.
+    /// The best split of `members` (time order) by the count each had around it, as a
+    /// replay gives it (sure, exact and possible all equal).
     fn of_around(
         members: Vec<u32>,
         around: Vec<Around>,
@@ -299,6 +293,9 @@ pub struct Ctx<'a> {
     /// The throttles whose Retry-After stands still in their partition of each layer
     /// (evaluation index; sorted request indices), found when first asked (`wait_stands_still`).
     still_waits: Vec<OnceLock<Vec<u32>>>,
+    /// The throttles that found each layer full (evaluation index; sorted (partition, start)),
+    /// found when first asked (`full_throttles`).
+    full: Vec<OnceLock<Vec<(u32, Micros)>>>,
     /// The rules in force.
     pub rules: super::Rules,
     /// The server's records of the same minutes, joined to the capture (with `--server-log`).
@@ -532,12 +529,13 @@ fn waits_count_down(group: &Group, reqs: &[Request]) -> bool {
     high - low > RETRY_AFTER_ROUNDING
 }
 
-/// Short-window counts within each group, groups that hold a throttle (`throttled_groups`).
 /// The throttles of a layer (its `views`) whose Retry-After stands still: two throttles of one
-/// partition answered at least `STILL_WAIT_GAP` apart, the later inside the wait the earlier
-/// advised, stating the same wait within `RETRY_AFTER_ROUNDING`. A clock counting down to one
-/// instant would have stated a wait shorter by the gap; a wait that does not move is a
-/// constant. `throttles` are (partition, request) pairs; the answer is sorted request indices.
+/// partition answered at least `STILL_WAIT_GAP` apart (and the timing uncertainty at both
+/// ends), the later inside the wait the earlier advised, stating the same wait within
+/// `RETRY_AFTER_ROUNDING`. A clock counting down to one instant would have stated a wait
+/// shorter by the gap; a wait that does not move is a constant. `throttles` are (partition,
+/// request) pairs; the answer is sorted request indices. Each throttle is compared with at most
+/// `STILL_WAIT_PEERS` later ones (a day of throttles under an hour-long wait stays linear).
 fn still_waits(capture: &Capture, throttles: impl Iterator<Item = (u32, u32)>) -> Vec<u32> {
     let reqs = &capture.requests;
     // (partition, answered at, wait, request), in time order within each partition
@@ -549,23 +547,31 @@ fn still_waits(capture: &Capture, throttles: impl Iterator<Item = (u32, u32)>) -
         })
         .collect();
     waits.sort_unstable();
-    let mut still = Vec::new();
-    for (a, &(p, at, wait, request)) in waits.iter().enumerate() {
-        // later answers of the same partition inside this one's wait
-        for &(q, later, other, by) in &waits[a + 1..] {
+    let gap = STILL_WAIT_GAP + 2 * EDGE;
+    let mut still = vec![false; waits.len()];
+    for (a, &(p, at, wait, _)) in waits.iter().enumerate() {
+        // the later answers of the same partition at least the gap after it
+        let from = a + waits[a..].partition_point(|e| (e.0, e.1) < (p, at + gap));
+        for b in from..waits.len().min(from + STILL_WAIT_PEERS) {
+            let (q, later, other, _) = waits[b];
             if q != p || later >= at + wait {
                 break;
             }
-            if later - at >= STILL_WAIT_GAP && (other - wait).abs() <= RETRY_AFTER_ROUNDING {
-                still.extend([request, by]);
+            if (other - wait).abs() <= RETRY_AFTER_ROUNDING {
+                still[a] = true;
+                still[b] = true;
             }
         }
     }
-    still.sort_unstable();
-    still.dedup();
-    still
+    let mut out: Vec<u32> = (waits.iter().zip(&still))
+        .filter(|(_, s)| **s)
+        .map(|(w, _)| w.3)
+        .collect();
+    out.sort_unstable();
+    out
 }
 
+/// Short-window counts within each group, groups that hold a throttle (`throttled_groups`).
 fn burst_grouping(reqs: &[Request], groups: &[Vec<u32>], w: Micros) -> Grouping {
     let mut out = Grouping::default();
     for members in groups {
@@ -666,6 +672,9 @@ impl<'a> Ctx<'a> {
             still_waits: std::iter::repeat_with(OnceLock::new)
                 .take(eval.layers.len())
                 .collect(),
+            full: std::iter::repeat_with(OnceLock::new)
+                .take(eval.layers.len())
+                .collect(),
             rules: super::Rules::default(),
             join: None,
             stated: Mutex::new(HashMap::new()),
@@ -687,6 +696,16 @@ impl<'a> Ctx<'a> {
             })
             .binary_search(&request)
             .is_ok()
+    }
+
+    /// The throttles that found layer `k` full, as sorted (partition, start), from `find`
+    /// when first asked (what "full" means is the caller's: the replay and the counters).
+    pub fn full_throttles(
+        &self,
+        k: usize,
+        find: impl FnOnce() -> Vec<(u32, Micros)>,
+    ) -> &[(u32, Micros)] {
+        self.full[k].get_or_init(find)
     }
 
     /// The bucket fitted to the `scope` group of throttle `request`, and the throttle's
@@ -856,6 +875,17 @@ mod tests {
         assert!(DocumentedSplit::of(vec![1, 2], &[5, 1], |m| m == 2).is_none());
     }
 
+    impl DocumentedSplit {
+        /// The best split of `members` (time order) by the count each had before it.
+        fn of(members: Vec<u32>, before: &[u32], throttled: impl Fn(u32) -> bool) -> Option<Self> {
+            Self::of_around(
+                members,
+                before.iter().map(|&b| Around::exactly(b)).collect(),
+                throttled,
+            )
+        }
+    }
+
     #[test]
     fn a_wait_that_does_not_count_down_inside_itself_stands_still() {
         // throttles answered at the given seconds with the given Retry-After
@@ -879,9 +909,14 @@ mod tests {
         );
         // a clock counting down to one instant
         assert!(still(&[(0, "14"), (4, "10"), (9, "5")], &[0, 0, 0]).is_empty());
-        // equal waits too close together to tell, or the later one after the earlier wait ended
+        // equal waits too close together to tell (3 s apart is not enough once the timing
+        // uncertainty is allowed for), or the later one when the earlier wait had ended
         assert!(still(&[(0, "14"), (2, "14")], &[0, 0]).is_empty());
+        assert!(still(&[(0, "14"), (3, "14")], &[0, 0]).is_empty());
+        assert!(still(&[(0, "5"), (5, "5")], &[0, 0]).is_empty());
         assert!(still(&[(0, "5"), (20, "5")], &[0, 0]).is_empty());
+        // a witness is enough for both: the throttle 5 s in matches the first, not the second
+        assert_eq!(still(&[(0, "14"), (4, "9"), (5, "14")], &[0, 0, 0]), [0, 2]);
         // in different partitions of the layer: different clocks
         assert!(still(&[(0, "14"), (4, "14")], &[0, 1]).is_empty());
     }

@@ -542,8 +542,7 @@ pub fn decide(cx: &Ctx<'_>, i: usize, alive: Vec<Candidate>, refuted: Vec<Candid
     );
     if unknown {
         let counted = !super::candidates::views(cx, i).is_empty();
-        let host = cx.capture.host(r);
-        if !counted && cx.profiles.iter().any(|p| p.covers(host)) {
+        if !counted && outside_every_layer(cx, r) {
             uncounted(&mut t);
             return t;
         }
@@ -613,6 +612,24 @@ fn eliminate(t: &mut Throttle) {
         level: Level::Low,
         reason: Reason::DocumentedRuledOut,
     };
+}
+
+/// Whether a profile documents the request's API and every layer of every such profile leaves
+/// the request out by its method or path — what any HAR shows. A layer that leaves it out for
+/// what the capture may not show (a credential a sanitized export removed, a page size not
+/// read, a preflight's rules, a response that never came) may still count it.
+fn outside_every_layer(cx: &Ctx<'_>, r: &crate::model::Request) -> bool {
+    if r.is_preflight || !r.has_response() || r.from_cache {
+        return false;
+    }
+    let host = cx.capture.host(r);
+    let path = cx.capture.path(r);
+    let path = path.expose_for_computation();
+    let mut covering = cx.profiles.iter().filter(|p| p.covers(host)).peekable();
+    covering.peek().is_some()
+        && covering.flat_map(|p| &p.layers).all(|l| {
+            !(l.methods.is_empty() || l.methods.contains(&r.method)) || !l.accepts_path(path)
+        })
 }
 
 /// A throttle of an API the active profile documents that none of its layers counts: what

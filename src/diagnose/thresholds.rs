@@ -17,6 +17,11 @@ pub const RETRY_AFTER_ROUNDING: Micros = time::SECOND;
 /// differs by two seconds or more, where a constant differs by at most one.
 pub const STILL_WAIT_GAP: Micros = 3 * RETRY_AFTER_ROUNDING;
 
+/// Later throttles each throttle's wait is compared with when asking whether the waits stand
+/// still: a constant shows on the first few, and a day of throttles under an hour-long wait
+/// would otherwise compare every pair.
+pub const STILL_WAIT_PEERS: usize = 64;
+
 /// How many times a budget of `n` per window a success must have had around it, within one
 /// window's length, before that budget is refuted for its scope whatever the algorithm: a
 /// sliding window admits at most `n`, fixed windows `2n − 1` (the end of one and the start of

@@ -37,17 +37,21 @@ fn entry(ms: u64, status: u16, remaining: u64) -> Value {
     }
 }
 
-/// Two admitted requests, then a throttle with the counter spent (traffic from elsewhere
-/// filled it), then throttles 2 and 4 s later whose counter has room again.
-fn analyze(penalty: &str) -> Analysis {
+/// Two admitted requests, then a throttle with `first` remaining on the counter (0: traffic
+/// from elsewhere filled the layer), then throttles 2 and 4 s later whose counter has room.
+fn analyze_with(penalty: &str, first: u64) -> Analysis {
     let entries = vec![
         entry(0, 200, 4),
         entry(500, 200, 3),
-        entry(1000, 429, 0),
+        entry(1000, 429, first),
         entry(3000, 429, 2),
         entry(5000, 429, 2),
     ];
     support::analyze_entries("penalty", entries, &profile(penalty))
+}
+
+fn analyze(penalty: &str) -> Analysis {
+    analyze_with(penalty, 0)
 }
 
 fn causes(a: &Analysis) -> Vec<(Cause, Option<usize>)> {
@@ -76,4 +80,21 @@ fn a_counter_with_room_rules_out_a_layer_without_a_penalty() {
     let c = causes(&a);
     assert_eq!(c[0], (Cause::HiddenTraffic, Some(0)), "{c:?}");
     assert!(c[1..].iter().all(|&(_, layer)| layer.is_none()), "{c:?}");
+}
+
+#[test]
+fn a_counter_with_room_after_the_penalty_has_passed_rules_the_layer_out_again() {
+    // a 3 s penalty from the throttle at 1 s covers the one at 3 s, not the one at 5 s
+    let a = analyze(r#"penalty = "3s""#);
+    let c = causes(&a);
+    assert_eq!(c[1], (Cause::HiddenTraffic, Some(0)), "{c:?}");
+    assert_eq!(c[2].1, None, "{c:?}");
+}
+
+#[test]
+fn a_throttle_refused_while_the_layer_had_room_opens_no_penalty() {
+    // the first throttle's counter has room too: another limit refused it
+    let a = analyze_with(r#"penalty = "20s""#, 2);
+    let c = causes(&a);
+    assert!(c.iter().all(|&(_, layer)| layer.is_none()), "{c:?}");
 }

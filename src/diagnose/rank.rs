@@ -543,7 +543,7 @@ pub fn decide(cx: &Ctx<'_>, i: usize, alive: Vec<Candidate>, refuted: Vec<Candid
     if unknown {
         let counted = !super::candidates::views(cx, i).is_empty();
         if !counted && outside_every_layer(cx, r) {
-            uncounted(&mut t);
+            unsized_undocumented(&mut t, Reason::NoDocumentedLayer);
             return t;
         }
         if t.ranked.is_empty() && !counted {
@@ -601,17 +601,7 @@ fn eliminate(t: &mut Throttle) {
     if !t.refuted.iter().any(|c| c.explanation.layer().is_some()) {
         return;
     }
-    t.explanation = Explanation::Undocumented {
-        kind: unsized_kind(t.retry_after_s),
-        scope: None,
-        limit: None,
-        window: None,
-        stated: None,
-    };
-    t.confidence = Confidence {
-        level: Level::Low,
-        reason: Reason::DocumentedRuledOut,
-    };
+    unsized_undocumented(t, Reason::DocumentedRuledOut);
 }
 
 /// Whether a profile documents the request's API and every layer of every such profile leaves
@@ -627,14 +617,15 @@ fn outside_every_layer(cx: &Ctx<'_>, r: &crate::model::Request) -> bool {
     let path = path.expose_for_computation();
     let mut covering = cx.profiles.iter().filter(|p| p.covers(host)).peekable();
     covering.peek().is_some()
-        && covering.flat_map(|p| &p.layers).all(|l| {
-            !(l.methods.is_empty() || l.methods.contains(&r.method)) || !l.accepts_path(path)
-        })
+        && covering
+            .flat_map(|p| &p.layers)
+            .all(|l| !l.accepts_method(&r.method) || !l.accepts_path(path))
 }
 
-/// A throttle of an API the active profile documents that none of its layers counts: what
-/// refused it is a limit the documentation does not state, though the capture cannot size it.
-fn uncounted(t: &mut Throttle) {
+/// Blames a limit the documentation does not state that the capture cannot size, with low
+/// confidence for `reason`: every documented layer counting the throttle ruled out, or none
+/// counting it on an API the profile documents.
+fn unsized_undocumented(t: &mut Throttle, reason: Reason) {
     t.explanation = Explanation::Undocumented {
         kind: unsized_kind(t.retry_after_s),
         scope: None,
@@ -644,7 +635,7 @@ fn uncounted(t: &mut Throttle) {
     };
     t.confidence = Confidence {
         level: Level::Low,
-        reason: Reason::NoDocumentedLayer,
+        reason,
     };
 }
 

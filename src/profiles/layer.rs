@@ -558,10 +558,15 @@ impl Layer {
             && !self.exclude.iter().any(|t| t.matches(path))
     }
 
+    /// Whether the layer's method filter accepts a method.
+    pub fn accepts_method(&self, method: &Method) -> bool {
+        self.methods.is_empty() || self.methods.contains(method)
+    }
+
     /// Whether the layer's other filters (method, credential, page size) accept a request,
     /// preflight rules aside (`evaluate::counts` asks both, the path once per distinct path).
     pub fn accepts_besides_path(&self, r: &Request, method: &Method) -> bool {
-        (self.methods.is_empty() || self.methods.contains(method))
+        self.accepts_method(method)
             && self
                 .credential
                 .is_none_or(|want| want == (r.auth != crate::model::Auth::None))

@@ -595,6 +595,41 @@ fn retry_failed_after_wait(cx: &Ctx<'_>, i: usize) -> Option<Signal> {
     })
 }
 
+/// A limit the documentation does not state, evidenced by a count of the capture's own
+/// requests (a split or a fitted bucket, not a stated limit), gets against it, on a throttle
+/// whose retry was refused after a quiet wait and on that retry (`Ctx::quiet_wait_refused`),
+/// the refusal: the count that split the throttles did not change during the wait, yet the
+/// server's clock said room would come, so traffic the capture does not show took it. The
+/// split still speaks for the scope's other throttles (one refusal in a hundred is the
+/// exception, not the rule). A limit on requests in flight is left alone: its wait is no
+/// clock.
+fn quiet_wait_refused(cx: &Ctx<'_>, i: usize, out: &mut [Candidate]) {
+    let own_count = |c: &Candidate| {
+        matches!(
+            c.explanation,
+            Explanation::Undocumented {
+                stated: None,
+                kind: LimitKind::Burst | LimitKind::Rate,
+                ..
+            }
+        )
+    };
+    if !out.iter().any(own_count) {
+        return;
+    }
+    let Some((throttle, retry)) = cx.quiet_wait_refused(i as u32) else {
+        return;
+    };
+    let ra = cx.capture.requests[throttle as usize].retry_after();
+    let s = Signal::RetryRefusedAfterQuietWait {
+        waited_s: ra.map_or(0.0, |ra| ra.seconds),
+        retry,
+    };
+    for c in out.iter_mut().filter(|c| own_count(c)) {
+        c.against.push(s.clone());
+    }
+}
+
 /// An admitted request of the same partition of layer `k` within `NEIGHBOUR` of the
 /// throttle: a sign the layer had room then.
 fn neighbour_admitted(cx: &Ctx<'_>, i: usize, k: usize) -> Option<Signal> {
@@ -1136,6 +1171,7 @@ pub fn generate(cx: &Ctx<'_>, i: usize) -> Vec<Candidate> {
         out.extend(bucket_candidate(cx, i));
     }
     documented_splits(cx, i, &mut out);
+    quiet_wait_refused(cx, i, &mut out);
     let r = &cx.capture.requests[i];
     if let Some(typ) = cx.typical_duration(r)
         && r.duration >= super::thresholds::HELD_AT_LEAST

@@ -15,7 +15,7 @@ use crate::profiles::{Layer, Profile};
 
 use super::separation::{self, Separation};
 use super::thresholds::{
-    COUNT_WINDOWS, EDGE, RETRY_AFTER_ROUNDING, STILL_WAIT_GAP, STILL_WAIT_PEERS,
+    COUNT_WINDOWS, EDGE, RETRY_AFTER_ROUNDING, RETRY_WAIT_SLACK, STILL_WAIT_GAP, STILL_WAIT_PEERS,
 };
 
 /// Who an undocumented limit may count.
@@ -34,7 +34,7 @@ impl Scope {
     pub const ALL: [Scope; 3] = [Scope::Resource, Scope::Endpoint, Scope::Caller];
 
     /// The key requests of one group share.
-    pub fn group_key(self, r: &Request) -> (u32, Option<u32>, u32, u32, u32) {
+    pub fn group_key(self, r: &Request) -> GroupKey {
         let method = r.method.id();
         match self {
             Scope::Resource => (r.user, r.client.get(), r.host, method, r.path),
@@ -43,6 +43,10 @@ impl Scope {
         }
     }
 }
+
+/// What the requests of one group of a scope share (`Scope::group_key`): user, client, host,
+/// method and path or template (`u32::MAX` where the scope does not look).
+pub type GroupKey = (u32, Option<u32>, u32, u32, u32);
 
 /// Admitted requests of a request's group around it, the request itself excluded: those that
 /// surely were there when it reached the server, those there by the HAR's own times, and those
@@ -286,6 +290,12 @@ pub struct Ctx<'a> {
     pub bursts: [[Grouping; 6]; 3],
     /// The next request of the same client, method and path (the retry, when there was one).
     pub next_same_resource: Vec<Option<u32>>,
+    /// The endpoint groups (`Scope::Endpoint` keys, sorted) whose throttles state waits that
+    /// count down (`clock_waits`): Retry-After computed from a limiter's state, not a constant.
+    clock_waits: Vec<GroupKey>,
+    /// The throttles taking part in a refusal after a quiet wait, as sorted (request,
+    /// throttle, retry), found when first asked (`quiet_wait_refused`).
+    quiet_refusals: OnceLock<Vec<(u32, u32, u32)>>,
     /// Median duration of an endpoint's successful responses, keyed by (method, template).
     pub success_median: HashMap<(String, u32), Micros>,
     /// Longest request duration in the capture.
@@ -516,12 +526,19 @@ fn waits_count_down(group: &Group, reqs: &[Request]) -> bool {
     if group.separation.is_none() {
         return false;
     }
-    let mut waits = group
-        .members
-        .iter()
-        .map(|&m| &reqs[m as usize])
-        .filter(|r| r.is_throttle())
-        .filter_map(stated_wait);
+    counts_down(
+        group
+            .members
+            .iter()
+            .map(|&m| &reqs[m as usize])
+            .filter(|r| r.is_throttle())
+            .filter_map(stated_wait),
+    )
+}
+
+/// Whether waits spread wider than `RETRY_AFTER_ROUNDING`: a clock counting down, where a
+/// constant would not move.
+fn counts_down(mut waits: impl Iterator<Item = Micros>) -> bool {
     let Some(first) = waits.next() else {
         return false;
     };
@@ -569,6 +586,23 @@ fn still_waits(capture: &Capture, throttles: impl Iterator<Item = (u32, u32)>) -
         .collect();
     out.sort_unstable();
     out
+}
+
+/// The endpoint groups whose throttles state waits (Retry-After, else a counter's reset)
+/// spreading wider than `RETRY_AFTER_ROUNDING`: a clock counting down to when the limiter
+/// frees room, where a constant wait would not move. Sorted keys.
+fn clock_waits(reqs: &[Request]) -> Vec<GroupKey> {
+    let mut waits: Vec<(GroupKey, Micros)> = reqs
+        .iter()
+        .filter(|r| r.is_throttle())
+        .filter_map(|r| Some((Scope::Endpoint.group_key(r), stated_wait(r)?)))
+        .collect();
+    waits.sort_unstable();
+    waits
+        .chunk_by(|a, b| a.0 == b.0)
+        .filter(|g| counts_down(g.iter().map(|w| w.1)))
+        .map(|g| g[0].0)
+        .collect()
 }
 
 /// Short-window counts within each group, groups that hold a throttle (`throttled_groups`).
@@ -667,6 +701,8 @@ impl<'a> Ctx<'a> {
             fits,
             bursts,
             next_same_resource,
+            clock_waits: clock_waits(reqs),
+            quiet_refusals: OnceLock::new(),
             success_median,
             max_duration: reqs.iter().map(|r| r.duration).max().unwrap_or(0),
             still_waits: std::iter::repeat_with(OnceLock::new)
@@ -683,6 +719,61 @@ impl<'a> Ctx<'a> {
             memberships: Mutex::new(HashMap::new()),
             path_answers: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// Whether the waits stated by the throttles of `request`'s endpoint group count down
+    /// (`clock_waits`).
+    pub fn waits_tick(&self, request: &Request) -> bool {
+        self.clock_waits
+            .binary_search(&Scope::Endpoint.group_key(request))
+            .is_ok()
+    }
+
+    /// The retry of throttle `i` (the next request of the same resource) when it started after
+    /// the full Retry-After, the waits of the throttle's endpoint count down (`waits_tick`: the
+    /// server computed them from its limiter's state), nothing else the capture sent to the
+    /// host started between the two or was still in flight when the retry started, and it was
+    /// refused again. A limiter deciding by the capture's requests alone, having told the
+    /// caller when room would come and then seen nothing more from the capture, would have
+    /// admitted it: whatever filled it again came from elsewhere.
+    fn retry_refused_after_quiet_wait(&self, i: usize) -> Option<u32> {
+        let reqs = &self.capture.requests;
+        let r = &reqs[i];
+        let j = self.next_same_resource[i]? as usize;
+        let retry = &reqs[j];
+        let due = r.end() + r.retry_after()?.wait()?;
+        // a request of an unknown caller is taken for the retry only when it came when the
+        // wait was over, as a client's timer sends it
+        let retried = r.client.get().is_some() || retry.start <= due + RETRY_WAIT_SLACK;
+        let waited = retry.start >= due && retried;
+        // nothing else the capture sent to the host started meanwhile, nor was still in flight
+        // when the retry started (a limit on requests in flight refuses without a clock): a
+        // limit the documentation does not state may count any caller the capture holds
+        let from = reqs.partition_point(|q| q.start < retry.start - self.max_duration);
+        let quiet = || {
+            reqs[from.min(i)..j].iter().enumerate().all(|(k, q)| {
+                let between = from.min(i) + k > i;
+                !is_traffic(q) || q.host != r.host || (!between && q.end() <= retry.start)
+            })
+        };
+        (waited && retry.is_throttle() && self.waits_tick(r) && quiet()).then_some(j as u32)
+    }
+
+    /// The refusal after a quiet wait (`retry_refused_after_quiet_wait`) that throttle
+    /// `request` takes part in, as the throttle whose wait promised room or as the retry
+    /// refused after it: (throttle, retry). The pairs are found once.
+    pub fn quiet_wait_refused(&self, request: u32) -> Option<(u32, u32)> {
+        let pairs = self.quiet_refusals.get_or_init(|| {
+            let mut v: Vec<(u32, u32, u32)> = (0..self.capture.requests.len())
+                .filter(|&i| self.capture.requests[i].is_throttle())
+                .filter_map(|i| Some((i as u32, self.retry_refused_after_quiet_wait(i)?)))
+                .flat_map(|(i, j)| [(i, i, j), (j, i, j)])
+                .collect();
+            v.sort_unstable();
+            v
+        });
+        let at = pairs.partition_point(|e| e.0 < request);
+        pairs.get(at).filter(|e| e.0 == request).map(|e| (e.1, e.2))
     }
 
     /// Whether the Retry-After of throttle `request` is shown to stand still in its partition
@@ -963,6 +1054,77 @@ mod tests {
         assert!(!waits(&[reset("5"), reset("2")]));
         // no stated wait at all says nothing against requests in flight
         assert!(waits(&[String::new(), String::new()]));
+    }
+
+    #[test]
+    fn a_retry_refused_after_a_quiet_wait_on_a_ticking_clock_is_found() {
+        // (millisecond, path, status, Retry-After, token) of GET requests to one host, 10 ms each
+        let found = |rows: &[(u32, &str, u16, &str, &str)]| {
+            let entries: Vec<String> = rows
+                .iter()
+                .map(|(at, path, status, ra, token)| {
+                    let mut headers = Vec::new();
+                    if !token.is_empty() {
+                        headers.push(format!(
+                            r#"{{"name":"Authorization","value":"Bearer {token}"}}"#
+                        ));
+                    }
+                    let mut answer = Vec::new();
+                    if !ra.is_empty() {
+                        answer.push(format!(r#"{{"name":"Retry-After","value":"{ra}"}}"#));
+                    }
+                    format!(
+                        r#"{{"startedDateTime":"2025-01-01T00:00:{:02}.{:03}Z","time":10,"request":{{"method":"GET","url":"https://h{path}","headers":[{}]}},"response":{{"status":{status},"headers":[{}]}},"timings":{{"send":0,"wait":10,"receive":0}}}}"#,
+                        at / 1000,
+                        at % 1000,
+                        headers.join(","),
+                        answer.join(",")
+                    )
+                })
+                .collect();
+            let refs: Vec<&str> = entries.iter().map(String::as_str).collect();
+            let c = crate::normalize::capture_of(crate::normalize::Builder::new(), &refs);
+            let eval = crate::evaluate::evaluate(&c, &[], Default::default());
+            let cx = Ctx::new(&c, &[], &eval);
+            (0..c.requests.len() as u32)
+                .filter_map(|i| cx.quiet_wait_refused(i).map(|p| (i, p)))
+                .collect::<Vec<_>>()
+        };
+        // told at 1 s to wait 5 s, retried at 7 s with nothing else sent, refused again (told 2
+        // s: the waits count down): both the throttle and its retry take part
+        let base = [
+            (0, "/a", 200, "", "t1"),
+            (1000, "/a", 429, "5", "t1"),
+            (7000, "/a", 429, "2", "t1"),
+        ];
+        assert_eq!(found(&base), [(1, (1, 2)), (2, (1, 2))]);
+        // another request to the host meanwhile: the capture itself may have used the room
+        let mut busy = base.to_vec();
+        busy.insert(2, (3000, "/b", 200, "", "t1"));
+        assert!(found(&busy).is_empty());
+        // a retry before the wait was over, or admitted, or waits that stand still
+        assert!(found(&[base[0], base[1], (5000, "/a", 429, "2", "t1")]).is_empty());
+        assert!(found(&[base[0], base[1], (7000, "/a", 200, "", "t1")]).is_empty());
+        assert!(
+            found(&[
+                base[0],
+                (1000, "/a", 429, "5", "t1"),
+                (7000, "/a", 429, "5", "t1")
+            ])
+            .is_empty()
+        );
+        // without a caller's identity, the next request is the retry only when a timer sent it
+        // as the wait ended: 7 s is 0.99 s late, 6 s (the wait ends at 6.01 s) is early
+        let anonymous = |at| {
+            [
+                (0, "/a", 200, "", ""),
+                (1000, "/a", 429, "5", ""),
+                (at, "/a", 429, "2", ""),
+            ]
+        };
+        assert!(found(&anonymous(7000)).is_empty());
+        assert!(found(&anonymous(6000)).is_empty());
+        assert_eq!(found(&anonymous(6300)), [(1, (1, 2)), (2, (1, 2))]);
     }
 
     #[test]

@@ -491,6 +491,14 @@ pub fn signal(n: &Names<'_>, s: &Signal, throttle: &Request) -> String {
             fmt_s(*first_s),
             fmt_s(*second_s)
         ),
+        Signal::RetryRefusedAfterQuietWait { waited_s, retry } => {
+            let q = &n.capture.requests[*retry as usize];
+            format!(
+                "its retry at {} waited the full Retry-After ({} s, a wait that counts down across the endpoint's throttles) with nothing else of the capture sent to the host meanwhile, and was refused again: a limit counting only the capture's requests would have had room, so the count that splits the throttles is no evidence of one",
+                n.clock(q.start),
+                fmt_s(*waited_s)
+            )
+        }
         Signal::NeighbourAdmitted { layer, request } => {
             let q = &n.capture.requests[*request as usize];
             format!(

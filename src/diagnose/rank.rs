@@ -368,7 +368,9 @@ pub fn positive(c: &Candidate) -> bool {
     let documented_as_well = c.against.iter().any(|s| {
         matches!(
             s,
-            Signal::DocumentedSplitsAsWell { .. } | Signal::LayerSplitsAsWell { .. }
+            Signal::DocumentedSplitsAsWell { .. }
+                | Signal::LayerSplitsAsWell { .. }
+                | Signal::RetryRefusedAfterQuietWait { .. }
         )
     });
     match c.explanation {
@@ -1074,6 +1076,30 @@ mod tests {
             winner(&outdone, &hidden(0, 290)),
             (1, Some(Preference::QuietCapture))
         );
+    }
+
+    #[test]
+    fn a_retry_refused_after_a_quiet_wait_takes_a_split_for_no_evidence() {
+        let mut refused = undocumented(0.001);
+        refused.against.push(Signal::RetryRefusedAfterQuietWait {
+            waited_s: 2.0,
+            retry: 0,
+        });
+        assert!(!positive(&refused));
+        assert_eq!(
+            winner(&refused, &hidden(0, 290)),
+            (1, Some(Preference::QuietCapture))
+        );
+        // a limit the response states stays positive evidence whoever filled it
+        let mut stated = refused.clone();
+        stated.explanation = Explanation::Undocumented {
+            kind: LimitKind::Rate,
+            scope: None,
+            limit: Some(10),
+            window: None,
+            stated: Some(StatedBy::Body),
+        };
+        assert!(positive(&stated));
     }
 
     #[test]

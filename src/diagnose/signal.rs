@@ -273,6 +273,17 @@ pub enum Signal {
         /// The second one, seconds (0 when absent).
         second_s: f64,
     },
+    /// A retry that waited the full Retry-After, in waits that count down (`Ctx::waits_tick`)
+    /// and with nothing else of the capture sent to the host meanwhile, was refused again: a
+    /// limit counting only the capture's requests would have had the room its clock promised.
+    /// Against a limit the documentation does not state whose evidence is the capture's own
+    /// count, the room went to traffic the capture does not show.
+    RetryRefusedAfterQuietWait {
+        /// The Retry-After waited, seconds.
+        waited_s: f64,
+        /// Index into `Capture::requests` of the retry.
+        retry: u32,
+    },
     /// Another request the layer counts, in the same partition, was admitted this close to
     /// the throttle.
     NeighbourAdmitted {

@@ -1036,10 +1036,13 @@ fn split_chance(c: &Candidate) -> Option<f64> {
 }
 
 /// Whether a documented layer's split is cleaner than an undocumented candidate's own (not the
-/// same split counted twice), or as clean where the candidate's split holds too few runs.
-fn cleaner(documented: &Separation, c: &Candidate) -> bool {
+/// same split counted twice), or as clean where the candidate's split holds too few runs or the
+/// layer splits by which requests it counts (`by_membership`).
+fn cleaner(documented: &Separation, c: &Candidate, by_membership: bool) -> bool {
     // an equal split speaks against a split of too few runs (`SEPARATION_MIN_RUNS`): the
-    // documented layer, filled by steady traffic on top, puts the throttles where it does
+    // documented layer, filled by steady traffic on top, puts the throttles where it does;
+    // and against any split a layer makes by its requests alone: the profile says which
+    // requests it counts, and the throttles are those, whatever count the split puts on them
     let few_runs = c
         .support
         .iter()
@@ -1048,7 +1051,7 @@ fn cleaner(documented: &Separation, c: &Candidate) -> bool {
         c.explanation,
         Explanation::Undocumented { stated: None, .. }
     ) && split_chance(c).is_some_and(|chance| {
-        if few_runs {
+        if few_runs || by_membership {
             documented.chance <= chance * (1.0 + SAME_CHANCE)
         } else {
             documented.chance < chance * (1.0 - SAME_CHANCE)
@@ -1061,9 +1064,11 @@ fn cleaner(documented: &Separation, c: &Candidate) -> bool {
 /// hidden candidate, or visible traffic only when the replay decides alone or refusals count)
 /// splits its own partition more cleanly by its own count: where one does, the undocumented
 /// candidate gets that fact against it (`rank::positive` then takes its split for no
-/// evidence). Splits equally clean (the layer and the scope count the same requests) leave the
-/// question to the rest of the evidence, unless the candidate's split holds fewer than
-/// `SEPARATION_MIN_RUNS` runs of throttles (`cleaner`).
+/// evidence). Splits by a count equally clean (the layer and the scope count the same
+/// requests) leave the question to the rest of the evidence, unless the candidate's split holds
+/// fewer than `SEPARATION_MIN_RUNS` runs of throttles; a split by which requests a layer counts
+/// (a caller's throttles all on the layer, its successes not) speaks against the candidate when
+/// it is as clean (`cleaner`).
 fn documented_splits(cx: &Ctx<'_>, i: usize, out: &mut [Candidate]) {
     let req = i as u32;
     let hidden: Vec<usize> = out
@@ -1109,7 +1114,7 @@ fn documented_splits(cx: &Ctx<'_>, i: usize, out: &mut [Candidate]) {
         let Some(&(layer, _, split)) = cleanest else {
             continue;
         };
-        if cleaner(&split, c) {
+        if cleaner(&split, c, false) {
             c.against.push(Signal::DocumentedSplitsAsWell {
                 layer,
                 limit: split.limit,
@@ -1140,7 +1145,7 @@ fn documented_splits(cx: &Ctx<'_>, i: usize, out: &mut [Candidate]) {
             .filter_map(|&k| Some((k, cx.membership_split(k, scope, req)?)))
             .min_by(|a, b| a.1.chance.total_cmp(&b.1.chance));
         if let Some((layer, split)) = cleanest
-            && cleaner(&split, c)
+            && cleaner(&split, c, true)
         {
             c.against.push(Signal::LayerSplitsAsWell {
                 layer,
@@ -1335,15 +1340,15 @@ mod tests {
             chance: 0.036,
             tried: 18,
         });
-        assert!(cleaner(&sep(0.0001), &c));
+        assert!(cleaner(&sep(0.0001), &c, false));
         // the same split in one run of throttles: one filling, which the layer explains alike
         let mut one_run = Candidate::new(c.explanation);
         one_run.support = c.support.clone();
         if let Some(Signal::Separation { runs, .. }) = one_run.support.last_mut() {
             *runs = 1;
         }
-        assert!(cleaner(&sep(0.036 / 18.0), &one_run));
-        assert!(!cleaner(&sep(0.01), &one_run));
+        assert!(cleaner(&sep(0.036 / 18.0), &one_run, false));
+        assert!(!cleaner(&sep(0.01), &one_run, false));
         // a fitted bucket's rotation chance is not a hypergeometric tail: not compared
         let mut fitted = Candidate::new(c.explanation);
         fitted.support.push(Signal::BucketFit {
@@ -1359,10 +1364,13 @@ mod tests {
             settled: true,
             tried: 3,
         });
-        assert!(!cleaner(&sep(1e-9), &fitted));
+        assert!(!cleaner(&sep(1e-9), &fitted, false));
         // the same split (the layer counts the scope's requests): no evidence either way
-        assert!(!cleaner(&sep(0.036 / 18.0), &c));
-        assert!(!cleaner(&sep(0.01), &c));
+        assert!(!cleaner(&sep(0.036 / 18.0), &c, false));
+        assert!(!cleaner(&sep(0.01), &c, false));
+        // unless the layer splits by which requests it counts: the profile names those
+        assert!(cleaner(&sep(0.036 / 18.0), &c, true));
+        assert!(!cleaner(&sep(0.01), &c, true));
         // a limit the body states is not a split
         c.explanation = Explanation::Undocumented {
             kind: LimitKind::Burst,
@@ -1371,7 +1379,7 @@ mod tests {
             window: Some(time::SECOND),
             stated: Some(StatedBy::Body),
         };
-        assert!(!cleaner(&sep(0.0001), &c));
+        assert!(!cleaner(&sep(0.0001), &c, false));
     }
 
     #[test]

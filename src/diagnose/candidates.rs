@@ -604,6 +604,7 @@ fn retry_failed_after_wait(cx: &Ctx<'_>, i: usize) -> Option<Signal> {
 /// exception, not the rule). A limit on requests in flight is left alone: its wait is no
 /// clock.
 fn quiet_wait_refused(cx: &Ctx<'_>, i: usize, out: &mut [Candidate]) {
+    // only where the evidence is the capture's own count (not a restatement, not the log)
     let own_count = |c: &Candidate| {
         matches!(
             c.explanation,
@@ -612,7 +613,14 @@ fn quiet_wait_refused(cx: &Ctx<'_>, i: usize, out: &mut [Candidate]) {
                 kind: LimitKind::Burst | LimitKind::Rate,
                 ..
             }
-        )
+        ) && !super::rank::log_proves(c)
+            && c.support
+                .iter()
+                .any(|s| matches!(s, Signal::Separation { .. } | Signal::BucketFit { .. }))
+            && !c
+                .support
+                .iter()
+                .any(|s| matches!(s, Signal::Restated { .. }))
     };
     if !out.iter().any(own_count) {
         return;
@@ -623,6 +631,7 @@ fn quiet_wait_refused(cx: &Ctx<'_>, i: usize, out: &mut [Candidate]) {
     let ra = cx.capture.requests[throttle as usize].retry_after();
     let s = Signal::RetryRefusedAfterQuietWait {
         waited_s: ra.map_or(0.0, |ra| ra.seconds),
+        throttle,
         retry,
     };
     for c in out.iter_mut().filter(|c| own_count(c)) {

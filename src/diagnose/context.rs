@@ -614,6 +614,47 @@ fn burst_grouping(reqs: &[Request], groups: &[Vec<u32>], w: Micros) -> Grouping 
     out.finish()
 }
 
+/// The traffic requests of one host in time order (indices into `Capture::requests`), with
+/// the latest end and the latest arrival among them up to each: whether anything of the
+/// capture came near a throttle's wait is two binary searches.
+#[derive(Default)]
+struct HostLine {
+    at: Vec<u32>,
+    latest_end: Vec<Micros>,
+    latest_arrival: Vec<Micros>,
+}
+
+impl HostLine {
+    /// Every host's line.
+    fn of(reqs: &[Request]) -> HashMap<u32, HostLine> {
+        let mut lines: HashMap<u32, HostLine> = HashMap::new();
+        for (k, q) in reqs.iter().enumerate().filter(|(_, q)| is_traffic(q)) {
+            let line = lines.entry(q.host).or_default();
+            let end = line.latest_end.last().map_or(q.end(), |&e| e.max(q.end()));
+            let arrival = (line.latest_arrival.last()).map_or(q.arrival(), |&a| a.max(q.arrival()));
+            line.at.push(k as u32);
+            line.latest_end.push(end);
+            line.latest_arrival.push(arrival);
+        }
+        lines
+    }
+
+    /// Whether nothing of the line but throttle `i` (`r`) and its retry `j` started between
+    /// them, nothing started before the throttle was still in flight when the retry started,
+    /// and nothing started before it reached the server later than it possibly did (a request
+    /// queued in the browser may have used room after the throttle's refusal).
+    fn quiet(&self, r: &Request, i: u32, retry: &Request, j: u32) -> bool {
+        let before = self.at.partition_point(|&k| k < i);
+        let after_throttle = self.at.partition_point(|&k| k <= i);
+        let before_retry = self.at.partition_point(|&k| k < j);
+        let nothing_between = after_throttle >= before_retry;
+        let settled = before == 0
+            || (self.latest_end[before - 1] <= retry.start
+                && self.latest_arrival[before - 1] < r.arrival() - EDGE);
+        nothing_between && settled
+    }
+}
+
 impl<'a> Ctx<'a> {
     /// Computes every measure.
     pub fn new(capture: &'a Capture, profiles: &'a [Profile], eval: &'a Evaluation) -> Self {
@@ -729,45 +770,50 @@ impl<'a> Ctx<'a> {
             .is_ok()
     }
 
-    /// The retry of throttle `i` (the next request of the same resource) when it started after
-    /// the full Retry-After, the waits of the throttle's endpoint count down (`waits_tick`: the
-    /// server computed them from its limiter's state), nothing else the capture sent to the
-    /// host started between the two or was still in flight when the retry started, and it was
-    /// refused again. A limiter deciding by the capture's requests alone, having told the
-    /// caller when room would come and then seen nothing more from the capture, would have
-    /// admitted it: whatever filled it again came from elsewhere.
-    fn retry_refused_after_quiet_wait(&self, i: usize) -> Option<u32> {
+    /// The retry of throttle `i` (the next request of the same user, client, host, method and
+    /// path) when it started after the full Retry-After, the waits of the throttle's endpoint
+    /// count down (`waits_tick`: the server computed them from its limiter's state), nothing
+    /// else the capture sent to the host started between the two, was still in flight when the
+    /// retry started or may have reached the server after the throttle (`HostLine`), and it
+    /// was refused again, stating a wait no longer (beyond rounding) than the first: a longer
+    /// one may be another limit's. A limiter deciding by the capture's requests alone, having
+    /// told the caller when room would come and then seen nothing more from the capture, would
+    /// have admitted it: whatever filled it again came from elsewhere.
+    fn retry_refused_after_quiet_wait(
+        &self,
+        lines: &HashMap<u32, HostLine>,
+        i: usize,
+    ) -> Option<u32> {
         let reqs = &self.capture.requests;
         let r = &reqs[i];
         let j = self.next_same_resource[i]? as usize;
         let retry = &reqs[j];
-        let due = r.end() + r.retry_after()?.wait()?;
+        let same = Scope::Resource.group_key(retry) == Scope::Resource.group_key(r);
+        let wait = r.retry_after()?.wait()?;
+        let due = r.end() + wait;
         // a request of an unknown caller is taken for the retry only when it came when the
         // wait was over, as a client's timer sends it
         let retried = r.client.get().is_some() || retry.start <= due + RETRY_WAIT_SLACK;
-        let waited = retry.start >= due && retried;
-        // nothing else the capture sent to the host started meanwhile, nor was still in flight
-        // when the retry started (a limit on requests in flight refuses without a clock): a
-        // limit the documentation does not state may count any caller the capture holds
-        let from = reqs.partition_point(|q| q.start < retry.start - self.max_duration);
-        let quiet = || {
-            reqs[from.min(i)..j].iter().enumerate().all(|(k, q)| {
-                let between = from.min(i) + k > i;
-                !is_traffic(q) || q.host != r.host || (!between && q.end() <= retry.start)
-            })
-        };
-        (waited && retry.is_throttle() && self.waits_tick(r) && quiet()).then_some(j as u32)
+        let waited = same && retry.start >= due && retried;
+        let no_longer = || stated_wait(retry).is_none_or(|w| w <= wait + RETRY_AFTER_ROUNDING);
+        let refused = waited && retry.is_throttle() && no_longer() && self.waits_tick(r);
+        // a limit the documentation does not state may count any caller the capture holds
+        (refused && lines.get(&r.host)?.quiet(r, i as u32, retry, j as u32)).then_some(j as u32)
     }
 
     /// The refusal after a quiet wait (`retry_refused_after_quiet_wait`) that throttle
     /// `request` takes part in, as the throttle whose wait promised room or as the retry
-    /// refused after it: (throttle, retry). The pairs are found once.
+    /// refused after it: (throttle, retry). The pairs are found once, each throttle in two
+    /// binary searches of its host's line.
     pub fn quiet_wait_refused(&self, request: u32) -> Option<(u32, u32)> {
         let pairs = self.quiet_refusals.get_or_init(|| {
-            let mut v: Vec<(u32, u32, u32)> = (0..self.capture.requests.len())
-                .filter(|&i| self.capture.requests[i].is_throttle())
-                .filter_map(|i| Some((i as u32, self.retry_refused_after_quiet_wait(i)?)))
-                .flat_map(|(i, j)| [(i, i, j), (j, i, j)])
+            let reqs = &self.capture.requests;
+            let lines = HostLine::of(reqs);
+            let mut v: Vec<(u32, u32, u32)> = (0..reqs.len())
+                .into_par_iter()
+                .filter(|&i| reqs[i].is_throttle())
+                .filter_map(|i| Some((i as u32, self.retry_refused_after_quiet_wait(&lines, i)?)))
+                .flat_map_iter(|(i, j)| [(i, i, j), (j, i, j)])
                 .collect();
             v.sort_unstable();
             v
@@ -1073,8 +1119,14 @@ mod tests {
                     if !ra.is_empty() {
                         answer.push(format!(r#"{{"name":"Retry-After","value":"{ra}"}}"#));
                     }
+                    // `//g/a` is another host's path; `/slow` takes 8 s, the rest 10 ms
+                    let url = match path.strip_prefix("//") {
+                        Some(other) => format!("https://{other}"),
+                        None => format!("https://h{path}"),
+                    };
+                    let took = if *path == "/slow" { 8000 } else { 10 };
                     format!(
-                        r#"{{"startedDateTime":"2025-01-01T00:00:{:02}.{:03}Z","time":10,"request":{{"method":"GET","url":"https://h{path}","headers":[{}]}},"response":{{"status":{status},"headers":[{}]}},"timings":{{"send":0,"wait":10,"receive":0}}}}"#,
+                        r#"{{"startedDateTime":"2025-01-01T00:00:{:02}.{:03}Z","time":{took},"request":{{"method":"GET","url":"{url}","headers":[{}]}},"response":{{"status":{status},"headers":[{}]}},"timings":{{"send":0,"wait":{took},"receive":0}}}}"#,
                         at / 1000,
                         at % 1000,
                         headers.join(","),
@@ -1102,6 +1154,18 @@ mod tests {
         let mut busy = base.to_vec();
         busy.insert(2, (3000, "/b", 200, "", "t1"));
         assert!(found(&busy).is_empty());
+        // another host's traffic meanwhile leaves the wait quiet
+        let mut elsewhere = base.to_vec();
+        elsewhere.insert(2, (3000, "//g/b", 200, "", "t1"));
+        assert_eq!(found(&elsewhere), [(1, (1, 3)), (3, (1, 3))]);
+        // a request started before the throttle, still in flight when the retry started
+        let mut slow = base.to_vec();
+        slow.insert(1, (500, "/slow", 200, "", "t1"));
+        assert!(found(&slow).is_empty());
+        // the same path on another host is not the retry
+        assert!(found(&[base[0], base[1], (7000, "//g/a", 429, "2", "t1")]).is_empty());
+        // a second refusal asking for a longer wait may be another limit's
+        assert!(found(&[base[0], base[1], (7000, "/a", 429, "9", "t1")]).is_empty());
         // a retry before the wait was over, or admitted, or waits that stand still
         assert!(found(&[base[0], base[1], (5000, "/a", 429, "2", "t1")]).is_empty());
         assert!(found(&[base[0], base[1], (7000, "/a", 200, "", "t1")]).is_empty());

@@ -491,13 +491,24 @@ pub fn signal(n: &Names<'_>, s: &Signal, throttle: &Request) -> String {
             fmt_s(*first_s),
             fmt_s(*second_s)
         ),
-        Signal::RetryRefusedAfterQuietWait { waited_s, retry } => {
-            let q = &n.capture.requests[*retry as usize];
-            format!(
-                "its retry at {} waited the full Retry-After ({} s, a wait that counts down across the endpoint's throttles) with nothing else of the capture sent to the host meanwhile, and was refused again: a limit counting only the capture's requests would have had room, so the count that splits the throttles is no evidence of one",
-                n.clock(q.start),
+        Signal::RetryRefusedAfterQuietWait {
+            waited_s,
+            throttle: first,
+            retry,
+        } => {
+            let (first, retry) = (
+                &n.capture.requests[*first as usize],
+                &n.capture.requests[*retry as usize],
+            );
+            let how = format!(
+                "waited the full Retry-After ({} s, a wait that counts down across the endpoint's throttles) with nothing else of the capture sent to the host meanwhile, and was refused again: a limit counting only the capture's requests would have had room, so the count that splits the throttles is no evidence of one",
                 fmt_s(*waited_s)
-            )
+            );
+            if retry.entry == throttle.entry {
+                format!("it retried the throttle at {}, {how}", n.clock(first.start))
+            } else {
+                format!("its retry at {} {how}", n.clock(retry.start))
+            }
         }
         Signal::NeighbourAdmitted { layer, request } => {
             let q = &n.capture.requests[*request as usize];

@@ -362,8 +362,9 @@ fn evidence_strength(c: &Candidate) -> f64 {
 /// Positive evidence for an undocumented limit: the response states it (or the server stated,
 /// on other responses, a documented layer's tighter budget that only the capture reaches), or
 /// a separation or a bucket fitted to the capture's own requests explains enough throttles
-/// with a chance under `SEPARATION_CHANCE` and no documented layer's own count, nor the set of
-/// requests it counts, splits them more cleanly.
+/// with a chance under `SEPARATION_CHANCE`, no documented layer's own count splits them more
+/// cleanly (or as cleanly, over one run), nor the set of requests it counts as cleanly, and no
+/// retry of the throttle was refused after a quiet wait (`RetryRefusedAfterQuietWait`).
 pub fn positive(c: &Candidate) -> bool {
     let documented_as_well = c.against.iter().any(|s| {
         matches!(
@@ -1081,9 +1082,18 @@ mod tests {
     #[test]
     fn a_retry_refused_after_a_quiet_wait_takes_a_split_for_no_evidence() {
         let mut refused = undocumented(0.001);
+        refused.explanation = Explanation::Undocumented {
+            kind: LimitKind::Rate,
+            scope: Some(Scope::Endpoint),
+            limit: Some(1),
+            window: Some(30 * crate::model::time::SECOND),
+            stated: None,
+        };
+        assert!(positive(&refused));
         refused.against.push(Signal::RetryRefusedAfterQuietWait {
             waited_s: 2.0,
-            retry: 0,
+            throttle: 0,
+            retry: 1,
         });
         assert!(!positive(&refused));
         assert_eq!(

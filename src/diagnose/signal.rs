@@ -281,6 +281,8 @@ pub enum Signal {
     RetryRefusedAfterQuietWait {
         /// The Retry-After waited, seconds.
         waited_s: f64,
+        /// Index into `Capture::requests` of the throttle whose wait it was.
+        throttle: u32,
         /// Index into `Capture::requests` of the retry.
         retry: u32,
     },

@@ -101,7 +101,9 @@ pub const HELD_AT_LEAST: Micros = time::SECOND;
 pub const HELD_FACTOR: i64 = 3;
 
 /// A retry counts as waiting the full Retry-After when it started no earlier than this before
-/// the wait was over (clients round and schedule timers loosely).
+/// the wait was over (clients round and schedule timers loosely); a request of an unknown
+/// caller is taken for a timer's retry only when it started no later than this after the wait
+/// (`Ctx::quiet_wait_refused`).
 pub const RETRY_WAIT_SLACK: Micros = 500 * time::MILLISECOND;
 
 /// How close in time another request of the same caller must be to say the layers counting

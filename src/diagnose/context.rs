@@ -614,44 +614,49 @@ fn burst_grouping(reqs: &[Request], groups: &[Vec<u32>], w: Micros) -> Grouping 
     out.finish()
 }
 
-/// The traffic requests of one host in time order (indices into `Capture::requests`), with
-/// the latest end and the latest arrival among them up to each: whether anything of the
-/// capture came near a throttle's wait is two binary searches.
-#[derive(Default)]
-struct HostLine {
-    at: Vec<u32>,
-    latest_end: Vec<Micros>,
-    latest_arrival: Vec<Micros>,
+/// What a quiet wait asks of a throttle's host, read at each throttle in one pass over the
+/// capture: how many traffic requests of the host started before it, and the latest end and
+/// arrival among them. Held per throttle, not per request.
+#[derive(Clone, Copy, Debug)]
+struct HostMark {
+    before: u32,
+    latest_end: Micros,
+    latest_arrival: Micros,
 }
 
-impl HostLine {
-    /// Every host's line.
-    fn of(reqs: &[Request]) -> HashMap<u32, HostLine> {
-        let mut lines: HashMap<u32, HostLine> = HashMap::new();
-        for (k, q) in reqs.iter().enumerate().filter(|(_, q)| is_traffic(q)) {
-            let line = lines.entry(q.host).or_default();
-            let end = line.latest_end.last().map_or(q.end(), |&e| e.max(q.end()));
-            let arrival = (line.latest_arrival.last()).map_or(q.arrival(), |&a| a.max(q.arrival()));
-            line.at.push(k as u32);
-            line.latest_end.push(end);
-            line.latest_arrival.push(arrival);
+impl HostMark {
+    const NONE: HostMark = HostMark {
+        before: 0,
+        latest_end: Micros::MIN,
+        latest_arrival: Micros::MIN,
+    };
+
+    /// The mark at every throttle, by request index.
+    fn at_throttles(reqs: &[Request]) -> Vec<(u32, HostMark)> {
+        let mut hosts: HashMap<u32, HostMark> = HashMap::new();
+        let mut out = Vec::new();
+        for (k, q) in reqs.iter().enumerate() {
+            let mark = hosts.entry(q.host).or_insert(HostMark::NONE);
+            if q.is_throttle() {
+                out.push((k as u32, *mark));
+            }
+            if is_traffic(q) {
+                mark.before += 1;
+                mark.latest_end = mark.latest_end.max(q.end());
+                mark.latest_arrival = mark.latest_arrival.max(q.arrival());
+            }
         }
-        lines
+        out
     }
 
-    /// Whether nothing of the line but throttle `i` (`r`) and its retry `j` started between
-    /// them, nothing started before the throttle was still in flight when the retry started,
-    /// and nothing started before it reached the server later than it possibly did (a request
-    /// queued in the browser may have used room after the throttle's refusal).
-    fn quiet(&self, r: &Request, i: u32, retry: &Request, j: u32) -> bool {
-        let before = self.at.partition_point(|&k| k < i);
-        let after_throttle = self.at.partition_point(|&k| k <= i);
-        let before_retry = self.at.partition_point(|&k| k < j);
-        let nothing_between = after_throttle >= before_retry;
-        let settled = before == 0
-            || (self.latest_end[before - 1] <= retry.start
-                && self.latest_arrival[before - 1] < r.arrival() - EDGE);
-        nothing_between && settled
+    /// Whether, between throttle `r` (marked `self`) and its retry (marked `retry_mark`),
+    /// nothing else of the host started, nothing started before the throttle was still in
+    /// flight when the retry started, and nothing started before it reached the server later
+    /// than it possibly did (a request queued in the browser may have used room after the
+    /// throttle's refusal).
+    fn quiet(&self, r: &Request, retry_mark: &HostMark, retry: &Request) -> bool {
+        let between = (retry_mark.before).saturating_sub(self.before + u32::from(is_traffic(r)));
+        between == 0 && self.latest_end <= retry.start && self.latest_arrival < r.arrival() - EDGE
     }
 }
 
@@ -774,16 +779,12 @@ impl<'a> Ctx<'a> {
     /// path) when it started after the full Retry-After, the waits of the throttle's endpoint
     /// count down (`waits_tick`: the server computed them from its limiter's state), nothing
     /// else the capture sent to the host started between the two, was still in flight when the
-    /// retry started or may have reached the server after the throttle (`HostLine`), and it
+    /// retry started or may have reached the server after the throttle (`HostMark`), and it
     /// was refused again, stating a wait no longer (beyond rounding) than the first: a longer
     /// one may be another limit's. A limiter deciding by the capture's requests alone, having
     /// told the caller when room would come and then seen nothing more from the capture, would
     /// have admitted it: whatever filled it again came from elsewhere.
-    fn retry_refused_after_quiet_wait(
-        &self,
-        lines: &HashMap<u32, HostLine>,
-        i: usize,
-    ) -> Option<u32> {
+    fn retry_refused_after_quiet_wait(&self, marks: &[(u32, HostMark)], i: usize) -> Option<u32> {
         let reqs = &self.capture.requests;
         let r = &reqs[i];
         let j = self.next_same_resource[i]? as usize;
@@ -798,21 +799,25 @@ impl<'a> Ctx<'a> {
         let no_longer = || stated_wait(retry).is_none_or(|w| w <= wait + RETRY_AFTER_ROUNDING);
         let refused = waited && retry.is_throttle() && no_longer() && self.waits_tick(r);
         // a limit the documentation does not state may count any caller the capture holds
-        (refused && lines.get(&r.host)?.quiet(r, i as u32, retry, j as u32)).then_some(j as u32)
+        let mark = |k: usize| {
+            let at = marks.binary_search_by_key(&(k as u32), |m| m.0).ok()?;
+            Some(marks[at].1)
+        };
+        (refused && mark(i)?.quiet(r, &mark(j)?, retry)).then_some(j as u32)
     }
 
     /// The refusal after a quiet wait (`retry_refused_after_quiet_wait`) that throttle
     /// `request` takes part in, as the throttle whose wait promised room or as the retry
-    /// refused after it: (throttle, retry). The pairs are found once, each throttle in two
-    /// binary searches of its host's line.
+    /// refused after it: (throttle, retry). The pairs are found once, from one pass over the
+    /// capture that marks each throttle's host (`HostMark`).
     pub fn quiet_wait_refused(&self, request: u32) -> Option<(u32, u32)> {
         let pairs = self.quiet_refusals.get_or_init(|| {
             let reqs = &self.capture.requests;
-            let lines = HostLine::of(reqs);
+            let marks = HostMark::at_throttles(reqs);
             let mut v: Vec<(u32, u32, u32)> = (0..reqs.len())
                 .into_par_iter()
                 .filter(|&i| reqs[i].is_throttle())
-                .filter_map(|i| Some((i as u32, self.retry_refused_after_quiet_wait(&lines, i)?)))
+                .filter_map(|i| Some((i as u32, self.retry_refused_after_quiet_wait(&marks, i)?)))
                 .flat_map_iter(|(i, j)| [(i, i, j), (j, i, j)])
                 .collect();
             v.sort_unstable();

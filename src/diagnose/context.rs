@@ -290,9 +290,6 @@ pub struct Ctx<'a> {
     pub bursts: [[Grouping; 6]; 3],
     /// The next request of the same client, method and path (the retry, when there was one).
     pub next_same_resource: Vec<Option<u32>>,
-    /// The endpoint groups (`Scope::Endpoint` keys, sorted) whose throttles state waits that
-    /// count down (`clock_waits`): Retry-After computed from a limiter's state, not a constant.
-    clock_waits: Vec<GroupKey>,
     /// The throttles taking part in a refusal after a quiet wait, as sorted (request,
     /// throttle, retry), found when first asked (`quiet_wait_refused`).
     quiet_refusals: OnceLock<Vec<(u32, u32, u32)>>,
@@ -747,7 +744,6 @@ impl<'a> Ctx<'a> {
             fits,
             bursts,
             next_same_resource,
-            clock_waits: clock_waits(reqs),
             quiet_refusals: OnceLock::new(),
             success_median,
             max_duration: reqs.iter().map(|r| r.duration).max().unwrap_or(0),
@@ -767,24 +763,22 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    /// Whether the waits stated by the throttles of `request`'s endpoint group count down
-    /// (`clock_waits`).
-    pub fn waits_tick(&self, request: &Request) -> bool {
-        self.clock_waits
-            .binary_search(&Scope::Endpoint.group_key(request))
-            .is_ok()
-    }
-
     /// The retry of throttle `i` (the next request of the same user, client, host, method and
     /// path) when it started after the full Retry-After, the waits of the throttle's endpoint
-    /// count down (`waits_tick`: the server computed them from its limiter's state), nothing
+    /// count down (`ticking`, from `clock_waits`: the server computed them from its limiter's
+    /// state), nothing
     /// else the capture sent to the host started between the two, was still in flight when the
     /// retry started or may have reached the server after the throttle (`HostMark`), and it
     /// was refused again, stating a wait no longer (beyond rounding) than the first: a longer
     /// one may be another limit's. A limiter deciding by the capture's requests alone, having
     /// told the caller when room would come and then seen nothing more from the capture, would
     /// have admitted it: whatever filled it again came from elsewhere.
-    fn retry_refused_after_quiet_wait(&self, marks: &[(u32, HostMark)], i: usize) -> Option<u32> {
+    fn retry_refused_after_quiet_wait(
+        &self,
+        ticking: &[GroupKey],
+        marks: &[(u32, HostMark)],
+        i: usize,
+    ) -> Option<u32> {
         let reqs = &self.capture.requests;
         let r = &reqs[i];
         let j = self.next_same_resource[i]? as usize;
@@ -797,7 +791,10 @@ impl<'a> Ctx<'a> {
         let retried = r.client.get().is_some() || retry.start <= due + RETRY_WAIT_SLACK;
         let waited = same && retry.start >= due && retried;
         let no_longer = || stated_wait(retry).is_none_or(|w| w <= wait + RETRY_AFTER_ROUNDING);
-        let refused = waited && retry.is_throttle() && no_longer() && self.waits_tick(r);
+        let refused = waited
+            && retry.is_throttle()
+            && no_longer()
+            && ticking.binary_search(&Scope::Endpoint.group_key(r)).is_ok();
         // a limit the documentation does not state may count any caller the capture holds
         let mark = |k: usize| {
             let at = marks.binary_search_by_key(&(k as u32), |m| m.0).ok()?;
@@ -813,11 +810,16 @@ impl<'a> Ctx<'a> {
     pub fn quiet_wait_refused(&self, request: u32) -> Option<(u32, u32)> {
         let pairs = self.quiet_refusals.get_or_init(|| {
             let reqs = &self.capture.requests;
-            let marks = HostMark::at_throttles(reqs);
+            let (ticking, marks) = (clock_waits(reqs), HostMark::at_throttles(reqs));
             let mut v: Vec<(u32, u32, u32)> = (0..reqs.len())
                 .into_par_iter()
                 .filter(|&i| reqs[i].is_throttle())
-                .filter_map(|i| Some((i as u32, self.retry_refused_after_quiet_wait(&marks, i)?)))
+                .filter_map(|i| {
+                    Some((
+                        i as u32,
+                        self.retry_refused_after_quiet_wait(&ticking, &marks, i)?,
+                    ))
+                })
                 .flat_map_iter(|(i, j)| [(i, i, j), (j, i, j)])
                 .collect();
             v.sort_unstable();

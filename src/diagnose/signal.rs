@@ -273,7 +273,7 @@ pub enum Signal {
         /// The second one, seconds (0 when absent).
         second_s: f64,
     },
-    /// A retry that waited the full Retry-After, in waits that count down (`Ctx::waits_tick`)
+    /// A retry that waited the full Retry-After, in waits that count down (`context::clock_waits`)
     /// and with nothing else of the capture sent to the host meanwhile, was refused again: a
     /// limit counting only the capture's requests would have had the room its clock promised.
     /// Against a limit the documentation does not state whose evidence is the capture's own

@@ -758,6 +758,7 @@ fn separation_candidate(cx: &Ctx<'_>, i: usize, kind: LimitKind) -> Option<Candi
             limit: s.limit,
             explained: s.explained,
             runs: s.runs,
+            cumulative: s.cumulative,
             throttled: s.throttled,
             successes: s.successes,
             chance,
@@ -1169,6 +1170,73 @@ fn documented_splits(cx: &Ctx<'_>, i: usize, out: &mut [Candidate]) {
     }
 }
 
+/// A split of time order is no evidence of a count: where every throttle an undocumented
+/// candidate's split explains counted every earlier success of its scope, and no success came
+/// after (`separation::cumulative`), the count is the scope's running total, and the split
+/// says only that a budget ran out once and stayed out — which traffic from outside the
+/// capture filling a documented layer explains as well, if one partition of that layer holds
+/// the whole scope (`Scope::in_one_partition`: a budget per record cannot run out once for a
+/// caller's many records). Marked only when every candidate with positive evidence has no more
+/// than that: where any other evidence points past the documented layers (a count that rises
+/// and falls, a bucket fit, a stated limit, the server's log), a limit the documentation does
+/// not state stands, and which one is left to the clearest split.
+fn time_order_splits<'a>(out: &mut [Candidate], layer_of: impl Fn(usize) -> &'a Layer) {
+    let mut hidden: Vec<(u64, usize)> = out
+        .iter()
+        .filter_map(|c| match c.explanation {
+            Explanation::Hidden { layer, at_least } => Some((at_least, layer)),
+            _ => None,
+        })
+        .collect();
+    if hidden.is_empty() {
+        return;
+    }
+    hidden.sort_unstable();
+    // per candidate: `None` without positive evidence, else the layer a hidden fill of the
+    // whole scope would use (`None` inside where its evidence is more than time order)
+    let fillers: Vec<Option<Option<usize>>> = out
+        .iter()
+        .map(|c| {
+            super::rank::positive(c).then(|| {
+                let scope = time_order_scope(c)?;
+                hidden
+                    .iter()
+                    .find(|(_, k)| scope.in_one_partition(layer_of(*k)))
+                    .map(|(_, k)| *k)
+            })
+        })
+        .collect();
+    if fillers.iter().any(|f| matches!(f, Some(None))) {
+        return;
+    }
+    for (c, f) in out.iter_mut().zip(fillers) {
+        if let Some(Some(layer)) = f {
+            c.against.push(Signal::TimeOrderSplit { layer });
+        }
+    }
+}
+
+/// The scope of an undocumented candidate whose only evidence is a split of time order
+/// (not a statement, a restatement or the server's log).
+fn time_order_scope(c: &Candidate) -> Option<Scope> {
+    let own_count = matches!(
+        c.explanation,
+        Explanation::Undocumented { stated: None, .. }
+    ) && !super::rank::log_proves(c)
+        && !c
+            .support
+            .iter()
+            .any(|s| matches!(s, Signal::Restated { .. }));
+    c.support.iter().find_map(|s| match s {
+        Signal::Separation {
+            cumulative: true,
+            scope,
+            ..
+        } if own_count => Some(*scope),
+        _ => None,
+    })
+}
+
 /// Every candidate explanation of the throttle at `i`.
 pub fn generate(cx: &Ctx<'_>, i: usize) -> Vec<Candidate> {
     let mut out = Vec::new();
@@ -1186,6 +1254,7 @@ pub fn generate(cx: &Ctx<'_>, i: usize) -> Vec<Candidate> {
     }
     documented_splits(cx, i, &mut out);
     quiet_wait_refused(cx, i, &mut out);
+    time_order_splits(&mut out, |k| cx.layer(k));
     let r = &cx.capture.requests[i];
     if let Some(typ) = cx.typical_duration(r)
         && r.duration >= super::thresholds::HELD_AT_LEAST
@@ -1214,7 +1283,7 @@ pub fn generate(cx: &Ctx<'_>, i: usize) -> Vec<Candidate> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::profiles::{BucketKind, Rate, Refill};
+    use crate::profiles::{BucketKind, Partition, Rate, Refill};
 
     fn bucket(count_rejected: Option<bool>) -> Layer {
         let mut l = Layer::new(
@@ -1319,12 +1388,82 @@ mod tests {
     }
 
     #[test]
+    fn a_split_of_time_order_is_no_evidence_where_a_hidden_fill_of_the_whole_scope_stands() {
+        let per = |per: &[Partition]| {
+            let mut l = window(None);
+            l.per = per.to_vec();
+            l
+        };
+        let layers = [
+            per(&[Partition::User]),
+            per(&[Partition::User, Partition::Resource]),
+        ];
+        let undocumented = |cumulative: bool| {
+            let mut c = Candidate::new(Explanation::Undocumented {
+                kind: LimitKind::Rate,
+                scope: Some(Scope::Caller),
+                limit: Some(25),
+                window: Some(30 * time::SECOND),
+                stated: None,
+            });
+            c.support.push(Signal::Separation {
+                window: Some(30 * time::SECOND),
+                scope: Scope::Caller,
+                limit: 25,
+                explained: 20,
+                runs: 1,
+                cumulative,
+                throttled: 20,
+                successes: 25,
+                chance: 0.001,
+                tried: 18,
+            });
+            c
+        };
+        let hidden = |layer: usize| {
+            Candidate::new(Explanation::Hidden {
+                layer,
+                at_least: 22,
+            })
+        };
+        let marked = |out: &mut Vec<Candidate>| {
+            time_order_splits(out, |k| &layers[k]);
+            out.iter()
+                .filter(|c| {
+                    c.against
+                        .iter()
+                        .any(|s| matches!(s, Signal::TimeOrderSplit { layer: 0 }))
+                })
+                .count()
+        };
+        // a per-user layer holds the caller's requests in one partition: its filling explains
+        // one running out as well, and the split is no evidence
+        let mut out = vec![hidden(0), undocumented(true)];
+        assert!(super::super::rank::positive(&out[1]));
+        assert_eq!(marked(&mut out), 1);
+        assert!(!super::super::rank::positive(&out[1]));
+        // a count that fell back somewhere is more than time order
+        let mut out = vec![hidden(0), undocumented(false)];
+        assert_eq!(marked(&mut out), 0);
+        // another candidate's evidence beyond time order keeps an undocumented limit standing
+        let mut out = vec![hidden(0), undocumented(true), undocumented(false)];
+        assert_eq!(marked(&mut out), 0);
+        // a budget per record cannot run out once for a caller's many records
+        let mut out = vec![hidden(1), undocumented(true)];
+        assert_eq!(marked(&mut out), 0);
+        // nothing from outside the capture to fill a documented layer: nothing to compare
+        let mut out = vec![undocumented(true)];
+        assert_eq!(marked(&mut out), 0);
+    }
+
+    #[test]
     fn a_cleaner_documented_split_or_an_as_clean_one_over_one_run_speaks_against_a_split() {
         let sep = |chance: f64| Separation {
             limit: 3,
             throttled: 4,
             explained: 4,
             runs: 2,
+            cumulative: false,
             successes: 8,
             members: 12,
             crowded: 4,
@@ -1344,6 +1483,7 @@ mod tests {
             limit: 3,
             explained: 4,
             runs: 2,
+            cumulative: false,
             throttled: 4,
             successes: 8,
             chance: 0.036,

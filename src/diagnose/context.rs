@@ -11,7 +11,7 @@ use std::sync::{Mutex, OnceLock};
 
 use crate::evaluate::{Evaluation, window};
 use crate::model::{Capture, Micros, Request, time};
-use crate::profiles::{Layer, Profile};
+use crate::profiles::{Layer, Partition, Profile};
 
 use super::separation::{self, Separation};
 use super::thresholds::{
@@ -41,6 +41,26 @@ impl Scope {
             Scope::Endpoint => (r.user, r.client.get(), r.host, method, r.template | 1 << 31),
             Scope::Caller => (r.user, r.client.get(), r.host, u32::MAX, u32::MAX),
         }
+    }
+
+    /// Whether one partition of `layer` holds every request of a group of this scope, and the
+    /// layer counts them all (given that it counts one): its partition dimensions are ones the
+    /// scope fixes (never the token: a caller may hold several), and a layer counting a
+    /// caller's requests filters none of them out.
+    pub fn in_one_partition(self, layer: &Layer) -> bool {
+        let fixed = layer.per.iter().all(|p| match p {
+            Partition::User | Partition::Client | Partition::Org => true,
+            Partition::Token => false,
+            Partition::Endpoint => self <= Scope::Endpoint,
+            Partition::Resource => self == Scope::Resource,
+        });
+        let unfiltered = self != Scope::Caller
+            || (layer.methods.is_empty()
+                && layer.templates.is_empty()
+                && layer.exclude.is_empty()
+                && layer.credential.is_none()
+                && layer.page_size.is_none());
+        fixed && unfiltered
     }
 }
 
@@ -1001,6 +1021,40 @@ impl<'a> Ctx<'a> {
 mod tests {
     use super::*;
     use crate::model::time::MILLISECOND;
+
+    #[test]
+    fn one_partition_holds_a_scope_only_where_the_layer_splits_by_what_the_scope_fixes() {
+        let layer = |per: &[Partition]| {
+            let mut l = Layer::new(
+                "l",
+                crate::profiles::Limiter::Window {
+                    limit: 10,
+                    window: 60 * time::SECOND,
+                    anchor: None,
+                },
+            );
+            l.per = per.to_vec();
+            l
+        };
+        let holds = |per: &[Partition]| Scope::ALL.map(|s| s.in_one_partition(&layer(per)));
+        assert_eq!(holds(&[]), [true; 3]);
+        assert_eq!(holds(&[Partition::User, Partition::Client]), [true; 3]);
+        assert_eq!(
+            holds(&[Partition::User, Partition::Endpoint]),
+            [true, true, false]
+        );
+        assert_eq!(holds(&[Partition::Resource]), [true, false, false]);
+        // a caller may hold several tokens
+        assert_eq!(holds(&[Partition::Token]), [false; 3]);
+        // a layer counting one method leaves out some of a caller's requests, none of an
+        // endpoint's it counts
+        let mut get = layer(&[Partition::User]);
+        get.methods = vec![crate::model::Method::Get];
+        assert_eq!(
+            Scope::ALL.map(|s| s.in_one_partition(&get)),
+            [true, true, false]
+        );
+    }
 
     #[test]
     fn a_layer_s_own_count_splits_its_partition_and_covers_only_throttles_at_the_limit() {

@@ -421,6 +421,10 @@ pub fn signal(n: &Names<'_>, s: &Signal, throttle: &Request) -> String {
             count(*successes as u64, "success", "successes"),
             percent(*chance)
         ),
+        Signal::TimeOrderSplit { layer } => format!(
+            "every throttle its split explains counted every earlier success of its scope: that count is a running total, so the split says only that a budget ran out once and stayed out, which traffic from outside the capture filling {} explains as well",
+            n.layer(*layer).name
+        ),
         Signal::BucketFit {
             scope,
             capacity,

@@ -363,8 +363,9 @@ fn evidence_strength(c: &Candidate) -> f64 {
 /// on other responses, a documented layer's tighter budget that only the capture reaches), or
 /// a separation or a bucket fitted to the capture's own requests explains enough throttles
 /// with a chance under `SEPARATION_CHANCE`, no documented layer's own count splits them more
-/// cleanly (or as cleanly, over one run), nor the set of requests it counts as cleanly, and no
-/// retry of the throttle was refused after a quiet wait (`RetryRefusedAfterQuietWait`).
+/// cleanly (or as cleanly, over one run), nor the set of requests it counts as cleanly, no
+/// retry of the throttle was refused after a quiet wait (`RetryRefusedAfterQuietWait`), and
+/// the split is more than one of time order (`TimeOrderSplit`).
 pub fn positive(c: &Candidate) -> bool {
     let documented_as_well = c.against.iter().any(|s| {
         matches!(
@@ -372,6 +373,7 @@ pub fn positive(c: &Candidate) -> bool {
             Signal::DocumentedSplitsAsWell { .. }
                 | Signal::LayerSplitsAsWell { .. }
                 | Signal::RetryRefusedAfterQuietWait { .. }
+                | Signal::TimeOrderSplit { .. }
         )
     });
     match c.explanation {
@@ -788,6 +790,7 @@ mod tests {
             limit: 1,
             explained: 3,
             runs: 3,
+            cumulative: false,
             throttled: 3,
             successes: 9,
             chance,
@@ -1075,6 +1078,18 @@ mod tests {
         assert!(!positive(&outdone));
         assert_eq!(
             winner(&outdone, &hidden(0, 290)),
+            (1, Some(Preference::QuietCapture))
+        );
+    }
+
+    #[test]
+    fn a_split_of_time_order_is_no_evidence_and_hidden_traffic_leads() {
+        let mut split = undocumented(0.001);
+        assert!(positive(&split));
+        split.against.push(Signal::TimeOrderSplit { layer: 1 });
+        assert!(!positive(&split));
+        assert_eq!(
+            winner(&split, &hidden(1, 290)),
             (1, Some(Preference::QuietCapture))
         );
     }

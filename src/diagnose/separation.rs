@@ -25,6 +25,9 @@ pub struct Separation {
     /// a limit, once full, refuses every request until it frees, so one run is one filling.
     /// (A split by membership counts each explained throttle as a run.)
     pub runs: usize,
+    /// Whether the split is one of time order alone (`cumulative`): every throttle it explains
+    /// counted every success of the group before it, and no success follows them.
+    pub cumulative: bool,
     /// Successes in the group (all had fewer than `limit` surely around).
     pub successes: usize,
     /// Requests in the group.
@@ -93,6 +96,7 @@ pub fn best(group: &Group, throttled: impl Fn(u32) -> bool) -> Option<Separation
                 explained,
                 // counted for the chosen split only (below)
                 runs: 0,
+                cumulative: false,
                 successes: members - total,
                 members,
                 crowded,
@@ -106,6 +110,7 @@ pub fn best(group: &Group, throttled: impl Fn(u32) -> bool) -> Option<Separation
         })
         .map(|mut s| {
             s.runs = runs(&is_throttle, |k| group.around[k].exact >= s.limit);
+            s.cumulative = cumulative(&is_throttle, |k| group.around[k].exact, s.limit);
             s
         })
 }
@@ -126,6 +131,30 @@ pub fn runs(is_throttle: &[bool], explains: impl Fn(usize) -> bool) -> usize {
     runs
 }
 
+/// Whether the split at `limit` is one of time order: some throttle reaches it, every one
+/// that does counted every success before it (by position, time order), and no success
+/// follows the first — the count is the group's running total wherever it refuses, and
+/// never falls back.
+pub fn cumulative(is_throttle: &[bool], count: impl Fn(usize) -> u32, limit: u32) -> bool {
+    let mut before = 0u32;
+    let mut any = false;
+    for (k, &t) in is_throttle.iter().enumerate() {
+        if !t {
+            // a success after a throttle it explains: the count fell, which time cannot
+            if any {
+                return false;
+            }
+            before += 1;
+        } else if count(k) >= limit {
+            if count(k) != before {
+                return false;
+            }
+            any = true;
+        }
+    }
+    any
+}
+
 /// The split of a group by membership in a set (the requests a layer counts): `marked` of the
 /// `members` are in it, `explained` of the `throttled` throttles among them; the chance that
 /// at least that many throttles land in it if throttles fell on members regardless.
@@ -140,6 +169,7 @@ pub fn by_membership(
         throttled,
         explained,
         runs: explained,
+        cumulative: false,
         successes: members - throttled,
         members,
         crowded: marked,
@@ -206,6 +236,24 @@ mod tests {
             separation: None,
             waits_count_down: false,
         }
+    }
+
+    #[test]
+    fn a_split_of_time_order_is_told_from_a_count_that_falls() {
+        // S S S T T: each throttle counted the three successes before it
+        let t = [false, false, false, true, true];
+        let counts = [0, 1, 2, 3, 3];
+        assert!(cumulative(&t, |k| counts[k], 3));
+        // a window that let the first success go: the count fell, time did not
+        assert!(!cumulative(&t, |k| [0, 1, 2, 2, 3][k], 2));
+        // a success after a throttle it explains
+        let t = [false, false, true, false, true];
+        assert!(!cumulative(&t, |k| [0, 1, 2, 2, 3][k], 2));
+        // no throttle reaches the limit: no split at all
+        assert!(!cumulative(&[false, true], |_| 0, 1));
+        // a throttle under the limit before the run does not matter
+        let t = [false, true, false, true];
+        assert!(cumulative(&t, |k| [0, 0, 1, 2][k], 2));
     }
 
     #[test]

@@ -169,6 +169,9 @@ pub enum Signal {
         /// Runs of the scope's throttles (between two successes, or before the first or after
         /// the last) that hold a throttle it explains (`separation::Separation::runs`).
         runs: usize,
+        /// Whether its count is the scope's running total at every throttle it explains
+        /// (`separation::Separation::cumulative`).
+        cumulative: bool,
         /// Throttles in the scope.
         throttled: usize,
         /// Successes in the scope, all under the limit.
@@ -245,6 +248,15 @@ pub enum Signal {
         successes: usize,
         /// The chance of so clean a split at random.
         chance: f64,
+    },
+    /// The undocumented limit's split is one of time order (every throttle it explains
+    /// counted every earlier success of its scope: `separation::cumulative`), and no other
+    /// evidence points past the documented layers: a budget ran out once and stayed out,
+    /// which traffic from outside the capture filling a documented layer explains as well.
+    TimeOrderSplit {
+        /// Evaluation index of the documented layer outside traffic would fill with the fewest
+        /// requests.
+        layer: usize,
     },
     /// Others of the scope around this throttle.
     Around {

@@ -1179,8 +1179,10 @@ fn documented_splits(cx: &Ctx<'_>, i: usize, out: &mut [Candidate]) {
 /// caller's many records). Marked only when every candidate with positive evidence has no more
 /// than that: where any other evidence points past the documented layers (a count that rises
 /// and falls, a bucket fit, a stated limit, the server's log), a limit the documentation does
-/// not state stands, and which one is left to the clearest split.
-fn time_order_splits<'a>(out: &mut [Candidate], layer_of: impl Fn(usize) -> &'a Layer) {
+/// not state stands, and which one is left to the clearest split. Asked of the candidates no
+/// rule refuted: a hidden candidate a counter or Retry-After ruled out fills nothing. The layer
+/// named is the one needing the fewest requests from elsewhere among those holding the scope.
+pub fn time_order_splits<'a>(out: &mut [Candidate], layer_of: impl Fn(usize) -> &'a Layer) {
     let mut hidden: Vec<(u64, usize)> = out
         .iter()
         .filter_map(|c| match c.explanation {
@@ -1193,7 +1195,8 @@ fn time_order_splits<'a>(out: &mut [Candidate], layer_of: impl Fn(usize) -> &'a 
     }
     hidden.sort_unstable();
     // per candidate: `None` without positive evidence, else the layer a hidden fill of the
-    // whole scope would use (`None` inside where its evidence is more than time order)
+    // whole scope would use — `None` inside where its evidence is more than time order, or
+    // where no hidden candidate's layer holds its scope (its split then stays evidence)
     let fillers: Vec<Option<Option<usize>>> = out
         .iter()
         .map(|c| {
@@ -1254,7 +1257,6 @@ pub fn generate(cx: &Ctx<'_>, i: usize) -> Vec<Candidate> {
     }
     documented_splits(cx, i, &mut out);
     quiet_wait_refused(cx, i, &mut out);
-    time_order_splits(&mut out, |k| cx.layer(k));
     let r = &cx.capture.requests[i];
     if let Some(typ) = cx.typical_duration(r)
         && r.duration >= super::thresholds::HELD_AT_LEAST
@@ -1432,7 +1434,7 @@ mod tests {
                 .filter(|c| {
                     c.against
                         .iter()
-                        .any(|s| matches!(s, Signal::TimeOrderSplit { layer: 0 }))
+                        .any(|s| matches!(s, Signal::TimeOrderSplit { .. }))
                 })
                 .count()
         };

@@ -45,8 +45,9 @@ impl Scope {
 
     /// Whether one partition of `layer` holds every request of a group of this scope, and the
     /// layer counts them all (given that it counts one): its partition dimensions are ones the
-    /// scope fixes (never the token: a caller may hold several), and a layer counting a
-    /// caller's requests filters none of them out.
+    /// scope fixes (never the token: a caller may hold several), and its filters only look at
+    /// what the scope fixes — the method below a caller, the concrete path for a record;
+    /// never the page size, which the query sets request by request.
     pub fn in_one_partition(self, layer: &Layer) -> bool {
         let fixed = layer.per.iter().all(|p| match p {
             Partition::User | Partition::Client | Partition::Org => true,
@@ -54,13 +55,12 @@ impl Scope {
             Partition::Endpoint => self <= Scope::Endpoint,
             Partition::Resource => self == Scope::Resource,
         });
-        let unfiltered = self != Scope::Caller
-            || (layer.methods.is_empty()
-                && layer.templates.is_empty()
-                && layer.exclude.is_empty()
-                && layer.credential.is_none()
-                && layer.page_size.is_none());
-        fixed && unfiltered
+        let methods = self != Scope::Caller || layer.methods.is_empty();
+        // path filters match concrete paths: one template's paths may fall either side
+        let paths =
+            self == Scope::Resource || (layer.templates.is_empty() && layer.exclude.is_empty());
+        let rest = layer.credential.is_none() && layer.page_size.is_none();
+        fixed && methods && paths && rest
     }
 }
 
@@ -1054,6 +1054,17 @@ mod tests {
             Scope::ALL.map(|s| s.in_one_partition(&get)),
             [true, true, false]
         );
+        // a path filter may split one template's paths, never one record's
+        let mut me = layer(&[Partition::User]);
+        me.templates = vec![crate::profiles::PathFilter::new("/users/me").unwrap()];
+        assert_eq!(
+            Scope::ALL.map(|s| s.in_one_partition(&me)),
+            [true, false, false]
+        );
+        // the page size changes request by request, even on one record
+        let mut paged = layer(&[Partition::User]);
+        paged.page_size = Some(crate::profiles::PageRange { min: 1, max: 25 });
+        assert_eq!(Scope::ALL.map(|s| s.in_one_partition(&paged)), [false; 3]);
     }
 
     #[test]

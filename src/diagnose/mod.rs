@@ -364,6 +364,7 @@ pub fn explain(cx: &context::Ctx<'_>, i: usize) -> Throttle {
     }
     let (mut alive, refuted): (Vec<Candidate>, Vec<Candidate>) =
         all.into_iter().partition(|c| c.refuted.is_none());
+    candidates::time_order_splits(&mut alive, |k| cx.layer(k));
     // the server's log left room in every documented layer that could have refused it: the
     // contradiction points to a limit the documentation does not state
     let room = refuted.iter().find_map(|c| match &c.refuted {

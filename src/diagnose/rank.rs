@@ -1085,6 +1085,12 @@ mod tests {
     #[test]
     fn a_split_of_time_order_is_no_evidence_and_hidden_traffic_leads() {
         let mut split = undocumented(0.001);
+        if let Some(Signal::Separation {
+            runs, cumulative, ..
+        }) = split.support.last_mut()
+        {
+            (*runs, *cumulative) = (1, true);
+        }
         assert!(positive(&split));
         split.against.push(Signal::TimeOrderSplit { layer: 1 });
         assert!(!positive(&split));

@@ -110,6 +110,7 @@ pub fn best(group: &Group, throttled: impl Fn(u32) -> bool) -> Option<Separation
         })
         .map(|mut s| {
             s.runs = runs(&is_throttle, |k| group.around[k].exact >= s.limit);
+            // (for a documented layer's split the counts are replay levels: unused there)
             s.cumulative = cumulative(&is_throttle, |k| group.around[k].exact, s.limit);
             s
         })
@@ -133,8 +134,8 @@ pub fn runs(is_throttle: &[bool], explains: impl Fn(usize) -> bool) -> usize {
 
 /// Whether the split at `limit` is one of time order: some throttle reaches it, every one
 /// that does counted every success before it (by position, time order), and no success
-/// follows the first — the count is the group's running total wherever it refuses, and
-/// never falls back.
+/// follows the first — the count is the group's running total at every throttle it explains.
+/// Throttles before that run, under the limit, are not its split's and do not matter.
 pub fn cumulative(is_throttle: &[bool], count: impl Fn(usize) -> u32, limit: u32) -> bool {
     let mut before = 0u32;
     let mut any = false;

@@ -254,8 +254,8 @@ pub enum Signal {
     /// evidence points past the documented layers: a budget ran out once and stayed out,
     /// which traffic from outside the capture filling a documented layer explains as well.
     TimeOrderSplit {
-        /// Evaluation index of the documented layer outside traffic would fill with the fewest
-        /// requests.
+        /// Evaluation index of the documented layer, among those holding the whole scope in
+        /// one partition, that outside traffic would fill with the fewest requests.
         layer: usize,
     },
     /// Others of the scope around this throttle.

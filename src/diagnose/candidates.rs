@@ -660,7 +660,7 @@ fn separation_candidate(cx: &Ctx<'_>, i: usize, kind: LimitKind) -> Option<Candi
     let req = i as u32;
     let throttled = |m: u32| cx.capture.requests[m as usize].is_throttle();
     let mut options: Vec<(Scope, Option<Micros>, &super::context::Grouping)> = Vec::new();
-    for scope in Scope::ALL {
+    for &scope in &cx.scopes {
         match kind {
             LimitKind::Concurrency => options.push((scope, None, &cx.concurrency[scope as usize])),
             _ => {
@@ -781,14 +781,14 @@ fn separation_candidate(cx: &Ctx<'_>, i: usize, kind: LimitKind) -> Option<Candi
 fn bucket_candidate(cx: &Ctx<'_>, i: usize) -> Option<Candidate> {
     let req = i as u32;
     let mut best: Option<(f64, Scope, &super::fit::BucketFit)> = None;
-    for scope in Scope::ALL {
+    for &scope in &cx.scopes {
         let Some((f, k)) = cx.fit(scope, req) else {
             continue;
         };
         if f.explained.binary_search(&k).is_err() {
             continue;
         }
-        let chance = (f.chance * Scope::ALL.len() as f64).min(1.0);
+        let chance = (f.chance * cx.scopes.len() as f64).min(1.0);
         if best.is_none_or(|b| chance < b.0) {
             best = Some((chance, scope, f));
         }
@@ -824,7 +824,7 @@ fn bucket_candidate(cx: &Ctx<'_>, i: usize) -> Option<Candidate> {
         successes: f.successes,
         chance,
         settled: f.settled,
-        tried: Scope::ALL.len(),
+        tried: cx.scopes.len(),
     });
     Some(c)
 }
@@ -932,21 +932,22 @@ fn split_at<'g>(
 /// a limit of `n` (`split_at`), the waits they state not counting down
 /// (`Group::waits_count_down`), with a
 /// smaller chance than any count of requests started within a window has at that limit, each
-/// corrected for the options its count tried as the separation candidates are (three scopes
-/// in flight; three scopes times `COUNT_WINDOWS` for started requests): the same split by both
+/// corrected for the options its count tried as the separation candidates are (the scopes
+/// tried in flight; those times `COUNT_WINDOWS` for started requests): the same split by both
 /// counts goes to the count in flight, which fixes no window. The scope of that split when it
 /// does.
 fn splits_in_flight_at(cx: &Ctx<'_>, i: usize, n: u64) -> Option<Scope> {
+    // a scope not tried has no groups: it splits nothing and is no option
     let in_flight = split_at(
         cx.concurrency.iter(),
-        cx.concurrency.len(),
+        cx.scopes.len(),
         |g| !g.waits_count_down,
         i,
         n,
     );
     let started = split_at(
         cx.bursts.iter().flatten(),
-        cx.bursts.iter().map(|b| b.len()).sum(),
+        cx.scopes.len() * COUNT_WINDOWS.len(),
         |_| true,
         i,
         n,

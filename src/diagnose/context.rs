@@ -27,11 +27,15 @@ pub enum Scope {
     Endpoint = 1,
     /// Same user, client and host.
     Caller = 2,
+    /// Same user and host, whichever client (a per-user limit counts the user's apps
+    /// together). Tried only where some user's throttled requests came from several clients:
+    /// elsewhere its groups are the callers'.
+    User = 3,
 }
 
 impl Scope {
     /// Every scope, narrow first.
-    pub const ALL: [Scope; 3] = [Scope::Resource, Scope::Endpoint, Scope::Caller];
+    pub const ALL: [Scope; 4] = [Scope::Resource, Scope::Endpoint, Scope::Caller, Scope::User];
 
     /// The key requests of one group share.
     pub fn group_key(self, r: &Request) -> GroupKey {
@@ -40,6 +44,7 @@ impl Scope {
             Scope::Resource => (r.user, r.client.get(), r.host, method, r.path),
             Scope::Endpoint => (r.user, r.client.get(), r.host, method, r.template | 1 << 31),
             Scope::Caller => (r.user, r.client.get(), r.host, u32::MAX, u32::MAX),
+            Scope::User => (r.user, None, r.host, u32::MAX, u32::MAX),
         }
     }
 
@@ -50,12 +55,13 @@ impl Scope {
     /// never the page size, which the query sets request by request.
     pub fn in_one_partition(self, layer: &Layer) -> bool {
         let fixed = layer.per.iter().all(|p| match p {
-            Partition::User | Partition::Client | Partition::Org => true,
+            Partition::User | Partition::Org => true,
+            Partition::Client => self <= Scope::Caller,
             Partition::Token => false,
             Partition::Endpoint => self <= Scope::Endpoint,
             Partition::Resource => self == Scope::Resource,
         });
-        let methods = self != Scope::Caller || layer.methods.is_empty();
+        let methods = self <= Scope::Endpoint || layer.methods.is_empty();
         // path filters match concrete paths: one template's paths may fall either side
         let paths =
             self == Scope::Resource || (layer.templates.is_empty() && layer.exclude.is_empty());
@@ -301,13 +307,18 @@ pub struct Ctx<'a> {
     /// Same user, method and template requests in flight at each request's start (itself
     /// included); 0 outside these groups (preflights, no response, cache).
     pub in_flight: Vec<u32>,
-    /// In flight together, per scope (groups by `Scope::group_key`).
-    pub concurrency: [Grouping; 3],
+    /// The scopes an undocumented limit is looked for in (`Scope::ALL`, less `Scope::User`
+    /// where its groups are the callers'): each is one more option of the searches' multiple
+    /// testing.
+    pub scopes: Vec<Scope>,
+    /// In flight together, per scope (groups by `Scope::group_key`; none for a scope not in
+    /// `scopes`).
+    pub concurrency: [Grouping; 4],
     /// The bucket fitted to each group of `concurrency` (same order), per scope, fitted when
     /// first asked (`fit`).
-    fits: [Vec<OnceLock<Option<super::fit::BucketFit>>>; 3],
+    fits: [Vec<OnceLock<Option<super::fit::BucketFit>>>; 4],
     /// Started within each of `COUNT_WINDOWS` before, per scope.
-    pub bursts: [[Grouping; 6]; 3],
+    pub bursts: [[Grouping; 6]; 4],
     /// The next request of the same client, method and path (the retry, when there was one).
     pub next_same_resource: Vec<Option<u32>>,
     /// The throttles taking part in a refusal after a quiet wait, as sorted (request,
@@ -699,10 +710,22 @@ impl<'a> Ctx<'a> {
                 }
             },
         );
-        let scoped: Vec<Vec<Vec<u32>>> = Scope::ALL
+        let mut scoped: Vec<Vec<Vec<u32>>> = Scope::ALL
             .iter()
             .map(|s| throttled_groups(reqs, |r| s.group_key(r)))
             .collect();
+        // a user's group is a caller's unless it holds several clients
+        let several_clients = |g: &Vec<u32>| {
+            let client = |i: &u32| reqs[*i as usize].client.get();
+            g.iter().any(|i| client(i) != client(&g[0]))
+        };
+        let scopes: Vec<Scope> = Scope::ALL
+            .into_iter()
+            .filter(|&s| s != Scope::User || scoped[s as usize].iter().any(several_clients))
+            .collect();
+        if !scopes.contains(&Scope::User) {
+            scoped[Scope::User as usize].clear();
+        }
         // every scope and window is measured on its own: in parallel, then put in place
         let (concurrency, bursts) = rayon::join(
             || {
@@ -710,7 +733,7 @@ impl<'a> Ctx<'a> {
                     .par_iter()
                     .map(|g| concurrency_grouping(reqs, g.clone()))
                     .collect();
-                std::array::from_fn::<_, 3, _>(|_| c.remove(0))
+                std::array::from_fn::<_, 4, _>(|_| c.remove(0))
             },
             || {
                 let mut b: Vec<Grouping> = (0..Scope::ALL.len() * COUNT_WINDOWS.len())
@@ -760,6 +783,7 @@ impl<'a> Ctx<'a> {
             profiles,
             eval,
             in_flight,
+            scopes,
             concurrency,
             fits,
             bursts,
@@ -1023,6 +1047,36 @@ mod tests {
     use crate::model::time::MILLISECOND;
 
     #[test]
+    fn a_user_s_scope_is_tried_only_where_the_user_s_throttled_requests_came_from_several_clients()
+    {
+        use base64::Engine;
+        let jwt = |client: &str| {
+            let e = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
+            let payload = format!(r#"{{"sub":"u1","client_id":"{client}"}}"#);
+            format!("{}.{}.sig", e(r#"{"alg":"RS256"}"#), e(&payload))
+        };
+        let scopes = |clients: &[(&str, u16)]| {
+            let entries: Vec<String> = clients
+                .iter()
+                .enumerate()
+                .map(|(k, (client, status))| {
+                    format!(
+                        r#"{{"startedDateTime":"2025-01-01T00:00:0{k}.000Z","time":10,"request":{{"method":"GET","url":"https://h/a","headers":[{{"name":"Authorization","value":"Bearer {}"}}]}},"response":{{"status":{status},"headers":[]}},"timings":{{"send":0,"wait":10,"receive":0}}}}"#,
+                        jwt(client)
+                    )
+                })
+                .collect();
+            let refs: Vec<&str> = entries.iter().map(String::as_str).collect();
+            let c = crate::normalize::capture_of(crate::normalize::Builder::new(), &refs);
+            let eval = crate::evaluate::evaluate(&c, &[], Default::default());
+            Ctx::new(&c, &[], &eval).scopes
+        };
+        let callers = [Scope::Resource, Scope::Endpoint, Scope::Caller];
+        assert_eq!(scopes(&[("app-1", 200), ("app-1", 429)]), callers);
+        assert_eq!(scopes(&[("app-1", 200), ("app-2", 429)]), Scope::ALL);
+    }
+
+    #[test]
     fn one_partition_holds_a_scope_only_where_the_layer_splits_by_what_the_scope_fixes() {
         let layer = |per: &[Partition]| {
             let mut l = Layer::new(
@@ -1037,34 +1091,39 @@ mod tests {
             l
         };
         let holds = |per: &[Partition]| Scope::ALL.map(|s| s.in_one_partition(&layer(per)));
-        assert_eq!(holds(&[]), [true; 3]);
-        assert_eq!(holds(&[Partition::User, Partition::Client]), [true; 3]);
+        assert_eq!(holds(&[]), [true; 4]);
+        assert_eq!(holds(&[Partition::User]), [true; 4]);
+        // a user's several clients are several partitions of a per-client layer
+        assert_eq!(
+            holds(&[Partition::User, Partition::Client]),
+            [true, true, true, false]
+        );
         assert_eq!(
             holds(&[Partition::User, Partition::Endpoint]),
-            [true, true, false]
+            [true, true, false, false]
         );
-        assert_eq!(holds(&[Partition::Resource]), [true, false, false]);
+        assert_eq!(holds(&[Partition::Resource]), [true, false, false, false]);
         // a caller may hold several tokens
-        assert_eq!(holds(&[Partition::Token]), [false; 3]);
+        assert_eq!(holds(&[Partition::Token]), [false; 4]);
         // a layer counting one method leaves out some of a caller's requests, none of an
         // endpoint's it counts
         let mut get = layer(&[Partition::User]);
         get.methods = vec![crate::model::Method::Get];
         assert_eq!(
             Scope::ALL.map(|s| s.in_one_partition(&get)),
-            [true, true, false]
+            [true, true, false, false]
         );
         // a path filter may split one template's paths, never one record's
         let mut me = layer(&[Partition::User]);
         me.templates = vec![crate::profiles::PathFilter::new("/users/me").unwrap()];
         assert_eq!(
             Scope::ALL.map(|s| s.in_one_partition(&me)),
-            [true, false, false]
+            [true, false, false, false]
         );
         // the page size changes request by request, even on one record
         let mut paged = layer(&[Partition::User]);
         paged.page_size = Some(crate::profiles::PageRange { min: 1, max: 25 });
-        assert_eq!(Scope::ALL.map(|s| s.in_one_partition(&paged)), [false; 3]);
+        assert_eq!(Scope::ALL.map(|s| s.in_one_partition(&paged)), [false; 4]);
     }
 
     #[test]

@@ -94,6 +94,7 @@ fn scope_text(scope: Scope) -> &'static str {
         Scope::Resource => "requests to the same record by this caller",
         Scope::Endpoint => "requests to this endpoint by this caller",
         Scope::Caller => "requests by this caller",
+        Scope::User => "requests by this user (every client)",
     }
 }
 
@@ -103,6 +104,7 @@ fn scope_tail(scope: Scope) -> &'static str {
         Scope::Resource => "to the same record by this caller",
         Scope::Endpoint => "to this endpoint by this caller",
         Scope::Caller => "by this caller",
+        Scope::User => "by this user (every client)",
     }
 }
 

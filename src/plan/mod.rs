@@ -167,7 +167,8 @@ fn scope(profiles: &[Profile], eval: &Evaluation, diagnosis: &Diagnosis) -> Plan
             }
             Explanation::Undocumented { scope, .. } => Some(match scope {
                 Some(Scope::Resource | Scope::Endpoint) => PlanScope::Endpoint,
-                _ => PlanScope::Client,
+                Some(Scope::User) => PlanScope::User,
+                Some(Scope::Caller) | None => PlanScope::Client,
             }),
             Explanation::Unknown => None,
         })

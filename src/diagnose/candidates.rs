@@ -1079,8 +1079,9 @@ fn cleaner(documented: &Separation, c: &Candidate, by_membership: bool) -> bool 
 /// requests) leave the question to the rest of the evidence, unless the candidate's split holds
 /// fewer than `SEPARATION_MIN_RUNS` runs of throttles; a split by which requests a layer counts
 /// (a caller's throttles all on the layer, its successes not) speaks against the candidate when
-/// it is as clean (`cleaner`).
-fn documented_splits(cx: &Ctx<'_>, i: usize, out: &mut [Candidate]) {
+/// it is as clean (`cleaner`). Asked of the candidates no rule refuted: a layer a counter or
+/// Retry-After ruled out fills nothing.
+pub fn documented_splits(cx: &Ctx<'_>, i: usize, out: &mut [Candidate]) {
     let req = i as u32;
     let hidden: Vec<usize> = out
         .iter()
@@ -1136,18 +1137,17 @@ fn documented_splits(cx: &Ctx<'_>, i: usize, out: &mut [Candidate]) {
             });
         }
     }
-    // the layers' own requests (which they count, not how many): a split of a caller's
-    // requests whose throttles all fall on one endpoint's documented layer is that layer's
-    // split (within one endpoint or record, a layer counts every request or none)
+    // the layers' own requests (which they count, not how many): a split of a caller's (or a
+    // user's) requests whose throttles all fall on one endpoint's documented layer is that
+    // layer's split (within one endpoint or record, a layer counts every request or none)
     for c in out.iter_mut() {
         let Explanation::Undocumented {
-            scope: Some(Scope::Caller),
+            scope: Some(scope @ (Scope::Caller | Scope::User)),
             ..
         } = c.explanation
         else {
             continue;
         };
-        let scope = Scope::Caller;
         if !super::rank::positive(c) {
             continue;
         }
@@ -1256,7 +1256,6 @@ pub fn generate(cx: &Ctx<'_>, i: usize) -> Vec<Candidate> {
     {
         out.extend(bucket_candidate(cx, i));
     }
-    documented_splits(cx, i, &mut out);
     quiet_wait_refused(cx, i, &mut out);
     let r = &cx.capture.requests[i];
     if let Some(typ) = cx.typical_duration(r)

@@ -28,7 +28,8 @@ pub enum Scope {
     /// Same user, client and host.
     Caller = 2,
     /// Same user and host, whichever client (a per-user limit counts the user's apps
-    /// together). Tried only where some user's throttled requests came from several clients:
+    /// together). Tried only where a user sent a host, from several clients, traffic that
+    /// holds a throttle (`users_of_several_clients`), and only those users' groups are kept:
     /// elsewhere its groups are the callers'.
     User = 3,
 }
@@ -404,6 +405,33 @@ fn throttled_groups<K: Ord + Copy>(reqs: &[Request], key: impl Fn(&Request) -> K
     out
 }
 
+/// The users (with the host) whose traffic to a host holds a throttle and came from several
+/// clients (requests without one do not count), sorted: where `Scope::User` differs from
+/// `Scope::Caller`. The one unidentified user (every request whose token names no user) is
+/// one user here as in the layers' partitions: its opaque tokens are often one person's
+/// sessions. One pass, so captures without such a user pay nothing more.
+fn users_of_several_clients(capture: &Capture) -> Vec<(u32, u32)> {
+    // per (user, host): a client seen, whether another was, whether a throttle was
+    let mut seen: HashMap<(u32, u32), (u32, bool, bool)> = HashMap::new();
+    for r in capture.requests.iter().filter(|r| is_traffic(r)) {
+        let Some(client) = r.client.get() else {
+            continue;
+        };
+        let e = seen
+            .entry((r.user, r.host))
+            .or_insert((client, false, false));
+        e.1 |= e.0 != client;
+        e.2 |= r.is_throttle();
+    }
+    let mut out: Vec<(u32, u32)> = seen
+        .into_iter()
+        .filter(|(_, (_, several, throttled))| *several && *throttled)
+        .map(|(k, _)| k)
+        .collect();
+    out.sort_unstable();
+    out
+}
+
 /// In-flight counts within each group: admitted others surely in flight at a member's arrival
 /// (started `EDGE` before it, ending `EDGE` after) and possibly (overlapping within `EDGE`),
 /// in groups that hold a throttle (`throttled_groups`).
@@ -485,7 +513,7 @@ fn burst_group(reqs: &[Request], members: &[u32], w: Micros) -> Group {
     // admitted members before each member, in capture order (ties resolved by it)
     let mut admitted_before = 0u64;
     // members come in time order, so every bound below only moves forward: one sweep each
-    // instead of a binary search per member (a million-request group, six windows, three
+    // instead of a binary search per member (a million-request group, six windows, four
     // scopes)
     let mut sure_from = window::Sweep::default();
     let mut sure_to = window::Sweep::default();
@@ -710,22 +738,29 @@ impl<'a> Ctx<'a> {
                 }
             },
         );
-        let mut scoped: Vec<Vec<Vec<u32>>> = Scope::ALL
-            .iter()
-            .map(|s| throttled_groups(reqs, |r| s.group_key(r)))
-            .collect();
-        // a user's group is a caller's unless it holds several clients
-        let several_clients = |g: &Vec<u32>| {
-            let client = |i: &u32| reqs[*i as usize].client.get();
-            g.iter().any(|i| client(i) != client(&g[0]))
-        };
+        // a user's group is a caller's unless it holds several clients: only those are kept,
+        // and the scope is tried only where one holds a throttle
+        let users = users_of_several_clients(capture);
         let scopes: Vec<Scope> = Scope::ALL
             .into_iter()
-            .filter(|&s| s != Scope::User || scoped[s as usize].iter().any(several_clients))
+            .filter(|&s| s != Scope::User || !users.is_empty())
             .collect();
-        if !scopes.contains(&Scope::User) {
-            scoped[Scope::User as usize].clear();
-        }
+        let scoped: Vec<Vec<Vec<u32>>> = Scope::ALL
+            .iter()
+            .map(|&s| {
+                if !scopes.contains(&s) {
+                    return Vec::new();
+                }
+                let mut groups = throttled_groups(reqs, |r| s.group_key(r));
+                if s == Scope::User {
+                    groups.retain(|g| {
+                        let r = &reqs[g[0] as usize];
+                        users.binary_search(&(r.user, r.host)).is_ok()
+                    });
+                }
+                groups
+            })
+            .collect();
         // every scope and window is measured on its own: in parallel, then put in place
         let (concurrency, bursts) = rayon::join(
             || {
@@ -1047,12 +1082,16 @@ mod tests {
     use crate::model::time::MILLISECOND;
 
     #[test]
-    fn a_user_s_scope_is_tried_only_where_the_user_s_throttled_requests_came_from_several_clients()
-    {
+    fn a_user_s_scope_is_tried_only_where_a_user_s_traffic_with_a_throttle_came_from_several_clients()
+     {
         use base64::Engine;
         let jwt = |client: &str| {
             let e = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
-            let payload = format!(r#"{{"sub":"u1","client_id":"{client}"}}"#);
+            // a client written `-name` comes in a token naming no user
+            let payload = match client.strip_prefix('-') {
+                Some(client) => format!(r#"{{"client_id":"{client}"}}"#),
+                None => format!(r#"{{"sub":"u1","client_id":"{client}"}}"#),
+            };
             format!("{}.{}.sig", e(r#"{"alg":"RS256"}"#), e(&payload))
         };
         let scopes = |clients: &[(&str, u16)]| {
@@ -1060,9 +1099,13 @@ mod tests {
                 .iter()
                 .enumerate()
                 .map(|(k, (client, status))| {
+                    // an empty client: a request without a credential
+                    let auth = match client {
+                        &"" => String::new(),
+                        c => format!(r#"{{"name":"Authorization","value":"Bearer {}"}}"#, jwt(c)),
+                    };
                     format!(
-                        r#"{{"startedDateTime":"2025-01-01T00:00:0{k}.000Z","time":10,"request":{{"method":"GET","url":"https://h/a","headers":[{{"name":"Authorization","value":"Bearer {}"}}]}},"response":{{"status":{status},"headers":[]}},"timings":{{"send":0,"wait":10,"receive":0}}}}"#,
-                        jwt(client)
+                        r#"{{"startedDateTime":"2025-01-01T00:00:0{k}.000Z","time":10,"request":{{"method":"GET","url":"https://h/a","headers":[{auth}]}},"response":{{"status":{status},"headers":[]}},"timings":{{"send":0,"wait":10,"receive":0}}}}"#
                     )
                 })
                 .collect();
@@ -1074,6 +1117,12 @@ mod tests {
         let callers = [Scope::Resource, Scope::Endpoint, Scope::Caller];
         assert_eq!(scopes(&[("app-1", 200), ("app-1", 429)]), callers);
         assert_eq!(scopes(&[("app-1", 200), ("app-2", 429)]), Scope::ALL);
+        // several clients, but nothing throttled
+        assert_eq!(scopes(&[("app-1", 200), ("app-2", 200)]), callers);
+        // tokens naming no user are the one unidentified user's, as in the layers' partitions
+        assert_eq!(scopes(&[("-app-1", 200), ("-app-2", 429)]), Scope::ALL);
+        // a request without a credential is no second client of anyone's
+        assert_eq!(scopes(&[("", 200), ("app-1", 429)]), callers);
     }
 
     #[test]

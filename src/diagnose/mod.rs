@@ -364,6 +364,8 @@ pub fn explain(cx: &context::Ctx<'_>, i: usize) -> Throttle {
     }
     let (mut alive, refuted): (Vec<Candidate>, Vec<Candidate>) =
         all.into_iter().partition(|c| c.refuted.is_none());
+    // facts that take a split's evidence away, asked of what no rule refuted
+    candidates::documented_splits(cx, i, &mut alive);
     candidates::time_order_splits(&mut alive, |k| cx.layer(k));
     // the server's log left room in every documented layer that could have refused it: the
     // contradiction points to a limit the documentation does not state

@@ -440,7 +440,7 @@ pub fn signal(n: &Names<'_>, s: &Signal, throttle: &Request) -> String {
             settled,
             ..
         } => format!(
-            "replaying {} through a bucket of {} refilled at {}/s{}{}: it admits every one of the {} and refuses {explained} of the {}; the same outcomes rotated onto other requests of the group fit a bucket as well {}{} of the time (allowing for the three scopes tried)",
+            "replaying {} through a bucket of {} refilled at {}/s{}{}: it admits every one of the {} and refuses {explained} of the {}; the same outcomes rotated onto other requests of the group fit a bucket as well {}{} of the time (allowing for the scopes tried)",
             scope_text(*scope),
             count(*capacity as u64, "token", "tokens"),
             fmt_rate(*rate_per_s),

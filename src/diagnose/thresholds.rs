@@ -78,7 +78,7 @@ pub const FIT_MAX_CAPACITY: u32 = 64;
 
 /// Rotations behind a bucket fit's chance (at most one per other request of the group): the
 /// smallest chance it can state is 1 / (this + 1) = 1 % for groups of 100 requests or more,
-/// under `SEPARATION_CHANCE` even times the three scopes tried.
+/// under `SEPARATION_CHANCE` even times the four scopes tried.
 pub const FIT_ROTATIONS: usize = 99;
 
 /// A bucket is fitted to groups of at most this many requests: each rotation replays every

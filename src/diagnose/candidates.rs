@@ -604,23 +604,17 @@ fn retry_failed_after_wait(cx: &Ctx<'_>, i: usize) -> Option<Signal> {
 /// exception, not the rule). A limit on requests in flight is left alone: its wait is no
 /// clock.
 fn quiet_wait_refused(cx: &Ctx<'_>, i: usize, out: &mut [Candidate]) {
-    // only where the evidence is the capture's own count (not a restatement, not the log)
     let own_count = |c: &Candidate| {
         matches!(
             c.explanation,
             Explanation::Undocumented {
-                stated: None,
                 kind: LimitKind::Burst | LimitKind::Rate,
                 ..
             }
-        ) && !super::rank::log_proves(c)
+        ) && rests_on_own_count(c)
             && c.support
                 .iter()
                 .any(|s| matches!(s, Signal::Separation { .. } | Signal::BucketFit { .. }))
-            && !c
-                .support
-                .iter()
-                .any(|s| matches!(s, Signal::Restated { .. }))
     };
     if !out.iter().any(own_count) {
         return;
@@ -1220,25 +1214,34 @@ pub fn time_order_splits<'a>(out: &mut [Candidate], layer_of: impl Fn(usize) -> 
     }
 }
 
-/// The scope of an undocumented candidate whose only evidence is a split of time order
-/// (not a statement, a restatement or the server's log).
+/// The scope of an undocumented candidate whose only evidence is a split of time order.
 fn time_order_scope(c: &Candidate) -> Option<Scope> {
-    let own_count = matches!(
+    if !rests_on_own_count(c) {
+        return None;
+    }
+    c.support.iter().find_map(|s| match s {
+        Signal::Separation {
+            cumulative: true,
+            scope,
+            ..
+        } => Some(*scope),
+        _ => None,
+    })
+}
+
+/// Whether an undocumented candidate's evidence can only be the capture's own count: no
+/// statement of the limit, no restatement of a documented layer, no proof in the server's
+/// log. The facts that take a split's evidence away (`quiet_wait_refused`,
+/// `time_order_splits`) speak to such candidates alone.
+fn rests_on_own_count(c: &Candidate) -> bool {
+    matches!(
         c.explanation,
         Explanation::Undocumented { stated: None, .. }
     ) && !super::rank::log_proves(c)
         && !c
             .support
             .iter()
-            .any(|s| matches!(s, Signal::Restated { .. }));
-    c.support.iter().find_map(|s| match s {
-        Signal::Separation {
-            cumulative: true,
-            scope,
-            ..
-        } if own_count => Some(*scope),
-        _ => None,
-    })
+            .any(|s| matches!(s, Signal::Restated { .. }))
 }
 
 /// Every candidate explanation of the throttle at `i`.

@@ -41,6 +41,17 @@ fn primary(layer: &Layer, v: &View) -> Replay {
     }
 }
 
+/// Whether the capture's own demand fills a layer replayed with another budget, in a replay
+/// as strict as the one that explained the throttle: admitted requests charged, or the
+/// limiter deciding every attempt itself; every attempt charged only where that is what
+/// explained it (a budget the server enforces lower refuses many attempts, and charging them
+/// all fills any budget).
+fn same_replay_explains(layer: &Layer, v: &View, basis: Basis) -> bool {
+    primary(layer, v).explains()
+        || v.alone.refused
+        || (basis == Basis::IfRefusalsCount && v.with_refusals.explains())
+}
+
 /// The longest wait a layer can ask for (`None`: no bound, e.g. concurrency). A window frees
 /// its oldest request within one window whatever was charged; a bucket that charges refused
 /// attempts (or may: the documentation does not say) can be driven into debt by traffic
@@ -153,7 +164,9 @@ fn counter_for(cx: &Ctx<'_>, r: &Request, k: usize, layers: &[usize]) -> Option<
         .iter()
         .filter(|&&o| o != k)
         .any(|&o| cx.layer(o).limit() == layer.limit());
-    if ambiguous {
+    // a budget the layer has only because the other layers' were stated otherwise is the
+    // server's number, not the layer's counter (an undocumented limit can have it as well)
+    if ambiguous || layer.restated.is_some_and(|rs| rs.settled) {
         return None;
     }
     r.quotas()
@@ -411,17 +424,17 @@ fn layer_candidates(cx: &Ctx<'_>, i: usize, out: &mut Vec<Candidate>) {
             } => v.alone,
             _ => replay,
         };
-        // a restated layer the capture fills only at the server's budget: the documented one
-        // would have admitted it, so what refused it is a limit the documentation does not
-        // state (where only a replay charging attempts fills it, the attempts may be another
-        // limit's refusals: the throttle's response must state the layer's budget itself)
+        // a restated layer the capture fills only at the server's budget: the same replay at
+        // the documented one would have admitted it, so what refused it is a limit the
+        // documentation does not state (where only a replay charging attempts fills it, the
+        // attempts may be another limit's refusals: the throttle's response must state the
+        // layer's budget itself)
         if let (Explanation::Visible { basis, .. }, Some(rs)) = (explanation, layer.restated)
             && (!matches!(basis, Basis::Alone | Basis::IfRefusalsCount)
                 || states_restated(r, layer))
-            && cx.eval.layers[k]
-                .documented_explains
-                .binary_search(&(i as u32))
-                .is_err()
+            && !cx.eval.layers[k]
+                .documented_view(i)
+                .is_some_and(|dv| same_replay_explains(layer, dv, basis))
         {
             out.push(tighter_than_documented(
                 r,
@@ -868,9 +881,11 @@ fn body_statement(cx: &Ctx<'_>, r: &Request, views: &[(usize, &View)]) -> Option
 /// A counter of requests on the throttle that is spent and describes no layer counting it:
 /// the server reports which budget refused the request, and the profile does not document it.
 /// None when any counter on the throttle describes a counting layer (that layer's own counter
-/// speaks for it).
+/// speaks for it); a layer whose budget was settled on it only because the other layers' were
+/// stated otherwise does not speak for it (`StatedBy::SharedCounter`).
 fn counter_statement(r: &Request, layers: &[&Layer]) -> Option<Statement> {
-    let describes_one = |q: &Quota| layers.iter().any(|l| l.described_by(q));
+    let settled = |l: &Layer| l.restated.is_some_and(|rs| rs.settled);
+    let describes_one = |q: &Quota| layers.iter().any(|l| !settled(l) && l.described_by(q));
     let quotas = r.quotas();
     if quotas.iter().any(|q| spent(q) && describes_one(q)) {
         return None;
@@ -878,8 +893,13 @@ fn counter_statement(r: &Request, layers: &[&Layer]) -> Option<Statement> {
     let q = quotas
         .iter()
         .find(|q| q.unit == Unit::Requests && spent(q) && !describes_one(q))?;
+    let shared = layers.iter().any(|l| l.described_by(q));
     Some(Statement {
-        by: StatedBy::Counter,
+        by: if shared {
+            StatedBy::SharedCounter
+        } else {
+            StatedBy::Counter
+        },
         limit: q.limit.get(),
         window_s: q.window.get().map(time::as_secs),
         key_new: false,
@@ -1390,6 +1410,68 @@ mod tests {
         assert!(counter_statement(&c.requests[1], &[&other]).is_none());
         assert!(counter_statement(&c.requests[2], &[&other]).is_none());
         assert!(counter_statement(&c.requests[3], &[&other]).is_none());
+        // a layer holding the budget only by elimination does not speak for the counter: the
+        // budget is stated, whose it is stays open
+        let mut settled = layer(4);
+        settled.restated = Some(crate::profiles::Restated {
+            documented: 10,
+            by_body: 0,
+            by_counter: 3,
+            settled: true,
+        });
+        let s = counter_statement(&c.requests[0], &[&other, &settled]).expect("a shared budget");
+        assert_eq!((s.by, s.limit), (StatedBy::SharedCounter, Some(4)));
+    }
+
+    #[test]
+    fn a_tighter_budget_is_compared_with_the_same_replay_at_the_documented_one() {
+        use crate::evaluate::{Replay, View};
+        let replay = |refused: bool| Replay {
+            level: 0.0,
+            refused,
+            refused_at_edge: false,
+            hidden_needed: 0,
+            hidden_needed_at_edge: 0,
+            free_at: 0,
+        };
+        let view = |admitted: bool, alone: bool, attempts: bool| View {
+            request: 0,
+            partition: 0,
+            cost: 1,
+            capacity: 30.0,
+            admitted_only: replay(admitted),
+            with_refusals: replay(attempts),
+            alone: replay(alone),
+            admitted_before: 0,
+            attempts_before: 0,
+            window_opened: None,
+        };
+        let layer = window(None);
+        // charging every attempt fills the documented budget (the server refused many): that
+        // replay speaks only for a throttle it explained itself
+        let attempts_only = view(false, false, true);
+        assert!(!same_replay_explains(&layer, &attempts_only, Basis::Exact));
+        assert!(same_replay_explains(
+            &layer,
+            &attempts_only,
+            Basis::IfRefusalsCount
+        ));
+        // admitted requests, or the limiter deciding every attempt, fill it whatever explained
+        for v in [view(true, false, false), view(false, true, false)] {
+            for basis in [
+                Basis::Exact,
+                Basis::Edge,
+                Basis::Alone,
+                Basis::IfRefusalsCount,
+            ] {
+                assert!(same_replay_explains(&layer, &v, basis));
+            }
+        }
+        assert!(!same_replay_explains(
+            &layer,
+            &view(false, false, false),
+            Basis::IfRefusalsCount
+        ));
     }
 
     #[test]

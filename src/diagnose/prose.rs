@@ -347,6 +347,10 @@ pub fn signal(n: &Names<'_>, s: &Signal, throttle: &Request) -> String {
                     "the server's counter on the {} reports {stated} used up, which no layer of the active profile counting this request documents",
                     status_word(throttle)
                 ),
+                StatedBy::SharedCounter => format!(
+                    "the server's counter on the {} reports {stated} used up, which no layer of the active profile counting this request documents (a layer has that budget only because the server stated the others' otherwise)",
+                    status_word(throttle)
+                ),
             };
             // without a window, a scope is the one whose count in flight splits the throttles
             // at the stated number (`candidates::splits_in_flight_at`)
@@ -630,7 +634,7 @@ pub fn explanation(n: &Names<'_>, e: &Explanation) -> String {
                     "a limit the documentation does not state, which the body gives as {}",
                     stated_text(*l, *w)
                 ),
-                (_, Some(StatedBy::Counter), l, w) => format!(
+                (_, Some(StatedBy::Counter | StatedBy::SharedCounter), l, w) => format!(
                     "a limit the documentation does not state, which the server's counter gives as {}",
                     stated_text(*l, *w)
                 ),

@@ -36,6 +36,10 @@ pub enum StatedBy {
     /// A counter on the throttle that is spent (nothing remains) and describes no layer
     /// counting the request: the server's own account of which budget refused it.
     Counter,
+    /// A spent counter on the throttle whose budget a documented layer counting the request
+    /// has only by elimination (`Restated::settled`): the server states the budget, but does
+    /// not say whether it is that layer's or a limit the documentation does not state.
+    SharedCounter,
 }
 
 /// A server's own counter, as the response reported it.

@@ -142,36 +142,31 @@ pub struct LayerEval {
     pub first_breach: Option<(Micros, u32)>,
     /// Requests counted.
     pub counted: u32,
-    /// For a layer replayed with a budget the server states (`Layer::restated`): the throttles
-    /// (request indices, sorted) the capture's own traffic explains with the documented budget
-    /// instead; empty for every other layer.
-    pub documented_explains: Vec<u32>,
-}
-
-impl View {
-    /// Whether the capture's own traffic explains the throttle in some replay the layer's
-    /// documentation allows: admitted requests charged (every attempt, where refusals count),
-    /// the limiter deciding the attempts alone, or every attempt charged where the
-    /// documentation does not say whether refusals count.
-    pub fn explained_by_capture(&self, count_rejected: Option<bool>) -> bool {
-        match count_rejected {
-            Some(true) => self.with_refusals.explains(),
-            Some(false) => self.admitted_only.explains() || self.alone.refused,
-            None => {
-                self.admitted_only.explains() || self.alone.refused || self.with_refusals.explains()
-            }
-        }
-    }
+    /// For a layer replayed with a budget the server states (`Layer::restated`): its views of
+    /// the same throttles replayed with the documented budget instead (by request index), so a
+    /// replay can be compared with the same replay at the documented budget; empty for every
+    /// other layer.
+    pub documented_views: Vec<View>,
 }
 
 impl LayerEval {
     /// The layer's view of a throttle, when it counts it.
     pub fn view(&self, request: usize) -> Option<&View> {
-        self.views
-            .binary_search_by_key(&(request as u32), |v| v.request)
-            .ok()
-            .map(|i| &self.views[i])
+        view_of(&self.views, request)
     }
+
+    /// A restated layer's view of a throttle replayed with the documented budget.
+    pub fn documented_view(&self, request: usize) -> Option<&View> {
+        view_of(&self.documented_views, request)
+    }
+}
+
+/// The view of a throttle in views sorted by request index.
+fn view_of(views: &[View], request: usize) -> Option<&View> {
+    views
+        .binary_search_by_key(&(request as u32), |v| v.request)
+        .ok()
+        .map(|i| &views[i])
 }
 
 /// Every layer of every active profile, evaluated.
@@ -388,13 +383,8 @@ pub fn evaluate(capture: &Capture, profiles: &[Profile], opts: Options) -> Evalu
             if let Some(r) = layer.restated {
                 let mut documented = layer.clone();
                 documented.limiter = layer.limiter.with_budget(r.documented);
-                eval.documented_explains =
-                    replay::layer(capture, profile, &documented, opts, (pi, li))
-                        .views
-                        .iter()
-                        .filter(|v| v.explained_by_capture(layer.count_rejected))
-                        .map(|v| v.request)
-                        .collect();
+                eval.documented_views =
+                    replay::layer(capture, profile, &documented, opts, (pi, li)).views;
             }
             eval
         })

@@ -158,7 +158,7 @@ pub(super) fn layer(
         peak_admitted: 0.0,
         first_breach: None,
         counted: 0,
-        documented_explains: Vec::new(),
+        documented_views: Vec::new(),
     };
     let horizon = layer.window();
     for (p, (key, members)) in partitions(capture, profile, layer, opts)

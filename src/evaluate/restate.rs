@@ -44,6 +44,9 @@ struct Tally {
     confirmed: u32,
     /// Statements of another budget, by budget: (bodies, counters).
     other: BTreeMap<u64, (u32, u32)>,
+    /// Of those, statements another layer could have made as well, given to this one because
+    /// the others' budgets are taken (`settle`).
+    settled: u32,
 }
 
 /// A budget a response states: (limit, window, by a throttle's body). A counter without a
@@ -85,6 +88,7 @@ pub fn restate(capture: &Capture, profiles: &[Profile]) -> Vec<Restatement> {
         let covered = covered(capture, profile);
         let mut paths: Vec<PathAnswers> = layers.iter().map(|_| PathAnswers::default()).collect();
         let mut tallies: Vec<Tally> = layers.iter().map(|_| Tally::default()).collect();
+        let mut shared = Shared::new();
         // statements with a window first (they can restate); counters without one only where
         // a layer has a restatement they could contradict
         for windowed in [true, false] {
@@ -107,10 +111,11 @@ pub fn restate(capture: &Capture, profiles: &[Profile]) -> Vec<Restatement> {
                     .filter(|&l| counts_with(layers[l], &covered, capture, i, opts, &mut paths[l]))
                     .collect();
                 for &(n, w, body) in &said {
-                    tally(&layers, &counting, (n, w, body), &mut tallies);
+                    tally(&layers, &counting, (n, w, body), &mut tallies, &mut shared);
                 }
             }
         }
+        settle(shared, &mut tallies);
         for (l, t) in tallies.iter().enumerate() {
             if t.confirmed > 0 || t.other.len() != 1 {
                 continue;
@@ -136,6 +141,7 @@ pub fn restate(capture: &Capture, profiles: &[Profile]) -> Vec<Restatement> {
                     documented: layer.limit(),
                     by_body,
                     by_counter,
+                    settled: t.settled == by_body + by_counter,
                 },
             });
         }
@@ -143,9 +149,20 @@ pub fn restate(capture: &Capture, profiles: &[Profile]) -> Vec<Restatement> {
     out
 }
 
+/// Statements of a budget several layers could have with another count, by (budget, those
+/// layers): (bodies, counters).
+type Shared = BTreeMap<(u64, Vec<usize>), (u32, u32)>;
+
 /// Counts one statement on a response the `counting` layers count: it confirms the one layer
-/// whose documented budget it is, or restates the one layer it can be with another count.
-fn tally(layers: &[&Layer], counting: &[usize], (n, w, body): Statement, tallies: &mut [Tally]) {
+/// whose documented budget it is, or restates the one layer it can be with another count (a
+/// budget several could have is kept aside in `shared` for `settle`).
+fn tally(
+    layers: &[&Layer],
+    counting: &[usize],
+    (n, w, body): Statement,
+    tallies: &mut [Tally],
+    shared: &mut Shared,
+) {
     // a budget some counting layer has as documented is that layer's
     let documented: Vec<usize> = counting
         .iter()
@@ -163,13 +180,44 @@ fn tally(layers: &[&Layer], counting: &[usize], (n, w, body): Statement, tallies
         .copied()
         .filter(|&l| !layers[l].inferred && layers[l].restated_as(n, w))
         .collect();
-    // a budget two layers could have with another count tells neither
-    if let [l] = restated[..] {
-        let e = tallies[l].other.entry(n).or_default();
-        if body {
-            e.0 += 1;
-        } else {
-            e.1 += 1;
+    // a budget two layers could have with another count tells neither, unless the others are
+    // taken (`settle`)
+    let e = match restated[..] {
+        [] => return,
+        [l] => tallies[l].other.entry(n).or_default(),
+        _ => shared.entry((n, restated)).or_default(),
+    };
+    if body {
+        e.0 += 1;
+    } else {
+        e.1 += 1;
+    }
+}
+
+/// A budget several layers could have goes to the one left once the others are taken: a layer
+/// whose documented budget was stated, or that statements only it could have restate to
+/// another budget, has that budget — a server states one budget per layer.
+fn settle(shared: Shared, tallies: &mut [Tally]) {
+    // per layer: `None` while open (no statement, or budgets that disagree), else the budget
+    // it has (`None` inside: the documented one)
+    let taken: Vec<Option<Option<u64>>> = tallies
+        .iter()
+        .map(|t| match (t.confirmed, t.other.len()) {
+            (0, 1) => Some(t.other.keys().next().copied()),
+            (0, _) => None,
+            _ => Some(None),
+        })
+        .collect();
+    for ((n, layers), (bodies, counters)) in shared {
+        let left: Vec<usize> = layers
+            .into_iter()
+            .filter(|&l| taken[l].is_none_or(|b| b == Some(n)))
+            .collect();
+        if let [l] = left[..] {
+            let e = tallies[l].other.entry(n).or_default();
+            e.0 += bodies;
+            e.1 += counters;
+            tallies[l].settled += bodies + counters;
         }
     }
 }

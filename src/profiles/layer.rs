@@ -321,6 +321,11 @@ pub struct Restated {
     pub by_body: u32,
     /// Counters that stated it.
     pub by_counter: u32,
+    /// Whether every statement was of a budget another layer counting the same responses
+    /// could have as well, given to this layer because the other layers' budgets were stated
+    /// otherwise: the server's numbers then name the budget, not the layer, and an
+    /// undocumented limit with that budget explains them as well.
+    pub settled: bool,
 }
 
 /// One documented limit.

@@ -197,3 +197,61 @@ fn a_counter_stating_the_documented_budget_keeps_the_documentation() {
     assert!(!restated(&a), "{:?}", a.diagnosis.findings);
     assert_eq!(a.profiles[0].layers[0].limit(), 10);
 }
+
+#[test]
+fn a_budget_two_layers_could_have_goes_to_the_one_another_budget_does_not_take() {
+    // a bucket refilled at 0.4/s refills 4 in 10 s and 40 in 100 s: a policy of 4 per 10 s
+    // could be either layer's, one of 40 per 100 s only the bucket's
+    const TWO: &str = r#"
+name = "stated"
+hosts = ["api.example.test"]
+[[layer]]
+name = "per.user"
+limit = 10
+window = "10s"
+per = ["user"]
+[[layer]]
+name = "bucket"
+algorithm = "token-bucket"
+capacity = 100
+rate = "0.4/s"
+"#;
+    let small = [
+        ("ratelimit-policy", "4;w=10"),
+        ("ratelimit", "limit=4, remaining=2, reset=8"),
+    ];
+    let large = [
+        ("ratelimit-policy", "40;w=100"),
+        ("ratelimit", "limit=40, remaining=37, reset=90"),
+    ];
+    let entries = |with_large: bool| {
+        let mut e = vec![entry(0, 200, &small), entry(1000, 200, &small)];
+        if with_large {
+            e.push(entry(1500, 200, &large));
+        }
+        let mut throttle = entry(2000, 429, &[]);
+        throttle["response"]["content"]["text"] = json!("{}");
+        e.push(throttle);
+        e
+    };
+    let limits = |a: &Analysis| {
+        a.profiles[0]
+            .layers
+            .iter()
+            .map(|l| (l.limit(), l.restated.is_some()))
+            .collect::<Vec<_>>()
+    };
+    // the small policy alone tells neither layer
+    let a = support::analyze_entries("stated", entries(false), TWO);
+    assert_eq!(limits(&a), [(10, false), (100, false)]);
+    // the large one takes the bucket: the small one is the per-user layer's, by elimination
+    // only (the server states the budget, not whose it is)
+    let a = support::analyze_entries("stated", entries(true), TWO);
+    assert_eq!(limits(&a), [(4, true), (40, true)]);
+    let settled: Vec<bool> = a.profiles[0]
+        .layers
+        .iter()
+        .filter_map(|l| l.restated.map(|r| r.settled))
+        .collect();
+    assert_eq!(settled, [true, false]);
+}

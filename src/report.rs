@@ -791,14 +791,12 @@ pub fn build(a: &Analysis, disclosure: Disclosure) -> CaptureReport {
 
 /// The report of one capture, giving the analysis up as it goes: once everything but the
 /// throttles is written, the server's counters go (the throttles' sentences render typed
-/// signals and never read `Request::quotas`), and each throttle's diagnosis (its ranked and refuted
+/// signals and never read `Capture::quotas`), and each throttle's diagnosis (its ranked and refuted
 /// explanations) is freed as soon as its sentences are written, so a capture with tens of
 /// thousands of throttles never holds all of both at once. The same report as `build`.
 pub fn build_owned(mut a: Analysis, disclosure: Disclosure) -> CaptureReport {
     let mut report = frame(&a, disclosure);
-    for r in &mut a.capture.requests {
-        r.quotas = Box::default();
-    }
+    a.capture.quotas = Default::default();
     let throttles = std::mem::take(&mut a.diagnosis.throttles);
     report.throttles = throttle_reports(&a, throttles, disclosure);
     report

@@ -169,7 +169,8 @@ fn counter_for(cx: &Ctx<'_>, r: &Request, k: usize, layers: &[usize]) -> Option<
     if ambiguous || layer.restated.is_some_and(|rs| rs.settled) {
         return None;
     }
-    r.quotas()
+    cx.capture
+        .quotas_of(r)
         .iter()
         .find(|q| layer.described_by(q))
         .and_then(|q| {
@@ -238,7 +239,7 @@ fn earlier_counter(cx: &Ctx<'_>, i: usize, k: usize, layers: &[usize]) -> Option
     let lo = reqs.partition_point(|q| q.start <= from);
     (lo..i).rev().find_map(|j| {
         let q = &reqs[j];
-        if q.is_throttle() || !is_traffic(q) || q.quotas().is_empty() {
+        if q.is_throttle() || !is_traffic(q) || q.quotas_len == 0 {
             return None;
         }
         if crate::evaluate::partition_key(layer, cx.capture, j) != key {
@@ -309,15 +310,15 @@ fn body_states(r: &Request, layer: &Layer) -> bool {
 
 /// Whether the throttle's response states the layer's budget as the one that refused it: its
 /// body, or a spent counter describing it.
-fn states_restated(r: &Request, layer: &Layer) -> bool {
-    body_states(r, layer) || r.quotas().iter().any(|q| spent(q) && layer.described_by(q))
+fn states_restated(r: &Request, quotas: &[Quota], layer: &Layer) -> bool {
+    body_states(r, layer) || quotas.iter().any(|q| spent(q) && layer.described_by(q))
 }
 
 /// A layer the server enforces with a tighter budget than documented (`Layer::restated`),
 /// which the capture's own traffic reaches while the documented budget would have admitted
 /// the throttle: a limit the documentation does not state, in the server's own numbers.
 fn tighter_than_documented(
-    r: &Request,
+    (r, quotas): (&Request, &[Quota]),
     (k, layer, rs): (usize, &Layer, Restated),
     basis: Basis,
     replay: Replay,
@@ -327,7 +328,7 @@ fn tighter_than_documented(
     // the 429's own response states it (its body, or a spent counter), or other responses did
     let by = if body_states(r, layer) {
         Some(StatedBy::Body)
-    } else if r.quotas().iter().any(|q| spent(q) && layer.described_by(q)) {
+    } else if quotas.iter().any(|q| spent(q) && layer.described_by(q)) {
         Some(StatedBy::Counter)
     } else {
         None
@@ -431,13 +432,13 @@ fn layer_candidates(cx: &Ctx<'_>, i: usize, out: &mut Vec<Candidate>) {
         // layer's budget itself)
         if let (Explanation::Visible { basis, .. }, Some(rs)) = (explanation, layer.restated)
             && (!matches!(basis, Basis::Alone | Basis::IfRefusalsCount)
-                || states_restated(r, layer))
+                || states_restated(r, cx.capture.quotas_of(r), layer))
             && !cx.eval.layers[k]
                 .documented_view(i)
                 .is_some_and(|dv| same_replay_explains(layer, dv, basis))
         {
             out.push(tighter_than_documented(
-                r,
+                (r, cx.capture.quotas_of(r)),
                 (k, layer, rs),
                 basis,
                 used_replay,
@@ -883,10 +884,9 @@ fn body_statement(cx: &Ctx<'_>, r: &Request, views: &[(usize, &View)]) -> Option
 /// None when any counter on the throttle describes a counting layer (that layer's own counter
 /// speaks for it); a layer whose budget was settled on it only because the other layers' were
 /// stated otherwise does not speak for it (`StatedBy::SharedCounter`).
-fn counter_statement(r: &Request, layers: &[&Layer]) -> Option<Statement> {
+fn counter_statement(quotas: &[Quota], layers: &[&Layer]) -> Option<Statement> {
     let settled = |l: &Layer| l.restated.is_some_and(|rs| rs.settled);
     let describes_one = |q: &Quota| layers.iter().any(|l| !settled(l) && l.described_by(q));
-    let quotas = r.quotas();
     if quotas.iter().any(|q| spent(q) && describes_one(q)) {
         return None;
     }
@@ -983,7 +983,8 @@ fn stated_candidate(cx: &Ctx<'_>, i: usize) -> Option<Candidate> {
         window_s,
         key_new,
         reset,
-    } = body_statement(cx, r, &views).or_else(|| counter_statement(r, &counting))?;
+    } = body_statement(cx, r, &views)
+        .or_else(|| counter_statement(cx.capture.quotas_of(r), &counting))?;
     let window = window_s.map(time::secs);
     // without a stated window, by the longest wait the server gave
     let wait = r.retry_after().and_then(|ra| ra.wait()).max(reset);
@@ -1399,17 +1400,18 @@ mod tests {
             )
         };
         let (other, same) = (layer(100), layer(4));
-        let s = counter_statement(&c.requests[0], &[&other]).expect("a spent counter of 4");
+        let s = counter_statement(c.quotas_of(&c.requests[0]), &[&other])
+            .expect("a spent counter of 4");
         assert_eq!(
             (s.by, s.limit, s.window_s),
             (StatedBy::Counter, Some(4), None)
         );
         // the counter of a layer counting the request speaks for that layer, not for another
         // limit; a counter with room states nothing
-        assert!(counter_statement(&c.requests[0], &[&other, &same]).is_none());
-        assert!(counter_statement(&c.requests[1], &[&other]).is_none());
-        assert!(counter_statement(&c.requests[2], &[&other]).is_none());
-        assert!(counter_statement(&c.requests[3], &[&other]).is_none());
+        assert!(counter_statement(c.quotas_of(&c.requests[0]), &[&other, &same]).is_none());
+        assert!(counter_statement(c.quotas_of(&c.requests[1]), &[&other]).is_none());
+        assert!(counter_statement(c.quotas_of(&c.requests[2]), &[&other]).is_none());
+        assert!(counter_statement(c.quotas_of(&c.requests[3]), &[&other]).is_none());
         // a layer holding the budget only by elimination does not speak for the counter: the
         // budget is stated, whose it is stays open
         let mut settled = layer(4);
@@ -1419,7 +1421,8 @@ mod tests {
             by_counter: 3,
             settled: true,
         });
-        let s = counter_statement(&c.requests[0], &[&other, &settled]).expect("a shared budget");
+        let s = counter_statement(c.quotas_of(&c.requests[0]), &[&other, &settled])
+            .expect("a shared budget");
         assert_eq!((s.by, s.limit), (StatedBy::SharedCounter, Some(4)));
     }
 

@@ -435,7 +435,8 @@ fn users_of_several_clients(capture: &Capture) -> Vec<(u32, u32)> {
 /// In-flight counts within each group: admitted others surely in flight at a member's arrival
 /// (started `EDGE` before it, ending `EDGE` after) and possibly (overlapping within `EDGE`),
 /// in groups that hold a throttle (`throttled_groups`).
-fn concurrency_grouping(reqs: &[Request], groups: Vec<Vec<u32>>) -> Grouping {
+fn concurrency_grouping(capture: &Capture, groups: Vec<Vec<u32>>) -> Grouping {
+    let reqs = &capture.requests;
     let mut out = Grouping::default();
     for members in groups {
         let starts: Vec<Micros> = members
@@ -494,7 +495,7 @@ fn concurrency_grouping(reqs: &[Request], groups: Vec<Vec<u32>>) -> Grouping {
             },
             reqs,
         );
-        group.waits_count_down = waits_count_down(&group, reqs);
+        group.waits_count_down = waits_count_down(&group, capture);
         out.push(group, reqs, true);
     }
     out.finish()
@@ -564,10 +565,10 @@ fn with_separation(mut group: Group, reqs: &[Request]) -> Group {
 }
 
 /// The wait a response states: its Retry-After, else a counter's time to reset.
-fn stated_wait(r: &Request) -> Option<Micros> {
+fn stated_wait(capture: &Capture, r: &Request) -> Option<Micros> {
     r.retry_after()
         .and_then(|ra| ra.wait())
-        .or_else(|| r.quotas().iter().find_map(|q| q.reset.get()))
+        .or_else(|| capture.quotas_of(r).iter().find_map(|q| q.reset.get()))
 }
 
 /// Whether the waits stated by a group's throttles (that splits) spread wider than
@@ -578,7 +579,7 @@ fn stated_wait(r: &Request) -> Option<Micros> {
 /// throttles one split explains may share one wait. A throttle of another limit in the group
 /// can only make the waits count down, which keeps a limit on requests in flight out of
 /// question: the cautious side.
-fn waits_count_down(group: &Group, reqs: &[Request]) -> bool {
+fn waits_count_down(group: &Group, capture: &Capture) -> bool {
     if group.separation.is_none() {
         return false;
     }
@@ -586,9 +587,9 @@ fn waits_count_down(group: &Group, reqs: &[Request]) -> bool {
         group
             .members
             .iter()
-            .map(|&m| &reqs[m as usize])
+            .map(|&m| &capture.requests[m as usize])
             .filter(|r| r.is_throttle())
-            .filter_map(stated_wait),
+            .filter_map(|r| stated_wait(capture, r)),
     )
 }
 
@@ -647,11 +648,12 @@ fn still_waits(capture: &Capture, throttles: impl Iterator<Item = (u32, u32)>) -
 /// The endpoint groups whose throttles state waits (Retry-After, else a counter's reset)
 /// spreading wider than `RETRY_AFTER_ROUNDING`: a clock counting down to when the limiter
 /// frees room, where a constant wait would not move. Sorted keys.
-fn clock_waits(reqs: &[Request]) -> Vec<GroupKey> {
-    let mut waits: Vec<(GroupKey, Micros)> = reqs
+fn clock_waits(capture: &Capture) -> Vec<GroupKey> {
+    let mut waits: Vec<(GroupKey, Micros)> = capture
+        .requests
         .iter()
         .filter(|r| r.is_throttle())
-        .filter_map(|r| Some((Scope::Endpoint.group_key(r), stated_wait(r)?)))
+        .filter_map(|r| Some((Scope::Endpoint.group_key(r), stated_wait(capture, r)?)))
         .collect();
     waits.sort_unstable();
     waits
@@ -766,7 +768,7 @@ impl<'a> Ctx<'a> {
             || {
                 let mut c: Vec<Grouping> = scoped
                     .par_iter()
-                    .map(|g| concurrency_grouping(reqs, g.clone()))
+                    .map(|g| concurrency_grouping(capture, g.clone()))
                     .collect();
                 std::array::from_fn::<_, 4, _>(|_| c.remove(0))
             },
@@ -869,7 +871,8 @@ impl<'a> Ctx<'a> {
         // wait was over, as a client's timer sends it
         let retried = r.client.get().is_some() || retry.start <= due + RETRY_WAIT_SLACK;
         let waited = same && retry.start >= due && retried;
-        let no_longer = || stated_wait(retry).is_none_or(|w| w <= wait + RETRY_AFTER_ROUNDING);
+        let no_longer =
+            || stated_wait(self.capture, retry).is_none_or(|w| w <= wait + RETRY_AFTER_ROUNDING);
         let refused = waited
             && retry.is_throttle()
             && no_longer()
@@ -889,7 +892,7 @@ impl<'a> Ctx<'a> {
     pub fn quiet_wait_refused(&self, request: u32) -> Option<(u32, u32)> {
         let pairs = self.quiet_refusals.get_or_init(|| {
             let reqs = &self.capture.requests;
-            let (ticking, marks) = (clock_waits(reqs), HostMark::at_throttles(reqs));
+            let (ticking, marks) = (clock_waits(self.capture), HostMark::at_throttles(reqs));
             let mut v: Vec<(u32, u32, u32)> = (0..reqs.len())
                 .into_par_iter()
                 .filter(|&i| reqs[i].is_throttle())
@@ -1265,7 +1268,7 @@ mod tests {
                 ..Group::default()
             };
             g.separation = separation::best(&g, |m| c.requests[m as usize].is_throttle());
-            !waits_count_down(&g, &c.requests)
+            !waits_count_down(&g, &c)
         };
         // a constant wait, within the rounding of whole seconds
         assert!(waits(&[ra("1"), ra("1"), ra("2")]));

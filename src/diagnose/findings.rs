@@ -433,8 +433,9 @@ fn vendor_profile(cx: &Ctx<'_>, out: &mut Vec<Finding>) {
     // built-in profile → (dialect title, responses, their requests)
     let mut seen: Vec<(&'static str, &'static str, u32, Vec<u32>)> = Vec::new();
     for (i, r) in cx.capture.requests.iter().enumerate() {
-        let mut named: Vec<(&'static str, &'static str)> = r
-            .quotas()
+        let mut named: Vec<(&'static str, &'static str)> = cx
+            .capture
+            .quotas_of(r)
             .iter()
             .filter_map(|q| {
                 let d = crate::normalize::dialects::dialect(q.dialect);

@@ -35,7 +35,7 @@ pub struct Uncounted {
 pub fn infer(capture: &Capture, profiles: &[Profile]) -> Vec<Uncounted> {
     // only captures with both throttles and counters can tell
     let throttles = capture.requests.iter().any(|r| r.is_throttle());
-    let counters = capture.requests.iter().any(|r| !r.quotas().is_empty());
+    let counters = !capture.quotas.is_empty();
     if !(throttles && counters) {
         return Vec::new();
     }
@@ -53,7 +53,7 @@ pub fn infer(capture: &Capture, profiles: &[Profile]) -> Vec<Uncounted> {
                     capture
                         .requests
                         .iter()
-                        .any(|r| l.reported_use(r.quotas()).is_some())
+                        .any(|r| l.reported_use(capture.quotas_of(r)).is_some())
                 })
                 .map(move |(l, _)| (p, l))
         })

@@ -293,7 +293,7 @@ pub(super) fn refusal_readings(
         for s in ordered_steps(capture, layer, &members) {
             let r = &capture.requests[s.request as usize];
             if s.admitted
-                && let Some(used) = layer.reported_use(r.quotas())
+                && let Some(used) = layer.reported_use(capture.quotas_of(r))
             {
                 let used = used as f64;
                 let with_refusals = all.level(s.start) + s.cost as f64;

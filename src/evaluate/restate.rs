@@ -66,7 +66,7 @@ fn statements(capture: &Capture, i: usize, out: &mut Vec<Statement>) {
     {
         out.push((n, Some(time::secs(w)), true));
     }
-    for q in r.quotas() {
+    for q in capture.quotas_of(r) {
         if q.unit == Unit::Requests
             && let Some(n) = q.limit.get()
         {

@@ -74,7 +74,7 @@ pub fn tell_apart(capture: &Capture, profiles: &[Profile]) -> Option<ToldApart> 
     }
     // without a counter on any of their responses, nothing can tell the tokens apart
     let read = capture.requests.iter().any(|r| {
-        r.token.is_some() && !r.quotas().is_empty() && !capture.users[r.user as usize].from_claim
+        r.token.is_some() && r.quotas_len > 0 && !capture.users[r.user as usize].from_claim
     });
     if !read {
         return None;
@@ -242,7 +242,7 @@ fn observations(capture: &Capture, layer: &Layer, counted: &[Counted]) -> Vec<Ob
             if r.is_preflight || r.is_throttle() || !r.has_response() {
                 return None;
             }
-            let used = layer.reported_use(r.quotas())?;
+            let used = layer.reported_use(capture.quotas_of(r))?;
             Some(Observation {
                 request: c.request,
                 token: c.token,

@@ -4,8 +4,10 @@
 //! client ids, correlation ids) keep it in `Sensitive`, so a renderer cannot print it by
 //! accident. It must not know about profiles, layers or diagnoses.
 
+use super::quota_table::QuotaTable;
 use super::request::{Request, Sym};
 use super::secret::Sensitive;
+use super::signals::Quota;
 use super::text_table::TextTable;
 use super::time::Micros;
 
@@ -129,6 +131,8 @@ pub struct Capture {
     pub skipped: Vec<Skipped>,
     /// Usable requests, sorted by start (stable: file order breaks ties).
     pub requests: Vec<Request>,
+    /// The counters servers reported, each response's together (`Request::quotas_at`).
+    pub quotas: QuotaTable,
     /// Interned hosts (`api.mypurecloud.de`, `127.0.0.1:8080`).
     pub hosts: Vec<String>,
     /// Interned concrete paths (may contain ids), end to end.
@@ -189,6 +193,11 @@ impl Capture {
             .get()
             .filter(|c| *c != super::request::NOT_KEPT)
             .map(|c| self.correlation_ids.get(c))
+    }
+
+    /// Counters the server reported on a request's response.
+    pub fn quotas_of(&self, r: &Request) -> &[Quota] {
+        self.quotas.get(r.quotas_at, r.quotas_len)
     }
 
     /// Concrete path of a request (may contain ids).

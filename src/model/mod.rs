@@ -6,6 +6,7 @@
 
 pub mod capture;
 pub mod packed;
+pub mod quota_table;
 pub mod request;
 pub mod secret;
 pub mod server;
@@ -16,6 +17,7 @@ pub mod words;
 
 pub use capture::{Capture, Client, Producer, Sanitization, Skipped, User, UsersToldApart};
 pub use packed::{OptU32, OptU64, Packed};
+pub use quota_table::QuotaTable;
 pub use request::{Auth, Method, MethodName, NOT_KEPT, Preflight, Request, Scheme, Sym};
 pub use secret::{Fingerprint, SafeLabel, Sensitive};
 pub use server::{

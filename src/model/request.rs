@@ -6,7 +6,7 @@
 //! hold serde HAR types or any raw header value.
 
 use super::packed::OptU32;
-use super::signals::{Quota, RetryAfter, Signals, ThrottleBody};
+use super::signals::{RetryAfter, Signals, ThrottleBody};
 use super::time::Micros;
 
 /// Index into one of the capture's interned tables.
@@ -277,9 +277,12 @@ pub struct Request {
     pub token: OptU32,
     /// User: index into `Capture::users`.
     pub user: u32,
-    /// Counters the server reported on the response, exactly as many as it sent (a day-long
-    /// capture holds one per response from an API that reports them; none allocates nothing).
-    pub quotas: Box<[Quota]>,
+    /// Where the counters the server reported on the response start in `Capture::quotas`
+    /// (`Capture::quotas_of` gives them): a day-long capture holds one per response from an
+    /// API that reports them, end to end in one table rather than a box per response.
+    pub quotas_at: u32,
+    /// How many counters the response reported.
+    pub quotas_len: u16,
     /// Throttling body, `Retry-After`, reported costs, a preflight's parts and the rarer
     /// signals of the response, out of line: a day-long capture holds a record per request and
     /// few carry any. `None` when every part is absent.
@@ -341,11 +344,6 @@ impl Request {
         self.signals.as_deref().and_then(|s| s.preflight.max_age_s)
     }
 
-    /// Counters the response reported.
-    pub fn quotas(&self) -> &[Quota] {
-        &self.quotas
-    }
-
     /// When the response asked the client to retry.
     pub fn retry_after(&self) -> Option<RetryAfter> {
         self.signals.as_deref().and_then(|s| s.retry_after)
@@ -359,6 +357,7 @@ impl Request {
 
 #[cfg(test)]
 mod tests {
+    use super::super::signals::Quota;
     use super::*;
 
     /// A day-long capture holds a request record per entry and a counter per response with
@@ -368,10 +367,13 @@ mod tests {
     /// 96 B: unusual method names in a table of their own (four-byte `Method`) and a
     /// preflight's parts in the same box as the rarer signals.
     /// 64 B counters: their numbers, windows, resets and policy held as `Packed` (104 before).
+    /// 88 B: the counters end to end in one table of the capture's, the record holding where
+    /// its own start and how many (a boxed slice took sixteen bytes here and a heap block of
+    /// its own per response).
     #[test]
     fn per_request_records_stay_small() {
         assert!(
-            std::mem::size_of::<Request>() <= 96,
+            std::mem::size_of::<Request>() <= 88,
             "{}",
             std::mem::size_of::<Request>()
         );

@@ -27,8 +27,8 @@ use intern::{Interner, TextInterner};
 
 use crate::ingest::{LogMeta, Parsed};
 use crate::model::{
-    Auth, Capture, Client, Micros, Preflight, Reason, Request, Sanitization, Sensitive, Signals,
-    Skipped, Sym, ThrottleBody, User,
+    Auth, Capture, Client, Micros, Preflight, QuotaTable, Reason, Request, Sanitization, Sensitive,
+    Signals, Skipped, Sym, ThrottleBody, User,
 };
 
 pub use costs::{CostSource, CostSources};
@@ -60,6 +60,8 @@ struct ClientDraft {
 #[derive(Default)]
 pub struct Builder {
     requests: Vec<Request>,
+    /// Every response's counters.
+    quotas: QuotaTable,
     skipped: Vec<Skipped>,
     hosts: Interner<String>,
     /// Concrete paths, keyed by host.
@@ -184,6 +186,7 @@ impl Builder {
                 .map(|n| self.policies.intern(n, owned))
                 .into();
         }
+        let (quotas_at, quotas_len) = self.quotas.push(quotas);
         let reason = d.reason.map(|(dialect, text)| Reason {
             dialect,
             text: self.policies.intern(text.as_str(), owned),
@@ -221,7 +224,8 @@ impl Builder {
             client: client.into(),
             token: token.into(),
             user,
-            quotas: quotas.into_boxed_slice(),
+            quotas_at,
+            quotas_len,
             signals: (!signals.is_empty()).then(|| Box::new(signals)),
             correlation: correlation.into(),
             throttled: d.status == 429,
@@ -247,8 +251,9 @@ impl Builder {
     /// Finishes the capture: templates, time order, preflight pairs, labels, sanitization.
     pub fn finish(mut self, source: &str, meta: &LogMeta, known: &KnownTemplates) -> Capture {
         let templates = self.assign_templates(known);
-        // the vector grew by doubling: give back what a day-long capture did not fill
+        // the vectors grew by doubling: give back what a day-long capture did not fill
         self.requests.shrink_to_fit();
+        self.quotas.shrink_to_fit();
         // entry indices are unique, so an unstable sort is deterministic and needs no buffer
         self.requests.sort_unstable_by_key(|r| (r.start, r.entry));
         pair_preflights(&mut self.requests);
@@ -272,6 +277,7 @@ impl Builder {
             entries: meta.entries,
             skipped: self.skipped,
             requests: self.requests,
+            quotas: self.quotas,
             hosts: self.hosts.into_items(),
             paths: self.paths.into_table(),
             templates,

@@ -41,13 +41,13 @@ pub fn from_headers(capture: &Capture) -> Profile {
     let mut seen: BTreeMap<Key, Seen> = BTreeMap::new();
     for r in &capture.requests {
         // a budget announced twice on one response, with and without its window, is one
-        let windowed: Vec<u64> = r
-            .quotas()
+        let quotas = capture.quotas_of(r);
+        let windowed: Vec<u64> = quotas
             .iter()
             .filter(|q| q.window.is_some())
             .filter_map(|q| q.limit.get())
             .collect();
-        for q in r.quotas() {
+        for q in quotas {
             // layers count requests: budgets of points or tokens need a cost this stage lacks
             let Some(limit) = q.limit.get().filter(|l| q.unit == Unit::Requests && *l > 0) else {
                 continue;

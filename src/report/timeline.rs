@@ -477,7 +477,7 @@ pub fn build(a: &Analysis) -> Timeline {
                 .iter()
                 .filter_map(|&m| {
                     let r = &c.requests[m as usize];
-                    let count = l.reported_use(r.quotas())?;
+                    let count = l.reported_use(c.quotas_of(r))?;
                     // on the replay's clock (arrival), whose order `members` follow
                     Some((r.arrival(), count))
                 })

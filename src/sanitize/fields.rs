@@ -6,7 +6,7 @@
 //! re-rendered, a fixed set of HTTP versions, status texts from a fixed table. Nothing here
 //! copies text from the original capture. Pure.
 
-use crate::model::{Micros, Request, RetrySource, Signals, time};
+use crate::model::{Micros, Quota, Request, RetrySource, Signals, time};
 
 use crate::normalize::dialects::{bodies, headers};
 use crate::normalize::time::parse_http_date;
@@ -24,14 +24,14 @@ fn num(x: f64) -> String {
 /// names (by symbol); `costs` the sources the reported costs were read from.
 pub fn rate_headers<'c>(
     r: &Request,
+    quotas: &[Quota],
     names: &[String],
     host: &str,
     costs: &'c CostSources,
 ) -> Vec<(&'c str, String)> {
     let none = Signals::default();
     let s = r.signals.as_deref().unwrap_or(&none);
-    let quota_names: Vec<Option<String>> = r
-        .quotas()
+    let quota_names: Vec<Option<String>> = quotas
         .iter()
         .map(|q| q.policy.get().and_then(|p| names.get(p as usize).cloned()))
         .collect();
@@ -44,7 +44,7 @@ pub fn rate_headers<'c>(
         .map(|ra| ra.seconds);
     let written = headers::write(
         &headers::Signals {
-            quotas: r.quotas(),
+            quotas,
             names: &quota_names,
             retry_ms,
             scope: s.scope,
@@ -72,11 +72,12 @@ pub fn rate_headers<'c>(
 /// `names` are the plan's stand-ins.
 pub fn body(
     r: &Request,
+    quotas: &[Quota],
     limit_keys: &[String],
     names: &[String],
     costs: &CostSources,
 ) -> Option<String> {
-    if r.signals.is_none() && r.quotas().is_empty() {
+    if r.signals.is_none() && quotas.is_empty() {
         return None;
     }
     let none = Signals::default();
@@ -108,7 +109,7 @@ pub fn body(
             body: throttle,
             limit_key,
             policies: &policies,
-            quotas: r.quotas(),
+            quotas,
             costs: &body_costs,
         },
         r.status,

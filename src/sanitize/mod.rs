@@ -380,6 +380,7 @@ impl<'a> Plan<'a> {
         }
         headers.extend(fields::rate_headers(
             r,
+            self.analysis.capture.quotas_of(r),
             &self.policies,
             self.analysis.capture.host(r),
             &self.costs,
@@ -413,7 +414,13 @@ impl<'a> Plan<'a> {
                 .and_then(|c| raw::number(c.get("size")))
                 .unwrap_or(json!(0)),
         );
-        if let Some(text) = fields::body(r, &self.limit_keys, &self.policies, &self.costs) {
+        if let Some(text) = fields::body(
+            r,
+            self.analysis.capture.quotas_of(r),
+            &self.limit_keys,
+            &self.policies,
+            &self.costs,
+        ) {
             content.insert("size".into(), text.len().into());
             content.insert("mimeType".into(), "application/json".into());
             content.insert("text".into(), text.into());

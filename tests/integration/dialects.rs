@@ -90,7 +90,7 @@ fn quota(c: &Capture, q: &Quota) -> Value {
 fn read_entry(c: &Capture, costs: &CostSources, entry: u32) -> Value {
     let r = c.requests.iter().find(|r| r.entry == entry).unwrap();
     let s = r.signals.as_deref().cloned().unwrap_or_default();
-    let mut quotas: Vec<Value> = r.quotas().iter().map(|q| quota(c, q)).collect();
+    let mut quotas: Vec<Value> = c.quotas_of(r).iter().map(|q| quota(c, q)).collect();
     quotas.sort_by_key(|v| v.to_string());
     let body = s.body.as_ref().map(|b| {
         json!({
@@ -172,7 +172,7 @@ fn every_dialect_capture_reads_exactly_what_its_format_says() {
             .requests
             .iter()
             .flat_map(|r| {
-                r.quotas().iter().map(|q| q.dialect).chain(
+                c.quotas_of(r).iter().map(|q| q.dialect).chain(
                     r.signals
                         .as_deref()
                         .and_then(|s| s.body.as_ref())
@@ -283,7 +283,7 @@ fn every_quotable_value_is_the_header_value_in_the_capture() {
         };
         for r in &a.capture.requests {
             let headers = &har["log"]["entries"][r.entry as usize]["response"]["headers"];
-            for q in r.quotas() {
+            for q in a.capture.quotas_of(r) {
                 for field in [Field::Limit, Field::Remaining, Field::Used, Field::Reset] {
                     let Some((name, value)) = quote(q, field) else {
                         continue;

@@ -208,7 +208,7 @@ fn producer_quirks_are_normalized() {
         &settings,
     )
     .unwrap();
-    let q = &a.capture.requests[0].quotas()[0];
+    let q = &a.capture.quotas_of(&a.capture.requests[0])[0];
     assert!(q.limit.is_some() && q.remaining.is_some());
     // the mitmproxy capture's Authorization becomes a client
     let a = support::analyze(

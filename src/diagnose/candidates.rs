@@ -526,6 +526,7 @@ fn layer_candidates(cx: &Ctx<'_>, i: usize, out: &mut Vec<Candidate>) {
                         layer: k,
                         retry_after_s: s,
                         longest: l,
+                        clock: cx.wait_counts_down(i),
                     });
                 }
             } else if visible && used_replay.free_at != Micros::MAX {

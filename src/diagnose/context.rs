@@ -325,6 +325,9 @@ pub struct Ctx<'a> {
     /// The throttles taking part in a refusal after a quiet wait, as sorted (request,
     /// throttle, retry), found when first asked (`quiet_wait_refused`).
     quiet_refusals: OnceLock<Vec<(u32, u32, u32)>>,
+    /// The endpoint groups whose throttles' stated waits count down (`clock_waits`), found
+    /// when first asked.
+    ticking: OnceLock<Vec<GroupKey>>,
     /// Median duration of an endpoint's successful responses, keyed by (method, template).
     pub success_median: HashMap<(String, u32), Micros>,
     /// Longest request duration in the capture.
@@ -826,6 +829,7 @@ impl<'a> Ctx<'a> {
             bursts,
             next_same_resource,
             quiet_refusals: OnceLock::new(),
+            ticking: OnceLock::new(),
             success_median,
             max_duration: reqs.iter().map(|r| r.duration).max().unwrap_or(0),
             still_waits: std::iter::repeat_with(OnceLock::new)
@@ -892,14 +896,14 @@ impl<'a> Ctx<'a> {
     pub fn quiet_wait_refused(&self, request: u32) -> Option<(u32, u32)> {
         let pairs = self.quiet_refusals.get_or_init(|| {
             let reqs = &self.capture.requests;
-            let (ticking, marks) = (clock_waits(self.capture), HostMark::at_throttles(reqs));
+            let (ticking, marks) = (self.ticking(), HostMark::at_throttles(reqs));
             let mut v: Vec<(u32, u32, u32)> = (0..reqs.len())
                 .into_par_iter()
                 .filter(|&i| reqs[i].is_throttle())
                 .filter_map(|i| {
                     Some((
                         i as u32,
-                        self.retry_refused_after_quiet_wait(&ticking, &marks, i)?,
+                        self.retry_refused_after_quiet_wait(ticking, &marks, i)?,
                     ))
                 })
                 .flat_map_iter(|(i, j)| [(i, i, j), (j, i, j)])
@@ -909,6 +913,18 @@ impl<'a> Ctx<'a> {
         });
         let at = pairs.partition_point(|e| e.0 < request);
         pairs.get(at).filter(|e| e.0 == request).map(|e| (e.1, e.2))
+    }
+
+    /// The endpoint groups whose throttles' stated waits count down: a limiter's clock.
+    fn ticking(&self) -> &[GroupKey] {
+        self.ticking.get_or_init(|| clock_waits(self.capture))
+    }
+
+    /// Whether the waits the throttles of request `i`'s endpoint group state count down (a
+    /// limiter's clock, not a constant the server sends).
+    pub fn wait_counts_down(&self, i: usize) -> bool {
+        let key = Scope::Endpoint.group_key(&self.capture.requests[i]);
+        self.ticking().binary_search(&key).is_ok()
     }
 
     /// Whether the Retry-After of throttle `request` is shown to stand still in its partition

@@ -293,6 +293,7 @@ pub fn signal(n: &Names<'_>, s: &Signal, throttle: &Request) -> String {
             layer,
             retry_after_s,
             longest,
+            ..
         } => format!(
             "Retry-After {} s is longer than {} can ask to wait ({})",
             fmt_s(*retry_after_s),

@@ -6,7 +6,7 @@
 
 #[cfg(test)]
 use super::LimitKind;
-use super::signal::Signal;
+use super::signal::{Basis, Signal};
 use super::{Candidate, Explanation};
 
 /// Why an explanation was ruled out.
@@ -93,7 +93,10 @@ fn server_log(c: &Candidate) -> Option<Refutation> {
 /// A Retry-After longer than the layer can ask for rules it out, unless the response itself
 /// names the layer or states its numbers — in its body, or in a counter on the throttle that
 /// only this layer's limit fits and that is full: servers pad the wait they advise (some send
-/// a constant), and which limit refused is a fact the response gives directly.
+/// a constant), and which limit refused is a fact the response gives directly. Nor does it
+/// rule out a layer the capture's own requests exceed at their recorded times, unless the
+/// waits count down: such a layer refuses the request whatever constant the server advises,
+/// while a clock running past the layer's longest wait is another limiter's, which answered.
 fn retry_after(c: &Candidate) -> Option<Refutation> {
     let layer = c.explanation.layer()?;
     let named = c.support.iter().any(|s| match s {
@@ -106,11 +109,20 @@ fn retry_after(c: &Candidate) -> Option<Refutation> {
         } => *l == layer && counter.used >= counter.limit,
         _ => false,
     });
+    let exceeded = matches!(
+        c.explanation,
+        Explanation::Visible {
+            basis: Basis::Exact,
+            ..
+        }
+    );
     if named {
         return None;
     }
     c.against.iter().find_map(|s| match s {
-        Signal::RetryAfterTooLong { .. } => Some(Refutation::RetryAfterTooLong(s.clone())),
+        Signal::RetryAfterTooLong { clock, .. } if *clock || !exceeded => {
+            Some(Refutation::RetryAfterTooLong(s.clone()))
+        }
         _ => None,
     })
 }
@@ -219,6 +231,7 @@ mod tests {
             layer: 0,
             retry_after_s: 55.0,
             longest: 1_000_000,
+            clock: false,
         });
         assert_eq!(judge(&c).unwrap().rule(), "retry-after-too-long");
         // unless the response names the layer or states its numbers: the wait may be padded
@@ -236,6 +249,31 @@ mod tests {
             let mut n = c.clone();
             n.support.push(other);
             assert_eq!(judge(&n).unwrap().rule(), "retry-after-too-long");
+        }
+        // a layer the capture's own requests exceed at their recorded times refuses whatever
+        // constant the server advises; one they exceed only at the edge of the timing, or
+        // alone, stays ruled out, and so does any layer when the waits count down (another
+        // limiter's clock answered)
+        let visible = |basis, clock| {
+            let mut v = Candidate::new(Explanation::Visible { layer: 0, basis });
+            v.against.push(Signal::RetryAfterTooLong {
+                layer: 0,
+                retry_after_s: 55.0,
+                longest: 1_000_000,
+                clock,
+            });
+            v
+        };
+        assert_eq!(judge(&visible(Basis::Exact, false)), None);
+        assert_eq!(
+            judge(&visible(Basis::Exact, true)).unwrap().rule(),
+            "retry-after-too-long"
+        );
+        for basis in [Basis::Edge, Basis::Alone, Basis::IfRefusalsCount] {
+            assert_eq!(
+                judge(&visible(basis, false)).unwrap().rule(),
+                "retry-after-too-long"
+            );
         }
     }
 

@@ -121,6 +121,9 @@ pub enum Signal {
         retry_after_s: f64,
         /// The longest wait the layer can ask for.
         longest: Micros,
+        /// Whether the waits of the throttle's endpoint count down: a limiter's clock, not a
+        /// constant the server sends.
+        clock: bool,
     },
     /// The body names the layer (`limit.key`).
     BodyNamesLayer {

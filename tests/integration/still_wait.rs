@@ -1,6 +1,7 @@
 //! A Retry-After that stands still is a constant the server sends: its length says nothing
 //! about the window of the layer that refused, so it rules no layer out. One that counts down
 //! inside itself is a clock, and a wait longer than a layer can ask for rules that layer out.
+//! A wait nothing shows to be either leaves a layer the capture's own requests exceed.
 
 use serde_json::Value;
 use why429::batch::Analysis;
@@ -22,14 +23,19 @@ per = ["user"]
 /// Four rounds 12 s apart: five requests admitted in the first 400 ms, then three throttles
 /// 3.5 s apart with the Retry-After `wait` gives at their millisecond (all longer than 10 s).
 fn analyze(wait: impl Fn(u64) -> u64) -> Analysis {
+    analyze_apart((12_000, 3500), wait)
+}
+
+/// The same, the rounds and each round's throttles `(round, gap)` ms apart.
+fn analyze_apart((round_ms, gap): (u64, u64), wait: impl Fn(u64) -> u64) -> Analysis {
     let mut entries: Vec<Value> = Vec::new();
     for round in 0..4u64 {
-        let start = round * 12_000;
+        let start = round * round_ms;
         for k in 0..5 {
             entries.push(Entry::new(start + k * 100, "/v1/items").json());
         }
         for k in 0..3 {
-            let ms = start + 1000 + k * 3500;
+            let ms = start + 1000 + k * gap;
             entries.push(
                 Entry::new(ms, "/v1/items")
                     .status(429)
@@ -66,4 +72,18 @@ fn a_wait_counting_down_past_the_window_rules_the_layer_out() {
         "{:?}",
         causes(&a)
     );
+}
+
+#[test]
+fn a_long_wait_nothing_shows_to_be_a_clock_leaves_the_layer_the_capture_exceeds() {
+    // a 12 s wait, rounds 15 s apart and each round's throttles 50 ms apart: no two throttles
+    // inside one wait are far enough apart to show it standing still, and it does not count
+    // down; the capture's own five requests fill the layer at every throttle
+    let a = analyze_apart((15_000, 50), |_| 12);
+    assert!(
+        causes(&a).iter().all(|c| *c == Cause::VisibleTraffic),
+        "{:?}",
+        causes(&a)
+    );
+    assert!(a.diagnosis.throttles.iter().all(|t| t.layer() == Some(0)));
 }

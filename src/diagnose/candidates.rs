@@ -41,14 +41,15 @@ fn primary(layer: &Layer, v: &View) -> Replay {
     }
 }
 
-/// Whether the capture's own demand fills a layer replayed with another budget, in a replay
-/// as strict as the one that explained the throttle: admitted requests charged, or the
-/// limiter deciding every attempt itself; every attempt charged only where that is what
-/// explained it (a budget the server enforces lower refuses many attempts, and charging them
-/// all fills any budget).
+/// Whether the capture's own demand fills a layer replayed with another budget, allowing for
+/// the timing uncertainty, in a replay no more generous than the one that explained the
+/// throttle: the layer's own replay, or the limiter deciding every attempt itself where
+/// refused attempts may use no budget (as `layer_candidates` allows it); every attempt
+/// charged only where that is what explained it (a budget the server enforces lower refuses
+/// many attempts, and charging them all fills any budget).
 fn same_replay_explains(layer: &Layer, v: &View, basis: Basis) -> bool {
     primary(layer, v).explains()
-        || v.alone.refused
+        || (layer.count_rejected != Some(true) && v.alone.refused)
         || (basis == Basis::IfRefusalsCount && v.with_refusals.explains())
 }
 
@@ -166,7 +167,7 @@ fn counter_for(cx: &Ctx<'_>, r: &Request, k: usize, layers: &[usize]) -> Option<
         .any(|&o| cx.layer(o).limit() == layer.limit());
     // a budget the layer has only because the other layers' were stated otherwise is the
     // server's number, not the layer's counter (an undocumented limit can have it as well)
-    if ambiguous || layer.restated.is_some_and(|rs| rs.settled) {
+    if ambiguous || layer.settled() {
         return None;
     }
     cx.capture
@@ -308,10 +309,15 @@ fn body_states(r: &Request, layer: &Layer) -> bool {
         .is_some_and(|b| layer.states_budget(b.limit.or(b.limit_value), b.window_s.map(time::secs)))
 }
 
+/// Whether a spent counter on the throttle describes the layer's budget.
+fn counter_states(quotas: &[Quota], layer: &Layer) -> bool {
+    quotas.iter().any(|q| spent(q) && layer.described_by(q))
+}
+
 /// Whether the throttle's response states the layer's budget as the one that refused it: its
 /// body, or a spent counter describing it.
 fn states_restated(r: &Request, quotas: &[Quota], layer: &Layer) -> bool {
-    body_states(r, layer) || quotas.iter().any(|q| spent(q) && layer.described_by(q))
+    body_states(r, layer) || counter_states(quotas, layer)
 }
 
 /// A layer the server enforces with a tighter budget than documented (`Layer::restated`),
@@ -325,10 +331,13 @@ fn tighter_than_documented(
     v: &View,
 ) -> Candidate {
     let window = layer.window();
-    // the 429's own response states it (its body, or a spent counter), or other responses did
+    // the 429's own response states it (its body, or a spent counter), or other responses did;
+    // a counter names a limit the documentation does not state even where the layer holds the
+    // budget by elimination only (`Restated::settled`): the layer's tighter budget and a limit
+    // of its own are both undocumented, in the same numbers
     let by = if body_states(r, layer) {
         Some(StatedBy::Body)
-    } else if quotas.iter().any(|q| spent(q) && layer.described_by(q)) {
+    } else if counter_states(quotas, layer) {
         Some(StatedBy::Counter)
     } else {
         None
@@ -526,7 +535,7 @@ fn layer_candidates(cx: &Ctx<'_>, i: usize, out: &mut Vec<Candidate>) {
                         layer: k,
                         retry_after_s: s,
                         longest: l,
-                        clock: cx.wait_counts_down(i),
+                        counts_down: cx.wait_counts_down(i),
                     });
                 }
             } else if visible && used_replay.free_at != Micros::MAX {
@@ -886,8 +895,7 @@ fn body_statement(cx: &Ctx<'_>, r: &Request, views: &[(usize, &View)]) -> Option
 /// speaks for it); a layer whose budget was settled on it only because the other layers' were
 /// stated otherwise does not speak for it (`StatedBy::SharedCounter`).
 fn counter_statement(quotas: &[Quota], layers: &[&Layer]) -> Option<Statement> {
-    let settled = |l: &Layer| l.restated.is_some_and(|rs| rs.settled);
-    let describes_one = |q: &Quota| layers.iter().any(|l| !settled(l) && l.described_by(q));
+    let describes_one = |q: &Quota| layers.iter().any(|l| !l.settled() && l.described_by(q));
     if quotas.iter().any(|q| spent(q) && describes_one(q)) {
         return None;
     }
@@ -1475,6 +1483,20 @@ mod tests {
             &layer,
             &view(false, false, false),
             Basis::IfRefusalsCount
+        ));
+        // a layer known to charge refused attempts is replayed charging them: its limiter
+        // deciding the attempts alone is no replay it allows
+        let mut charging = window(None);
+        charging.count_rejected = Some(true);
+        assert!(!same_replay_explains(
+            &charging,
+            &view(false, true, false),
+            Basis::Exact
+        ));
+        assert!(same_replay_explains(
+            &charging,
+            &view(false, false, true),
+            Basis::Exact
         ));
     }
 

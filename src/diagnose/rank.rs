@@ -203,27 +203,33 @@ fn has(c: &Candidate, f: impl Fn(&Signal) -> bool) -> bool {
     c.support.iter().any(f)
 }
 
+/// Whether the server's own numbers name the candidate's explanation: its counter on the
+/// throttle or the body's key names its layer, or a spent counter on the throttle that no
+/// documented layer counting it has names a limit the documentation does not state.
+fn server_names(c: &Candidate) -> bool {
+    let layer = c.explanation.layer();
+    has(c, |s| match *s {
+        Signal::ServerCount {
+            layer: l,
+            on_throttle: true,
+            ..
+        }
+        | Signal::BodyNamesLayer { layer: l } => Some(l) == layer,
+        Signal::StatesLimit {
+            by: StatedBy::Counter,
+            ..
+        } => layer.is_none(),
+        _ => false,
+    })
+}
+
 /// A candidate's value for one preference (higher ranks first).
 fn value(layers: &Layers<'_>, c: &Candidate, p: Preference, ways: &[(usize, usize)]) -> f64 {
     let e = &c.explanation;
     let layer = e.layer();
     let b = |x: bool| if x { 1.0 } else { 0.0 };
     match p {
-        Preference::ServerNamesIt => b(has(c, |s| match *s {
-            Signal::ServerCount {
-                layer: l,
-                on_throttle: true,
-                ..
-            }
-            | Signal::BodyNamesLayer { layer: l } => Some(l) == layer,
-            // a spent counter on the throttle that no documented layer counting it has: the
-            // server names a limit the documentation does not state
-            Signal::StatesLimit {
-                by: StatedBy::Counter,
-                ..
-            } => layer.is_none(),
-            _ => false,
-        })),
+        Preference::ServerNamesIt => b(server_names(c)),
         Preference::ServerLogProves => b(log_proves(c)),
         Preference::CapturesOwnTraffic => b(matches!(e, Explanation::Visible { basis, .. }
             if !matches!(basis, Basis::IfRefusalsCount | Basis::Alone))),
@@ -454,21 +460,8 @@ fn compare(
 }
 
 fn confidence(first: &Candidate, decided_by: Option<Preference>, alone: bool) -> Confidence {
-    let server = has(first, |s| match *s {
-        Signal::ServerCount {
-            layer,
-            on_throttle: true,
-            ..
-        }
-        | Signal::BodyNamesLayer { layer } => Some(layer) == first.explanation.layer(),
-        Signal::StatesLimit {
-            by: StatedBy::Counter,
-            ..
-        } => first.explanation.layer().is_none(),
-        _ => false,
-    });
     let (level, reason) = match first.explanation {
-        _ if server => (Level::High, Reason::ServerNamesIt),
+        _ if server_names(first) => (Level::High, Reason::ServerNamesIt),
         Explanation::Hidden { .. } if log_proves(first) => {
             (Level::High, Reason::ServerLogShowsFull)
         }

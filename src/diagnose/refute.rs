@@ -109,6 +109,11 @@ fn retry_after(c: &Candidate) -> Option<Refutation> {
         } => *l == layer && counter.used >= counter.limit,
         _ => false,
     });
+    if named {
+        return None;
+    }
+    // at their recorded times, not only at the edge of the timing or at the server's arrival
+    // times, where the wait's length stays a fact against the layer
     let exceeded = matches!(
         c.explanation,
         Explanation::Visible {
@@ -116,11 +121,8 @@ fn retry_after(c: &Candidate) -> Option<Refutation> {
             ..
         }
     );
-    if named {
-        return None;
-    }
     c.against.iter().find_map(|s| match s {
-        Signal::RetryAfterTooLong { clock, .. } if *clock || !exceeded => {
+        Signal::RetryAfterTooLong { counts_down, .. } if *counts_down || !exceeded => {
             Some(Refutation::RetryAfterTooLong(s.clone()))
         }
         _ => None,
@@ -231,7 +233,7 @@ mod tests {
             layer: 0,
             retry_after_s: 55.0,
             longest: 1_000_000,
-            clock: false,
+            counts_down: false,
         });
         assert_eq!(judge(&c).unwrap().rule(), "retry-after-too-long");
         // unless the response names the layer or states its numbers: the wait may be padded
@@ -254,13 +256,13 @@ mod tests {
         // constant the server advises; one they exceed only at the edge of the timing, or
         // alone, stays ruled out, and so does any layer when the waits count down (another
         // limiter's clock answered)
-        let visible = |basis, clock| {
+        let visible = |basis, counts_down| {
             let mut v = Candidate::new(Explanation::Visible { layer: 0, basis });
             v.against.push(Signal::RetryAfterTooLong {
                 layer: 0,
                 retry_after_s: 55.0,
                 longest: 1_000_000,
-                clock,
+                counts_down,
             });
             v
         };

@@ -121,9 +121,10 @@ pub enum Signal {
         retry_after_s: f64,
         /// The longest wait the layer can ask for.
         longest: Micros,
-        /// Whether the waits of the throttle's endpoint count down: a limiter's clock, not a
+        /// Whether the waits the throttles of its endpoint group state count down (across the
+        /// group, where standing still is asked per partition): a limiter's clock, not a
         /// constant the server sends.
-        clock: bool,
+        counts_down: bool,
     },
     /// The body names the layer (`limit.key`).
     BodyNamesLayer {

@@ -9,7 +9,9 @@
 //! replayed with the server's numbers, since those decide. The statement is refuted — and the
 //! documentation kept — when the server elsewhere states the documented budget, when the
 //! statements disagree, or when the server admitted more of the capture's own requests than the
-//! stated budget allows. Inferred layers (read from the same headers) are never restated. It
+//! stated budget allows. A budget several layers could have goes, by elimination, to the one
+//! left once statements only the others could have (or of their documented budgets) take them;
+//! such a restatement is marked `settled`, since the server named the budget, not the layer. Inferred layers (read from the same headers) are never restated. It
 //! reads the capture and the profiles and returns the restatements; `apply` rewrites the
 //! layers. Pure: no I/O, no clock.
 
@@ -90,11 +92,15 @@ pub fn restate(capture: &Capture, profiles: &[Profile]) -> Vec<Restatement> {
         let mut tallies: Vec<Tally> = layers.iter().map(|_| Tally::default()).collect();
         let mut shared = Shared::new();
         // statements with a window first (they can restate); counters without one only where
-        // a layer has a restatement they could contradict
+        // a layer has a restatement they could contradict, its own or one it may be settled on
         for windowed in [true, false] {
+            let in_shared = |l: usize| shared.keys().any(|(_, ls)| ls.contains(&l));
             let open: Vec<bool> = tallies
                 .iter()
-                .map(|t| windowed || (t.confirmed == 0 && !t.other.is_empty()))
+                .enumerate()
+                .map(|(l, t)| {
+                    windowed || (t.confirmed == 0 && (!t.other.is_empty() || in_shared(l)))
+                })
                 .collect();
             if !open.contains(&true) {
                 break;
@@ -196,7 +202,8 @@ fn tally(
 
 /// A budget several layers could have goes to the one left once the others are taken: a layer
 /// whose documented budget was stated, or that statements only it could have restate to
-/// another budget, has that budget — a server states one budget per layer.
+/// another budget, has that budget — a server states one budget per layer. What is taken is
+/// decided before any settling, so one settled budget does not take a layer for another.
 fn settle(shared: Shared, tallies: &mut [Tally]) {
     // per layer: `None` while open (no statement, or budgets that disagree), else the budget
     // it has (`None` inside: the documented one)

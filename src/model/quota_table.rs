@@ -9,8 +9,9 @@
 
 use super::signals::Quota;
 
-/// Counters per page: 4,096 of 64 bytes, a quarter of a megabyte; the most a page can leave
-/// unused is one page, and the most counters one response keeps.
+/// Counters per page: 4,096 of 64 bytes, a quarter of a megabyte; the most counters one
+/// response keeps. A page is left with room only for fewer counters than the next response
+/// has, so the table holds at most the last page's unused room beyond that.
 const PAGE: usize = 4096;
 
 /// Counters stored page by page, each response's together, found by where they start.
@@ -32,14 +33,16 @@ impl QuotaTable {
             self.pages.push(Vec::with_capacity(PAGE));
         }
         let page = self.pages.len() - 1;
-        let last = &mut self.pages[page];
-        let at = page * PAGE + last.len();
-        last.extend(quotas.into_iter().take(len));
-        // a capture of four billion counters is out of reach of any input the reader takes
-        (
-            u32::try_from(at).unwrap_or(u32::MAX),
-            u16::try_from(len).unwrap_or(u16::MAX),
-        )
+        // a capture of four billion counters is out of reach of any input the reader takes;
+        // were it reached, the response would keep none rather than point at another's
+        let (Ok(at), Ok(n)) = (
+            u32::try_from(page * PAGE + self.pages[page].len()),
+            u16::try_from(len),
+        ) else {
+            return (0, 0);
+        };
+        self.pages[page].extend(quotas.into_iter().take(len));
+        (at, n)
     }
 
     /// The `len` counters starting at `at` (empty when out of range).
@@ -110,6 +113,18 @@ mod tests {
         assert!(t.get(u32::MAX, 2).is_empty());
         t.shrink_to_fit();
         assert_eq!(limits(t.get(at[5].0, 3)), [50, 51, 52]);
+    }
+
+    #[test]
+    fn a_page_filled_exactly_is_filled_before_the_next_begins() {
+        let mut t = QuotaTable::default();
+        let at: Vec<(u32, u16)> = (0..=PAGE as u64 / 4)
+            .map(|r| t.push(quotas(4, r)))
+            .collect();
+        assert_eq!(at[PAGE / 4 - 1].0 as usize, PAGE - 4);
+        assert_eq!(at[PAGE / 4].0 as usize, PAGE);
+        assert_eq!(t.pages.len(), 2);
+        assert_eq!(t.pages[0].len(), PAGE);
     }
 
     #[test]

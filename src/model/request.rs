@@ -281,7 +281,8 @@ pub struct Request {
     /// (`Capture::quotas_of` gives them): a day-long capture holds one per response from an
     /// API that reports them, end to end in one table rather than a box per response.
     pub quotas_at: u32,
-    /// How many counters the response reported.
+    /// How many counters the response reported (at most the 4,096 a page of the table holds;
+    /// no dialect reports more than a few).
     pub quotas_len: u16,
     /// Throttling body, `Retry-After`, reported costs, a preflight's parts and the rarer
     /// signals of the response, out of line: a day-long capture holds a record per request and

@@ -420,6 +420,12 @@ impl Layer {
         self.limiter.window()
     }
 
+    /// Whether the layer holds a budget the server stated only by elimination
+    /// (`Restated::settled`).
+    pub fn settled(&self) -> bool {
+        self.restated.is_some_and(|rs| rs.settled)
+    }
+
     /// Whether a counter a server reported on a response describes this layer: the same unit
     /// and budget, and the same window when both are known.
     pub fn described_by(&self, q: &Quota) -> bool {

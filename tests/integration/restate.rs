@@ -229,6 +229,7 @@ rate = "0.4/s"
         if with_large {
             e.push(entry(1500, 200, &large));
         }
+        e.push(entry(1800, 200, &[]));
         let mut throttle = entry(2000, 429, &[]);
         throttle["response"]["content"]["text"] = json!("{}");
         e.push(throttle);
@@ -254,4 +255,16 @@ rate = "0.4/s"
         .filter_map(|l| l.restated.map(|r| r.settled))
         .collect();
     assert_eq!(settled, [true, false]);
+    // a counter without a window stating the per-user layer's documented 10 keeps it as
+    // documented, though only a budget it shares was stated for it (and the bucket's
+    // documented budget confirms the bucket): nothing is left to settle on
+    let mut e = entries(false);
+    e[2] = entry(
+        1800,
+        200,
+        &[("x-ratelimit-limit", "10"), ("x-ratelimit-remaining", "9")],
+    );
+    e.push(entry(1900, 200, &[("ratelimit-policy", "100;w=250")]));
+    let a = support::analyze_entries("stated", e, TWO);
+    assert_eq!(limits(&a), [(10, false), (100, false)]);
 }

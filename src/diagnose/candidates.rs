@@ -49,8 +49,14 @@ fn primary(layer: &Layer, v: &View) -> Replay {
 /// many attempts, and charging them all fills any budget).
 fn same_replay_explains(layer: &Layer, v: &View, basis: Basis) -> bool {
     primary(layer, v).explains()
-        || (layer.count_rejected != Some(true) && v.alone.refused)
+        || alone_refuses(layer, v)
         || (basis == Basis::IfRefusalsCount && v.with_refusals.explains())
+}
+
+/// Whether the layer's limiter, deciding the capture's attempts alone, refuses the throttle,
+/// where that replay is one the layer allows: refused attempts may use no budget.
+fn alone_refuses(layer: &Layer, v: &View) -> bool {
+    layer.count_rejected != Some(true) && v.alone.refused
 }
 
 /// The longest wait a layer can ask for (`None`: no bound, e.g. concurrency). A window frees
@@ -407,7 +413,7 @@ fn layer_candidates(cx: &Ctx<'_>, i: usize, out: &mut Vec<Candidate>) {
                 layer: k,
                 basis: Basis::ServerArrival,
             }
-        } else if layer.count_rejected != Some(true) && v.alone.refused {
+        } else if alone_refuses(layer, v) {
             Explanation::Visible {
                 layer: k,
                 basis: Basis::Alone,

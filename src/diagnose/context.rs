@@ -850,20 +850,14 @@ impl<'a> Ctx<'a> {
 
     /// The retry of throttle `i` (the next request of the same user, client, host, method and
     /// path) when it started after the full Retry-After, the waits of the throttle's endpoint
-    /// count down (`ticking`, from `clock_waits`: the server computed them from its limiter's
-    /// state), nothing
-    /// else the capture sent to the host started between the two, was still in flight when the
+    /// count down (`wait_counts_down`: the server computed them from its limiter's state),
+    /// nothing else the capture sent to the host started between the two, was still in flight when the
     /// retry started or may have reached the server after the throttle (`HostMark`), and it
     /// was refused again, stating a wait no longer (beyond rounding) than the first: a longer
     /// one may be another limit's. A limiter deciding by the capture's requests alone, having
     /// told the caller when room would come and then seen nothing more from the capture, would
     /// have admitted it: whatever filled it again came from elsewhere.
-    fn retry_refused_after_quiet_wait(
-        &self,
-        ticking: &[GroupKey],
-        marks: &[(u32, HostMark)],
-        i: usize,
-    ) -> Option<u32> {
+    fn retry_refused_after_quiet_wait(&self, marks: &[(u32, HostMark)], i: usize) -> Option<u32> {
         let reqs = &self.capture.requests;
         let r = &reqs[i];
         let j = self.next_same_resource[i]? as usize;
@@ -877,10 +871,7 @@ impl<'a> Ctx<'a> {
         let waited = same && retry.start >= due && retried;
         let no_longer =
             || stated_wait(self.capture, retry).is_none_or(|w| w <= wait + RETRY_AFTER_ROUNDING);
-        let refused = waited
-            && retry.is_throttle()
-            && no_longer()
-            && ticking.binary_search(&Scope::Endpoint.group_key(r)).is_ok();
+        let refused = waited && retry.is_throttle() && no_longer() && self.wait_counts_down(i);
         // a limit the documentation does not state may count any caller the capture holds
         let mark = |k: usize| {
             let at = marks.binary_search_by_key(&(k as u32), |m| m.0).ok()?;
@@ -896,16 +887,11 @@ impl<'a> Ctx<'a> {
     pub fn quiet_wait_refused(&self, request: u32) -> Option<(u32, u32)> {
         let pairs = self.quiet_refusals.get_or_init(|| {
             let reqs = &self.capture.requests;
-            let (ticking, marks) = (self.ticking(), HostMark::at_throttles(reqs));
+            let marks = HostMark::at_throttles(reqs);
             let mut v: Vec<(u32, u32, u32)> = (0..reqs.len())
                 .into_par_iter()
                 .filter(|&i| reqs[i].is_throttle())
-                .filter_map(|i| {
-                    Some((
-                        i as u32,
-                        self.retry_refused_after_quiet_wait(ticking, &marks, i)?,
-                    ))
-                })
+                .filter_map(|i| Some((i as u32, self.retry_refused_after_quiet_wait(&marks, i)?)))
                 .flat_map_iter(|(i, j)| [(i, i, j), (j, i, j)])
                 .collect();
             v.sort_unstable();
@@ -915,16 +901,15 @@ impl<'a> Ctx<'a> {
         pairs.get(at).filter(|e| e.0 == request).map(|e| (e.1, e.2))
     }
 
-    /// The endpoint groups whose throttles' stated waits count down: a limiter's clock.
-    fn ticking(&self) -> &[GroupKey] {
-        self.ticking.get_or_init(|| clock_waits(self.capture))
-    }
-
     /// Whether the waits the throttles of request `i`'s endpoint group state count down (a
-    /// limiter's clock, not a constant the server sends).
+    /// limiter's clock, not a constant the server sends); the groups are found when first
+    /// asked.
     pub fn wait_counts_down(&self, i: usize) -> bool {
         let key = Scope::Endpoint.group_key(&self.capture.requests[i]);
-        self.ticking().binary_search(&key).is_ok()
+        self.ticking
+            .get_or_init(|| clock_waits(self.capture))
+            .binary_search(&key)
+            .is_ok()
     }
 
     /// Whether the Retry-After of throttle `request` is shown to stand still in its partition

@@ -202,20 +202,16 @@ fn a_counter_stating_the_documented_budget_keeps_the_documentation() {
 fn a_budget_two_layers_could_have_goes_to_the_one_another_budget_does_not_take() {
     // a bucket refilled at 0.4/s refills 4 in 10 s and 40 in 100 s: a policy of 4 per 10 s
     // could be either layer's, one of 40 per 100 s only the bucket's
-    const TWO: &str = r#"
-name = "stated"
-hosts = ["api.example.test"]
-[[layer]]
-name = "per.user"
-limit = 10
-window = "10s"
-per = ["user"]
+    let two = format!(
+        "{PROFILE}{}",
+        r#"
 [[layer]]
 name = "bucket"
 algorithm = "token-bucket"
 capacity = 100
 rate = "0.4/s"
-"#;
+"#
+    );
     let small = [
         ("ratelimit-policy", "4;w=10"),
         ("ratelimit", "limit=4, remaining=2, reset=8"),
@@ -243,11 +239,11 @@ rate = "0.4/s"
             .collect::<Vec<_>>()
     };
     // the small policy alone tells neither layer
-    let a = support::analyze_entries("stated", entries(false), TWO);
+    let a = support::analyze_entries("stated", entries(false), &two);
     assert_eq!(limits(&a), [(10, false), (100, false)]);
     // the large one takes the bucket: the small one is the per-user layer's, by elimination
     // only (the server states the budget, not whose it is)
-    let a = support::analyze_entries("stated", entries(true), TWO);
+    let a = support::analyze_entries("stated", entries(true), &two);
     assert_eq!(limits(&a), [(4, true), (40, true)]);
     let settled: Vec<bool> = a.profiles[0]
         .layers
@@ -265,6 +261,6 @@ rate = "0.4/s"
         &[("x-ratelimit-limit", "10"), ("x-ratelimit-remaining", "9")],
     );
     e.push(entry(1900, 200, &[("ratelimit-policy", "100;w=250")]));
-    let a = support::analyze_entries("stated", e, TWO);
+    let a = support::analyze_entries("stated", e, &two);
     assert_eq!(limits(&a), [(10, false), (100, false)]);
 }

@@ -50,7 +50,33 @@ fn primary(layer: &Layer, v: &View) -> Replay {
 fn same_replay_explains(layer: &Layer, v: &View, basis: Basis) -> bool {
     primary(layer, v).explains()
         || alone_refuses(layer, v)
-        || (basis == Basis::IfRefusalsCount && v.with_refusals.explains())
+        || (basis == Basis::IfRefusalsCount && v.with_refusals.refused)
+}
+
+/// How the capture's own traffic refuses the throttle in layer `layer` (its view `v`), the
+/// strongest basis first: the replay its documentation implies at the recorded times, then at
+/// the edge of the timing; the server's arrival times (`arrival_full`: its log shows the
+/// capture's own requests filling the layer); the limiter deciding the attempts alone; every
+/// attempt charged where the documentation does not say whether refused ones are. `None`: the
+/// capture's own traffic does not refuse it.
+fn refusing_basis(layer: &Layer, v: &View, arrival_full: bool) -> Option<Basis> {
+    let replay = primary(layer, v);
+    if replay.refused {
+        Some(Basis::Exact)
+    } else if replay.refused_at_edge {
+        Some(Basis::Edge)
+    } else if arrival_full {
+        Some(Basis::ServerArrival)
+    } else if alone_refuses(layer, v) {
+        Some(Basis::Alone)
+    } else if layer.count_rejected.is_none() && v.with_refusals.refused {
+        // at the recorded times only: charging refused attempts is already an assumption the
+        // documentation does not make, and reordering the requests at the edge of the timing
+        // on top of it leaves no fact of the capture's own behind the explanation
+        Some(Basis::IfRefusalsCount)
+    } else {
+        None
+    }
 }
 
 /// Whether the layer's limiter, deciding the capture's attempts alone, refuses the throttle,
@@ -398,36 +424,13 @@ fn layer_candidates(cx: &Ctx<'_>, i: usize, out: &mut Vec<Candidate>) {
     for &(k, v) in &views {
         let layer = cx.layer(k);
         let replay = primary(layer, v);
-        let explanation = if replay.refused {
-            Explanation::Visible {
-                layer: k,
-                basis: Basis::Exact,
-            }
-        } else if replay.refused_at_edge {
-            Explanation::Visible {
-                layer: k,
-                basis: Basis::Edge,
-            }
-        } else if cx.join.and_then(|j| j.at(i, k)).is_some_and(|e| e.own_full) {
-            Explanation::Visible {
-                layer: k,
-                basis: Basis::ServerArrival,
-            }
-        } else if alone_refuses(layer, v) {
-            Explanation::Visible {
-                layer: k,
-                basis: Basis::Alone,
-            }
-        } else if layer.count_rejected.is_none() && v.with_refusals.explains() {
-            Explanation::Visible {
-                layer: k,
-                basis: Basis::IfRefusalsCount,
-            }
-        } else {
-            Explanation::Hidden {
+        let arrival_full = cx.join.and_then(|j| j.at(i, k)).is_some_and(|e| e.own_full);
+        let explanation = match refusing_basis(layer, v, arrival_full) {
+            Some(basis) => Explanation::Visible { layer: k, basis },
+            None => Explanation::Hidden {
                 layer: k,
                 at_least: replay.hidden_needed_at_edge.max(1),
-            }
+            },
         };
         let used_replay = match explanation {
             Explanation::Visible {
@@ -1439,6 +1442,58 @@ mod tests {
         let s = counter_statement(c.quotas_of(&c.requests[0]), &[&other, &settled])
             .expect("a shared budget");
         assert_eq!((s.by, s.limit), (StatedBy::SharedCounter, Some(4)));
+    }
+
+    #[test]
+    fn charging_refused_attempts_explains_only_at_the_recorded_times() {
+        use crate::evaluate::{Replay, View};
+        // (refused at the recorded time, refused at the edge of the timing)
+        let replay = |(refused, edge): (bool, bool)| Replay {
+            level: 0.0,
+            refused,
+            refused_at_edge: refused || edge,
+            hidden_needed: 0,
+            hidden_needed_at_edge: 0,
+            free_at: 0,
+        };
+        let no = (false, false);
+        let view = |admitted, attempts| View {
+            request: 0,
+            partition: 0,
+            cost: 1,
+            capacity: 2.0,
+            admitted_only: replay(admitted),
+            with_refusals: replay(attempts),
+            alone: replay(no),
+            admitted_before: 0,
+            attempts_before: 0,
+            window_opened: None,
+        };
+        let unknown = window(None);
+        assert_eq!(
+            refusing_basis(&unknown, &view(no, (true, false)), false),
+            Some(Basis::IfRefusalsCount)
+        );
+        // charged attempts that fill the layer only if the server saw them in another order:
+        // two assumptions, no fact
+        assert_eq!(
+            refusing_basis(&unknown, &view(no, (false, true)), false),
+            None
+        );
+        // the admitted requests at the edge are a fact of the capture's own, and stronger
+        assert_eq!(
+            refusing_basis(&unknown, &view((false, true), (true, false)), false),
+            Some(Basis::Edge)
+        );
+        // the server's arrival times come before any assumption about refused attempts
+        assert_eq!(
+            refusing_basis(&unknown, &view(no, (true, false)), true),
+            Some(Basis::ServerArrival)
+        );
+        // a layer documented not to charge them never does
+        let mut free = window(None);
+        free.count_rejected = Some(false);
+        assert_eq!(refusing_basis(&free, &view(no, (true, false)), false), None);
     }
 
     #[test]

@@ -402,6 +402,7 @@ fn tighter_than_documented(
         attempts: v.attempts_before,
         level: replay.level,
         capacity: v.capacity,
+        penalized: replay.penalized,
         refused: Some(basis),
         hidden_needed: replay.hidden_needed_at_edge,
     });
@@ -478,6 +479,7 @@ fn layer_candidates(cx: &Ctx<'_>, i: usize, out: &mut Vec<Candidate>) {
             attempts: v.attempts_before,
             level: used_replay.level,
             capacity: v.capacity,
+            penalized: used_replay.penalized,
             refused: match explanation {
                 Explanation::Visible { basis, .. } => Some(basis),
                 _ => None,
@@ -1367,6 +1369,7 @@ mod tests {
             hidden_needed: 1,
             hidden_needed_at_edge: 1,
             free_at: Micros::MAX,
+            penalized: false,
         }
     }
 
@@ -1455,21 +1458,33 @@ mod tests {
             hidden_needed: 0,
             hidden_needed_at_edge: 0,
             free_at: 0,
+            penalized: false,
         };
         let no = (false, false);
-        let view = |admitted, attempts| View {
+        let yes = (true, false);
+        let deciding = |admitted, attempts, alone| View {
             request: 0,
             partition: 0,
             cost: 1,
             capacity: 2.0,
             admitted_only: replay(admitted),
             with_refusals: replay(attempts),
-            alone: replay(no),
+            alone: replay(alone),
             admitted_before: 0,
             attempts_before: 0,
             window_opened: None,
         };
+        let view = |admitted, attempts| deciding(admitted, attempts, no);
         let unknown = window(None);
+        // the capture's admitted requests at their recorded times, then its limiter alone
+        assert_eq!(
+            refusing_basis(&unknown, &view(yes, yes), false),
+            Some(Basis::Exact)
+        );
+        assert_eq!(
+            refusing_basis(&unknown, &deciding(no, yes, yes), false),
+            Some(Basis::Alone)
+        );
         assert_eq!(
             refusing_basis(&unknown, &view(no, (true, false)), false),
             Some(Basis::IfRefusalsCount)
@@ -1506,6 +1521,7 @@ mod tests {
             hidden_needed: 0,
             hidden_needed_at_edge: 0,
             free_at: 0,
+            penalized: false,
         };
         let view = |admitted: bool, alone: bool, attempts: bool| View {
             request: 0,

@@ -7,7 +7,7 @@
 
 use crate::evaluate::Evaluation;
 use crate::model::{Capture, Micros, Request, time};
-use crate::profiles::{Kind, Layer, Limiter, Profile};
+use crate::profiles::{Anchor, Kind, Layer, Limiter, Profile};
 
 use super::context::Scope;
 use super::rank::{Confidence, Level, Preference, Reason};
@@ -115,18 +115,53 @@ fn around_text(window: Option<Micros>) -> String {
     }
 }
 
-/// What the layer's replay measured, in its own terms.
-fn measured(l: &Layer, admitted: u64, level: f64, capacity: f64) -> String {
+/// What the layer's replay measured, in its own terms: for a window, the requests it admitted
+/// over the window's length before the throttle and, where the replay's use differs from that
+/// count (a fixed window's current window, costs, refused attempts charged), the use itself —
+/// the number the replay decided with.
+fn measured(l: &Layer, m: &Measured) -> String {
+    let Measured {
+        admitted,
+        attempts,
+        level,
+        capacity,
+    } = *m;
     match &l.limiter {
+        // the longest countdown the server announced is no window length
+        Limiter::Window {
+            anchor: Some(Anchor::Announced),
+            ..
+        } => format!(
+            "had {} of its {} in use since the reset the server last announced",
+            time::number_label(level),
+            time::number_label(capacity)
+        ),
         Limiter::Window { window, anchor, .. } => {
-            let span = if anchor.is_some() {
-                "in its current window".to_string()
+            let tried = if attempts > admitted {
+                format!(" (of {})", count(attempts, "attempt", "attempts"))
             } else {
-                format!("in the {} before it", time::window_label(*window))
+                String::new()
+            };
+            let counted = format!(
+                "counted {}{tried} in the {} before it",
+                count(admitted, "admitted request", "admitted requests"),
+                time::window_label(*window)
+            );
+            // a sliding window's use differs from the count only by costs or charged attempts
+            // (requests starting with the throttle, ordered after it, are counted but not yet
+            // in use)
+            if anchor.is_none() && level <= admitted as f64 {
+                return counted;
+            }
+            let span = if anchor.is_some() {
+                "its current window"
+            } else {
+                "that window"
             };
             format!(
-                "counted {} {span}",
-                count(admitted, "admitted request", "admitted requests")
+                "{counted}, {} of its {} in use in {span}",
+                time::number_label(level),
+                time::number_label(capacity)
             )
         }
         Limiter::SlidingCounter { .. } => format!(
@@ -146,6 +181,20 @@ fn measured(l: &Layer, admitted: u64, level: f64, capacity: f64) -> String {
             count(admitted, "admitted request", "admitted requests")
         ),
     }
+}
+
+/// The numbers of a layer's replay at a throttle that `measured` words.
+struct Measured {
+    admitted: u64,
+    attempts: u64,
+    level: f64,
+    capacity: f64,
+}
+
+/// The penalty of a layer whose replay says one opened by an earlier refusal was still
+/// running at the throttle (`Replay::penalized`).
+fn penalty_running(l: &Layer, penalized: bool) -> Option<Micros> {
+    l.penalty.filter(|_| penalized)
 }
 
 /// One signal as a sentence.
@@ -190,16 +239,32 @@ pub fn signal(n: &Names<'_>, s: &Signal, throttle: &Request) -> String {
             attempts,
             level,
             capacity,
+            penalized,
             refused,
             hidden_needed,
         } => {
             let l = n.layer(*layer);
-            let what = measured(l, *admitted, *level, *capacity);
+            let what = measured(
+                l,
+                &Measured {
+                    admitted: *admitted,
+                    attempts: *attempts,
+                    level: *level,
+                    capacity: *capacity,
+                },
+            );
             match refused {
-                Some(Basis::Exact) => format!(
-                    "{} {what}: the capture's own traffic used up its budget",
-                    n.layer_label(*layer)
-                ),
+                Some(Basis::Exact) => match penalty_running(l, *penalized) {
+                    Some(p) => format!(
+                        "{} {what}: the capture's own traffic had used up its budget earlier, and the penalty of {} that opened was still running",
+                        n.layer_label(*layer),
+                        time::human_duration(p)
+                    ),
+                    None => format!(
+                        "{} {what}: the capture's own traffic used up its budget",
+                        n.layer_label(*layer)
+                    ),
+                },
                 Some(Basis::Edge) => format!(
                     "{} {what}; counting the requests within {} of it or of the window's start, whose order at the server is uncertain, its budget was used up",
                     n.layer_label(*layer),
@@ -209,13 +274,30 @@ pub fn signal(n: &Names<'_>, s: &Signal, throttle: &Request) -> String {
                     "{} {what} by the HAR's times; at the arrival times the server's log gives the capture's own requests, its budget was used up",
                     n.layer_label(*layer)
                 ),
-                Some(Basis::Alone) => format!(
-                    "{} {what}, of {}; its limiter, deciding each of them as if no traffic came from elsewhere, refuses this request all the same ({} of {} in use)",
-                    n.layer_label(*layer),
-                    count(*attempts, "attempt", "attempts"),
-                    time::number_label(*level),
-                    time::number_label(*capacity)
-                ),
+                Some(Basis::Alone) => {
+                    // the use it states is the lone limiter's, not the admitted requests'
+                    let what = match &l.limiter {
+                        Limiter::Window { window, .. } => format!(
+                            "counted {} in the {} before it",
+                            count(*admitted, "admitted request", "admitted requests"),
+                            time::window_label(*window)
+                        ),
+                        _ => what,
+                    };
+                    format!(
+                        "{} {what}, of {}; its limiter, deciding each of them as if no traffic came from elsewhere, refuses this request all the same ({} of {} in use{})",
+                        n.layer_label(*layer),
+                        count(*attempts, "attempt", "attempts"),
+                        time::number_label(*level),
+                        time::number_label(*capacity),
+                        penalty_running(l, *penalized)
+                            .map(|p| format!(
+                                "; the penalty of {} its earlier refusal opened was still running",
+                                time::human_duration(p)
+                            ))
+                            .unwrap_or_default()
+                    )
+                }
                 Some(Basis::IfRefusalsCount) => format!(
                     "{} counted {} in the window but only {} admitted: its budget was used up if refused attempts count",
                     n.layer_label(*layer),
@@ -767,5 +849,71 @@ pub fn kind_word(l: &Layer) -> &'static str {
     match l.kind() {
         Kind::Rate => "rate",
         Kind::Concurrency => "concurrency",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn window(anchor: Option<Anchor>) -> Layer {
+        Layer::new(
+            "l",
+            Limiter::Window {
+                limit: 6,
+                window: 10 * time::SECOND,
+                anchor,
+            },
+        )
+    }
+
+    fn m(admitted: u64, attempts: u64, level: f64) -> Measured {
+        Measured {
+            admitted,
+            attempts,
+            level,
+            capacity: 6.0,
+        }
+    }
+
+    #[test]
+    fn a_window_states_the_use_it_decided_with_where_it_is_not_the_admitted_count() {
+        let sliding = window(None);
+        assert_eq!(
+            measured(&sliding, &m(3, 3, 3.0)),
+            "counted 3 admitted requests in the 10 s before it"
+        );
+        // costs, and refused attempts charged: the count of requests is not the use
+        assert_eq!(
+            measured(&sliding, &m(1, 4, 8.0)),
+            "counted 1 admitted request (of 4 attempts) in the 10 s before it, 8 of its 6 in use in that window"
+        );
+        // requests starting with the throttle are counted, not yet in use: no second number
+        assert_eq!(
+            measured(&sliding, &m(3, 3, 2.0)),
+            "counted 3 admitted requests in the 10 s before it"
+        );
+        // a fixed window decides by its current window, not by the last window's length
+        assert_eq!(
+            measured(&window(Some(Anchor::Epoch)), &m(5, 5, 2.0)),
+            "counted 5 admitted requests in the 10 s before it, 2 of its 6 in use in its current window"
+        );
+    }
+
+    #[test]
+    fn announced_windows_state_no_length() {
+        assert_eq!(
+            measured(&window(Some(Anchor::Announced)), &m(5, 5, 4.0)),
+            "had 4 of its 6 in use since the reset the server last announced"
+        );
+    }
+
+    #[test]
+    fn a_penalty_is_worded_only_where_the_replay_says_it_was_running() {
+        let mut l = window(None);
+        assert_eq!(penalty_running(&l, true), None);
+        l.penalty = Some(2 * time::SECOND);
+        assert_eq!(penalty_running(&l, true), Some(2 * time::SECOND));
+        assert_eq!(penalty_running(&l, false), None);
     }
 }

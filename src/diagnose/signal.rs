@@ -69,6 +69,8 @@ pub enum Signal {
         level: f64,
         /// The budget.
         capacity: f64,
+        /// A penalty opened by an earlier refusal in that replay still refused the partition.
+        penalized: bool,
         /// Whether and how the replay refuses it (`None`: admits it).
         refused: Option<Basis>,
         /// The least hidden cost that would have refused it.

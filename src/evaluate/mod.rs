@@ -61,6 +61,9 @@ pub struct Replay {
     pub hidden_needed_at_edge: u64,
     /// When the capture's traffic alone would have left room for it.
     pub free_at: Micros,
+    /// A penalty opened by an earlier refusal in this replay still refused every request of
+    /// the partition at its recorded time.
+    pub penalized: bool,
 }
 
 impl Replay {

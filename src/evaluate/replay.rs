@@ -122,6 +122,7 @@ fn at_throttle(
         hidden_needed,
         hidden_needed_at_edge: hidden_needed.min(edge.hidden_needed(early, s.cost)),
         free_at,
+        penalized: exact.penalized(t),
     }
 }
 
@@ -136,6 +137,7 @@ fn decided(alone: &mut dyn Meter, t: Micros, cost: u64, admits: bool) -> Replay 
         hidden_needed,
         hidden_needed_at_edge: hidden_needed,
         free_at: alone.free_at(t, cost),
+        penalized: alone.penalized(t),
     }
 }
 

@@ -58,6 +58,12 @@ pub trait Meter: Send + Sync {
         None
     }
 
+    /// Whether a penalty opened by an earlier refusal still refuses every request at `t`
+    /// (`Penalty` only), whatever the budget in use.
+    fn penalized(&self, _t: Micros) -> bool {
+        false
+    }
+
     /// A copy of the meter's state.
     fn clone_box(&self) -> Box<dyn Meter>;
 }

@@ -90,6 +90,10 @@ impl Meter for Penalty {
         self.inner.window_opened(t)
     }
 
+    fn penalized(&self, t: Micros) -> bool {
+        t < self.blocked_until
+    }
+
     fn clone_box(&self) -> Box<dyn Meter> {
         Box::new(self.clone())
     }
@@ -110,6 +114,7 @@ mod tests {
             m.record(t, t, 1, ok, ok);
         }
         // the third was refused at 2 s: blocked until 302 s although the window empties at 11 s
+        assert!(m.penalized(20 * SECOND) && !m.penalized(302 * SECOND));
         assert!(!m.admits(20 * SECOND, 1));
         assert_eq!(m.hidden_needed(20 * SECOND, 1), 0);
         assert_eq!(m.free_at(20 * SECOND, 1), 302 * SECOND);

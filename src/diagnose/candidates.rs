@@ -402,6 +402,7 @@ fn tighter_than_documented(
         attempts: v.attempts_before,
         level: replay.level,
         capacity: v.capacity,
+        cost: v.cost,
         penalized: replay.penalized,
         refused: Some(basis),
         hidden_needed: replay.hidden_needed_at_edge,
@@ -479,6 +480,7 @@ fn layer_candidates(cx: &Ctx<'_>, i: usize, out: &mut Vec<Candidate>) {
             attempts: v.attempts_before,
             level: used_replay.level,
             capacity: v.capacity,
+            cost: v.cost,
             penalized: used_replay.penalized,
             refused: match explanation {
                 Explanation::Visible { basis, .. } => Some(basis),

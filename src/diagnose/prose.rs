@@ -115,43 +115,42 @@ fn around_text(window: Option<Micros>) -> String {
     }
 }
 
-/// What the layer's replay measured, in its own terms: for a window, the requests it admitted
-/// over the window's length before the throttle and, where the replay's use differs from that
-/// count (a fixed window's current window, costs, refused attempts charged), the use itself —
-/// the number the replay decided with.
+/// What the layer's replay measured, in its own terms. A window: the requests it admitted over
+/// the window's length before the throttle (and the attempts, where more), then the use the
+/// replay decided with — always for a fixed window (its current window, not the last window's
+/// length), for a sliding window only where costs or charged attempts make the use exceed the
+/// count; a window whose resets the server announced states the use alone, no length. Where
+/// the throttle itself costs more than one, that cost too.
 fn measured(l: &Layer, m: &Measured) -> String {
     let Measured {
         admitted,
         attempts,
         level,
         capacity,
+        cost,
     } = *m;
+    let costing = if cost > 1 {
+        format!(", this request costing {cost}")
+    } else {
+        String::new()
+    };
     match &l.limiter {
         // the longest countdown the server announced is no window length
         Limiter::Window {
             anchor: Some(Anchor::Announced),
             ..
         } => format!(
-            "had {} of its {} in use since the reset the server last announced",
+            "had {} of its {} in use since the reset the server last announced{costing}",
             time::number_label(level),
             time::number_label(capacity)
         ),
-        Limiter::Window { window, anchor, .. } => {
-            let tried = if attempts > admitted {
-                format!(" (of {})", count(attempts, "attempt", "attempts"))
-            } else {
-                String::new()
-            };
-            let counted = format!(
-                "counted {}{tried} in the {} before it",
-                count(admitted, "admitted request", "admitted requests"),
-                time::window_label(*window)
-            );
+        Limiter::Window { anchor, .. } => {
+            let counted = window_count(l, admitted, attempts);
             // a sliding window's use differs from the count only by costs or charged attempts
             // (requests starting with the throttle, ordered after it, are counted but not yet
             // in use)
             if anchor.is_none() && level <= admitted as f64 {
-                return counted;
+                return format!("{counted}{costing}");
             }
             let span = if anchor.is_some() {
                 "its current window"
@@ -159,18 +158,18 @@ fn measured(l: &Layer, m: &Measured) -> String {
                 "that window"
             };
             format!(
-                "{counted}, {} of its {} in use in {span}",
+                "{counted}, {} of its {} in use in {span}{costing}",
                 time::number_label(level),
                 time::number_label(capacity)
             )
         }
         Limiter::SlidingCounter { .. } => format!(
-            "estimated {} of its {} in use",
+            "estimated {} of its {} in use{costing}",
             time::number_label(level),
             time::number_label(capacity)
         ),
         Limiter::Bucket { .. } => format!(
-            "held {} of {} in its bucket ({} admitted in the last {})",
+            "held {} of {} in its bucket ({} admitted in the last {}){costing}",
             time::number_label(level),
             time::number_label(capacity),
             admitted,
@@ -183,18 +182,79 @@ fn measured(l: &Layer, m: &Measured) -> String {
     }
 }
 
+/// A window's admitted requests (and attempts, where more) over its length before the
+/// throttle; since the last announced reset for a window whose resets the server announced,
+/// whose longest countdown is no length.
+fn window_count(l: &Layer, admitted: u64, attempts: u64) -> String {
+    let tried = if attempts > admitted {
+        format!(" (of {})", count(attempts, "attempt", "attempts"))
+    } else {
+        String::new()
+    };
+    let admitted = count(admitted, "admitted request", "admitted requests");
+    match &l.limiter {
+        Limiter::Window {
+            anchor: Some(Anchor::Announced),
+            ..
+        } => format!("counted {admitted}{tried} since the reset the server last announced"),
+        _ => format!(
+            "counted {admitted}{tried} in the {} before it",
+            time::window_label(l.window())
+        ),
+    }
+}
+
 /// The numbers of a layer's replay at a throttle that `measured` words.
 struct Measured {
     admitted: u64,
     attempts: u64,
     level: f64,
     capacity: f64,
+    /// What the throttle itself costs in the layer.
+    cost: u64,
 }
 
 /// The penalty of a layer whose replay says one opened by an earlier refusal was still
 /// running at the throttle (`Replay::penalized`).
 fn penalty_running(l: &Layer, penalized: bool) -> Option<Micros> {
     l.penalty.filter(|_| penalized)
+}
+
+/// The capture's own traffic refusing the throttle at its recorded times (`Basis::Exact`):
+/// `label` is the layer's, `m` the replay's numbers.
+fn refused_exact(label: &str, l: &Layer, m: &Measured, penalized: bool) -> String {
+    let what = measured(l, m);
+    match penalty_running(l, penalized) {
+        Some(p) => format!(
+            "{label} {what}: the capture's own traffic had used up its budget earlier, and the penalty of {} that opened was still running",
+            time::human_duration(p)
+        ),
+        None => format!("{label} {what}: the capture's own traffic used up its budget"),
+    }
+}
+
+/// The layer's limiter, deciding the capture's attempts alone, refusing the throttle
+/// (`Basis::Alone`): `m.level` is that lone limiter's use, the counts the capture's.
+fn refused_alone(label: &str, l: &Layer, m: &Measured, penalized: bool) -> String {
+    // the use it states is the lone limiter's, not the admitted requests'
+    let what = match &l.limiter {
+        Limiter::Window { .. } => window_count(l, m.admitted, m.admitted),
+        _ => measured(l, m),
+    };
+    let penalty = penalty_running(l, penalized)
+        .map(|p| {
+            format!(
+                "; the penalty of {} its earlier refusal opened was still running",
+                time::human_duration(p)
+            )
+        })
+        .unwrap_or_default();
+    format!(
+        "{label} {what}, of {}; its limiter, deciding each of them as if no traffic came from elsewhere, refuses this request all the same ({} of {} in use{penalty})",
+        count(m.attempts, "attempt", "attempts"),
+        time::number_label(m.level),
+        time::number_label(m.capacity)
+    )
 }
 
 /// One signal as a sentence.
@@ -239,65 +299,31 @@ pub fn signal(n: &Names<'_>, s: &Signal, throttle: &Request) -> String {
             attempts,
             level,
             capacity,
+            cost,
             penalized,
             refused,
             hidden_needed,
         } => {
             let l = n.layer(*layer);
-            let what = measured(
-                l,
-                &Measured {
-                    admitted: *admitted,
-                    attempts: *attempts,
-                    level: *level,
-                    capacity: *capacity,
-                },
-            );
+            let label = n.layer_label(*layer);
+            let m = Measured {
+                admitted: *admitted,
+                attempts: *attempts,
+                level: *level,
+                capacity: *capacity,
+                cost: *cost,
+            };
+            let what = measured(l, &m);
             match refused {
-                Some(Basis::Exact) => match penalty_running(l, *penalized) {
-                    Some(p) => format!(
-                        "{} {what}: the capture's own traffic had used up its budget earlier, and the penalty of {} that opened was still running",
-                        n.layer_label(*layer),
-                        time::human_duration(p)
-                    ),
-                    None => format!(
-                        "{} {what}: the capture's own traffic used up its budget",
-                        n.layer_label(*layer)
-                    ),
-                },
+                Some(Basis::Exact) => refused_exact(&label, l, &m, *penalized),
                 Some(Basis::Edge) => format!(
-                    "{} {what}; counting the requests within {} of it or of the window's start, whose order at the server is uncertain, its budget was used up",
-                    n.layer_label(*layer),
+                    "{label} {what}; counting the requests within {} of it or of the window's start, whose order at the server is uncertain, its budget was used up",
                     time::human_duration(super::thresholds::EDGE)
                 ),
                 Some(Basis::ServerArrival) => format!(
-                    "{} {what} by the HAR's times; at the arrival times the server's log gives the capture's own requests, its budget was used up",
-                    n.layer_label(*layer)
+                    "{label} {what} by the HAR's times; at the arrival times the server's log gives the capture's own requests, its budget was used up"
                 ),
-                Some(Basis::Alone) => {
-                    // the use it states is the lone limiter's, not the admitted requests'
-                    let what = match &l.limiter {
-                        Limiter::Window { window, .. } => format!(
-                            "counted {} in the {} before it",
-                            count(*admitted, "admitted request", "admitted requests"),
-                            time::window_label(*window)
-                        ),
-                        _ => what,
-                    };
-                    format!(
-                        "{} {what}, of {}; its limiter, deciding each of them as if no traffic came from elsewhere, refuses this request all the same ({} of {} in use{})",
-                        n.layer_label(*layer),
-                        count(*attempts, "attempt", "attempts"),
-                        time::number_label(*level),
-                        time::number_label(*capacity),
-                        penalty_running(l, *penalized)
-                            .map(|p| format!(
-                                "; the penalty of {} its earlier refusal opened was still running",
-                                time::human_duration(p)
-                            ))
-                            .unwrap_or_default()
-                    )
-                }
+                Some(Basis::Alone) => refused_alone(&label, l, &m, *penalized),
                 Some(Basis::IfRefusalsCount) => format!(
                     "{} counted {} in the window but only {} admitted: its budget was used up if refused attempts count",
                     n.layer_label(*layer),
@@ -873,6 +899,7 @@ mod tests {
             attempts,
             level,
             capacity: 6.0,
+            cost: 1,
         }
     }
 
@@ -902,9 +929,44 @@ mod tests {
 
     #[test]
     fn announced_windows_state_no_length() {
+        let announced = window(Some(Anchor::Announced));
         assert_eq!(
-            measured(&window(Some(Anchor::Announced)), &m(5, 5, 4.0)),
+            measured(&announced, &m(5, 5, 4.0)),
             "had 4 of its 6 in use since the reset the server last announced"
+        );
+        assert_eq!(
+            refused_alone("l", &announced, &m(2, 5, 6.0), false),
+            "l counted 2 admitted requests since the reset the server last announced, of 5 attempts; its limiter, deciding each of them as if no traffic came from elsewhere, refuses this request all the same (6 of 6 in use)"
+        );
+    }
+
+    #[test]
+    fn a_request_costing_more_than_one_says_so_where_its_cost_tips_the_budget() {
+        let costly = Measured {
+            cost: 2,
+            ..m(5, 5, 5.0)
+        };
+        assert_eq!(
+            refused_exact("l", &window(Some(Anchor::Epoch)), &costly, false),
+            "l counted 5 admitted requests in the 10 s before it, 5 of its 6 in use in its current window, this request costing 2: the capture's own traffic used up its budget"
+        );
+    }
+
+    #[test]
+    fn a_running_penalty_is_worded_where_the_replay_says_so() {
+        let mut l = window(None);
+        l.penalty = Some(2 * time::SECOND);
+        assert_eq!(
+            refused_exact("l", &l, &m(1, 1, 1.0), true),
+            "l counted 1 admitted request in the 10 s before it: the capture's own traffic had used up its budget earlier, and the penalty of 2.0 s that opened was still running"
+        );
+        assert_eq!(
+            refused_exact("l", &l, &m(6, 6, 6.0), false),
+            "l counted 6 admitted requests in the 10 s before it: the capture's own traffic used up its budget"
+        );
+        assert_eq!(
+            refused_alone("l", &l, &m(1, 9, 0.0), true),
+            "l counted 1 admitted request in the 10 s before it, of 9 attempts; its limiter, deciding each of them as if no traffic came from elsewhere, refuses this request all the same (0 of 6 in use; the penalty of 2.0 s its earlier refusal opened was still running)"
         );
     }
 

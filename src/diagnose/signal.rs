@@ -69,6 +69,8 @@ pub enum Signal {
         level: f64,
         /// The budget.
         capacity: f64,
+        /// What the throttle itself costs in the layer.
+        cost: u64,
         /// A penalty opened by an earlier refusal in that replay still refused the partition.
         penalized: bool,
         /// Whether and how the replay refuses it (`None`: admits it).

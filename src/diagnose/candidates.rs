@@ -1390,6 +1390,37 @@ mod tests {
         }
     }
 
+    /// A replay's outcome only: (refused at the recorded time, refused at the edge of the
+    /// timing).
+    fn outcome((refused, edge): (bool, bool)) -> Replay {
+        Replay {
+            level: 0.0,
+            refused,
+            refused_at_edge: refused || edge,
+            hidden_needed: 0,
+            hidden_needed_at_edge: 0,
+            free_at: 0,
+            penalized: false,
+        }
+    }
+
+    /// A view by the outcomes of its three replays: admitted requests charged, every attempt
+    /// charged, the limiter deciding the attempts alone.
+    fn deciding(admitted: (bool, bool), attempts: (bool, bool), alone: (bool, bool)) -> View {
+        View {
+            request: 0,
+            partition: 0,
+            cost: 1,
+            capacity: 2.0,
+            admitted_only: outcome(admitted),
+            with_refusals: outcome(attempts),
+            alone: outcome(alone),
+            admitted_before: 0,
+            attempts_before: 0,
+            window_opened: None,
+        }
+    }
+
     #[test]
     fn a_spent_counter_that_no_counting_layer_has_states_an_undocumented_limit() {
         let throttle = |headers: &str| {
@@ -1451,31 +1482,8 @@ mod tests {
 
     #[test]
     fn charging_refused_attempts_explains_only_at_the_recorded_times() {
-        use crate::evaluate::{Replay, View};
-        // (refused at the recorded time, refused at the edge of the timing)
-        let replay = |(refused, edge): (bool, bool)| Replay {
-            level: 0.0,
-            refused,
-            refused_at_edge: refused || edge,
-            hidden_needed: 0,
-            hidden_needed_at_edge: 0,
-            free_at: 0,
-            penalized: false,
-        };
         let no = (false, false);
         let yes = (true, false);
-        let deciding = |admitted, attempts, alone| View {
-            request: 0,
-            partition: 0,
-            cost: 1,
-            capacity: 2.0,
-            admitted_only: replay(admitted),
-            with_refusals: replay(attempts),
-            alone: replay(alone),
-            admitted_before: 0,
-            attempts_before: 0,
-            window_opened: None,
-        };
         let view = |admitted, attempts| deciding(admitted, attempts, no);
         let unknown = window(None);
         // the capture's admitted requests at their recorded times, then its limiter alone
@@ -1515,27 +1523,9 @@ mod tests {
 
     #[test]
     fn a_tighter_budget_is_compared_with_the_same_replay_at_the_documented_one() {
-        use crate::evaluate::{Replay, View};
-        let replay = |refused: bool| Replay {
-            level: 0.0,
-            refused,
-            refused_at_edge: false,
-            hidden_needed: 0,
-            hidden_needed_at_edge: 0,
-            free_at: 0,
-            penalized: false,
-        };
-        let view = |admitted: bool, alone: bool, attempts: bool| View {
-            request: 0,
-            partition: 0,
-            cost: 1,
-            capacity: 30.0,
-            admitted_only: replay(admitted),
-            with_refusals: replay(attempts),
-            alone: replay(alone),
-            admitted_before: 0,
-            attempts_before: 0,
-            window_opened: None,
+        // outcomes at the recorded times: admitted requests, the limiter alone, every attempt
+        let view = |admitted, alone, attempts| {
+            deciding((admitted, false), (attempts, false), (alone, false))
         };
         let layer = window(None);
         // charging every attempt fills the documented budget (the server refused many): that

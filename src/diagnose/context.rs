@@ -848,15 +848,15 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    /// The retry of throttle `i` (the next request of the same user, client, host, method and
-    /// path) when it started after the full Retry-After, the waits of the throttle's endpoint
-    /// count down (`wait_counts_down`: the server computed them from its limiter's state),
-    /// nothing else the capture sent to the host started between the two, was still in flight when the
-    /// retry started or may have reached the server after the throttle (`HostMark`), and it
-    /// was refused again, stating a wait no longer (beyond rounding) than the first: a longer
-    /// one may be another limit's. A limiter deciding by the capture's requests alone, having
-    /// told the caller when room would come and then seen nothing more from the capture, would
-    /// have admitted it: whatever filled it again came from elsewhere.
+    /// The retry of throttle `i` (the next request of the same user, client, host, method and path)
+    /// when it started after the full Retry-After, the waits of the throttle's endpoint count down
+    /// (`wait_counts_down`: the server computed them from its limiter's state), nothing else the
+    /// capture sent to the host started between the two, was still in flight when the retry started
+    /// or may have reached the server after the throttle (`HostMark`), and it was refused again,
+    /// stating a wait no longer (beyond rounding) than the first: a longer one may be another
+    /// limit's. A limiter deciding by the capture's requests alone, having told the caller when
+    /// room would come and then seen nothing more from the capture, would have admitted it:
+    /// whatever filled it again came from elsewhere.
     fn retry_refused_after_quiet_wait(&self, marks: &[(u32, HostMark)], i: usize) -> Option<u32> {
         let reqs = &self.capture.requests;
         let r = &reqs[i];

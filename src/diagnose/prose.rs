@@ -140,12 +140,12 @@ fn measured(l: &Layer, m: &Measured) -> String {
             anchor: Some(Anchor::Announced),
             ..
         } => format!(
-            "had {} of its {} in use since the reset the server last announced{costing}",
+            "had {} of its {} in use {SINCE_ANNOUNCED}{costing}",
             time::number_label(level),
             time::number_label(capacity)
         ),
         Limiter::Window { anchor, .. } => {
-            let counted = window_count(l, admitted, attempts);
+            let counted = window_count(l, admitted, Some(attempts));
             // a sliding window's use differs from the count only by costs or charged attempts
             // (requests starting with the throttle, ordered after it, are counted but not yet
             // in use)
@@ -182,21 +182,23 @@ fn measured(l: &Layer, m: &Measured) -> String {
     }
 }
 
-/// A window's admitted requests (and attempts, where more) over its length before the
+/// The span of a window whose resets the server announced: its longest countdown is no length.
+const SINCE_ANNOUNCED: &str = "since the reset the server last announced";
+
+/// A window's admitted requests (and `attempts`, where given and more) over its length before the
 /// throttle; since the last announced reset for a window whose resets the server announced,
 /// whose longest countdown is no length.
-fn window_count(l: &Layer, admitted: u64, attempts: u64) -> String {
-    let tried = if attempts > admitted {
-        format!(" (of {})", count(attempts, "attempt", "attempts"))
-    } else {
-        String::new()
+fn window_count(l: &Layer, admitted: u64, attempts: Option<u64>) -> String {
+    let tried = match attempts {
+        Some(n) if n > admitted => format!(" (of {})", count(n, "attempt", "attempts")),
+        _ => String::new(),
     };
     let admitted = count(admitted, "admitted request", "admitted requests");
     match &l.limiter {
         Limiter::Window {
             anchor: Some(Anchor::Announced),
             ..
-        } => format!("counted {admitted}{tried} since the reset the server last announced"),
+        } => format!("counted {admitted}{tried} {SINCE_ANNOUNCED}"),
         _ => format!(
             "counted {admitted}{tried} in the {} before it",
             time::window_label(l.window())
@@ -238,7 +240,7 @@ fn refused_exact(label: &str, l: &Layer, m: &Measured, penalized: bool) -> Strin
 fn refused_alone(label: &str, l: &Layer, m: &Measured, penalized: bool) -> String {
     // the use it states is the lone limiter's, not the admitted requests'
     let what = match &l.limiter {
-        Limiter::Window { .. } => window_count(l, m.admitted, m.admitted),
+        Limiter::Window { .. } => window_count(l, m.admitted, None),
         _ => measured(l, m),
     };
     let penalty = penalty_running(l, penalized)

@@ -4,16 +4,16 @@
 //! layer's budget is not the documented one? A throttle's body ("[4] requests within [2]
 //! seconds") or a counter with a stated window (`RateLimit-Policy: q=4;w=2`) gives a budget; when
 //! that budget is no counting layer's as documented, but is one rate layer's limiter with a
-//! smaller count (the same window, or a bucket's horizon at its documented refill rate, to
-//! within a second), the server is stating that layer's enforced budget. The capture is then
-//! replayed with the server's numbers, since those decide. The statement is refuted — and the
+//! smaller count (the same window, or a bucket's horizon at its documented refill rate, to within
+//! a second), the server is stating that layer's enforced budget. The capture is then replayed
+//! with the server's numbers, since those decide. The statement is refuted — and the
 //! documentation kept — when the server elsewhere states the documented budget, when the
 //! statements disagree, or when the server admitted more of the capture's own requests than the
-//! stated budget allows. A budget several layers could have goes, by elimination, to the one
-//! left once statements only the others could have (or of their documented budgets) take them;
-//! such a restatement is marked `settled`, since the server named the budget, not the layer. Inferred layers (read from the same headers) are never restated. It
-//! reads the capture and the profiles and returns the restatements; `apply` rewrites the
-//! layers. Pure: no I/O, no clock.
+//! stated budget allows. A budget several layers could have goes, by elimination, to the one left
+//! once statements only the others could have (or of their documented budgets) take them; such a
+//! restatement is marked `settled`, since the server named the budget, not the layer. Inferred
+//! layers (read from the same headers) are never restated. It reads the capture and the profiles
+//! and returns the restatements; `apply` rewrites the layers. Pure: no I/O, no clock.
 
 use std::collections::BTreeMap;
 
